@@ -1,0 +1,92 @@
+/*
+ * rcm/store.h — the one door to persistent data.
+ *
+ * Callers see this interface only; which database sits behind it (SQLite
+ * embedded by default, PostgreSQL for many server processes) is chosen by
+ * `database.backend` and is invisible above this line. No SQL exists outside
+ * src/store. Every write runs in one transaction; later modules add their
+ * operations here (tenant-scoped, with PHI encrypted and audit entries
+ * written in the same transaction).
+ *
+ * A store is safe to use from many threads at once.
+ */
+#ifndef RCM_STORE_H
+#define RCM_STORE_H
+
+#include <stdint.h>
+
+#include "rcm/err.h"
+
+struct rcm_store;
+
+struct rcm_store_options {
+    const char *backend;        /* "sqlite" */
+    const char *path;           /* SQLite: database file (created 0600) */
+    int busy_timeout_ms;        /* how long a writer waits for the lock */
+    int read_connections;       /* most read-only connections kept open */
+};
+
+/*
+ * Open (creating if needed) the database. Does not migrate: call
+ * rcm_store_migrate, or rcm_store_check_schema to refuse an outdated one.
+ * *out is returned owned (rcm_store_close).
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_open(const struct rcm_store_options *opt,
+                                           struct rcm_store **out,
+                                           struct rcm_diag *diag);
+/* Close every connection; waits for none (callers stop using it first). */
+void rcm_store_close(struct rcm_store *store);
+
+/* Name of the backend in use ("sqlite"). */
+const char *rcm_store_backend(const struct rcm_store *store);
+
+struct rcm_migrate_report {
+    int from_version;           /* schema version before */
+    int to_version;             /* schema version after */
+    int applied;                /* migrations applied now */
+};
+
+/*
+ * Apply every compiled-in migration not yet applied, each in its own
+ * transaction. Fails without changes when the database is newer than this
+ * binary or when an applied migration's text differs from the compiled one
+ * (edited history).
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_migrate(struct rcm_store *store,
+                                              struct rcm_migrate_report *report,
+                                              struct rcm_diag *diag);
+
+/* Current and latest known schema versions. */
+RCM_MUST_CHECK enum rcm_err rcm_store_schema_version(struct rcm_store *store,
+                                                     int *current, int *latest,
+                                                     struct rcm_diag *diag);
+
+/* A cheap round trip proving the database answers (readiness). */
+RCM_MUST_CHECK enum rcm_err rcm_store_ping(struct rcm_store *store,
+                                           struct rcm_diag *diag);
+
+/* ---- tenants ---------------------------------------------------------- */
+
+#define RCM_TENANT_SLUG_MAX 63
+#define RCM_TENANT_NAME_MAX 200
+
+struct rcm_tenant {
+    int64_t id;
+    char slug[RCM_TENANT_SLUG_MAX + 1];     /* [a-z0-9-], unique */
+    char name[RCM_TENANT_NAME_MAX + 1];
+    int64_t created_ms;
+};
+
+/* RCM_E_CONFLICT when the slug is taken, RCM_E_INVAL for a bad slug/name. */
+RCM_MUST_CHECK enum rcm_err rcm_store_tenant_create(struct rcm_store *store,
+                                                    const char *slug,
+                                                    const char *name,
+                                                    struct rcm_tenant *out,
+                                                    struct rcm_diag *diag);
+/* RCM_E_NOT_FOUND when no tenant has the slug. */
+RCM_MUST_CHECK enum rcm_err rcm_store_tenant_find(struct rcm_store *store,
+                                                  const char *slug,
+                                                  struct rcm_tenant *out,
+                                                  struct rcm_diag *diag);
+
+#endif

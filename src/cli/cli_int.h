@@ -1,0 +1,54 @@
+/*
+ * cli_int.h — shared pieces of the `openrcm` command line.
+ *
+ * Each subcommand lives in cli_<name>.c and exposes one `int cli_<name>(int
+ * argc, char **argv)` registered in the table in cli_main.c. argv[0] is the
+ * subcommand's name. The CLI is the presentation edge: it prints (results on
+ * stdout, errors on stderr as "openrcm <cmd>: <message>") and chooses exit
+ * codes; the libraries underneath never print or exit.
+ */
+#ifndef RCM_CLI_INT_H
+#define RCM_CLI_INT_H
+
+#include <stdbool.h>
+
+#include "rcm/config.h"
+#include "rcm/err.h"
+
+/* Exit codes shared by every subcommand. */
+enum cli_exit {
+    CLI_OK = 0,         /* the work was done and found nothing wrong */
+    CLI_PROBLEMS = 1,   /* the work was done and found problems (invalid input …) */
+    CLI_USAGE = 2,      /* bad usage, or an I/O / system error */
+};
+
+struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+};
+
+/* Print "openrcm <cmd>: <formatted message>\n" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* True when argv has -h or --help before any "--". */
+bool cli_wants_help(int argc, char **argv);
+
+/*
+ * Build the configuration for a command: defaults, then the file named by
+ * --config FILE or $OPENRCM_CONFIG, then OPENRCM_* variables, then each
+ * `--set NAME=VALUE`. Those flags are removed from argv (argc updated) so the
+ * command parses only its own. Validation is the caller's (some commands,
+ * like `config dump`, show an invalid config rather than refuse it).
+ * Prints the error and returns false on failure.
+ */
+bool cli_config_load(const char *cmd, struct rcm_config *cfg, int *argc,
+                     char **argv);
+
+/* Subcommands. */
+int cli_serve(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
+int cli_config(int argc, char **argv);
+int cli_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * store_int.h — what a storage backend implements. Private to src/store.
+ *
+ * A backend fills one struct rcm_store_ops; store.c validates arguments and
+ * dispatches, so checks common to every backend live once.
+ */
+#ifndef RCM_STORE_INT_H
+#define RCM_STORE_INT_H
+
+#include "rcm/store.h"
+
+struct rcm_store_ops {
+    const char *name;
+    enum rcm_err (*open)(const struct rcm_store_options *opt, void **impl,
+                         struct rcm_diag *diag);
+    void (*close)(void *impl);
+    enum rcm_err (*migrate)(void *impl, struct rcm_migrate_report *report,
+                            struct rcm_diag *diag);
+    enum rcm_err (*schema_version)(void *impl, int *current, int *latest,
+                                   struct rcm_diag *diag);
+    enum rcm_err (*ping)(void *impl, struct rcm_diag *diag);
+    enum rcm_err (*tenant_create)(void *impl, const char *slug,
+                                  const char *name, int64_t now_ms,
+                                  struct rcm_tenant *out, struct rcm_diag *diag);
+    enum rcm_err (*tenant_find)(void *impl, const char *slug,
+                                struct rcm_tenant *out, struct rcm_diag *diag);
+};
+
+extern const struct rcm_store_ops rcm_store_sqlite_ops;
+
+/*
+ * Compiled-in migrations for a backend, sorted by version: files named
+ * src/store/migrations/<backend>/NNNN_name.sql.
+ */
+struct rcm_migration {
+    int version;
+    const char *name;       /* file name, e.g. "0001_init.sql" */
+    const char *sql;
+    size_t len;
+};
+
+/* Fill `out` (capacity `max`) and return the count, or -1 when a file name
+ * is malformed or two share a version. */
+int rcm_store_migrations(const char *backend, struct rcm_migration *out,
+                         int max);
+
+#endif
