@@ -118,6 +118,8 @@ struct rcm_setting_info {
 
 /* The table row for a setting id, or NULL. */
 const struct rcm_setting_info *rcm_setting_info(int id);
+/* "server.max_body_bytes" -> "OPENRCM_SERVER_MAX_BODY_BYTES" (truncated to size). */
+void rcm_setting_env_name(const char *name, char *out, size_t size);
 /* Setting id for "server.port", or -1. */
 int rcm_setting_find(const char *name);
 

@@ -120,3 +120,13 @@ describe('openrcm CLI', () => {
     assert.match(r.stderr, /^openrcm migrate: cannot create database/);
   });
 });
+
+test('docs/config.md is the current output of `openrcm config doc`', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const docPath = fileURLToPath(new URL('../../docs/config.md', import.meta.url));
+  const r = runCli(['config', 'doc']);
+  assert.equal(r.code, 0);
+  assert.equal(readFileSync(docPath, 'utf8'), r.stdout,
+    'docs/config.md is stale: run `build/openrcm config doc > docs/config.md`');
+});
