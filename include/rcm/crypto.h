@@ -157,7 +157,7 @@ RCM_MUST_CHECK enum rcm_err rcm_key_wrap(const struct rcm_key *kek, const char *
                                          const struct rcm_key *key,
                                          uint8_t out[RCM_KEY_WRAPPED_BYTES]);
 /* Open a wrapped key; any mismatch (kek, context, tampering) fails with
- * `out` wiped. */
+ * `out` wiped. `out` may be the kek itself. */
 RCM_MUST_CHECK enum rcm_err rcm_key_unwrap(const struct rcm_key *kek, const char *context,
                                            const uint8_t *wrapped, size_t wrapped_len,
                                            struct rcm_key *out);

@@ -194,7 +194,7 @@ rcm_auth_password_message(const struct rcm_pw_check *check, char *out, size_t ou
         snprintf(out, out_cap, "password must not be a short pattern repeated");
         break;
     case RCM_PW_SEQUENTIAL:
-        snprintf(out, out_cap, "password must not be a sequence such as 12345678 or abcdefgh");
+        snprintf(out, out_cap, "password must not be a simple run of letters or digits");
         break;
     }
 }

@@ -284,17 +284,19 @@ rcm_key_unwrap(const struct rcm_key *kek, const char *context, const uint8_t *wr
 {
     uint8_t aad[32 + RCM_KEY_CONTEXT_MAX_LEN];
     size_t aad_len = 0, len = 0;
-    rcm_key_wipe(out);
+    struct rcm_key tmp;     /* out may be the kek itself */
+    enum rcm_err err = RCM_E_INVAL;
     if (!wrap_aad(context, aad, &aad_len))
-        return RCM_E_INVAL;
-    if (wrapped_len != RCM_KEY_WRAPPED_BYTES)
-        return RCM_E_PARSE;
-    enum rcm_err err = rcm_aead_open(kek, aad, aad_len, wrapped, wrapped_len, out->bytes,
-                                     RCM_KEY_BYTES, &len);
-    if (err != RCM_OK || len != RCM_KEY_BYTES) {
+        err = RCM_E_INVAL;
+    else if (wrapped_len != RCM_KEY_WRAPPED_BYTES)
+        err = RCM_E_PARSE;
+    else
+        err = rcm_aead_open(kek, aad, aad_len, wrapped, wrapped_len, tmp.bytes,
+                            RCM_KEY_BYTES, &len);
+    if (err == RCM_OK && len == RCM_KEY_BYTES)
+        rcm_key_from_bytes(out, tmp.bytes);
+    else
         rcm_key_wipe(out);
-        return err != RCM_OK ? err : RCM_E_CRYPTO;
-    }
-    out->key_id = rcm_key_id_of(out->bytes);
-    return RCM_OK;
+    rcm_key_wipe(&tmp);
+    return err != RCM_OK ? err : len == RCM_KEY_BYTES ? RCM_OK : RCM_E_CRYPTO;
 }

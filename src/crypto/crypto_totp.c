@@ -198,7 +198,7 @@ rcm_base32_decode(const char *in, size_t n, uint8_t *out, size_t out_cap, size_t
         int v = b32_value(in[i]);
         if (v < 0)
             goto bad;
-        acc = (acc << 5 | (uint32_t)v) & 0x3FF;
+        acc = (acc << 5 | (uint32_t)v) & 0xFFFF;
         bits += 5;
         if (bits >= 8) {
             if (o >= out_cap) {
