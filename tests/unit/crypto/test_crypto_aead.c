@@ -1,5 +1,7 @@
 /* AES-256-GCM field envelope and canonical AAD. */
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "rcm/crypto.h"
 #include "rcm_test.h"
@@ -175,6 +177,50 @@ aad_is_canonical_and_validated(void **state)
     assert_int_equal(rcm_aead_aad_build(long_id, "t", "c", "1", a, sizeof a, &na), RCM_OK);
 }
 
-RUN_TESTS(cmocka_unit_test(round_trip_and_format), cmocka_unit_test(every_bit_flip_fails),
+static void
+nonces_unique_across_fork(void **state)
+{
+    (void)state;
+    struct rcm_key k;
+    rcm_key_generate(&k, 0);
+    uint8_t env[64];
+    size_t len;
+    /* fill this thread's nonce pool, then fork: parent and child must not
+     * hand out the same next nonce */
+    assert_int_equal(rcm_aead_seal(&k, NULL, 0, (const uint8_t *)"x", 1, env, sizeof env, &len),
+                     RCM_OK);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        size_t n;
+        uint8_t e[64];
+        int ok = rcm_aead_seal(&k, NULL, 0, (const uint8_t *)"x", 1, e, sizeof e, &n) == RCM_OK &&
+                 write(fds[1], e + 5, 12) == 12;
+        _exit(ok ? 0 : 1);
+    }
+    uint8_t child_nonce[12];
+    assert_int_equal(read(fds[0], child_nonce, 12), 12);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(status, 0);
+    close(fds[0]);
+    close(fds[1]);
+    assert_int_equal(rcm_aead_seal(&k, NULL, 0, (const uint8_t *)"x", 1, env, sizeof env, &len),
+                     RCM_OK);
+    assert_memory_not_equal(env + 5, child_nonce, 12);
+    /* and many seals in one thread never repeat a nonce */
+    enum { N = 1000 };
+    static uint8_t seen[N][12];
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(rcm_aead_seal(&k, NULL, 0, NULL, 0, env, sizeof env, &len), RCM_OK);
+        memcpy(seen[i], env + 5, 12);
+        for (int j = 0; j < i; j++)
+            assert_memory_not_equal(seen[i], seen[j], 12);
+    }
+}
+
+RUN_TESTS(cmocka_unit_test(nonces_unique_across_fork), cmocka_unit_test(round_trip_and_format), cmocka_unit_test(every_bit_flip_fails),
           cmocka_unit_test(wrong_aad_key_and_truncation_fail),
           cmocka_unit_test(aad_is_canonical_and_validated))
