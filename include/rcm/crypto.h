@@ -162,6 +162,18 @@ RCM_MUST_CHECK enum rcm_err rcm_key_unwrap(const struct rcm_key *kek, const char
                                            const uint8_t *wrapped, size_t wrapped_len,
                                            struct rcm_key *out);
 
+/*
+ * Rotation hook: re-wrap a wrapped key from `old_kek` to `new_kek` under the
+ * same context without the caller seeing the key. RCM_OK with `out` equal
+ * to a fresh wrap under new_kek; if `wrapped` already names new_kek's id it
+ * is only verified and copied (so a resumed job can run over rows it has
+ * done). Errors as rcm_key_unwrap; `out` is wiped on failure.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_key_rewrap(const struct rcm_key *old_kek,
+                                           const struct rcm_key *new_kek, const char *context,
+                                           const uint8_t *wrapped, size_t wrapped_len,
+                                           uint8_t out[RCM_KEY_WRAPPED_BYTES]);
+
 /* ---- AES-256-GCM field envelope (crypto_aead.c) ----------------------- */
 
 /*

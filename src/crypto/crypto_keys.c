@@ -300,3 +300,26 @@ rcm_key_unwrap(const struct rcm_key *kek, const char *context, const uint8_t *wr
     rcm_key_wipe(&tmp);
     return err != RCM_OK ? err : len == RCM_KEY_BYTES ? RCM_OK : RCM_E_CRYPTO;
 }
+
+enum rcm_err
+rcm_key_rewrap(const struct rcm_key *old_kek, const struct rcm_key *new_kek,
+               const char *context, const uint8_t *wrapped, size_t wrapped_len,
+               uint8_t out[RCM_KEY_WRAPPED_BYTES])
+{
+    uint32_t id = 0;
+    struct rcm_key key;
+    enum rcm_err err = rcm_aead_key_id(wrapped, wrapped_len, &id);
+    if (err == RCM_OK && id == new_kek->key_id) {
+        err = rcm_key_unwrap(new_kek, context, wrapped, wrapped_len, &key);
+        if (err == RCM_OK)
+            memcpy(out, wrapped, RCM_KEY_WRAPPED_BYTES);    /* already rotated */
+    } else if (err == RCM_OK) {
+        err = rcm_key_unwrap(old_kek, context, wrapped, wrapped_len, &key);
+        if (err == RCM_OK)
+            err = rcm_key_wrap(new_kek, context, &key, out);
+    }
+    rcm_key_wipe(&key);
+    if (err != RCM_OK)
+        rcm_crypto_wipe(out, RCM_KEY_WRAPPED_BYTES);
+    return err;
+}

@@ -197,6 +197,23 @@ wrap_hierarchy(void **state)
     assert_int_equal(rcm_key_unwrap(&master2, tctx, wt, sizeof wt, &back), RCM_OK);
     assert_memory_equal(back.bytes, tenant.bytes, 32);
     /* data sealed under the patient key is untouched by the rotation */
+
+    /* the rotation hook: old → new, idempotent on already-rotated rows */
+    struct rcm_key master3;
+    rcm_key_generate(&master3, master2.key_id);
+    uint8_t r1[RCM_KEY_WRAPPED_BYTES], r2[RCM_KEY_WRAPPED_BYTES];
+    assert_int_equal(rcm_key_rewrap(&master2, &master3, tctx, wt, sizeof wt, r1), RCM_OK);
+    assert_int_equal(rcm_aead_key_id(r1, sizeof r1, &id), RCM_OK);
+    assert_int_equal(id, master3.key_id);
+    assert_int_equal(rcm_key_rewrap(&master2, &master3, tctx, r1, sizeof r1, r2), RCM_OK);
+    assert_memory_equal(r1, r2, sizeof r1);
+    assert_int_equal(rcm_key_unwrap(&master3, tctx, r2, sizeof r2, &back), RCM_OK);
+    assert_memory_equal(back.bytes, tenant.bytes, 32);
+    /* wrong context or a key neither old nor new: refused, output wiped */
+    assert_int_equal(rcm_key_rewrap(&master2, &master3, other, wt, sizeof wt, r1), RCM_E_CRYPTO);
+    for (size_t i = 0; i < sizeof r1; i++)
+        assert_int_equal(r1[i], 0);
+    assert_int_equal(rcm_key_rewrap(&master, &master3, tctx, wt, sizeof wt, r1), RCM_E_NOT_FOUND);
 }
 
 RUN_TESTS(cmocka_unit_test(key_ids),
