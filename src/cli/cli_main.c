@@ -12,6 +12,7 @@ static const struct cli_command commands[] = {
     {"config", "show the effective configuration (config dump)", cli_config},
     {"version", "print the version", cli_version},
     {"audit", "verify or export the audit log", cli_audit},
+    {"user", "create users (user add)", cli_user},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
