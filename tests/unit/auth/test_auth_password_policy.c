@@ -65,6 +65,7 @@ list_loader_rejects_bad_files(void **state)
     assert_int_equal(rcm_pwlist_load_mem("a\n\nb\n", 5, &l, &d), RCM_E_PARSE);
     assert_int_equal(rcm_pwlist_load_mem("a\nb\0c\n", 6, &l, &d), RCM_E_PARSE);
     assert_int_equal(rcm_pwlist_load("/nonexistent/list", &l, &d), RCM_E_IO);
+    assert_int_equal(rcm_pwlist_load(RCM_TEST_SOURCE_DIR "/data", &l, &d), RCM_E_IO);
     assert_int_equal(rcm_pwlist_load_mem("a\nb", 3, &l, &d), RCM_OK);   /* no final newline */
     assert_int_equal(l.count, 2);
     assert_true(rcm_pwlist_contains(&l, "B", 1));

@@ -66,6 +66,11 @@ qr_symbol_and_svg(void **state)
     assert_int_equal(rcm_qr_svg(&qr, 0, &svg, &len), RCM_E_INVAL);
     rcm_qr_release(&qr);
     assert_int_equal(rcm_qr_encode("", &qr), RCM_E_INVAL);
+    /* too long for any QR version at level M (2331 bytes max) */
+    static char big[2900];
+    memset(big, 'a', sizeof big - 1);
+    assert_int_equal(rcm_qr_encode(big, &qr), RCM_E_TOO_LARGE);
+    assert_null(qr.modules);
 }
 
 static void
