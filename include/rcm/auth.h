@@ -7,6 +7,7 @@
 #ifndef RCM_AUTH_H
 #define RCM_AUTH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -146,5 +147,39 @@ void rcm_throttle_record_failure(const struct rcm_throttle_policy *policy,
                                  struct rcm_throttle_state *state, int64_t now_ms);
 /* Reset the counters (a successful login, or an admin unlock). */
 void rcm_throttle_record_success(struct rcm_throttle_state *state);
+
+/* ---- password-hashing admission gate (auth_pwhash_gate.c) ---------------- */
+
+/*
+ * Bounds how many Argon2id hashes/verifies run at once (each takes ~100 ms
+ * of a core and 64 MiB) and how many more may wait, so a burst of logins
+ * cannot starve the request threads or exhaust memory: with max_running = 1
+ * on this 2-core machine one core always stays free for other requests.
+ * A caller that cannot get in promptly gets RCM_E_BUSY and should answer
+ * 503 with Retry-After rather than queue without bound.
+ *
+ *   if (rcm_pwhash_gate_enter(&gate, 2000) == RCM_OK) {
+ *       err = rcm_pwhash_verify(...);
+ *       rcm_pwhash_gate_leave(&gate);
+ *   }
+ */
+struct rcm_pwhash_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned running, waiting;
+    unsigned max_running, max_waiting;
+    uint64_t admitted, refused;     /* counters for metrics */
+};
+
+/* max_running >= 1; max_waiting may be 0 (no queue). RCM_E_INVAL / RCM_E_NOMEM. */
+RCM_MUST_CHECK enum rcm_err rcm_pwhash_gate_init(struct rcm_pwhash_gate *gate,
+                                                 unsigned max_running, unsigned max_waiting);
+void rcm_pwhash_gate_destroy(struct rcm_pwhash_gate *gate);
+
+/* Wait up to timeout_ms for a slot. RCM_OK (call rcm_pwhash_gate_leave
+ * afterwards) or RCM_E_BUSY (queue full, or the wait timed out). */
+RCM_MUST_CHECK enum rcm_err rcm_pwhash_gate_enter(struct rcm_pwhash_gate *gate,
+                                                  int64_t timeout_ms);
+void rcm_pwhash_gate_leave(struct rcm_pwhash_gate *gate);
 
 #endif
