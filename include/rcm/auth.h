@@ -182,4 +182,31 @@ RCM_MUST_CHECK enum rcm_err rcm_pwhash_gate_enter(struct rcm_pwhash_gate *gate,
                                                   int64_t timeout_ms);
 void rcm_pwhash_gate_leave(struct rcm_pwhash_gate *gate);
 
+/* ---- session lifetime policy (auth_session.c) ----------------------------- */
+
+#define RCM_SESSION_IDLE_DEFAULT_MS (15 * 60 * 1000LL)     /* 15 min */
+#define RCM_SESSION_IDLE_MAX_MS (30 * 60 * 1000LL)         /* tenant setting cap */
+#define RCM_SESSION_IDLE_MIN_MS (60 * 1000LL)              /* 1 min */
+#define RCM_SESSION_ABSOLUTE_MS (12 * 60 * 60 * 1000LL)    /* 12 h */
+
+/* A tenant's configured idle timeout clamped to [1 min, 30 min]; 0 or a
+ * negative value means the default (15 min). */
+int64_t rcm_session_idle_ms(int64_t configured_ms);
+
+enum rcm_session_state {
+    RCM_SESSION_VALID = 0,
+    RCM_SESSION_IDLE_EXPIRED,       /* no activity for idle_ms */
+    RCM_SESSION_ABSOLUTE_EXPIRED,   /* older than RCM_SESSION_ABSOLUTE_MS */
+    RCM_SESSION_NOT_YET_VALID,      /* created or last seen in the future: clock trouble */
+};
+
+/*
+ * Whether a session created at created_ms and last used at last_seen_ms is
+ * still usable at now_ms with the (clamped) idle timeout. Pure; the caller
+ * updates last_seen_ms on VALID and revokes otherwise. Boundaries expire:
+ * exactly idle_ms of idleness is expired.
+ */
+enum rcm_session_state rcm_session_check(int64_t created_ms, int64_t last_seen_ms,
+                                         int64_t now_ms, int64_t idle_ms);
+
 #endif
