@@ -68,6 +68,19 @@ enum rcm_pw_verdict {
     RCM_PW_SEQUENTIAL,      /* a run like "12345678" or "zyxwvuts" */
 };
 
+/*
+ * Prepare a password for checking and hashing: well-formed UTF-8 required
+ * (RCM_E_PARSE), then Unicode NFKC normalisation (SP 800-63B §5.1.1.2) so
+ * the same password typed on different devices (composed "é" or "e" +
+ * combining accent, full-width letters, ligatures) hashes the same. At
+ * most RCM_PASSWORD_POLICY_MAX_BYTES bytes before and after
+ * (RCM_E_TOO_LARGE). Hash and verify the prepared bytes, never the raw
+ * ones. `out` is wiped on failure.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_auth_password_prepare(const char *raw, size_t n,
+                                                      char out[RCM_PASSWORD_POLICY_MAX_BYTES],
+                                                      size_t *out_len);
+
 struct rcm_pw_check {
     enum rcm_pw_verdict verdict;
     size_t min_codepoints;  /* the minimum that applied */
@@ -75,7 +88,9 @@ struct rcm_pw_check {
 };
 
 /*
- * Check a candidate password against the policy. `only_factor` is true
+ * Check a candidate password against the policy; the password is prepared
+ * (NFKC, see above) first, so lengths count code points of the normalised
+ * form. `only_factor` is true
  * when the account has no second factor (minimum 15, else 8). `list` may
  * be NULL (then the list check is skipped — callers should not). `context`
  * holds `n_context` words (username, email, tenant name...); an email
