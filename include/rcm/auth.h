@@ -7,6 +7,7 @@
 #ifndef RCM_AUTH_H
 #define RCM_AUTH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,19 @@ enum rcm_pw_verdict {
     RCM_PW_SEQUENTIAL,      /* a run like "12345678" or "zyxwvuts" */
 };
 
+/*
+ * Prepare a password for checking and hashing: well-formed UTF-8 required
+ * (RCM_E_PARSE), then Unicode NFKC normalisation (SP 800-63B §5.1.1.2) so
+ * the same password typed on different devices (composed "é" or "e" +
+ * combining accent, full-width letters, ligatures) hashes the same. At
+ * most RCM_PASSWORD_POLICY_MAX_BYTES bytes before and after
+ * (RCM_E_TOO_LARGE). Hash and verify the prepared bytes, never the raw
+ * ones. `out` is wiped on failure.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_auth_password_prepare(const char *raw, size_t n,
+                                                      char out[RCM_PASSWORD_POLICY_MAX_BYTES],
+                                                      size_t *out_len);
+
 struct rcm_pw_check {
     enum rcm_pw_verdict verdict;
     size_t min_codepoints;  /* the minimum that applied */
@@ -74,7 +88,9 @@ struct rcm_pw_check {
 };
 
 /*
- * Check a candidate password against the policy. `only_factor` is true
+ * Check a candidate password against the policy; the password is prepared
+ * (NFKC, see above) first, so lengths count code points of the normalised
+ * form. `only_factor` is true
  * when the account has no second factor (minimum 15, else 8). `list` may
  * be NULL (then the list check is skipped — callers should not). `context`
  * holds `n_context` words (username, email, tenant name...); an email
@@ -146,5 +162,66 @@ void rcm_throttle_record_failure(const struct rcm_throttle_policy *policy,
                                  struct rcm_throttle_state *state, int64_t now_ms);
 /* Reset the counters (a successful login, or an admin unlock). */
 void rcm_throttle_record_success(struct rcm_throttle_state *state);
+
+/* ---- password-hashing admission gate (auth_pwhash_gate.c) ---------------- */
+
+/*
+ * Bounds how many Argon2id hashes/verifies run at once (each takes ~100 ms
+ * of a core and 64 MiB) and how many more may wait, so a burst of logins
+ * cannot starve the request threads or exhaust memory: with max_running = 1
+ * on this 2-core machine one core always stays free for other requests.
+ * A caller that cannot get in promptly gets RCM_E_BUSY and should answer
+ * 503 with Retry-After rather than queue without bound.
+ *
+ *   if (rcm_pwhash_gate_enter(&gate, 2000) == RCM_OK) {
+ *       err = rcm_pwhash_verify(...);
+ *       rcm_pwhash_gate_leave(&gate);
+ *   }
+ */
+struct rcm_pwhash_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned running, waiting;
+    unsigned max_running, max_waiting;
+    uint64_t admitted, refused;     /* counters for metrics */
+};
+
+/* max_running >= 1; max_waiting may be 0 (no queue). RCM_E_INVAL / RCM_E_NOMEM. */
+RCM_MUST_CHECK enum rcm_err rcm_pwhash_gate_init(struct rcm_pwhash_gate *gate,
+                                                 unsigned max_running, unsigned max_waiting);
+void rcm_pwhash_gate_destroy(struct rcm_pwhash_gate *gate);
+
+/* Wait up to timeout_ms for a slot. RCM_OK (call rcm_pwhash_gate_leave
+ * afterwards) or RCM_E_BUSY (queue full, or the wait timed out). */
+RCM_MUST_CHECK enum rcm_err rcm_pwhash_gate_enter(struct rcm_pwhash_gate *gate,
+                                                  int64_t timeout_ms);
+void rcm_pwhash_gate_leave(struct rcm_pwhash_gate *gate);
+
+/* ---- session lifetime policy (auth_session.c) ----------------------------- */
+
+#define RCM_SESSION_IDLE_DEFAULT_MS (15 * 60 * 1000LL)     /* 15 min */
+#define RCM_SESSION_IDLE_MAX_MS (30 * 60 * 1000LL)         /* tenant setting cap */
+#define RCM_SESSION_IDLE_MIN_MS (60 * 1000LL)              /* 1 min */
+#define RCM_SESSION_ABSOLUTE_MS (12 * 60 * 60 * 1000LL)    /* 12 h */
+
+/* A tenant's configured idle timeout clamped to [1 min, 30 min]; 0 or a
+ * negative value means the default (15 min). */
+int64_t rcm_session_idle_ms(int64_t configured_ms);
+
+enum rcm_session_state {
+    RCM_SESSION_VALID = 0,
+    RCM_SESSION_IDLE_EXPIRED,       /* no activity for idle_ms */
+    RCM_SESSION_ABSOLUTE_EXPIRED,   /* older than RCM_SESSION_ABSOLUTE_MS */
+    RCM_SESSION_NOT_YET_VALID,      /* created or last seen in the future: clock trouble */
+};
+
+/*
+ * Whether a session created at created_ms and last used at last_seen_ms is
+ * still usable at now_ms with the (clamped) idle timeout. Pure; the caller
+ * updates last_seen_ms on VALID and revokes otherwise. Boundaries expire:
+ * exactly idle_ms of idleness is expired.
+ */
+enum rcm_session_state rcm_session_check(int64_t created_ms, int64_t last_seen_ms,
+                                         int64_t now_ms, int64_t idle_ms);
 
 #endif

@@ -5,7 +5,9 @@
  * context-derived, repetitive and sequential passwords.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <uninorm.h>
 
 #include "rcm/auth.h"
 #include "rcm/crypto.h"
@@ -108,6 +110,64 @@ context_match(const char *pw, size_t n, const char *const *context, size_t n_con
     return false;
 }
 
+enum rcm_err
+rcm_auth_password_prepare(const char *raw, size_t n, char out[RCM_PASSWORD_POLICY_MAX_BYTES],
+                          size_t *out_len)
+{
+    *out_len = 0;
+    if (n > RCM_PASSWORD_POLICY_MAX_BYTES)
+        return RCM_E_TOO_LARGE;
+    if (!rcm_utf8_valid(raw ? raw : "", n))
+        return RCM_E_PARSE;
+    if (n == 0)
+        return RCM_OK;
+    /* NFKC expands at most 18× per code point (U+FDFA); a room of 4× plus
+     * libunistring's own allocation for the rare longer case. */
+    uint8_t room[4 * RCM_PASSWORD_POLICY_MAX_BYTES];
+    size_t len = sizeof room;
+    uint8_t *res = u8_normalize(UNINORM_NFKC, (const uint8_t *)raw, n, room, &len);
+    enum rcm_err err = RCM_OK;
+    if (!res)
+        err = RCM_E_PARSE;
+    else if (len > RCM_PASSWORD_POLICY_MAX_BYTES)
+        err = RCM_E_TOO_LARGE;
+    else
+        memcpy(out, res, len);
+    if (res && res != room) {
+        rcm_crypto_wipe(res, len);
+        free(res);
+    }
+    rcm_crypto_wipe(room, sizeof room);
+    if (err != RCM_OK) {
+        rcm_crypto_wipe(out, RCM_PASSWORD_POLICY_MAX_BYTES);
+        return err;
+    }
+    *out_len = len;
+    return RCM_OK;
+}
+
+/* The policy rules on a prepared (normalised) password. */
+static enum rcm_pw_verdict
+check_prepared(const char *password, size_t n, size_t min_codepoints, size_t *codepoints_out,
+               const struct rcm_pwlist *list, const char *const *context, size_t n_context)
+{
+    size_t cps = codepoints(password, n);
+    *codepoints_out = cps;
+    if (has_control(password, n))
+        return RCM_PW_CONTROL_CHAR;
+    if (cps < min_codepoints)
+        return RCM_PW_TOO_SHORT;
+    if (list && rcm_pwlist_contains(list, password, n))
+        return RCM_PW_COMMON;
+    if (context_match(password, n, context, n_context))
+        return RCM_PW_CONTEXT;
+    if (repetitive(password, n))
+        return RCM_PW_REPETITIVE;
+    if (sequential(password, n))
+        return RCM_PW_SEQUENTIAL;
+    return RCM_PW_OK;
+}
+
 struct rcm_pw_check
 rcm_auth_password_check(const char *password, size_t n, bool only_factor,
                         const struct rcm_pwlist *list, const char *const *context,
@@ -118,27 +178,18 @@ rcm_auth_password_check(const char *password, size_t n, bool only_factor,
         .min_codepoints = only_factor ? RCM_PASSWORD_MIN_ONLY_FACTOR : RCM_PASSWORD_MIN_WITH_MFA,
         .codepoints = 0,
     };
-    if (!password)
-        n = 0;
-    if (n > RCM_PASSWORD_POLICY_MAX_BYTES)
+    char prepared[RCM_PASSWORD_POLICY_MAX_BYTES];
+    size_t len = 0;
+    enum rcm_err err = rcm_auth_password_prepare(password ? password : "", password ? n : 0,
+                                                 prepared, &len);
+    if (err == RCM_E_TOO_LARGE)
         r.verdict = RCM_PW_TOO_LONG;
-    else if (!rcm_utf8_valid(password ? password : "", n))
+    else if (err != RCM_OK)
         r.verdict = RCM_PW_NOT_UTF8;
-    if (r.verdict != RCM_PW_OK)
-        return r;
-    r.codepoints = codepoints(password, n);
-    if (has_control(password, n))
-        r.verdict = RCM_PW_CONTROL_CHAR;
-    else if (r.codepoints < r.min_codepoints)
-        r.verdict = RCM_PW_TOO_SHORT;
-    else if (list && rcm_pwlist_contains(list, password, n))
-        r.verdict = RCM_PW_COMMON;
-    else if (context_match(password, n, context, n_context))
-        r.verdict = RCM_PW_CONTEXT;
-    else if (repetitive(password, n))
-        r.verdict = RCM_PW_REPETITIVE;
-    else if (sequential(password, n))
-        r.verdict = RCM_PW_SEQUENTIAL;
+    else
+        r.verdict = check_prepared(prepared, len, r.min_codepoints, &r.codepoints, list,
+                                   context, n_context);
+    rcm_crypto_wipe(prepared, sizeof prepared);
     return r;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rcm/auth.h"
 #include "rcm/crypto.h"
@@ -86,16 +87,27 @@ rcm_pwlist_load(const char *path, struct rcm_pwlist *out, struct rcm_diag *diag)
     FILE *f = fopen(path, "rb");
     if (!f)
         return rcm_diag_fail(diag, RCM_E_IO, "cannot open the password list");
-    char *buf = rcm_malloc(RCM_PWLIST_MAX_BYTES + 1);
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return rcm_diag_fail(diag, RCM_E_IO, "the password list is not a regular file");
+    }
+    if ((uint64_t)st.st_size > RCM_PWLIST_MAX_BYTES) {
+        fclose(f);
+        return rcm_diag_fail(diag, RCM_E_TOO_LARGE, "password list exceeds %u bytes",
+                             RCM_PWLIST_MAX_BYTES);
+    }
+    size_t size = (size_t)st.st_size;
+    char *buf = rcm_malloc(size + 1);
     if (!buf) {
         fclose(f);
         return rcm_diag_fail(diag, RCM_E_NOMEM, "out of memory loading the password list");
     }
-    size_t n = fread(buf, 1, RCM_PWLIST_MAX_BYTES + 1, f);
-    bool read_error = ferror(f) != 0;
+    size_t n = fread(buf, 1, size + 1, f);      /* +1 notices a file that grew */
+    bool read_error = ferror(f) != 0 || n != size;
     fclose(f);
     enum rcm_err err = read_error
-        ? rcm_diag_fail(diag, RCM_E_IO, "cannot read the password list")
+        ? rcm_diag_fail(diag, RCM_E_IO, "cannot read the password list (changed while read?)")
         : rcm_pwlist_load_mem(buf, n, out, diag);
     rcm_free(buf);
     return err;

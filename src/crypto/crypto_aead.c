@@ -182,14 +182,15 @@ rcm_aead_open(const struct rcm_key *key, const uint8_t *aad, size_t aad_len,
         return open_fail(out, out_cap, out_len, RCM_E_NOMEM);
 
     const uint8_t *ct = env + RCM_AEAD_HEADER_BYTES;
+    uint8_t scratch[1], *dst = out ? out : scratch;     /* out may be NULL for "" */
     uint8_t tag[RCM_AEAD_TAG_BYTES];
     memcpy(tag, ct + ct_len, sizeof tag);
     int n = 0, fin = 0;
     bool ok = EVP_DecryptInit_ex2(ctx, gcm_cipher, key->bytes, env + 5, NULL) == 1 &&
               add_aad(ctx, 0, env, aad, aad_len) &&
-              EVP_DecryptUpdate(ctx, out, &n, ct, (int)ct_len) == 1 &&
+              EVP_DecryptUpdate(ctx, dst, &n, ct, (int)ct_len) == 1 &&
               EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, sizeof tag, tag) == 1 &&
-              EVP_DecryptFinal_ex(ctx, out + n, &fin) == 1 &&
+              EVP_DecryptFinal_ex(ctx, dst + n, &fin) == 1 &&
               (size_t)(n + fin) == ct_len;
     EVP_CIPHER_CTX_reset(ctx);
     if (!ok)

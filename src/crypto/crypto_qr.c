@@ -2,6 +2,7 @@
  * crypto_qr.c — QR codes for TOTP enrolment: libqrencode builds the symbol,
  * this file renders it as SVG text (no image library needed).
  */
+#include <errno.h>
 #include <qrencode.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@
 #include "rcm/crypto.h"
 #include "rcm/mem.h"
 
-#define QR_TEXT_MAX_BYTES 2048
+#define QR_TEXT_MAX_BYTES 2953     /* version 40-L byte capacity */
 #define QR_QUIET_MODULES 4
 
 enum rcm_err
@@ -23,7 +24,7 @@ rcm_qr_encode(const char *text, struct rcm_qr *out)
     /* version 0 = smallest that fits; 8-bit mode keeps the text exact */
     QRcode *qr = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
     if (!qr)
-        return RCM_E_NOMEM;
+        return errno == ERANGE ? RCM_E_TOO_LARGE : RCM_E_NOMEM;
     size_t cells = (size_t)qr->width * (size_t)qr->width;
     out->modules = rcm_malloc(cells);
     if (!out->modules) {

@@ -65,6 +65,7 @@ list_loader_rejects_bad_files(void **state)
     assert_int_equal(rcm_pwlist_load_mem("a\n\nb\n", 5, &l, &d), RCM_E_PARSE);
     assert_int_equal(rcm_pwlist_load_mem("a\nb\0c\n", 6, &l, &d), RCM_E_PARSE);
     assert_int_equal(rcm_pwlist_load("/nonexistent/list", &l, &d), RCM_E_IO);
+    assert_int_equal(rcm_pwlist_load(RCM_TEST_SOURCE_DIR "/data", &l, &d), RCM_E_IO);
     assert_int_equal(rcm_pwlist_load_mem("a\nb", 3, &l, &d), RCM_OK);   /* no final newline */
     assert_int_equal(l.count, 2);
     assert_true(rcm_pwlist_contains(&l, "B", 1));
@@ -158,7 +159,53 @@ messages_never_contain_the_password(void **state)
                              "sign-in factor");
 }
 
-RUN_TESTS(cmocka_unit_test_setup_teardown(list_is_loaded_and_searchable, load_list, free_list),
+static void
+prepare_normalises_nfkc(void **state)
+{
+    (void)state;
+    char a[RCM_PASSWORD_POLICY_MAX_BYTES], b[RCM_PASSWORD_POLICY_MAX_BYTES];
+    size_t na, nb;
+    /* composed é vs e + combining acute */
+    assert_int_equal(rcm_auth_password_prepare("caf\xc3\xa9 au lait", 13, a, &na), RCM_OK);
+    assert_int_equal(rcm_auth_password_prepare("cafe\xcc\x81 au lait", 14, b, &nb), RCM_OK);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    assert_int_equal(na, 13);
+    /* compatibility forms: full-width letters, the fi ligature */
+    assert_int_equal(rcm_auth_password_prepare("\xef\xbc\xa1\xef\xbc\xa2", 6, a, &na), RCM_OK);
+    assert_int_equal(na, 2);
+    assert_memory_equal(a, "AB", 2);
+    assert_int_equal(rcm_auth_password_prepare("\xef\xac\x81", 3, a, &na), RCM_OK);
+    assert_memory_equal(a, "fi", 2);
+    /* ASCII is unchanged; embedded NUL kept (the policy refuses it) */
+    assert_int_equal(rcm_auth_password_prepare("ab\0cd", 5, a, &na), RCM_OK);
+    assert_int_equal(na, 5);
+    assert_int_equal(rcm_auth_password_prepare("bad\xff", 4, a, &na), RCM_E_PARSE);
+    assert_int_equal(na, 0);
+    /* U+FDFA expands to 18 code points (33 bytes): 20 of them pass 256 */
+    char big[85 * 3];
+    for (int i = 0; i < 85; i++)
+        memcpy(big + 3 * i, "\xef\xb7\xba", 3);
+    assert_int_equal(rcm_auth_password_prepare(big, 60, a, &na), RCM_E_TOO_LARGE);
+    /* 85 of them (2,805 bytes normalised) take libunistring's allocation path */
+    assert_int_equal(rcm_auth_password_prepare(big, sizeof big, a, &na), RCM_E_TOO_LARGE);
+    assert_int_equal(rcm_auth_password_prepare(big, 3, a, &na), RCM_OK);
+    assert_int_equal(na, 33);
+    /* the policy sees the normalised form: 8 full-width letters = 8 code points */
+    const char *fw = "\xef\xbd\x8b\xef\xbd\x99\xef\xbd\x92\xef\xbd\x8f\xef\xbd\x8a"
+                     "\xef\xbd\x8f\xef\xbd\x8c\xef\xbd\x8c";      /* ｋｙｒｏｊｏｌｌ */
+    struct rcm_pw_check c = rcm_auth_password_check(fw, strlen(fw), false, &list, NULL, 0);
+    assert_int_equal(c.verdict, RCM_PW_OK);
+    assert_int_equal(c.codepoints, 8);
+    /* a full-width spelling of a common password is still common */
+    const char *fw_pw = "\xef\xbd\x90\xef\xbd\x81\xef\xbd\x93\xef\xbd\x93"
+                        "\xef\xbd\x97\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x84";  /* ｐａｓｓｗｏｒｄ */
+    assert_int_equal(rcm_auth_password_check(fw_pw, strlen(fw_pw), false, &list, NULL, 0).verdict,
+                     RCM_PW_COMMON);
+}
+
+RUN_TESTS(cmocka_unit_test_setup_teardown(prepare_normalises_nfkc, load_list, free_list),
+          cmocka_unit_test_setup_teardown(list_is_loaded_and_searchable, load_list, free_list),
           cmocka_unit_test(list_loader_rejects_bad_files),
           cmocka_unit_test_setup_teardown(lengths_in_code_points, load_list, free_list),
           cmocka_unit_test_setup_teardown(common_context_repetitive_sequential, load_list,

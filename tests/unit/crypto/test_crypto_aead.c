@@ -75,6 +75,7 @@ round_trip_and_format(void **state)
     assert_int_equal(len, 33);
     assert_int_equal(rcm_aead_open(&k, NULL, 0, env2, len, out, sizeof out, &len), RCM_OK);
     assert_int_equal(len, 0);
+    assert_int_equal(rcm_aead_open(&k, NULL, 0, env2, 33, NULL, 0, &len), RCM_OK);
 }
 
 static void

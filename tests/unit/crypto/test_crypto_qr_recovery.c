@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rcm/crypto.h"
 #include "rcm/mem.h"
@@ -17,6 +18,63 @@ assert_finder(const struct rcm_qr *qr, unsigned x0, unsigned y0)
             bool core = x >= 2 && x <= 4 && y >= 2 && y <= 4;
             assert_int_equal(qr->modules[(y0 + y) * qr->width + x0 + x], ring || core);
         }
+}
+
+/* Rasterise the SVG's path ("Mx yhNv1h-Nz" runs) back into a module grid
+ * of size×size (quiet zone included). */
+static void
+svg_to_grid(const char *svg, unsigned size, uint8_t *grid)
+{
+    memset(grid, 0, (size_t)size * size);
+    const char *p = strstr(svg, " d=\"");
+    assert_non_null(p);
+    p += 4;
+    while (*p == 'M') {
+        char *end;
+        unsigned x = (unsigned)strtoul(p + 1, &end, 10);
+        unsigned y = (unsigned)strtoul(end + 1, &end, 10);
+        assert_int_equal(*end, 'h');
+        unsigned run = (unsigned)strtoul(end + 1, &end, 10);
+        assert_int_equal(strncmp(end, "v1h-", 4), 0);
+        unsigned back = (unsigned)strtoul(end + 4, &end, 10);
+        assert_int_equal(back, run);
+        assert_int_equal(*end, 'z');
+        assert_true(y < size && x + run <= size);
+        for (unsigned k = 0; k < run; k++)
+            grid[y * size + x + k] = 1;
+        p = end + 1;
+    }
+    assert_int_equal(*p, '"');
+}
+
+/* Decode a module grid with zbarimg (if installed) through a PBM file. */
+static bool
+zbar_decode(const uint8_t *grid, unsigned size, char *out, size_t cap)
+{
+    if (access("/usr/bin/zbarimg", X_OK) != 0)
+        return false;
+    char pbm[300], cmd[700];
+    snprintf(pbm, sizeof pbm, "%s/test-qr-%d.pbm", RCM_TEST_BINARY_DIR, (int)getpid());
+    FILE *f = fopen(pbm, "w");
+    assert_non_null(f);
+    const unsigned scale = 4;
+    fprintf(f, "P1\n%u %u\n", size * scale, size * scale);
+    for (unsigned y = 0; y < size * scale; y++) {
+        for (unsigned x = 0; x < size * scale; x++)
+            fputs(grid[(y / scale) * size + x / scale] ? "1 " : "0 ", f);
+        fputc('\n', f);
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "/usr/bin/zbarimg --raw -q '%s' 2>/dev/null", pbm);
+    FILE *z = popen(cmd, "r");
+    assert_non_null(z);
+    size_t n = fread(out, 1, cap - 1, z);
+    pclose(z);
+    unlink(pbm);
+    out[n] = '\0';
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = '\0';
+    return true;
 }
 
 static void
@@ -62,10 +120,30 @@ qr_symbol_and_svg(void **state)
     assert_int_equal(drawn, dark);
     /* the first run starts at the quiet-zone offset (the finder's corner) */
     assert_non_null(strstr(svg, "d=\"M4 4h7v1h-7z"));
+    /* the SVG draws exactly the symbol's modules (offset by the quiet zone) */
+    static uint8_t grid[200 * 200];
+    svg_to_grid(svg, size, grid);
+    for (unsigned y = 0; y < size; y++)
+        for (unsigned x = 0; x < size; x++) {
+            bool inside = x >= 4 && y >= 4 && x < qr.width + 4 && y < qr.width + 4;
+            assert_int_equal(grid[y * size + x],
+                             inside ? qr.modules[(y - 4) * qr.width + x - 4] : 0);
+        }
+    /* and a real QR reader gets the URI back from what the SVG draws */
+    char decoded[RCM_TOTP_URI_MAX_BYTES];
+    if (zbar_decode(grid, size, decoded, sizeof decoded))
+        assert_string_equal(decoded, uri);
+    else
+        print_message("zbarimg not installed: QR decode check skipped\n");
     rcm_free(svg);
     assert_int_equal(rcm_qr_svg(&qr, 0, &svg, &len), RCM_E_INVAL);
     rcm_qr_release(&qr);
     assert_int_equal(rcm_qr_encode("", &qr), RCM_E_INVAL);
+    /* too long for any QR version at level M (2331 bytes max) */
+    static char big[2900];
+    memset(big, 'a', sizeof big - 1);
+    assert_int_equal(rcm_qr_encode(big, &qr), RCM_E_TOO_LARGE);
+    assert_null(qr.modules);
 }
 
 static void
