@@ -28,8 +28,7 @@ struct rcm_server_options {
     unsigned max_connections_per_ip;
     unsigned idle_timeout_s;
     struct rcm_store *store;        /* borrowed; must outlive the server */
-    unsigned session_idle_s;
-    unsigned session_lifetime_s;
+    unsigned session_idle_s;        /* clamped to 60..1800 */
     const struct rcm_pwlist *pwlist;/* borrowed; common/breached passwords */
 };
 

@@ -78,8 +78,6 @@ enum rcm_setting_type {
                       "start")                                                 \
     X(auth_session_idle_s, "auth.session_idle_s", RCM_SET_INT, "900", 60,     \
       1800, NULL, "a session unused this long ends (HIPAA automatic logoff)")  \
-    X(auth_session_lifetime_s, "auth.session_lifetime_s", RCM_SET_INT,        \
-      "43200", 300, 43200, NULL, "a session ends this long after login")       \
     X(log_level, "log.level", RCM_SET_ENUM, "info", 0, 0,                      \
       "debug|info|warn|error", "lowest operational log level written")
 

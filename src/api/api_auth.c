@@ -16,64 +16,8 @@
 
 /* Activity is written back at most this often (idle timeout precision). */
 #define TOUCH_EVERY_MS (60 * 1000)
-
-/* ---- password hashing gate ---------------------------------------------- */
-
-/*
- * Argon2id costs ~100 ms of one core and 64 MiB. Logins wait here for one of
- * a few slots so a burst of logins cannot take every core (or all memory)
- * from the requests that do the practice's work.
- */
-struct api_pwhash_gate {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    unsigned free_slots;
-};
-
-struct api_pwhash_gate *
-api_pwhash_gate_new(unsigned slots)
-{
-    struct api_pwhash_gate *g = rcm_calloc(1, sizeof *g);
-    if (!g)
-        return NULL;
-    pthread_mutex_init(&g->mu, NULL);
-    pthread_cond_init(&g->cv, NULL);
-    g->free_slots = slots ? slots : 1;
-    return g;
-}
-
-void
-api_pwhash_gate_free(struct api_pwhash_gate *g)
-{
-    if (!g)
-        return;
-    pthread_mutex_destroy(&g->mu);
-    pthread_cond_destroy(&g->cv);
-    rcm_free(g);
-}
-
-static void
-gate_enter(struct api_pwhash_gate *g)
-{
-    if (!g)
-        return;
-    pthread_mutex_lock(&g->mu);
-    while (g->free_slots == 0)
-        pthread_cond_wait(&g->cv, &g->mu);
-    g->free_slots--;
-    pthread_mutex_unlock(&g->mu);
-}
-
-static void
-gate_leave(struct api_pwhash_gate *g)
-{
-    if (!g)
-        return;
-    pthread_mutex_lock(&g->mu);
-    g->free_slots++;
-    pthread_cond_signal(&g->cv);
-    pthread_mutex_unlock(&g->mu);
-}
+/* A login waits this long for a password-hashing slot before 503. */
+#define PWHASH_WAIT_MS 2000
 
 /* ---- authentication ----------------------------------------------------- */
 
@@ -152,17 +96,19 @@ api_authorize(struct api_request *req, struct api_response *res, int permission)
     }
     set_actor(req);
     int64_t now = rcm_time_now_ms();
-    bool too_old = now - req->principal.created_ms > ctx->session_lifetime_ms;
-    bool idle = now - req->principal.last_seen_ms > ctx->session_idle_ms;
-    if (too_old || idle) {
+    enum rcm_session_state state = rcm_session_check(req->principal.created_ms,
+                                                     req->principal.last_seen_ms, now,
+                                                     ctx->session_idle_ms);
+    if (state != RCM_SESSION_VALID) {
+        bool idle = state == RCM_SESSION_IDLE_EXPIRED;
         struct rcm_diag ignored = RCM_DIAG_INIT;
         if (rcm_store_session_revoke(ctx->store, &req->actor, req->principal.session_id,
-                                     false, too_old ? "session.expire" : "session.idle",
+                                     false, idle ? "session.idle" : "session.expire",
                                      &ignored) != RCM_OK)
             RCM_LOG(RCM_LOG_WARN, "session.revoke_failed", req->req_id,
                     RCM_LF_I("session_id", req->principal.session_id));
         api_problem(req, res, API_PROBLEM_unauthorized, "the session has %s; log in again",
-                    too_old ? "expired" : "timed out after inactivity");
+                    idle ? "timed out after inactivity" : "expired");
         return false;
     }
     if (req->via_cookie && !safe_method(req->method)) {
@@ -252,10 +198,14 @@ api_post_login(struct api_request *req, struct api_response *res)
         }
     }
     pthread_once(&dummy_once, make_dummy_hash);
-    gate_enter(ctx->pwhash_gate);
+    if (rcm_pwhash_gate_enter(ctx->pwhash_gate, PWHASH_WAIT_MS) != RCM_OK) {
+        api_problem(req, res, API_PROBLEM_busy, "too many logins at once; try again");
+        res->retry_after_s = 1;
+        return;
+    }
     err = rcm_pwhash_verify(known ? user.password_hash : dummy_hash, password,
                             strlen(password));
-    gate_leave(ctx->pwhash_gate);
+    rcm_pwhash_gate_leave(ctx->pwhash_gate);
     if (!known || err != RCM_OK) {
         uint32_t failures = 0;
         if (known) {
@@ -283,7 +233,7 @@ api_post_login(struct api_request *req, struct api_response *res)
         return;
     }
     char expires[RCM_TIME_ISO_LEN + 1];
-    rcm_time_format_iso(now + ctx->session_lifetime_ms, expires);
+    rcm_time_format_iso(now + RCM_SESSION_ABSOLUTE_MS, expires);
     res->json = json_pack("{s:s,s:s,s:s,s:s,s:I,s:{s:I,s:s,s:s,s:s,s:I}}",
                           "token", token, "token_type", "Bearer", "csrf_token", csrf,
                           "expires_at", expires, "idle_timeout_s",

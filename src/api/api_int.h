@@ -32,9 +32,8 @@ struct api_context {
     int64_t started_ms;         /* server start, for /v1/version uptime */
     int schema_version;         /* database schema version at start */
     int64_t session_idle_ms;    /* a session unused this long ends */
-    int64_t session_lifetime_ms;/* a session ends this long after login */
     const struct rcm_pwlist *pwlist;    /* common/breached passwords */
-    struct api_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
+    struct rcm_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
 };
 
 /* Header and query access the transport provides. */
@@ -139,7 +138,8 @@ void api_response_release(struct api_response *res);
     X(unsupported_media_type, 415, "Unsupported media type")                    \
     X(headers_too_large, 431, "Request header fields too large")                \
     X(internal_error, 500, "Internal server error")                             \
-    X(not_ready, 503, "Service not ready")
+    X(not_ready, 503, "Service not ready")                                      \
+    X(busy, 503, "Server busy")
 
 enum api_problem {
 #define API_PROBLEM_ENUM(code, status, title) API_PROBLEM_##code,
@@ -170,10 +170,6 @@ bool api_authorize(struct api_request *req, struct api_response *res, int permis
 const char *api_cookie_session(struct api_request *req);
 
 #define API_SESSION_COOKIE "rcm_session"
-
-/* Limits concurrent password hashing; created by the server. */
-struct api_pwhash_gate *api_pwhash_gate_new(unsigned slots);
-void api_pwhash_gate_free(struct api_pwhash_gate *gate);
 
 /* Handlers (api_system.c). */
 void api_get_healthz(struct api_request *req, struct api_response *res);

@@ -34,6 +34,7 @@
 
 struct rcm_server {
     struct MHD_Daemon *daemon;
+    struct rcm_pwhash_gate pwhash_gate;
     struct api_context ctx;
     size_t max_body_bytes;
     atomic_uint in_flight;
@@ -315,14 +316,14 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
                                  &ignored) != RCM_OK)
         srv->ctx.schema_version = -1;
     srv->max_body_bytes = opt->max_body_bytes;
-    srv->ctx.session_idle_ms = (int64_t)opt->session_idle_s * 1000;
-    srv->ctx.session_lifetime_ms = (int64_t)opt->session_lifetime_s * 1000;
+    srv->ctx.session_idle_ms = rcm_session_idle_ms((int64_t)opt->session_idle_s * 1000);
     srv->ctx.pwlist = opt->pwlist;
-    srv->ctx.pwhash_gate = api_pwhash_gate_new(2);
-    if (!srv->ctx.pwhash_gate) {
+    /* one Argon2id at a time keeps a core free on a 2-core machine */
+    if (rcm_pwhash_gate_init(&srv->pwhash_gate, 1, 64) != RCM_OK) {
         rcm_free(srv);
         return RCM_E_NOMEM;
     }
+    srv->ctx.pwhash_gate = &srv->pwhash_gate;
 
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
@@ -344,7 +345,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_END);
     if (!srv->daemon) {
-        api_pwhash_gate_free(srv->ctx.pwhash_gate);
+        rcm_pwhash_gate_destroy(&srv->pwhash_gate);
         rcm_free(srv);
         return rcm_diag_fail(diag, RCM_E_IO,
                              "cannot listen on %s:%u (address in use, bad TLS "
@@ -388,6 +389,6 @@ rcm_server_stop(struct rcm_server *server, unsigned grace_s)
     while (atomic_load(&server->in_flight) > 0 && rcm_time_mono_ms() < deadline)
         usleep(10 * 1000);
     MHD_stop_daemon(server->daemon);
-    api_pwhash_gate_free(server->ctx.pwhash_gate);
+    rcm_pwhash_gate_destroy(&server->pwhash_gate);
     rcm_free(server);
 }

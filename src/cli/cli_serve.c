@@ -200,7 +200,6 @@ cli_serve(int argc, char **argv)
         .idle_timeout_s = (unsigned)RCM_CFG_INT(&cfg, server_idle_timeout_s),
         .store = store,
         .session_idle_s = (unsigned)RCM_CFG_INT(&cfg, auth_session_idle_s),
-        .session_lifetime_s = (unsigned)RCM_CFG_INT(&cfg, auth_session_lifetime_s),
         .pwlist = &pwlist,
     };
     if (rcm_server_start(&opt, &server, &diag) != RCM_OK) {
