@@ -1,0 +1,667 @@
+/*
+ * cli_raf.c — `openrcm raf`: CMS-HCC V24/V28 risk scores for a population.
+ *
+ * Streams the member file (and an optional diagnosis file merged by
+ * member_id) through the risk engine in batches: the reader fills a batch,
+ * N threads score and format their share into per-thread buffers, the
+ * buffers are written in input order. Memory is bounded by the batch caps,
+ * whatever the population size. A progress bar goes to stderr only when
+ * stderr is a terminal. Input problems are printed as
+ * "openrcm raf: members:LINE: member ID: message" and do not stop the run;
+ * they make the exit code 1.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli_int.h"
+#include "rcm/buf.h"
+#include "rcm/date.h"
+#include "rcm/mem.h"
+#include "rcm/risk.h"
+
+#define CMD "raf"
+#define BATCH_MEMBERS 8192
+#define BATCH_CODES (1u << 20)          /* codes held per batch at most */
+#define OUT_BUF_MAX ((size_t)1 << 30)   /* per-thread output cap per batch */
+#define MAX_THREADS 64
+#define MAX_GAPS 64
+
+struct raf_opts {
+    enum rcm_risk_model_id model;
+    int payment_year;
+    bool json;
+    const char *gaps_path;
+};
+
+struct batch_rec {
+    size_t id_off;
+    struct rcm_risk_member member;
+    size_t dx_off, n_dx, prior_off, n_prior, suspect_off, n_suspect;
+};
+
+struct batch {
+    struct batch_rec *recs;
+    size_t n;
+    char *ids;
+    size_t ids_len, ids_cap;
+    uint64_t *codes;
+    size_t codes_len, codes_cap;
+};
+
+struct worker {
+    pthread_t thread;
+    const struct raf_opts *opts;
+    const struct rcm_risk_model *model;
+    const struct batch *batch;
+    size_t from, to;
+    struct rcm_buf out;
+    struct rcm_buf gaps;
+    enum rcm_err err;
+    uint64_t scored;
+};
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+            "usage: openrcm raf --model V24|V28 --payment-year YYYY [--members FILE.csv]\n"
+            "                   [--diagnoses FILE.csv] [--out FILE] [--json] [--gaps FILE]\n"
+            "                   [--threads N] [--config FILE] [--set reference_dir=DIR]\n"
+            "\n"
+            "Score a population with the CMS-HCC model for a payment year (2024-2026 ship\n"
+            "with openrcm; tables come from <reference_dir>/cms-hcc).\n"
+            "\n"
+            "  --members FILE    member CSV with a header (default: standard input):\n"
+            "                    member_id, dob (YYYY-MM-DD) or age, sex (M/F or 1/2), orec,\n"
+            "                    and optionally elig (CNA CND CFA CFD CPA CPD INS NE SNPNE;\n"
+            "                    derived from dual_elgbl_cd, lti, new_enrollee, snp when\n"
+            "                    absent), medicaid, and dx (';'-separated ICD-10-CM codes)\n"
+            "  --diagnoses FILE  diagnosis CSV: member_id, code, dos, source; both files\n"
+            "                    sorted by member_id (LC_ALL=C sort). Dates of service in\n"
+            "                    the data year (payment year - 1) score; the year before\n"
+            "                    feeds gap flags; sources that are not risk-adjustment\n"
+            "                    eligible (lab, radiology, dme, ...) become suspect gaps\n"
+            "  --out FILE        write results here (default: standard output)\n"
+            "  --json            one JSON object per member (JSON Lines) with the\n"
+            "                    explanation: HCCs kept and dropped, triggering codes,\n"
+            "                    coefficients, gaps\n"
+            "  --gaps FILE       write the gap worklist CSV (member_id, rank, hcc, kind,\n"
+            "                    raf_impact, evidence_dx), ranked per member by impact\n"
+            "  --threads N       scoring threads (default 1; 0 = all cores)\n"
+            "\n"
+            "CSV output: member_id,model,raf,hccs,payment_year,segment,age,normalized,\n"
+            "payment,blend_weight (scores with 3 decimals; normalized/payment empty when\n"
+            "CMS publishes no normalization factor for the model and year).\n"
+            "\n"
+            "exit codes: 0 all members scored, 1 some input rows had problems (reported\n"
+            "on stderr with file, line and member id), 2 usage or I/O error\n");
+}
+
+static void
+problem_cb(void *ctx, const char *file, long line, const char *member_id, const char *msg)
+{
+    (void)ctx;
+    if (member_id)
+        cli_error(CMD, "%s:%ld: member %s: %s", file, line, member_id, msg);
+    else
+        cli_error(CMD, "%s:%ld: %s", file, line, msg);
+}
+
+static enum rcm_err
+add_milli(struct rcm_buf *b, int32_t v)
+{
+    if (v < 0)
+        return rcm_buf_addf(b, "-%d.%03d", -v / 1000, -v % 1000);
+    return rcm_buf_addf(b, "%d.%03d", v / 1000, v % 1000);
+}
+
+static enum rcm_err
+add_csv_field(struct rcm_buf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n"))
+        return rcm_buf_addstr(b, s);
+    enum rcm_err err = rcm_buf_addch(b, '"');
+    for (const char *p = s; !err && *p; p++)
+        err = *p == '"' ? rcm_buf_add(b, "\"\"", 2) : rcm_buf_addch(b, *p);
+    return err ? err : rcm_buf_addch(b, '"');
+}
+
+static enum rcm_err
+add_json_str(struct rcm_buf *b, const char *s)
+{
+    enum rcm_err err = rcm_buf_addch(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; !err && *p; p++) {
+        if (*p == '"' || *p == '\\')
+            err = rcm_buf_addf(b, "\\%c", *p);
+        else if (*p < 0x20)
+            err = rcm_buf_addf(b, "\\u%04x", *p);
+        else
+            err = rcm_buf_addch(b, (char)*p);
+    }
+    return err ? err : rcm_buf_addch(b, '"');
+}
+
+static enum rcm_err
+add_hcc_list(struct rcm_buf *b, const uint64_t *set, bool json)
+{
+    enum rcm_err err = RCM_OK;
+    bool first = true;
+    for (int v = 1; v < RCM_RISK_CC_MAX && !err; v++) {
+        if (!rcm_risk_bit(set, v))
+            continue;
+        err = rcm_buf_addf(b, json ? "%s%d" : "%sHCC%d", first ? "" : (json ? "," : ";"), v);
+        first = false;
+    }
+    return err;
+}
+
+#define TRY(x)                                                                 \
+    do {                                                                       \
+        if ((err = (x)) != RCM_OK)                                             \
+            return err;                                                        \
+    } while (0)
+
+static enum rcm_err
+format_csv(struct worker *w, const char *id, const struct rcm_risk_score *s)
+{
+    struct rcm_buf *b = &w->out;
+    enum rcm_err err;
+    TRY(add_csv_field(b, id));
+    TRY(rcm_buf_addf(b, ",%s,", rcm_risk_model_name(w->opts->model)));
+    TRY(add_milli(b, s->raw_milli));
+    TRY(rcm_buf_addch(b, ','));
+    TRY(add_hcc_list(b, s->hcc, false));
+    TRY(rcm_buf_addf(b, ",%d,%s,%d,", w->opts->payment_year, rcm_risk_segment_name(s->segment),
+                     s->age));
+    if (s->normalized_milli >= 0)
+        TRY(add_milli(b, s->normalized_milli));
+    TRY(rcm_buf_addch(b, ','));
+    if (s->payment_milli >= 0)
+        TRY(add_milli(b, s->payment_milli));
+    int pct = rcm_risk_model_blend_pct(w->model);
+    return rcm_buf_addf(b, ",%d.%02d\n", pct / 100, pct % 100);
+}
+
+static enum rcm_err
+format_json(struct worker *w, const char *id, const struct rcm_risk_explain *x,
+            const struct rcm_risk_gap *gaps, size_t n_gaps)
+{
+    struct rcm_buf *b = &w->out;
+    const struct rcm_risk_score *s = &x->score;
+    enum rcm_err err;
+    char code[8];
+    TRY(rcm_buf_addstr(b, "{\"member_id\":"));
+    TRY(add_json_str(b, id));
+    TRY(rcm_buf_addf(b, ",\"model\":\"%s\",\"payment_year\":%d,\"segment\":\"%s\",\"age\":%d,"
+                        "\"disabled\":%s,\"originally_disabled\":%s,\"raf\":",
+                     rcm_risk_model_name(w->opts->model), w->opts->payment_year,
+                     rcm_risk_segment_name(s->segment), s->age, s->disabled ? "true" : "false",
+                     s->orig_disabled ? "true" : "false"));
+    TRY(add_milli(b, s->raw_milli));
+    TRY(rcm_buf_addstr(b, ",\"normalized\":"));
+    TRY(s->normalized_milli >= 0 ? add_milli(b, s->normalized_milli) : rcm_buf_addstr(b, "null"));
+    TRY(rcm_buf_addstr(b, ",\"payment\":"));
+    TRY(s->payment_milli >= 0 ? add_milli(b, s->payment_milli) : rcm_buf_addstr(b, "null"));
+    int pct = rcm_risk_model_blend_pct(w->model);
+    TRY(rcm_buf_addf(b, ",\"blend_weight\":%d.%02d,\"hcc_count\":%d,\"hccs\":[", pct / 100,
+                     pct % 100, s->n_hcc));
+    TRY(add_hcc_list(b, s->hcc, true));
+    TRY(rcm_buf_addstr(b, "],\"terms\":["));
+    for (int i = 0; i < x->n_terms; i++) {
+        TRY(rcm_buf_addf(b, "%s{\"name\":\"%s\",\"coefficient\":", i ? "," : "",
+                         x->terms[i].name));
+        TRY(add_milli(b, x->terms[i].coef_milli));
+        TRY(rcm_buf_addch(b, '}'));
+    }
+    TRY(rcm_buf_addstr(b, "],\"conditions\":["));
+    for (int i = 0; i < x->n_ccs; i++) {
+        const struct rcm_risk_cc_explain *c = &x->ccs[i];
+        static const char *const fate[] = {"kept", "dropped_by_hierarchy", "dropped_by_rule"};
+        const char *label = rcm_risk_hcc_label(w->model, c->cc);
+        TRY(rcm_buf_addf(b, "%s{\"hcc\":%d,\"label\":", i ? "," : "", c->cc));
+        TRY(add_json_str(b, label ? label : ""));
+        TRY(rcm_buf_addf(b, ",\"status\":\"%s\"", fate[c->fate]));
+        if (c->fate == RCM_RISK_CC_HIERARCHY)
+            TRY(rcm_buf_addf(b, ",\"dropped_by\":%d", c->dropped_by));
+        if (c->fate == RCM_RISK_CC_KEPT) {
+            TRY(rcm_buf_addstr(b, ",\"coefficient\":"));
+            TRY(c->scored ? add_milli(b, c->coef_milli) : rcm_buf_addstr(b, "null"));
+        }
+        if (c->edited)
+            TRY(rcm_buf_addstr(b, ",\"mandatory_edit\":true"));
+        TRY(rcm_buf_addstr(b, ",\"dx\":["));
+        for (int k = 0; k < c->n_dx; k++) {
+            rcm_risk_dx_unpack(c->dx[k], code);
+            TRY(rcm_buf_addf(b, "%s\"%s\"", k ? "," : "", code));
+        }
+        TRY(rcm_buf_addstr(b, "]}"));
+    }
+    TRY(rcm_buf_addstr(b, "],\"invalidated_by_edit\":["));
+    for (int k = 0; k < x->n_edit_invalid; k++) {
+        rcm_risk_dx_unpack(x->edit_invalid[k], code);
+        TRY(rcm_buf_addf(b, "%s\"%s\"", k ? "," : "", code));
+    }
+    TRY(rcm_buf_addstr(b, "],\"gaps\":["));
+    for (size_t k = 0; k < n_gaps; k++) {
+        const char *label = rcm_risk_hcc_label(w->model, gaps[k].hcc);
+        rcm_risk_dx_unpack(gaps[k].evidence_dx, code);
+        TRY(rcm_buf_addf(b, "%s{\"rank\":%zu,\"hcc\":%d,\"label\":", k ? "," : "", k + 1,
+                         gaps[k].hcc));
+        TRY(add_json_str(b, label ? label : ""));
+        TRY(rcm_buf_addf(b, ",\"kind\":\"%s\",\"raf_impact\":",
+                         gaps[k].kind == RCM_RISK_GAP_RECAPTURE ? "recapture" : "suspect"));
+        TRY(add_milli(b, gaps[k].impact_milli));
+        TRY(rcm_buf_addf(b, ",\"evidence_dx\":\"%s\"}", code));
+    }
+    return rcm_buf_addstr(b, "]}\n");
+}
+
+static enum rcm_err
+format_gaps(struct worker *w, const char *id, const struct rcm_risk_gap *gaps, size_t n)
+{
+    enum rcm_err err;
+    char code[8];
+    for (size_t k = 0; k < n; k++) {
+        rcm_risk_dx_unpack(gaps[k].evidence_dx, code);
+        TRY(add_csv_field(&w->gaps, id));
+        TRY(rcm_buf_addf(&w->gaps, ",%zu,HCC%d,%s,", k + 1, gaps[k].hcc,
+                         gaps[k].kind == RCM_RISK_GAP_RECAPTURE ? "recapture" : "suspect"));
+        TRY(add_milli(&w->gaps, gaps[k].impact_milli));
+        TRY(rcm_buf_addf(&w->gaps, ",%s\n", code));
+    }
+    return RCM_OK;
+}
+
+static void *
+work(void *arg)
+{
+    struct worker *w = arg;
+    const struct batch *bt = w->batch;
+    struct rcm_risk_explain *x = NULL;
+    if (w->opts->json) {
+        x = rcm_malloc(sizeof *x);
+        if (!x) {
+            w->err = RCM_E_NOMEM;
+            return NULL;
+        }
+    }
+    struct rcm_risk_gap gaps[MAX_GAPS];
+    for (size_t i = w->from; i < w->to && !w->err; i++) {
+        const struct batch_rec *r = &bt->recs[i];
+        const char *id = bt->ids + r->id_off;
+        const uint64_t *dx = bt->codes + r->dx_off;
+        size_t n_gaps = 0;
+        if (w->opts->json || w->opts->gaps_path) {
+            w->err = rcm_risk_gaps(w->model, &r->member, dx, r->n_dx, bt->codes + r->prior_off,
+                                   r->n_prior, bt->codes + r->suspect_off, r->n_suspect, gaps,
+                                   MAX_GAPS, &n_gaps);
+            if (!w->err && w->opts->gaps_path)
+                w->err = format_gaps(w, id, gaps, n_gaps);
+            if (w->err)
+                break;
+        }
+        if (w->opts->json) {
+            w->err = rcm_risk_explain(w->model, &r->member, dx, r->n_dx, x);
+            if (!w->err)
+                w->err = format_json(w, id, x, gaps, n_gaps);
+        } else {
+            struct rcm_risk_score s;
+            w->err = rcm_risk_score(w->model, &r->member, dx, r->n_dx, &s);
+            if (!w->err)
+                w->err = format_csv(w, id, &s);
+        }
+        w->scored++;
+    }
+    rcm_free(x);
+    return NULL;
+}
+
+/* Copy a record into the batch; false when the batch has no room for it. */
+static bool
+batch_add(struct batch *b, const struct rcm_risk_record *rec)
+{
+    size_t idn = strlen(rec->member_id) + 1;
+    size_t codes = rec->n_dx + rec->n_prior + rec->n_suspect;
+    if (b->n == BATCH_MEMBERS || (b->n > 0 && b->codes_len + codes > BATCH_CODES))
+        return false;
+    if (b->ids_len + idn > b->ids_cap) {
+        size_t cap = b->ids_cap * 2 + idn;
+        char *p = rcm_realloc(b->ids, cap);
+        if (!p)
+            return false;
+        b->ids = p;
+        b->ids_cap = cap;
+    }
+    if (b->codes_len + codes > b->codes_cap) {
+        size_t cap = b->codes_cap * 2 + codes;
+        uint64_t *p = rcm_realloc(b->codes, cap * sizeof *p);
+        if (!p)
+            return false;
+        b->codes = p;
+        b->codes_cap = cap;
+    }
+    struct batch_rec *r = &b->recs[b->n++];
+    r->id_off = b->ids_len;
+    memcpy(b->ids + b->ids_len, rec->member_id, idn);
+    b->ids_len += idn;
+    r->member = rec->member;
+    r->dx_off = b->codes_len;
+    r->n_dx = rec->n_dx;
+    if (rec->n_dx)
+        memcpy(b->codes + b->codes_len, rec->dx, rec->n_dx * sizeof *rec->dx);
+    b->codes_len += rec->n_dx;
+    r->prior_off = b->codes_len;
+    r->n_prior = rec->n_prior;
+    if (rec->n_prior)
+        memcpy(b->codes + b->codes_len, rec->prior_dx, rec->n_prior * sizeof *rec->dx);
+    b->codes_len += rec->n_prior;
+    r->suspect_off = b->codes_len;
+    r->n_suspect = rec->n_suspect;
+    if (rec->n_suspect)
+        memcpy(b->codes + b->codes_len, rec->suspect_dx, rec->n_suspect * sizeof *rec->dx);
+    b->codes_len += rec->n_suspect;
+    return true;
+}
+
+struct progress {
+    bool on;
+    uint64_t total_bytes;
+    int64_t start_ms, last_ms;
+};
+
+static void
+progress_show(struct progress *p, uint64_t members, uint64_t bytes, bool final)
+{
+    if (!p->on)
+        return;
+    int64_t now = rcm_time_mono_ms();
+    if (!final && now - p->last_ms < 200)
+        return;
+    p->last_ms = now;
+    double secs = (double)(now - p->start_ms) / 1000.0;
+    double rate = secs > 0 ? (double)members / secs : 0;
+    if (final) {
+        fprintf(stderr, "\r\033[K");
+        return;
+    }
+    if (p->total_bytes > 0) {
+        int pct = (int)(bytes * 100 / p->total_bytes);
+        if (pct > 100)
+            pct = 100;
+        char bar[31];
+        int fill = pct * 30 / 100;
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\r[%s] %3d%%  %llu members  %.0f/s", bar, pct,
+                (unsigned long long)members, rate);
+    } else {
+        fprintf(stderr, "\r%llu members  %.0f/s", (unsigned long long)members, rate);
+    }
+    fflush(stderr);
+}
+
+static bool
+write_all(FILE *f, const struct rcm_buf *b)
+{
+    return b->len == 0 || fwrite(b->data, 1, b->len, f) == b->len;
+}
+
+int
+cli_raf(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    struct rcm_config cfg;
+    if (!cli_config_load(CMD, &cfg, &argc, argv))
+        return CLI_USAGE;
+    struct raf_opts opts = {.model = RCM_RISK_V28, .payment_year = 0};
+    const char *members_path = NULL, *dx_path = NULL, *out_path = NULL;
+    bool have_model = false;
+    long threads = 1;
+    int rc = CLI_USAGE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_val = i + 1 < argc;
+        if (strcmp(a, "--json") == 0) {
+            opts.json = true;
+            continue;
+        }
+        if (!has_val) {
+            cli_error(CMD, "unknown option or missing value: '%s' (see --help)", a);
+            goto out_cfg;
+        }
+        const char *v = argv[++i];
+        if (strcmp(a, "--model") == 0) {
+            if (!rcm_risk_model_parse(rcm_str_c(v), &opts.model)) {
+                cli_error(CMD, "--model must be V24 or V28");
+                goto out_cfg;
+            }
+            have_model = true;
+        } else if (strcmp(a, "--payment-year") == 0) {
+            int64_t y;
+            if (rcm_str_to_i64(rcm_str_c(v), &y) != RCM_OK || y < 1990 || y > 2100) {
+                cli_error(CMD, "--payment-year must be a year such as 2026");
+                goto out_cfg;
+            }
+            opts.payment_year = (int)y;
+        } else if (strcmp(a, "--members") == 0) {
+            members_path = v;
+        } else if (strcmp(a, "--diagnoses") == 0) {
+            dx_path = v;
+        } else if (strcmp(a, "--out") == 0) {
+            out_path = v;
+        } else if (strcmp(a, "--gaps") == 0) {
+            opts.gaps_path = v;
+        } else if (strcmp(a, "--threads") == 0) {
+            int64_t t;
+            if (rcm_str_to_i64(rcm_str_c(v), &t) != RCM_OK || t < 0 || t > MAX_THREADS) {
+                cli_error(CMD, "--threads must be 0..%d", MAX_THREADS);
+                goto out_cfg;
+            }
+            threads = (long)t;
+        } else {
+            cli_error(CMD, "unknown option '%s' (see --help)", a);
+            goto out_cfg;
+        }
+    }
+    if (!have_model || opts.payment_year == 0) {
+        cli_error(CMD, "--model and --payment-year are required (see --help)");
+        goto out_cfg;
+    }
+    if (threads == 0) {
+        threads = sysconf(_SC_NPROCESSORS_ONLN);
+        if (threads < 1)
+            threads = 1;
+        if (threads > MAX_THREADS)
+            threads = MAX_THREADS;
+    }
+
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    struct rcm_risk_tables *tables = NULL;
+    if (rcm_risk_tables_load(RCM_CFG_STR(&cfg, reference_dir), &tables, &diag) != RCM_OK) {
+        cli_error(CMD, "cannot load CMS-HCC tables: %s", diag.msg);
+        goto out_cfg;
+    }
+    const struct rcm_risk_model *model =
+        rcm_risk_model_get(tables, opts.model, opts.payment_year);
+    if (!model) {
+        cli_error(CMD, "no %s tables for payment year %d in %s/cms-hcc",
+                  rcm_risk_model_name(opts.model), opts.payment_year,
+                  RCM_CFG_STR(&cfg, reference_dir));
+        goto out_tables;
+    }
+
+    FILE *mf = stdin, *df = NULL, *of = stdout, *gf = NULL;
+    if (members_path && strcmp(members_path, "-") != 0 && !(mf = fopen(members_path, "r"))) {
+        cli_error(CMD, "cannot open %s: %s", members_path, strerror(errno));
+        mf = NULL;
+        goto out_files;
+    }
+    if (dx_path && !(df = fopen(dx_path, "r"))) {
+        cli_error(CMD, "cannot open %s: %s", dx_path, strerror(errno));
+        goto out_files;
+    }
+    if (out_path && !(of = fopen(out_path, "w"))) {
+        cli_error(CMD, "cannot create %s: %s", out_path, strerror(errno));
+        of = NULL;
+        goto out_files;
+    }
+    if (opts.gaps_path && !(gf = fopen(opts.gaps_path, "w"))) {
+        cli_error(CMD, "cannot create %s: %s", opts.gaps_path, strerror(errno));
+        goto out_files;
+    }
+
+    struct rcm_risk_reader *reader = NULL;
+    if (rcm_risk_reader_open(mf, df, opts.payment_year, problem_cb, NULL, &reader, &diag) !=
+        RCM_OK) {
+        cli_error(CMD, "%s", diag.msg);
+        goto out_files;
+    }
+
+    struct progress prog = {.on = isatty(STDERR_FILENO) != 0};
+    struct stat st;
+    if (prog.on && fstat(fileno(mf), &st) == 0 && S_ISREG(st.st_mode))
+        prog.total_bytes = (uint64_t)st.st_size;
+    prog.start_ms = prog.last_ms = rcm_time_mono_ms();
+
+    struct batch bt = {0};
+    struct worker workers[MAX_THREADS];
+    memset(workers, 0, sizeof workers);
+    for (long t = 0; t < threads; t++) {
+        rcm_buf_init(&workers[t].out, OUT_BUF_MAX);
+        rcm_buf_init(&workers[t].gaps, OUT_BUF_MAX);
+    }
+    bt.recs = rcm_malloc(BATCH_MEMBERS * sizeof *bt.recs);
+    if (!bt.recs) {
+        cli_error(CMD, "out of memory");
+        goto out_batch;
+    }
+    if (!opts.json && fputs("member_id,model,raf,hccs,payment_year,segment,age,normalized,"
+                            "payment,blend_weight\n", of) < 0) {
+        cli_error(CMD, "cannot write output: %s", strerror(errno));
+        goto out_batch;
+    }
+    if (gf && fputs("member_id,rank,hcc,kind,raf_impact,evidence_dx\n", gf) < 0) {
+        cli_error(CMD, "cannot write %s: %s", opts.gaps_path, strerror(errno));
+        goto out_batch;
+    }
+
+    uint64_t scored = 0;
+    bool eof = false;
+    struct rcm_risk_record rec;
+    bool held = false;      /* rec read but not yet added (batch was full) */
+    while (!eof || held) {
+        bt.n = bt.ids_len = bt.codes_len = 0;
+        if (held) {
+            if (!batch_add(&bt, &rec)) {
+                cli_error(CMD, "out of memory");
+                goto out_batch;
+            }
+            held = false;
+        }
+        while (!eof) {
+            if (rcm_risk_reader_next(reader, &rec, &eof, &diag) != RCM_OK) {
+                cli_error(CMD, "%s", diag.msg);
+                goto out_batch;
+            }
+            if (eof)
+                break;
+            if (!batch_add(&bt, &rec)) {
+                if (bt.n == 0) {
+                    cli_error(CMD, "out of memory");
+                    goto out_batch;
+                }
+                held = true;
+                break;
+            }
+        }
+        if (bt.n == 0)
+            break;
+        long nt = threads;
+        if ((size_t)nt > bt.n)
+            nt = (long)bt.n;
+        size_t per = (bt.n + (size_t)nt - 1) / (size_t)nt;
+        for (long t = 0; t < nt; t++) {
+            struct worker *w = &workers[t];
+            rcm_buf_reset(&w->out);
+            rcm_buf_reset(&w->gaps);
+            w->opts = &opts;
+            w->model = model;
+            w->batch = &bt;
+            w->from = (size_t)t * per;
+            w->to = w->from + per > bt.n ? bt.n : w->from + per;
+            w->err = RCM_OK;
+            if (t > 0 && pthread_create(&w->thread, NULL, work, w) != 0) {
+                cli_error(CMD, "cannot start a thread");
+                for (long k = 1; k < t; k++)
+                    pthread_join(workers[k].thread, NULL);
+                goto out_batch;
+            }
+        }
+        work(&workers[0]);
+        for (long t = 1; t < nt; t++)
+            pthread_join(workers[t].thread, NULL);
+        for (long t = 0; t < nt; t++) {
+            struct worker *w = &workers[t];
+            if (w->err == RCM_E_INVAL) {
+                cli_error(CMD, "a member could not be scored (internal check failed)");
+                goto out_batch;
+            }
+            if (w->err) {
+                cli_error(CMD, "cannot format output: %s", rcm_err_str(w->err));
+                goto out_batch;
+            }
+            if (!write_all(of, &w->out) || (gf && !write_all(gf, &w->gaps))) {
+                cli_error(CMD, "cannot write output: %s", strerror(errno));
+                goto out_batch;
+            }
+        }
+        scored += bt.n;
+        progress_show(&prog, scored, rcm_risk_reader_offset(reader), false);
+    }
+    progress_show(&prog, scored, 0, true);
+    if (fflush(of) != 0 || (gf && fflush(gf) != 0)) {
+        cli_error(CMD, "cannot write output: %s", strerror(errno));
+        goto out_batch;
+    }
+    rc = rcm_risk_reader_problems(reader) ? CLI_PROBLEMS : CLI_OK;
+    if (rc == CLI_PROBLEMS)
+        cli_error(CMD, "%llu members scored; %llu input problems reported",
+                  (unsigned long long)scored,
+                  (unsigned long long)rcm_risk_reader_problems(reader));
+out_batch:
+    for (long t = 0; t < threads; t++) {
+        rcm_buf_release(&workers[t].out);
+        rcm_buf_release(&workers[t].gaps);
+    }
+    rcm_free(bt.recs);
+    rcm_free(bt.ids);
+    rcm_free(bt.codes);
+    rcm_risk_reader_free(reader);
+out_files:
+    if (mf && mf != stdin)
+        fclose(mf);
+    if (df)
+        fclose(df);
+    if (gf && fclose(gf) != 0 && rc != CLI_USAGE) {
+        cli_error(CMD, "cannot write %s: %s", opts.gaps_path, strerror(errno));
+        rc = CLI_USAGE;
+    }
+    if (of && of != stdout && fclose(of) != 0 && rc != CLI_USAGE) {
+        cli_error(CMD, "cannot write %s: %s", out_path, strerror(errno));
+        rc = CLI_USAGE;
+    }
+out_tables:
+    rcm_risk_tables_free(tables);
+out_cfg:
+    rcm_config_release(&cfg);
+    return rc;
+}
