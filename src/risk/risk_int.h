@@ -67,6 +67,7 @@ struct risk_require {
 
 struct risk_structure {
     enum rcm_risk_model_id id;
+    char dir[64];                           /* model directory (models.tsv) */
     bool loaded;
     bool age64_orec0_is_65;
     uint64_t payment[RCM_RISK_CC_WORDS];    /* payment HCCs (labels.tsv) */
@@ -113,7 +114,8 @@ struct rcm_risk_model {
 };
 
 struct rcm_risk_tables {
-    struct risk_structure *structure[RCM_RISK_MODEL_COUNT];  /* owned */
+    struct risk_structure *structure[RISK_MAX_YEARS];  /* owned, one per model directory */
+    int n_structures;
     int n_models;
     struct rcm_risk_model models[RISK_MAX_YEARS];
 };

@@ -780,9 +780,7 @@ rcm_risk_tables_free(struct rcm_risk_tables *t)
         return;
     for (int i = 0; i < t->n_models; i++)
         tables_release_model(&t->models[i]);
-    for (int i = 0; i < RCM_RISK_MODEL_COUNT; i++) {
-        if (!t->structure[i])
-            continue;
+    for (int i = 0; i < t->n_structures; i++) {
         for (int c = 0; c < RCM_RISK_CC_MAX; c++)
             rcm_free(t->structure[i]->labels[c]);
         rcm_free(t->structure[i]);
@@ -840,16 +838,24 @@ rcm_risk_tables_load(const char *data_dir, struct rcm_risk_tables **out,
         dir = join_path(root, sub, NULL);
         if (!dir)
             FAIL_LINE(RCM_E_NOMEM, "out of memory");
-        if (!t->structure[id]) {
-            t->structure[id] = rcm_calloc(1, sizeof *t->structure[id]);
-            if (!t->structure[id])
+        struct risk_structure *st = NULL;
+        for (int i = 0; i < t->n_structures; i++)
+            if (strcmp(t->structure[i]->dir, sub) == 0)
+                st = t->structure[i];
+        if (st && st->id != id)
+            FAIL_LINE(RCM_E_PARSE, "%s:%ld: directory %s used for two models", path, lineno, sub);
+        if (!st) {
+            st = rcm_calloc(1, sizeof *st);
+            if (!st)
                 FAIL_LINE(RCM_E_NOMEM, "out of memory");
-            t->structure[id]->id = id;
-            if ((err = load_structure(t->structure[id], dir, diag)) != RCM_OK)
+            t->structure[t->n_structures++] = st;
+            st->id = id;
+            memcpy(st->dir, sub, sizeof st->dir);
+            if ((err = load_structure(st, dir, diag)) != RCM_OK)
                 goto out;
         }
         struct rcm_risk_model *m = &t->models[t->n_models++];
-        m->s = t->structure[id];
+        m->s = st;
         m->year = year;
         m->nf_milli = nf;
         m->ma_milli = ma;
