@@ -112,12 +112,34 @@ problem_cb(void *ctx, const char *file, long line, const char *member_id, const 
         cli_error(CMD, "%s:%ld: %s", file, line, msg);
 }
 
+/* Append a non-negative integer without printf (the output hot path). */
+static enum rcm_err
+add_uint(struct rcm_buf *b, uint64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return rcm_buf_add(b, tmp + sizeof tmp - n, (size_t)n);
+}
+
+/* Thousandths as "1.234" ("-0.050" for negatives). */
 static enum rcm_err
 add_milli(struct rcm_buf *b, int32_t v)
 {
-    if (v < 0)
-        return rcm_buf_addf(b, "-%d.%03d", -v / 1000, -v % 1000);
-    return rcm_buf_addf(b, "%d.%03d", v / 1000, v % 1000);
+    enum rcm_err err = RCM_OK;
+    int64_t x = v;
+    if (x < 0) {
+        err = rcm_buf_addch(b, '-');
+        x = -x;
+    }
+    if (!err)
+        err = add_uint(b, (uint64_t)(x / 1000));
+    char frac[4] = {'.', (char)('0' + x / 100 % 10), (char)('0' + x / 10 % 10),
+                    (char)('0' + x % 10)};
+    return err ? err : rcm_buf_add(b, frac, 4);
 }
 
 static enum rcm_err
@@ -151,11 +173,19 @@ add_hcc_list(struct rcm_buf *b, const uint64_t *set, bool json)
 {
     enum rcm_err err = RCM_OK;
     bool first = true;
-    for (int v = 1; v < RCM_RISK_CC_MAX && !err; v++) {
-        if (!rcm_risk_bit(set, v))
-            continue;
-        err = rcm_buf_addf(b, json ? "%s%d" : "%sHCC%d", first ? "" : (json ? "," : ";"), v);
-        first = false;
+    for (int w = 0; w < RCM_RISK_CC_WORDS && !err; w++) {
+        uint64_t bits = set[w];
+        while (bits && !err) {
+            int v = w * 64 + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            if (!first)
+                err = rcm_buf_addch(b, json ? ',' : ';');
+            if (!err && !json)
+                err = rcm_buf_add(b, "HCC", 3);
+            if (!err)
+                err = add_uint(b, (uint64_t)v);
+            first = false;
+        }
     }
     return err;
 }
@@ -171,20 +201,31 @@ format_csv(struct worker *w, const char *id, const struct rcm_risk_score *s)
 {
     struct rcm_buf *b = &w->out;
     enum rcm_err err;
+    const char *model = rcm_risk_model_name(w->opts->model);
+    const char *seg = rcm_risk_segment_name(s->segment);
     TRY(add_csv_field(b, id));
-    TRY(rcm_buf_addf(b, ",%s,", rcm_risk_model_name(w->opts->model)));
+    TRY(rcm_buf_addch(b, ','));
+    TRY(rcm_buf_add(b, model, strlen(model)));
+    TRY(rcm_buf_addch(b, ','));
     TRY(add_milli(b, s->raw_milli));
     TRY(rcm_buf_addch(b, ','));
     TRY(add_hcc_list(b, s->hcc, false));
-    TRY(rcm_buf_addf(b, ",%d,%s,%d,", w->opts->payment_year, rcm_risk_segment_name(s->segment),
-                     s->age));
+    TRY(rcm_buf_addch(b, ','));
+    TRY(add_uint(b, (uint64_t)w->opts->payment_year));
+    TRY(rcm_buf_addch(b, ','));
+    TRY(rcm_buf_add(b, seg, strlen(seg)));
+    TRY(rcm_buf_addch(b, ','));
+    TRY(add_uint(b, (uint64_t)s->age));
+    TRY(rcm_buf_addch(b, ','));
     if (s->normalized_milli >= 0)
         TRY(add_milli(b, s->normalized_milli));
     TRY(rcm_buf_addch(b, ','));
     if (s->payment_milli >= 0)
         TRY(add_milli(b, s->payment_milli));
     int pct = rcm_risk_model_blend_pct(w->model);
-    return rcm_buf_addf(b, ",%d.%02d\n", pct / 100, pct % 100);
+    char blend[6] = {',', (char)('0' + pct / 100), '.', (char)('0' + pct / 10 % 10),
+                     (char)('0' + pct % 10), '\n'};
+    return rcm_buf_add(b, blend, sizeof blend);
 }
 
 static enum rcm_err
