@@ -33,6 +33,7 @@
 
 struct raf_opts {
     enum rcm_risk_model_id model;
+    bool blend;                 /* --model blend: V24 and V28 and the blended payment */
     int payment_year;
     bool json;
     const char *gaps_path;
@@ -56,7 +57,9 @@ struct batch {
 struct worker {
     pthread_t thread;
     const struct raf_opts *opts;
-    const struct rcm_risk_model *model;
+    const struct rcm_risk_tables *tables;
+    const struct rcm_risk_model *models[RCM_RISK_MODEL_COUNT]; /* the one, or both for blend */
+    int n_models;
     const struct batch *batch;
     size_t from, to;
     struct rcm_buf out;
@@ -69,7 +72,7 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-            "usage: openrcm raf --model V24|V28 --payment-year YYYY [--members FILE.csv]\n"
+            "usage: openrcm raf --model V24|V28|blend --payment-year YYYY [--members FILE.csv]\n"
             "                   [--diagnoses FILE.csv] [--out FILE] [--json] [--gaps FILE]\n"
             "                   [--threads N] [--config FILE] [--set reference_dir=DIR]\n"
             "\n"
@@ -90,13 +93,16 @@ usage(FILE *f)
             "  --json            one JSON object per member (JSON Lines) with the\n"
             "                    explanation: HCCs kept and dropped, triggering codes,\n"
             "                    coefficients, gaps\n"
-            "  --gaps FILE       write the gap worklist CSV (member_id, rank, hcc, kind,\n"
+            "  --gaps FILE       write the gap worklist CSV (member_id, model, rank, hcc, kind,\n"
             "                    raf_impact, evidence_dx), ranked per member by impact\n"
             "  --threads N       scoring threads (default 1; 0 = all cores)\n"
             "\n"
             "CSV output: member_id,model,raf,hccs,payment_year,segment,age,normalized,\n"
-            "payment,blend_weight (scores with 3 decimals; normalized/payment empty when\n"
-            "CMS publishes no normalization factor for the model and year).\n"
+            "payment,blend_weight (raf = raw score; scores with 3 decimals; normalized and\n"
+            "payment empty when CMS publishes no normalization factor for the model and\n"
+            "year). --model blend scores both models and writes member_id,payment_year,\n"
+            "v24_raf,v24_hccs,v24_payment,v28_raf,v28_hccs,v28_payment,blended_payment\n"
+            "(PY2024 0.67 V24 + 0.33 V28, PY2025 0.33/0.67, PY2026 V28 only).\n"
             "\n"
             "exit codes: 0 all members scored, 1 some input rows had problems (reported\n"
             "on stderr with file, line and member id), 2 usage or I/O error\n");
@@ -197,11 +203,12 @@ add_hcc_list(struct rcm_buf *b, const uint64_t *set, bool json)
     } while (0)
 
 static enum rcm_err
-format_csv(struct worker *w, const char *id, const struct rcm_risk_score *s)
+format_csv(struct worker *w, const struct rcm_risk_model *m, const char *id,
+           const struct rcm_risk_score *s)
 {
     struct rcm_buf *b = &w->out;
     enum rcm_err err;
-    const char *model = rcm_risk_model_name(w->opts->model);
+    const char *model = rcm_risk_model_name(rcm_risk_model_id(m));
     const char *seg = rcm_risk_segment_name(s->segment);
     TRY(add_csv_field(b, id));
     TRY(rcm_buf_addch(b, ','));
@@ -222,15 +229,16 @@ format_csv(struct worker *w, const char *id, const struct rcm_risk_score *s)
     TRY(rcm_buf_addch(b, ','));
     if (s->payment_milli >= 0)
         TRY(add_milli(b, s->payment_milli));
-    int pct = rcm_risk_model_blend_pct(w->model);
+    int pct = rcm_risk_model_blend_pct(m);
     char blend[6] = {',', (char)('0' + pct / 100), '.', (char)('0' + pct / 10 % 10),
                      (char)('0' + pct % 10), '\n'};
     return rcm_buf_add(b, blend, sizeof blend);
 }
 
 static enum rcm_err
-format_json(struct worker *w, const char *id, const struct rcm_risk_explain *x,
-            const struct rcm_risk_gap *gaps, size_t n_gaps)
+format_json(struct worker *w, const struct rcm_risk_model *m, const char *id,
+            const struct rcm_risk_explain *x, const struct rcm_risk_gap *gaps, size_t n_gaps,
+            const char *end)
 {
     struct rcm_buf *b = &w->out;
     const struct rcm_risk_score *s = &x->score;
@@ -240,7 +248,7 @@ format_json(struct worker *w, const char *id, const struct rcm_risk_explain *x,
     TRY(add_json_str(b, id));
     TRY(rcm_buf_addf(b, ",\"model\":\"%s\",\"payment_year\":%d,\"segment\":\"%s\",\"age\":%d,"
                         "\"disabled\":%s,\"originally_disabled\":%s,\"raf\":",
-                     rcm_risk_model_name(w->opts->model), w->opts->payment_year,
+                     rcm_risk_model_name(rcm_risk_model_id(m)), w->opts->payment_year,
                      rcm_risk_segment_name(s->segment), s->age, s->disabled ? "true" : "false",
                      s->orig_disabled ? "true" : "false"));
     TRY(add_milli(b, s->raw_milli));
@@ -248,7 +256,7 @@ format_json(struct worker *w, const char *id, const struct rcm_risk_explain *x,
     TRY(s->normalized_milli >= 0 ? add_milli(b, s->normalized_milli) : rcm_buf_addstr(b, "null"));
     TRY(rcm_buf_addstr(b, ",\"payment\":"));
     TRY(s->payment_milli >= 0 ? add_milli(b, s->payment_milli) : rcm_buf_addstr(b, "null"));
-    int pct = rcm_risk_model_blend_pct(w->model);
+    int pct = rcm_risk_model_blend_pct(m);
     TRY(rcm_buf_addf(b, ",\"blend_weight\":%d.%02d,\"hcc_count\":%d,\"hccs\":[", pct / 100,
                      pct % 100, s->n_hcc));
     TRY(add_hcc_list(b, s->hcc, true));
@@ -263,7 +271,7 @@ format_json(struct worker *w, const char *id, const struct rcm_risk_explain *x,
     for (int i = 0; i < x->n_ccs; i++) {
         const struct rcm_risk_cc_explain *c = &x->ccs[i];
         static const char *const fate[] = {"kept", "dropped_by_hierarchy", "dropped_by_rule"};
-        const char *label = rcm_risk_hcc_label(w->model, c->cc);
+        const char *label = rcm_risk_hcc_label(m, c->cc);
         TRY(rcm_buf_addf(b, "%s{\"hcc\":%d,\"label\":", i ? "," : "", c->cc));
         TRY(add_json_str(b, label ? label : ""));
         TRY(rcm_buf_addf(b, ",\"status\":\"%s\"", fate[c->fate]));
@@ -289,7 +297,7 @@ format_json(struct worker *w, const char *id, const struct rcm_risk_explain *x,
     }
     TRY(rcm_buf_addstr(b, "],\"gaps\":["));
     for (size_t k = 0; k < n_gaps; k++) {
-        const char *label = rcm_risk_hcc_label(w->model, gaps[k].hcc);
+        const char *label = rcm_risk_hcc_label(m, gaps[k].hcc);
         rcm_risk_dx_unpack(gaps[k].evidence_dx, code);
         TRY(rcm_buf_addf(b, "%s{\"rank\":%zu,\"hcc\":%d,\"label\":", k ? "," : "", k + 1,
                          gaps[k].hcc));
@@ -299,23 +307,58 @@ format_json(struct worker *w, const char *id, const struct rcm_risk_explain *x,
         TRY(add_milli(b, gaps[k].impact_milli));
         TRY(rcm_buf_addf(b, ",\"evidence_dx\":\"%s\"}", code));
     }
-    return rcm_buf_addstr(b, "]}\n");
+    TRY(rcm_buf_addstr(b, "]}"));
+    return rcm_buf_addstr(b, end);
 }
 
 static enum rcm_err
-format_gaps(struct worker *w, const char *id, const struct rcm_risk_gap *gaps, size_t n)
+format_gaps(struct worker *w, const struct rcm_risk_model *m, const char *id,
+            const struct rcm_risk_gap *gaps, size_t n)
 {
     enum rcm_err err;
     char code[8];
     for (size_t k = 0; k < n; k++) {
         rcm_risk_dx_unpack(gaps[k].evidence_dx, code);
         TRY(add_csv_field(&w->gaps, id));
-        TRY(rcm_buf_addf(&w->gaps, ",%zu,HCC%d,%s,", k + 1, gaps[k].hcc,
+        TRY(rcm_buf_addf(&w->gaps, ",%s,%zu,HCC%d,%s,", rcm_risk_model_name(rcm_risk_model_id(m)),
+                         k + 1, gaps[k].hcc,
                          gaps[k].kind == RCM_RISK_GAP_RECAPTURE ? "recapture" : "suspect"));
         TRY(add_milli(&w->gaps, gaps[k].impact_milli));
         TRY(rcm_buf_addf(&w->gaps, ",%s\n", code));
     }
     return RCM_OK;
+}
+
+/* --model blend: CSV row, or the end of the JSON object. */
+static enum rcm_err
+format_blend(struct worker *w, const char *id, const struct rcm_risk_score *s,
+             const int32_t *pay)
+{
+    struct rcm_buf *b = &w->out;
+    enum rcm_err err;
+    int32_t blended = rcm_risk_blend_milli(w->tables, w->opts->payment_year,
+                                           pay[RCM_RISK_V24], pay[RCM_RISK_V28]);
+    if (w->opts->json) {
+        TRY(rcm_buf_addstr(b, ",\"blended_payment\":"));
+        TRY(blended >= 0 ? add_milli(b, blended) : rcm_buf_addstr(b, "null"));
+        return rcm_buf_addstr(b, "}\n");
+    }
+    TRY(add_csv_field(b, id));
+    TRY(rcm_buf_addch(b, ','));
+    TRY(add_uint(b, (uint64_t)w->opts->payment_year));
+    for (int k = 0; k < w->n_models; k++) {
+        TRY(rcm_buf_addch(b, ','));
+        TRY(add_milli(b, s[k].raw_milli));
+        TRY(rcm_buf_addch(b, ','));
+        TRY(add_hcc_list(b, s[k].hcc, false));
+        TRY(rcm_buf_addch(b, ','));
+        if (s[k].payment_milli >= 0)
+            TRY(add_milli(b, s[k].payment_milli));
+    }
+    TRY(rcm_buf_addch(b, ','));
+    if (blended >= 0)
+        TRY(add_milli(b, blended));
+    return rcm_buf_addch(b, '\n');
 }
 
 static void *
@@ -336,26 +379,45 @@ work(void *arg)
         const struct batch_rec *r = &bt->recs[i];
         const char *id = bt->ids + r->id_off;
         const uint64_t *dx = bt->codes + r->dx_off;
-        size_t n_gaps = 0;
-        if (w->opts->json || w->opts->gaps_path) {
-            w->err = rcm_risk_gaps(w->model, &r->member, dx, r->n_dx, bt->codes + r->prior_off,
-                                   r->n_prior, bt->codes + r->suspect_off, r->n_suspect, gaps,
-                                   MAX_GAPS, &n_gaps);
-            if (!w->err && w->opts->gaps_path)
-                w->err = format_gaps(w, id, gaps, n_gaps);
-            if (w->err)
-                break;
-        }
-        if (w->opts->json) {
-            w->err = rcm_risk_explain(w->model, &r->member, dx, r->n_dx, x);
+        int32_t pay[RCM_RISK_MODEL_COUNT] = {-1, -1};
+        struct rcm_risk_score s[RCM_RISK_MODEL_COUNT];
+        if (w->opts->blend && w->opts->json) {
+            w->err = rcm_buf_addstr(&w->out, "{\"member_id\":");
             if (!w->err)
-                w->err = format_json(w, id, x, gaps, n_gaps);
-        } else {
-            struct rcm_risk_score s;
-            w->err = rcm_risk_score(w->model, &r->member, dx, r->n_dx, &s);
+                w->err = add_json_str(&w->out, id);
             if (!w->err)
-                w->err = format_csv(w, id, &s);
+                w->err = rcm_buf_addf(&w->out, ",\"payment_year\":%d,\"models\":[",
+                                      w->opts->payment_year);
         }
+        for (int k = 0; k < w->n_models && !w->err; k++) {
+            const struct rcm_risk_model *m = w->models[k];
+            size_t n_gaps = 0;
+            if (w->opts->json || w->opts->gaps_path) {
+                w->err = rcm_risk_gaps(m, &r->member, dx, r->n_dx, bt->codes + r->prior_off,
+                                       r->n_prior, bt->codes + r->suspect_off, r->n_suspect, gaps,
+                                       MAX_GAPS, &n_gaps);
+                if (!w->err && w->opts->gaps_path)
+                    w->err = format_gaps(w, m, id, gaps, n_gaps);
+                if (w->err)
+                    break;
+            }
+            if (w->opts->json) {
+                w->err = rcm_risk_explain(m, &r->member, dx, r->n_dx, x);
+                if (!w->err)
+                    s[k] = x->score;
+                if (!w->err)
+                    w->err = format_json(w, m, id, x, gaps, n_gaps,
+                                         !w->opts->blend ? "\n" : k + 1 < w->n_models ? "," : "]");
+            } else {
+                w->err = rcm_risk_score(m, &r->member, dx, r->n_dx, &s[k]);
+                if (!w->err && !w->opts->blend)
+                    w->err = format_csv(w, m, id, &s[k]);
+            }
+            if (!w->err)
+                pay[rcm_risk_model_id(m)] = s[k].payment_milli;
+        }
+        if (!w->err && w->opts->blend)
+            w->err = format_blend(w, id, s, pay);
         w->scored++;
     }
     rcm_free(x);
@@ -481,8 +543,10 @@ cli_raf(int argc, char **argv)
         }
         const char *v = argv[++i];
         if (strcmp(a, "--model") == 0) {
-            if (!rcm_risk_model_parse(rcm_str_c(v), &opts.model)) {
-                cli_error(CMD, "--model must be V24 or V28");
+            if (strcmp(v, "blend") == 0 || strcmp(v, "BLEND") == 0) {
+                opts.blend = true;
+            } else if (!rcm_risk_model_parse(rcm_str_c(v), &opts.model)) {
+                cli_error(CMD, "--model must be V24, V28 or blend");
                 goto out_cfg;
             }
             have_model = true;
@@ -531,13 +595,20 @@ cli_raf(int argc, char **argv)
         cli_error(CMD, "cannot load CMS-HCC tables: %s", diag.msg);
         goto out_cfg;
     }
-    const struct rcm_risk_model *model =
-        rcm_risk_model_get(tables, opts.model, opts.payment_year);
-    if (!model) {
-        cli_error(CMD, "no %s tables for payment year %d in %s/cms-hcc",
-                  rcm_risk_model_name(opts.model), opts.payment_year,
-                  RCM_CFG_STR(&cfg, reference_dir));
-        goto out_tables;
+    const struct rcm_risk_model *models[RCM_RISK_MODEL_COUNT];
+    int n_models = 0;
+    for (int k = 0; k < RCM_RISK_MODEL_COUNT; k++) {
+        enum rcm_risk_model_id id = (enum rcm_risk_model_id)k;
+        if (!opts.blend && id != opts.model)
+            continue;
+        models[n_models] = rcm_risk_model_get(tables, id, opts.payment_year);
+        if (!models[n_models]) {
+            cli_error(CMD, "no %s tables for payment year %d in %s/cms-hcc",
+                      rcm_risk_model_name(id), opts.payment_year,
+                      RCM_CFG_STR(&cfg, reference_dir));
+            goto out_tables;
+        }
+        n_models++;
     }
 
     FILE *mf = stdin, *df = NULL, *of = stdout, *gf = NULL;
@@ -585,12 +656,15 @@ cli_raf(int argc, char **argv)
         cli_error(CMD, "out of memory");
         goto out_batch;
     }
-    if (!opts.json && fputs("member_id,model,raf,hccs,payment_year,segment,age,normalized,"
-                            "payment,blend_weight\n", of) < 0) {
+    const char *header = opts.blend ? "member_id,payment_year,v24_raf,v24_hccs,v24_payment,"
+                                      "v28_raf,v28_hccs,v28_payment,blended_payment\n"
+                                    : "member_id,model,raf,hccs,payment_year,segment,age,"
+                                      "normalized,payment,blend_weight\n";
+    if (!opts.json && fputs(header, of) < 0) {
         cli_error(CMD, "cannot write output: %s", strerror(errno));
         goto out_batch;
     }
-    if (gf && fputs("member_id,rank,hcc,kind,raf_impact,evidence_dx\n", gf) < 0) {
+    if (gf && fputs("member_id,model,rank,hcc,kind,raf_impact,evidence_dx\n", gf) < 0) {
         cli_error(CMD, "cannot write %s: %s", opts.gaps_path, strerror(errno));
         goto out_batch;
     }
@@ -635,7 +709,9 @@ cli_raf(int argc, char **argv)
             rcm_buf_reset(&w->out);
             rcm_buf_reset(&w->gaps);
             w->opts = &opts;
-            w->model = model;
+            w->tables = tables;
+            memcpy(w->models, models, sizeof models);
+            w->n_models = n_models;
             w->batch = &bt;
             w->from = (size_t)t * per;
             w->to = w->from + per > bt.n ? bt.n : w->from + per;
