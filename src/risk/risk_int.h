@@ -81,6 +81,11 @@ struct risk_structure {
     int n_inter;
     struct risk_inter inter[RISK_MAX_INTER];
     struct risk_seg_coef seg[RCM_RISK_SEGMENT_COUNT];
+    /* Derived at load time for speed: */
+    uint64_t cc_groups[RCM_RISK_CC_MAX];    /* groups each HCC belongs to */
+    uint64_t parent_mask[RCM_RISK_CC_WORDS];
+    int16_t rule_of_parent[RCM_RISK_CC_MAX]; /* -1: not a parent */
+    bool one_rule_per_parent;               /* else: scan every rule */
 };
 
 /* One row of a mandatory edit table. */

@@ -209,30 +209,60 @@ apply_require(const struct risk_structure *s, uint64_t *cc, uint64_t *dropped)
     }
 }
 
-/* N5: hierarchy rules in file order, each on the current values. */
+static inline void
+apply_rule(const struct risk_hier *h, uint64_t *hcc, int *dropped_by)
+{
+    for (int w = 0; w < W; w++) {
+        uint64_t gone = hcc[w] & h->children[w];
+        if (!gone)
+            continue;
+        if (dropped_by) {
+            while (gone) {
+                int b = __builtin_ctzll(gone);
+                dropped_by[w * 64 + b] = h->parent;
+                gone &= gone - 1;
+            }
+        }
+        hcc[w] &= ~h->children[w];
+    }
+}
+
+/*
+ * N5: hierarchy rules in file order, each on the current values. Only the
+ * rules whose parent is present can fire, so those are collected, put back
+ * in file order and applied, each checking its parent again (an earlier
+ * rule may have removed it: the 62→63→202 chain).
+ */
 static void
 apply_hierarchy(const struct risk_structure *s, uint64_t *hcc, int *dropped_by)
 {
-    uint64_t any = 0;
-    for (int w = 0; w < W; w++)
-        any |= hcc[w];
-    if (!any)
-        return;
-    for (int i = 0; i < s->n_hier; i++) {
-        const struct risk_hier *h = &s->hier[i];
-        if (!rcm_risk_bit(hcc, h->parent))
-            continue;
-        for (int w = 0; w < W; w++) {
-            uint64_t gone = hcc[w] & h->children[w];
-            if (dropped_by) {
-                while (gone) {
-                    int b = __builtin_ctzll(gone);
-                    dropped_by[w * 64 + b] = h->parent;
-                    gone &= gone - 1;
-                }
-            }
-            hcc[w] &= ~h->children[w];
+    int rules[RCM_RISK_CC_MAX];
+    int n = 0;
+    for (int w = 0; w < W; w++) {
+        uint64_t bits = hcc[w] & s->parent_mask[w];
+        while (bits) {
+            rules[n++] = s->rule_of_parent[w * 64 + __builtin_ctzll(bits)];
+            bits &= bits - 1;
         }
+    }
+    if (n == 0)
+        return;
+    if (!s->one_rule_per_parent) {
+        for (int i = 0; i < s->n_hier; i++)
+            if (rcm_risk_bit(hcc, s->hier[i].parent))
+                apply_rule(&s->hier[i], hcc, dropped_by);
+        return;
+    }
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && rules[j - 1] > rules[j]; j--) {
+            int t = rules[j];
+            rules[j] = rules[j - 1];
+            rules[j - 1] = t;
+        }
+    for (int i = 0; i < n; i++) {
+        const struct risk_hier *h = &s->hier[rules[i]];
+        if (rcm_risk_bit(hcc, h->parent))
+            apply_rule(h, hcc, dropped_by);
     }
 }
 
@@ -284,12 +314,12 @@ static uint64_t
 group_flags(const struct risk_structure *s, const uint64_t *hcc, bool disabl)
 {
     uint64_t g = disabl ? 1ull << RISK_TERM_DISABL : 0;
-    for (int i = 0; i < s->n_groups; i++) {
-        uint64_t any = 0;
-        for (int w = 0; w < W; w++)
-            any |= hcc[w] & s->groups[i].mask[w];
-        if (any)
-            g |= 1ull << i;
+    for (int w = 0; w < W; w++) {
+        uint64_t bits = hcc[w];
+        while (bits) {
+            g |= s->cc_groups[w * 64 + __builtin_ctzll(bits)];
+            bits &= bits - 1;
+        }
     }
     return g;
 }
@@ -299,7 +329,8 @@ popcount_set(const uint64_t *set)
 {
     int n = 0;
     for (int w = 0; w < W; w++)
-        n += __builtin_popcountll(set[w]);
+        for (uint64_t bits = set[w]; bits; bits &= bits - 1)
+            n++;
     return n;
 }
 
@@ -320,17 +351,19 @@ sum_score(const struct risk_structure *s, const struct demo *d,
             raw += c->ltimcaid;
     }
     int n = 0;
+    uint64_t g = d->disabl ? 1ull << RISK_TERM_DISABL : 0;
     for (int w = 0; w < W; w++) {
         uint64_t bits = hcc[w];
-        n += __builtin_popcountll(bits);
         while (bits) {
-            raw += c->hcc[w * 64 + __builtin_ctzll(bits)];
+            int v = w * 64 + __builtin_ctzll(bits);
+            raw += c->hcc[v];
+            g |= s->cc_groups[v];
+            n++;
             bits &= bits - 1;
         }
     }
     *n_hcc = n;
     if (n > 0) {
-        uint64_t g = group_flags(s, hcc, d->disabl);
         for (int i = 0; i < s->n_inter; i++)
             if ((s->inter[i].terms & g) == s->inter[i].terms)
                 raw += c->inter[i];

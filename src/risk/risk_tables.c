@@ -466,6 +466,29 @@ out:
     return err;
 }
 
+/* Lookup tables the scorer uses instead of scanning groups and rules. */
+static void
+derive(struct risk_structure *s)
+{
+    memset(s->cc_groups, 0, sizeof s->cc_groups);
+    for (int g = 0; g < s->n_groups; g++)
+        for (int c = 1; c < RCM_RISK_CC_MAX; c++)
+            if (rcm_risk_bit(s->groups[g].mask, c))
+                s->cc_groups[c] |= 1ull << g;
+    memset(s->parent_mask, 0, sizeof s->parent_mask);
+    for (int c = 0; c < RCM_RISK_CC_MAX; c++)
+        s->rule_of_parent[c] = -1;
+    s->one_rule_per_parent = true;
+    for (int i = 0; i < s->n_hier; i++) {
+        int p = s->hier[i].parent;
+        if (s->rule_of_parent[p] >= 0)
+            s->one_rule_per_parent = false;
+        else
+            s->rule_of_parent[p] = (int16_t)i;
+        bit_set(s->parent_mask, p);
+    }
+}
+
 static enum rcm_err
 load_structure(struct risk_structure *s, const char *dir, struct rcm_diag *diag)
 {
@@ -580,6 +603,7 @@ load_structure(struct risk_structure *s, const char *dir, struct rcm_diag *diag)
     sub = join_path(dir, coef, NULL);
     if (!sub || (err = load_coefficients(s, sub, diag)) != RCM_OK)
         goto out_nomem_or_err;
+    derive(s);
     s->loaded = true;
     goto out;
 out_nomem_or_err:
