@@ -295,7 +295,7 @@ RCM_MUST_CHECK enum rcm_err rcm_risk_reader_open(
  * Next scorable member into *rec (valid until the next call). Rows that
  * cannot be scored are reported through the problem callback and skipped;
  * bad codes are reported and dropped. Returns RCM_OK with *eof = true at
- * the end; RCM_E_IO on a read error; RCM_E_PARSE when the diagnosis file is
+ * the end; RCM_E_IO on a read error; RCM_E_NOMEM; RCM_E_PARSE when the diagnosis file is
  * not in member order (fatal: diag names the line).
  */
 RCM_MUST_CHECK enum rcm_err rcm_risk_reader_next(struct rcm_risk_reader *r,

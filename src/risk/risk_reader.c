@@ -271,22 +271,38 @@ list_init(struct dx_list *l)
     return l->v ? RCM_OK : RCM_E_NOMEM;
 }
 
-/* Append; false when the per-member cap is reached (or out of memory). */
-static bool
+/* Append: RCM_OK, RCM_E_TOO_LARGE at the per-member cap, RCM_E_NOMEM. */
+static enum rcm_err
 list_add(struct dx_list *l, uint64_t code)
 {
     if (l->n == l->cap) {
         if (l->cap >= RISK_MEMBER_DX_MAX)
-            return false;
+            return RCM_E_TOO_LARGE;
         size_t cap = l->cap * 2 > RISK_MEMBER_DX_MAX ? RISK_MEMBER_DX_MAX : l->cap * 2;
         uint64_t *v = rcm_realloc(l->v, cap * sizeof *v);
         if (!v)
-            return false;
+            return RCM_E_NOMEM;
         l->v = v;
         l->cap = cap;
     }
     l->v[l->n++] = code;
-    return true;
+    return RCM_OK;
+}
+
+/* Add a member's code; a full list is reported once, NOMEM is fatal. */
+static enum rcm_err
+member_add(struct rcm_risk_reader *r, struct dx_list *l, uint64_t code, const char *file,
+           long line, struct rcm_diag *diag)
+{
+    enum rcm_err err = list_add(l, code);
+    if (err == RCM_E_NOMEM)
+        return rcm_diag_fail(diag, RCM_E_NOMEM, "out of memory");
+    if (err && !r->dx_overflow_reported) {
+        r->dx_overflow_reported = true;
+        report(r, file, line, r->id, "more than %d codes for one member; the rest are ignored",
+               RISK_MEMBER_DX_MAX);
+    }
+    return RCM_OK;
 }
 
 enum rcm_err
@@ -543,13 +559,9 @@ dx_merge(struct rcm_risk_reader *r, bool keep, struct rcm_diag *diag)
         if (c < 0)
             report(r, "diagnoses", r->d.lineno, r->d_id,
                    "member_id not in the member file (or files not sorted alike); row skipped");
-        else if (keep && r->d_list && !list_add(r->d_list, r->d_code) &&
-                 !r->dx_overflow_reported) {
-            r->dx_overflow_reported = true;
-            report(r, "diagnoses", r->d.lineno, r->id,
-                   "more than %d codes for one member; the rest are ignored",
-                   RISK_MEMBER_DX_MAX);
-        }
+        else if (keep && r->d_list &&
+                 (err = member_add(r, r->d_list, r->d_code, "diagnoses", r->d.lineno, diag)))
+            return err;
         r->d_pending = false;
     }
 }
@@ -718,12 +730,9 @@ rcm_risk_reader_next(struct rcm_risk_reader *r, struct rcm_risk_record *rec,
                            "dx item %d is not an ICD-10-CM code; code skipped", pos);
                     continue;
                 }
-                if (!list_add(&r->dx, code) && !r->dx_overflow_reported) {
-                    r->dx_overflow_reported = true;
-                    report(r, "members", line, r->id,
-                           "more than %d codes for one member; the rest are ignored",
-                           RISK_MEMBER_DX_MAX);
-                }
+                enum rcm_err err = member_add(r, &r->dx, code, "members", line, diag);
+                if (err)
+                    return err;
             }
         }
         if (r->has_dx_file) {

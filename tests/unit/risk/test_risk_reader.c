@@ -4,6 +4,7 @@
  * the file, line and member id and do not stop the run; the diagnosis file
  * merge (date windows, sources, orphans, order) and the limits.
  */
+#include "rcm/mem.h"
 #include "risk_test_util.h"
 
 struct problem {
@@ -323,6 +324,42 @@ limits(void **state)
     free(text);
 }
 
+/* Every allocation failing in turn: clean errors, no crash, no leak. */
+static void
+allocation_failures(void **state)
+{
+    (void)state;
+    const char *members = "member_id,dob,sex,orec,dx\nE1,1950-01-01,F,0,E119;I5022\n"
+                          "E2,1950-01-01,M,0,E119\n";
+    const char *dx = "member_id,code,dos\nE1,J449,2025-01-01\nE2,F200,2024-01-01\n";
+    bool succeeded = false;
+    for (uint64_t k = 1; k < 100 && !succeeded; k++) {
+        FILE *mf = memfile(members), *df = memfile(dx);
+        struct rcm_risk_reader *r = NULL;
+        struct rcm_diag diag = RCM_DIAG_INIT;
+        rcm_alloc_fail_after(k, 1);
+        enum rcm_err err = rcm_risk_reader_open(mf, df, 2026, NULL, NULL, &r, &diag);
+        if (err == RCM_OK) {
+            char ids[64];
+            size_t n;
+            err = read_all(r, ids, sizeof ids, &n);
+            if (err == RCM_OK) {
+                assert_string_equal(ids, "E1 E2");
+                succeeded = true;
+            }
+            rcm_risk_reader_free(r);
+        } else {
+            assert_null(r);
+        }
+        rcm_alloc_fail_after(0, 0);
+        if (!succeeded)
+            assert_int_equal(err, RCM_E_NOMEM);
+        fclose(mf);
+        fclose(df);
+    }
+    assert_true(succeeded);
+}
+
 int
 main(void)
 {
@@ -332,6 +369,7 @@ main(void)
         cmocka_unit_test(diagnosis_file_merge),
         cmocka_unit_test(unsorted_files_are_fatal),
         cmocka_unit_test(limits),
+        cmocka_unit_test(allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
