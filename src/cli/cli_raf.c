@@ -515,6 +515,115 @@ write_all(FILE *f, const struct rcm_buf *b)
     return b->len == 0 || fwrite(b->data, 1, b->len, f) == b->len;
 }
 
+/* One batch and the workers that score it (two slots alternate). */
+struct slot {
+    struct batch bt;
+    struct worker workers[MAX_THREADS];
+    long nt;                /* workers running on this batch */
+};
+
+struct fill_state {
+    struct rcm_risk_reader *reader;
+    struct rcm_risk_record rec;
+    bool held;              /* rec read but not yet added (the batch was full) */
+    bool eof;
+};
+
+/* Read the next batch into bt (bt->n == 0 at the end). Prints and returns
+ * false on a fatal input error. */
+static bool
+fill(struct fill_state *fs, struct batch *bt)
+{
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    bt->n = bt->ids_len = bt->codes_len = 0;
+    if (fs->held) {
+        if (!batch_add(bt, &fs->rec)) {
+            cli_error(CMD, "out of memory");
+            return false;
+        }
+        fs->held = false;
+    }
+    while (!fs->eof) {
+        if (rcm_risk_reader_next(fs->reader, &fs->rec, &fs->eof, &diag) != RCM_OK) {
+            cli_error(CMD, "%s", diag.msg);
+            return false;
+        }
+        if (fs->eof)
+            break;
+        if (!batch_add(bt, &fs->rec)) {
+            if (bt->n == 0) {
+                cli_error(CMD, "out of memory");
+                return false;
+            }
+            fs->held = true;
+            break;
+        }
+    }
+    return true;
+}
+
+/* Start scoring a slot: `threads` workers, or inline when threads is 1. */
+static bool
+slot_start(struct slot *sl, long threads)
+{
+    long nt = threads;
+    if ((size_t)nt > sl->bt.n)
+        nt = (long)sl->bt.n;
+    size_t per = (sl->bt.n + (size_t)nt - 1) / (size_t)nt;
+    sl->nt = 0;
+    for (long t = 0; t < nt; t++) {
+        struct worker *w = &sl->workers[t];
+        rcm_buf_reset(&w->out);
+        rcm_buf_reset(&w->gaps);
+        w->batch = &sl->bt;
+        w->from = (size_t)t * per;
+        w->to = w->from + per > sl->bt.n ? sl->bt.n : w->from + per;
+        w->err = RCM_OK;
+        if (threads == 1) {
+            work(w);
+        } else if (pthread_create(&w->thread, NULL, work, w) != 0) {
+            cli_error(CMD, "cannot start a thread");
+            for (long k = 0; k < sl->nt; k++)
+                pthread_join(sl->workers[k].thread, NULL);
+            sl->nt = 0;
+            return false;
+        }
+        sl->nt = t + 1;
+    }
+    if (threads == 1)
+        sl->nt = -sl->nt;   /* ran inline: nothing to join */
+    return true;
+}
+
+/* Wait for a slot's workers and write their output in order. */
+static bool
+slot_finish(struct slot *sl, FILE *of, FILE *gf)
+{
+    long nt = sl->nt < 0 ? -sl->nt : sl->nt;
+    if (sl->nt > 0)
+        for (long t = 0; t < nt; t++)
+            pthread_join(sl->workers[t].thread, NULL);
+    for (long t = 0; t < nt; t++) {
+        struct worker *w = &sl->workers[t];
+        if (w->err == RCM_E_INVAL) {
+            cli_error(CMD, "a member could not be scored (internal check failed)");
+            return false;
+        }
+        if (w->err) {
+            cli_error(CMD, "cannot format output: %s", rcm_err_str(w->err));
+            return false;
+        }
+    }
+    for (long t = 0; t < nt; t++) {
+        struct worker *w = &sl->workers[t];
+        if (!write_all(of, &w->out) || (gf && !write_all(gf, &w->gaps))) {
+            cli_error(CMD, "cannot write output: %s", strerror(errno));
+            return false;
+        }
+    }
+    return true;
+}
+
 int
 cli_raf(int argc, char **argv)
 {
@@ -644,17 +753,25 @@ cli_raf(int argc, char **argv)
         prog.total_bytes = (uint64_t)st.st_size;
     prog.start_ms = prog.last_ms = rcm_time_mono_ms();
 
-    struct batch bt = {0};
-    struct worker workers[MAX_THREADS];
-    memset(workers, 0, sizeof workers);
-    for (long t = 0; t < threads; t++) {
-        rcm_buf_init(&workers[t].out, OUT_BUF_MAX);
-        rcm_buf_init(&workers[t].gaps, OUT_BUF_MAX);
-    }
-    bt.recs = rcm_malloc(BATCH_MEMBERS * sizeof *bt.recs);
-    if (!bt.recs) {
+    struct slot *slots = rcm_calloc(2, sizeof *slots);
+    if (!slots) {
         cli_error(CMD, "out of memory");
-        goto out_batch;
+        goto out_reader;
+    }
+    for (int k = 0; k < 2; k++) {
+        for (long t = 0; t < threads; t++) {
+            rcm_buf_init(&slots[k].workers[t].out, OUT_BUF_MAX);
+            rcm_buf_init(&slots[k].workers[t].gaps, OUT_BUF_MAX);
+            slots[k].workers[t].opts = &opts;
+            slots[k].workers[t].tables = tables;
+            memcpy(slots[k].workers[t].models, models, sizeof models);
+            slots[k].workers[t].n_models = n_models;
+        }
+        slots[k].bt.recs = rcm_malloc(BATCH_MEMBERS * sizeof *slots[k].bt.recs);
+        if (!slots[k].bt.recs) {
+            cli_error(CMD, "out of memory");
+            goto out_batch;
+        }
     }
     const char *header = opts.blend ? "member_id,payment_year,v24_raf,v24_hccs,v24_payment,"
                                       "v28_raf,v28_hccs,v28_payment,blended_payment\n"
@@ -669,80 +786,26 @@ cli_raf(int argc, char **argv)
         goto out_batch;
     }
 
+    /*
+     * Pipeline: while the workers score batch `cur`, this thread parses the
+     * next one into the other slot; then it writes `cur` in input order.
+     * With one thread everything runs here, one batch after the other.
+     */
+    struct fill_state fs = {.reader = reader};
     uint64_t scored = 0;
-    bool eof = false;
-    struct rcm_risk_record rec;
-    bool held = false;      /* rec read but not yet added (batch was full) */
-    while (!eof || held) {
-        bt.n = bt.ids_len = bt.codes_len = 0;
-        if (held) {
-            if (!batch_add(&bt, &rec)) {
-                cli_error(CMD, "out of memory");
-                goto out_batch;
-            }
-            held = false;
-        }
-        while (!eof) {
-            if (rcm_risk_reader_next(reader, &rec, &eof, &diag) != RCM_OK) {
-                cli_error(CMD, "%s", diag.msg);
-                goto out_batch;
-            }
-            if (eof)
-                break;
-            if (!batch_add(&bt, &rec)) {
-                if (bt.n == 0) {
-                    cli_error(CMD, "out of memory");
-                    goto out_batch;
-                }
-                held = true;
-                break;
-            }
-        }
-        if (bt.n == 0)
-            break;
-        long nt = threads;
-        if ((size_t)nt > bt.n)
-            nt = (long)bt.n;
-        size_t per = (bt.n + (size_t)nt - 1) / (size_t)nt;
-        for (long t = 0; t < nt; t++) {
-            struct worker *w = &workers[t];
-            rcm_buf_reset(&w->out);
-            rcm_buf_reset(&w->gaps);
-            w->opts = &opts;
-            w->tables = tables;
-            memcpy(w->models, models, sizeof models);
-            w->n_models = n_models;
-            w->batch = &bt;
-            w->from = (size_t)t * per;
-            w->to = w->from + per > bt.n ? bt.n : w->from + per;
-            w->err = RCM_OK;
-            if (t > 0 && pthread_create(&w->thread, NULL, work, w) != 0) {
-                cli_error(CMD, "cannot start a thread");
-                for (long k = 1; k < t; k++)
-                    pthread_join(workers[k].thread, NULL);
-                goto out_batch;
-            }
-        }
-        work(&workers[0]);
-        for (long t = 1; t < nt; t++)
-            pthread_join(workers[t].thread, NULL);
-        for (long t = 0; t < nt; t++) {
-            struct worker *w = &workers[t];
-            if (w->err == RCM_E_INVAL) {
-                cli_error(CMD, "a member could not be scored (internal check failed)");
-                goto out_batch;
-            }
-            if (w->err) {
-                cli_error(CMD, "cannot format output: %s", rcm_err_str(w->err));
-                goto out_batch;
-            }
-            if (!write_all(of, &w->out) || (gf && !write_all(gf, &w->gaps))) {
-                cli_error(CMD, "cannot write output: %s", strerror(errno));
-                goto out_batch;
-            }
-        }
-        scored += bt.n;
+    int cur = 0;
+    if (!fill(&fs, &slots[cur].bt))
+        goto out_batch;
+    while (slots[cur].bt.n > 0) {
+        if (!slot_start(&slots[cur], threads))
+            goto out_batch;
+        bool filled = fill(&fs, &slots[cur ^ 1].bt);
+        bool written = slot_finish(&slots[cur], of, gf);
+        if (!filled || !written)
+            goto out_batch;
+        scored += slots[cur].bt.n;
         progress_show(&prog, scored, rcm_risk_reader_offset(reader), false);
+        cur ^= 1;
     }
     progress_show(&prog, scored, 0, true);
     if (fflush(of) != 0 || (gf && fflush(gf) != 0)) {
@@ -755,13 +818,17 @@ cli_raf(int argc, char **argv)
                   (unsigned long long)scored,
                   (unsigned long long)rcm_risk_reader_problems(reader));
 out_batch:
-    for (long t = 0; t < threads; t++) {
-        rcm_buf_release(&workers[t].out);
-        rcm_buf_release(&workers[t].gaps);
+    for (int k = 0; k < 2; k++) {
+        for (long t = 0; t < threads; t++) {
+            rcm_buf_release(&slots[k].workers[t].out);
+            rcm_buf_release(&slots[k].workers[t].gaps);
+        }
+        rcm_free(slots[k].bt.recs);
+        rcm_free(slots[k].bt.ids);
+        rcm_free(slots[k].bt.codes);
     }
-    rcm_free(bt.recs);
-    rcm_free(bt.ids);
-    rcm_free(bt.codes);
+    rcm_free(slots);
+out_reader:
     rcm_risk_reader_free(reader);
 out_files:
     if (mf && mf != stdin)
