@@ -104,7 +104,10 @@ struct rcm_risk_member {
     int sex;                /* 1 male, 2 female (CMS coding) */
     int orec;               /* original reason for entitlement 0..3 */
     bool medicaid;          /* LTIMCAID (institutional) / NEMCAID (new enrollee) */
-    enum rcm_risk_segment segment; /* or RCM_RISK_SEGMENT_AUTO */
+    /* Segment, or RCM_RISK_SEGMENT_AUTO. For the community segments the
+     * dual status is taken from here and the aged/disabled letter from AGEF
+     * (A at 65+, after V24's 64/OREC 0 rule). */
+    enum rcm_risk_segment segment;
     /* Used only with RCM_RISK_SEGMENT_AUTO: */
     int dual;               /* 0 non-dual, 1 partial, 2 full benefit dual */
     bool institutional;     /* long-term institutional (LTI) */
