@@ -501,11 +501,12 @@ progress_show(struct progress *p, uint64_t members, uint64_t bytes, bool final)
         for (int i = 0; i < 30; i++)
             bar[i] = i < fill ? '#' : '.';
         bar[30] = '\0';
-        fprintf(stderr, "\r[%s] %3d%%  %llu members  %.0f/s", bar, pct,
-                (unsigned long long)members, rate);
+        fprintf(stderr, "\r[%s] %3d%%  %llu members", bar, pct, (unsigned long long)members);
     } else {
-        fprintf(stderr, "\r%llu members  %.0f/s", (unsigned long long)members, rate);
+        fprintf(stderr, "\r%llu members", (unsigned long long)members);
     }
+    if (secs >= 0.1)
+        fprintf(stderr, "  %.0f/s", rate);
     fflush(stderr);
 }
 
@@ -751,7 +752,8 @@ cli_raf(int argc, char **argv)
     struct stat st;
     if (prog.on && fstat(fileno(mf), &st) == 0 && S_ISREG(st.st_mode))
         prog.total_bytes = (uint64_t)st.st_size;
-    prog.start_ms = prog.last_ms = rcm_time_mono_ms();
+    prog.start_ms = rcm_time_mono_ms();
+    prog.last_ms = prog.start_ms - 1000;   /* draw at the first batch */
 
     struct slot *slots = rcm_calloc(2, sizeof *slots);
     if (!slots) {

@@ -13,8 +13,17 @@ DATA="--set reference_dir=$SRC/data"
 # Golden: columns 1-4 of both models equal the expected file.
 for m in V24 V28; do
     "$OPENRCM" raf $DATA --model $m --payment-year 2026 --members "$G/members_200.csv" \
-        --out "$T/$m.csv" || fail "golden $m exit $?"
+        --out "$T/$m.csv" 2> "$T/err.$m" || fail "golden $m exit $?"
+    # Not a terminal: no progress bar, nothing at all on stderr.
+    [ -s "$T/err.$m" ] && fail "unexpected stderr: $(cat "$T/err.$m")"
 done
+# On a terminal the progress bar is drawn (and erased) on stderr.
+if command -v script > /dev/null 2>&1; then
+    script -qec "\"$OPENRCM\" raf $DATA --model V28 --payment-year 2026 --members \"$G/members_200.csv\" --out \"$T/tty.csv\"" \
+        "$T/typescript" > /dev/null 2>&1 || fail "tty run"
+    grep -q '200 members' "$T/typescript" || fail "no progress bar on a terminal"
+    cmp -s "$T/tty.csv" "$T/V28.csv" || fail "tty output differs"
+fi
 { tail -n +2 "$T/V24.csv"; tail -n +2 "$T/V28.csv"; } | cut -d, -f1-4 | LC_ALL=C sort > "$T/got"
 tail -n +2 "$G/expected_spec_2026map_200.csv" | tr -d '\r' | LC_ALL=C sort > "$T/want"
 cmp -s "$T/got" "$T/want" || { diff "$T/got" "$T/want" | head; fail "golden mismatch"; }
