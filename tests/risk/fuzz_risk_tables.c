@@ -23,13 +23,13 @@ static const char *const names[] = {"models.tsv",      "M/model.txt",       "M/l
                                     "M/edits.tsv"};
 static const char *const good[] = {
     "V28\t2030\tM\tdx.tsv\tedits.tsv\t1.250\t0.059\t1.00\n",
-    "labels labels.tsv\nhierarchy hierarchy.tsv\ncoefficients coefficients.tsv\n"
-    "require 4 1 2\ngroup PAIR 1 2\ninteraction PAIR_HCC3 PAIR HCC3\n"
-    "interaction DISABLED_HCC3 DISABL HCC3\n",
+    ("labels labels.tsv\nhierarchy hierarchy.tsv\ncoefficients coefficients.tsv\n"
+     "require 4 1 2\ngroup PAIR 1 2\ninteraction PAIR_HCC3 PAIR HCC3\n"
+     "interaction DISABLED_HCC3 DISABL HCC3\n"),
     "1\tOne\n2\tTwo\n3\tThree\n4\tFour\n",
     "1\t2\n",
-    "CNA_F70_74\t0.5\nCNA_HCC1\t1.000\nCNA_PAIR_HCC3\t0.1\nCNA_D2\t0.010\n"
-    "NE_MCAID_ORIGDIS_NEF67\t1.2\nINS_LTIMCAID\t0.1\n",
+    ("CNA_F70_74\t0.5\nCNA_HCC1\t1.000\nCNA_PAIR_HCC3\t0.1\nCNA_D2\t0.010\n"
+     "NE_MCAID_ORIGDIS_NEF67\t1.2\nINS_LTIMCAID\t0.1\n"),
     "AAA1\t1\nAAA2\t2\nAAA3\t3\nAAA4\t4\n",
     "AAA3\t2\t0\t999\t2\nAAA2\t*\t0\t17\tinvalid\n",
 };

@@ -17,7 +17,7 @@
 
 static struct rcm_risk_tables *test_tables;
 
-static struct rcm_risk_tables *
+static inline struct rcm_risk_tables *
 tables(void)
 {
     if (!test_tables) {
@@ -30,7 +30,7 @@ tables(void)
     return test_tables;
 }
 
-static const struct rcm_risk_model *
+static inline const struct rcm_risk_model *
 model(enum rcm_risk_model_id id, int year)
 {
     const struct rcm_risk_model *m = rcm_risk_model_get(tables(), id, year);
@@ -40,7 +40,7 @@ model(enum rcm_risk_model_id id, int year)
 
 /* Relative factor `name` (e.g. "CNA_HCC18") in thousandths, read from
  * data/cms-hcc/<V24|V28>/coefficients.tsv; fails the test when absent. */
-static int32_t
+static inline int32_t
 coef(const char *dir, const char *name)
 {
     char path[512];
@@ -64,7 +64,7 @@ coef(const char *dir, const char *name)
     return v;
 }
 
-static struct rcm_risk_member
+static inline struct rcm_risk_member
 member_dob(int y, int m, int d, int sex, int orec, enum rcm_risk_segment seg)
 {
     struct rcm_risk_member mem;
@@ -78,14 +78,14 @@ member_dob(int y, int m, int d, int sex, int orec, enum rcm_risk_segment seg)
 }
 
 /* Member whose AGEF as of Feb 1 `py` is `age` (born Jul 1). */
-static struct rcm_risk_member
+static inline struct rcm_risk_member
 member_age(int py, int age, int sex, int orec, enum rcm_risk_segment seg)
 {
     return member_dob(py - age - 1, 7, 1, sex, orec, seg);
 }
 
 /* Pack a NULL-terminated list of codes; returns how many. */
-static size_t
+static inline size_t
 pack(uint64_t *out, const char *const *codes)
 {
     size_t n = 0;
@@ -94,7 +94,7 @@ pack(uint64_t *out, const char *const *codes)
     return n;
 }
 
-static struct rcm_risk_score
+static inline struct rcm_risk_score
 score_codes(const struct rcm_risk_model *m, const struct rcm_risk_member *mem,
             const char *const *codes)
 {
