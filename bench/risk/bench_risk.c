@@ -146,12 +146,22 @@ struct job {
     const struct pop *p;
     size_t from, to;
     int64_t sum;
+    double cpu_s;       /* CPU time this thread spent scoring */
 };
+
+static double
+thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void *
 run(void *arg)
 {
     struct job *j = arg;
+    double c0 = thread_cpu_s();
     int64_t sum = 0;
     for (size_t i = j->from; i < j->to; i++) {
         struct rcm_risk_score s;
@@ -160,18 +170,22 @@ run(void *arg)
             sum += s.raw_milli;
     }
     j->sum = sum;
+    j->cpu_s = thread_cpu_s() - c0;
     return NULL;
 }
 
+/* Members per wall-clock second; *per_cpu_s gets members per CPU-second
+ * (what one core does when it is not shared). */
 static double
-bench(const struct rcm_risk_model *m, const struct pop *p, int threads, int64_t *checksum)
+bench(const struct rcm_risk_model *m, const struct pop *p, int threads, int64_t *checksum,
+      double *per_cpu_s)
 {
     struct job jobs[64];
     pthread_t th[64];
     size_t per = (p->n + (size_t)threads - 1) / (size_t)threads;
     double t0 = now_s();
     for (int t = 0; t < threads; t++) {
-        jobs[t] = (struct job){m, p, (size_t)t * per, 0, 0};
+        jobs[t] = (struct job){m, p, (size_t)t * per, 0, 0, 0};
         jobs[t].to = jobs[t].from + per > p->n ? p->n : jobs[t].from + per;
         if (t > 0)
             pthread_create(&th[t], NULL, run, &jobs[t]);
@@ -181,8 +195,12 @@ bench(const struct rcm_risk_model *m, const struct pop *p, int threads, int64_t 
         pthread_join(th[t], NULL);
     double secs = now_s() - t0;
     *checksum = 0;
-    for (int t = 0; t < threads; t++)
+    double cpu = 0;
+    for (int t = 0; t < threads; t++) {
         *checksum += jobs[t].sum;
+        cpu += jobs[t].cpu_s;
+    }
+    *per_cpu_s = cpu > 0 ? (double)p->n / cpu : 0;
     return (double)p->n / secs;
 }
 
@@ -272,14 +290,14 @@ main(int argc, char **argv)
         if (!m)
             continue;
         int64_t c1, cn;
-        double warm = bench(m, &p, 1, &c1);
-        (void)warm;
-        double r1 = bench(m, &p, 1, &c1);
-        double rn = bench(m, &p, threads, &cn);
-        printf("%s: 1 thread %.0f members/s; %d threads %.0f members/s (%.0f per thread); "
-               "checksum %lld%s\n",
-               rcm_risk_model_name((enum rcm_risk_model_id)k), r1, threads, rn, rn / threads,
-               (long long)c1, c1 == cn ? "" : " MISMATCH");
+        double cpu1, cpun;
+        (void)bench(m, &p, 1, &c1, &cpu1);   /* warm-up */
+        double r1 = bench(m, &p, 1, &c1, &cpu1);
+        double rn = bench(m, &p, threads, &cn, &cpun);
+        printf("%s: 1 thread %.0f members/s (%.0f per CPU-second); %d threads %.0f members/s "
+               "(%.0f per thread, %.0f per CPU-second); checksum %lld%s\n",
+               rcm_risk_model_name((enum rcm_risk_model_id)k), r1, cpu1, threads, rn,
+               rn / threads, cpun, (long long)c1, c1 == cn ? "" : " MISMATCH");
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
