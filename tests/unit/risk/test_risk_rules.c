@@ -124,6 +124,26 @@ code_normalisation(void **state)
     assert_int_equal(unk.raw_milli, one.raw_milli);
 }
 
+/* N3: the ICD-10-CM map is the payment year's: codes new in FY2025/26 map
+ * only in the later tables. */
+static void
+map_by_payment_year(void **state)
+{
+    (void)state;
+    struct rcm_risk_member mem = member_age(2026, 70, 2, 0, RCM_RISK_CNA);
+    /* C81.0A (FY2025) maps from PY2026; A41.54 (FY2024) from PY2024 on. */
+    struct rcm_risk_score s = score_codes(model(V24, 2026), &mem, CODES("C810A"));
+    assert_int_equal(s.n_hcc, 1);
+    s = score_codes(model(V24, 2025), &mem, CODES("C810A"));
+    assert_int_equal(s.n_hcc, 0);
+    s = score_codes(model(V24, 2024), &mem, CODES("A4154"));
+    assert_true(rcm_risk_bit(s.hcc, 2));
+    s = score_codes(model(V28, 2026), &mem, CODES("C810A"));
+    assert_int_equal(s.n_hcc, 1);
+    s = score_codes(model(V28, 2025), &mem, CODES("C810A"));
+    assert_int_equal(s.n_hcc, 0);
+}
+
 /* N3: V24I0ED1. */
 static void
 v24_mandatory_edits(void **state)
@@ -643,6 +663,7 @@ main(void)
         cmocka_unit_test(v24_age_64_orec_0_is_65),
         cmocka_unit_test(originally_disabled),
         cmocka_unit_test(code_normalisation),
+        cmocka_unit_test(map_by_payment_year),
         cmocka_unit_test(v24_mandatory_edits),
         cmocka_unit_test(v28_mandatory_edits),
         cmocka_unit_test(v28_hcc223_rule),
