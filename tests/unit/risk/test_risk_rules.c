@@ -124,24 +124,21 @@ code_normalisation(void **state)
     assert_int_equal(unk.raw_milli, one.raw_milli);
 }
 
-/* N3: the ICD-10-CM map is the payment year's: codes new in FY2025/26 map
- * only in the later tables. */
+/* N3: the ICD-10-CM map is the payment year's: a code new in FY2025 (C81.0A,
+ * 1 Oct 2024) maps from PY2025 (2024 dates of service), not in PY2024; one new
+ * in FY2024 (A41.54) from PY2024. */
 static void
 map_by_payment_year(void **state)
 {
     (void)state;
     struct rcm_risk_member mem = member_age(2026, 70, 2, 0, RCM_RISK_CNA);
-    /* C81.0A (FY2025) maps from PY2026; A41.54 (FY2024) from PY2024 on. */
-    struct rcm_risk_score s = score_codes(model(V24, 2026), &mem, CODES("C810A"));
-    assert_int_equal(s.n_hcc, 1);
-    s = score_codes(model(V24, 2025), &mem, CODES("C810A"));
-    assert_int_equal(s.n_hcc, 0);
-    s = score_codes(model(V24, 2024), &mem, CODES("A4154"));
-    assert_true(rcm_risk_bit(s.hcc, 2));
-    s = score_codes(model(V28, 2026), &mem, CODES("C810A"));
-    assert_int_equal(s.n_hcc, 1);
-    s = score_codes(model(V28, 2025), &mem, CODES("C810A"));
-    assert_int_equal(s.n_hcc, 0);
+    for (int k = 0; k < 2; k++) {
+        enum rcm_risk_model_id id = k ? V28 : V24;
+        assert_int_equal(score_codes(model(id, 2026), &mem, CODES("C810A")).n_hcc, 1);
+        assert_int_equal(score_codes(model(id, 2025), &mem, CODES("C810A")).n_hcc, 1);
+        assert_int_equal(score_codes(model(id, 2024), &mem, CODES("C810A")).n_hcc, 0);
+        assert_true(rcm_risk_bit(score_codes(model(id, 2024), &mem, CODES("A4154")).hcc, 2));
+    }
 }
 
 /* N3: V24I0ED1. */
