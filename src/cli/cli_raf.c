@@ -30,6 +30,8 @@
 #define OUT_BUF_MAX ((size_t)1 << 30)   /* per-thread output cap per batch */
 #define MAX_THREADS 64
 #define MAX_GAPS 64
+#define MAX_GAPS_TOP 1000000
+#define RCM_RISK_ID_MAX 128
 
 struct raf_opts {
     enum rcm_risk_model_id model;
@@ -37,6 +39,7 @@ struct raf_opts {
     int payment_year;
     bool json;
     const char *gaps_path;
+    size_t gaps_top;            /* --gaps-top N: population-wide top N instead of per member */
 };
 
 struct batch_rec {
@@ -54,6 +57,24 @@ struct batch {
     size_t codes_len, codes_cap;
 };
 
+/* A gap of one member of a batch (for --gaps-top). */
+struct gap_entry {
+    size_t rec;                 /* index in the batch */
+    enum rcm_risk_model_id model;
+    struct rcm_risk_gap gap;
+};
+
+/* One gap kept in the population-wide top-N heap. */
+struct top_gap {
+    int32_t impact_milli;
+    uint64_t seq;               /* input order of the member, for stable ties */
+    enum rcm_risk_model_id model;
+    int hcc;
+    enum rcm_risk_gap_kind kind;
+    uint64_t evidence_dx;
+    char id[RCM_RISK_ID_MAX + 1];
+};
+
 struct worker {
     pthread_t thread;
     const struct raf_opts *opts;
@@ -64,6 +85,8 @@ struct worker {
     size_t from, to;
     struct rcm_buf out;
     struct rcm_buf gaps;
+    struct gap_entry *entries;  /* --gaps-top: this batch's gaps, structured */
+    size_t n_entries, cap_entries;
     enum rcm_err err;
     uint64_t scored;
 };
@@ -95,6 +118,9 @@ usage(FILE *f)
             "                    coefficients, gaps\n"
             "  --gaps FILE       write the gap worklist CSV (member_id, model, rank, hcc, kind,\n"
             "                    raf_impact, evidence_dx), ranked per member by impact\n"
+            "  --gaps-top N      with --gaps: instead, the N highest-impact gaps of the whole\n"
+            "                    population, ranked (rank, member_id, model, hcc, kind,\n"
+            "                    raf_impact, evidence_dx); memory grows with N only\n"
             "  --threads N       scoring threads (default 1; 0 = all cores)\n"
             "\n"
             "CSV output: member_id,model,raf,hccs,payment_year,segment,age,normalized,\n"
@@ -329,6 +355,23 @@ format_gaps(struct worker *w, const struct rcm_risk_model *m, const char *id,
     return RCM_OK;
 }
 
+static enum rcm_err
+add_entries(struct worker *w, size_t rec, enum rcm_risk_model_id model,
+            const struct rcm_risk_gap *gaps, size_t n)
+{
+    if (w->n_entries + n > w->cap_entries) {
+        size_t cap = (w->cap_entries + n) * 2;
+        struct gap_entry *e = rcm_realloc(w->entries, cap * sizeof *e);
+        if (!e)
+            return RCM_E_NOMEM;
+        w->entries = e;
+        w->cap_entries = cap;
+    }
+    for (size_t k = 0; k < n; k++)
+        w->entries[w->n_entries++] = (struct gap_entry){rec, model, gaps[k]};
+    return RCM_OK;
+}
+
 /* --model blend: CSV row, or the end of the JSON object. */
 static enum rcm_err
 format_blend(struct worker *w, const char *id, const struct rcm_risk_score *s,
@@ -396,7 +439,9 @@ work(void *arg)
                 w->err = rcm_risk_gaps(m, &r->member, dx, r->n_dx, bt->codes + r->prior_off,
                                        r->n_prior, bt->codes + r->suspect_off, r->n_suspect, gaps,
                                        MAX_GAPS, &n_gaps);
-                if (!w->err && w->opts->gaps_path)
+                if (!w->err && w->opts->gaps_path && w->opts->gaps_top)
+                    w->err = add_entries(w, i, rcm_risk_model_id(m), gaps, n_gaps);
+                else if (!w->err && w->opts->gaps_path)
                     w->err = format_gaps(w, m, id, gaps, n_gaps);
                 if (w->err)
                     break;
@@ -516,6 +561,88 @@ write_all(FILE *f, const struct rcm_buf *b)
     return b->len == 0 || fwrite(b->data, 1, b->len, f) == b->len;
 }
 
+/* Population-wide top-N gaps: a min-heap on (impact, later member first). */
+struct top_heap {
+    struct top_gap *v;
+    size_t n, cap;
+};
+
+static bool
+top_less(const struct top_gap *a, const struct top_gap *b)
+{
+    if (a->impact_milli != b->impact_milli)
+        return a->impact_milli < b->impact_milli;
+    if (a->seq != b->seq)
+        return a->seq > b->seq;
+    return a->hcc > b->hcc;
+}
+
+static void
+top_sift_down(struct top_heap *h, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && top_less(&h->v[l], &h->v[m]))
+            m = l;
+        if (r < h->n && top_less(&h->v[r], &h->v[m]))
+            m = r;
+        if (m == i)
+            return;
+        struct top_gap t = h->v[i];
+        h->v[i] = h->v[m];
+        h->v[m] = t;
+        i = m;
+    }
+}
+
+static void
+top_push(struct top_heap *h, const struct top_gap *g)
+{
+    if (h->n < h->cap) {
+        size_t i = h->n++;
+        h->v[i] = *g;
+        while (i > 0 && top_less(&h->v[i], &h->v[(i - 1) / 2])) {
+            struct top_gap t = h->v[i];
+            h->v[i] = h->v[(i - 1) / 2];
+            h->v[(i - 1) / 2] = t;
+            i = (i - 1) / 2;
+        }
+    } else if (h->cap > 0 && top_less(&h->v[0], g)) {
+        h->v[0] = *g;
+        top_sift_down(h, 0);
+    }
+}
+
+static int
+cmp_top_desc(const void *a, const void *b)
+{
+    const struct top_gap *x = a, *y = b;
+    return top_less(x, y) ? 1 : top_less(y, x) ? -1 : 0;
+}
+
+/* Write the heap, best first: rank,member_id,model,hcc,kind,raf_impact,evidence_dx. */
+static bool
+top_write(struct top_heap *h, FILE *f)
+{
+    qsort(h->v, h->n, sizeof *h->v, cmp_top_desc);
+    struct rcm_buf b = RCM_BUF_INIT(OUT_BUF_MAX);
+    bool ok = true;
+    for (size_t i = 0; i < h->n && ok; i++) {
+        const struct top_gap *g = &h->v[i];
+        char code[8];
+        rcm_risk_dx_unpack(g->evidence_dx, code);
+        rcm_buf_reset(&b);
+        ok = add_uint(&b, i + 1) == RCM_OK && rcm_buf_addch(&b, ',') == RCM_OK &&
+             add_csv_field(&b, g->id) == RCM_OK &&
+             rcm_buf_addf(&b, ",%s,HCC%d,%s,", rcm_risk_model_name(g->model), g->hcc,
+                          g->kind == RCM_RISK_GAP_RECAPTURE ? "recapture" : "suspect") == RCM_OK &&
+             add_milli(&b, g->impact_milli) == RCM_OK &&
+             rcm_buf_addf(&b, ",%s\n", code) == RCM_OK && write_all(f, &b);
+    }
+    rcm_buf_release(&b);
+    return ok;
+}
+
 /* One batch and the workers that score it (two slots alternate). */
 struct slot {
     struct batch bt;
@@ -576,6 +703,7 @@ slot_start(struct slot *sl, long threads)
         struct worker *w = &sl->workers[t];
         rcm_buf_reset(&w->out);
         rcm_buf_reset(&w->gaps);
+        w->n_entries = 0;
         w->batch = &sl->bt;
         w->from = (size_t)t * per;
         w->to = w->from + per > sl->bt.n ? sl->bt.n : w->from + per;
@@ -596,9 +724,11 @@ slot_start(struct slot *sl, long threads)
     return true;
 }
 
-/* Wait for a slot's workers and write their output in order. */
+/* Wait for a slot's workers and write their output in order (gaps into
+ * the top-N heap when there is one). `seq0` is the input position of the
+ * batch's first member. */
 static bool
-slot_finish(struct slot *sl, FILE *of, FILE *gf)
+slot_finish(struct slot *sl, FILE *of, FILE *gf, struct top_heap *top, uint64_t seq0)
 {
     long nt = sl->nt < 0 ? -sl->nt : sl->nt;
     if (sl->nt > 0)
@@ -621,6 +751,14 @@ slot_finish(struct slot *sl, FILE *of, FILE *gf)
             cli_error(CMD, "cannot write output: %s", strerror(errno));
             return false;
         }
+        for (size_t k = 0; top && k < w->n_entries; k++) {
+            const struct gap_entry *e = &w->entries[k];
+            struct top_gap g = {e->gap.impact_milli, seq0 + e->rec, e->model, e->gap.hcc,
+                                e->gap.kind, e->gap.evidence_dx, {0}};
+            snprintf(g.id, sizeof g.id, "%s", sl->bt.ids + sl->bt.recs[e->rec].id_off);
+            top_push(top, &g);
+        }
+        w->n_entries = 0;
     }
     return true;
 }
@@ -675,6 +813,13 @@ cli_raf(int argc, char **argv)
             out_path = v;
         } else if (strcmp(a, "--gaps") == 0) {
             opts.gaps_path = v;
+        } else if (strcmp(a, "--gaps-top") == 0) {
+            int64_t n;
+            if (rcm_str_to_i64(rcm_str_c(v), &n) != RCM_OK || n < 1 || n > MAX_GAPS_TOP) {
+                cli_error(CMD, "--gaps-top must be 1..%d", MAX_GAPS_TOP);
+                goto out_cfg;
+            }
+            opts.gaps_top = (size_t)n;
         } else if (strcmp(a, "--threads") == 0) {
             int64_t t;
             if (rcm_str_to_i64(rcm_str_c(v), &t) != RCM_OK || t < 0 || t > MAX_THREADS) {
@@ -686,6 +831,10 @@ cli_raf(int argc, char **argv)
             cli_error(CMD, "unknown option '%s' (see --help)", a);
             goto out_cfg;
         }
+    }
+    if (opts.gaps_top && !opts.gaps_path) {
+        cli_error(CMD, "--gaps-top needs --gaps FILE");
+        goto out_cfg;
     }
     if (!have_model || opts.payment_year == 0) {
         cli_error(CMD, "--model and --payment-year are required (see --help)");
@@ -755,6 +904,7 @@ cli_raf(int argc, char **argv)
     prog.start_ms = rcm_time_mono_ms();
     prog.last_ms = prog.start_ms - 1000;   /* draw at the first batch */
 
+    struct top_heap top = {NULL, 0, opts.gaps_top};
     struct slot *slots = rcm_calloc(2, sizeof *slots);
     if (!slots) {
         cli_error(CMD, "out of memory");
@@ -783,7 +933,9 @@ cli_raf(int argc, char **argv)
         cli_error(CMD, "cannot write output: %s", strerror(errno));
         goto out_batch;
     }
-    if (gf && fputs("member_id,model,rank,hcc,kind,raf_impact,evidence_dx\n", gf) < 0) {
+    if (gf && fputs(opts.gaps_top ? "rank,member_id,model,hcc,kind,raf_impact,evidence_dx\n"
+                                  : "member_id,model,rank,hcc,kind,raf_impact,evidence_dx\n",
+                    gf) < 0) {
         cli_error(CMD, "cannot write %s: %s", opts.gaps_path, strerror(errno));
         goto out_batch;
     }
@@ -794,6 +946,10 @@ cli_raf(int argc, char **argv)
      * With one thread everything runs here, one batch after the other.
      */
     struct fill_state fs = {.reader = reader};
+    if (opts.gaps_top && !(top.v = rcm_calloc(opts.gaps_top, sizeof *top.v))) {
+        cli_error(CMD, "out of memory for --gaps-top %zu", opts.gaps_top);
+        goto out_batch;
+    }
     uint64_t scored = 0;
     int cur = 0;
     if (!fill(&fs, &slots[cur].bt))
@@ -802,7 +958,7 @@ cli_raf(int argc, char **argv)
         if (!slot_start(&slots[cur], threads))
             goto out_batch;
         bool filled = fill(&fs, &slots[cur ^ 1].bt);
-        bool written = slot_finish(&slots[cur], of, gf);
+        bool written = slot_finish(&slots[cur], of, gf, top.v ? &top : NULL, scored);
         if (!filled || !written)
             goto out_batch;
         scored += slots[cur].bt.n;
@@ -810,6 +966,10 @@ cli_raf(int argc, char **argv)
         cur ^= 1;
     }
     progress_show(&prog, scored, 0, true);
+    if (top.v && !top_write(&top, gf)) {
+        cli_error(CMD, "cannot write %s: %s", opts.gaps_path, strerror(errno));
+        goto out_batch;
+    }
     if (fflush(of) != 0 || (gf && fflush(gf) != 0)) {
         cli_error(CMD, "cannot write output: %s", strerror(errno));
         goto out_batch;
@@ -820,10 +980,12 @@ cli_raf(int argc, char **argv)
                   (unsigned long long)scored,
                   (unsigned long long)rcm_risk_reader_problems(reader));
 out_batch:
+    rcm_free(top.v);
     for (int k = 0; k < 2; k++) {
         for (long t = 0; t < threads; t++) {
             rcm_buf_release(&slots[k].workers[t].out);
             rcm_buf_release(&slots[k].workers[t].gaps);
+            rcm_free(slots[k].workers[t].entries);
         }
         rcm_free(slots[k].bt.recs);
         rcm_free(slots[k].bt.ids);

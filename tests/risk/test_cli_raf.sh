@@ -91,6 +91,24 @@ grep -q '^D1,V28,[123],HCC151,recapture,' "$T/gaps.csv" || fail "HCC151 gap"
 grep -q '^D1,V28,[123],HCC280,suspect,[0-9.]*,J449$' "$T/gaps.csv" || fail "HCC280 suspect"
 # Ranked by impact: the impacts are non-increasing.
 grep '^D1,' "$T/gaps.csv" | cut -d, -f6 | awk 'NR>1 && $1>prev {exit 1} {prev=$1}' || fail "gap ranking"
+# Population-wide top N equals the per-member worklists merged by impact
+# (ties: input order, then HCC). Every reference member's codes as last year's.
+tr -d '\r' < "$G/members_200.csv" > "$T/lf200.csv"
+cut -d, -f1-11 "$T/lf200.csv" > "$T/m200.csv"
+awk -F, 'NR == 1 { print "member_id,code,dos,source"; next }
+         { n = split($12, c, ";"); for (i = 1; i <= n; i++) if (c[i] != "") print $1 "," c[i] ",2024-06-01," }' \
+    "$T/lf200.csv" > "$T/d200.csv"
+"$OPENRCM" raf $DATA --model V28 --payment-year 2026 --members "$T/m200.csv" --diagnoses "$T/d200.csv" \
+    --gaps "$T/g200.csv" > /dev/null || fail "gaps 200 exit"
+"$OPENRCM" raf $DATA --model V28 --payment-year 2026 --members "$T/m200.csv" --diagnoses "$T/d200.csv" \
+    --gaps "$T/top.csv" --gaps-top 40 --threads 2 > /dev/null || fail "gaps-top exit"
+[ "$(tail -n +2 "$T/g200.csv" | wc -l)" -gt 100 ] || fail "too few gaps"
+tail -n +2 "$T/g200.csv" | sort -t, -k6,6gr -s | head -40 | awk -F, '{ print NR "," $1 "," $2 "," $4 "," $5 "," $6 "," $7 }' > "$T/top.want"
+tail -n +2 "$T/top.csv" > "$T/top.got"
+cmp -s "$T/top.got" "$T/top.want" || { diff "$T/top.got" "$T/top.want" | head; fail "--gaps-top"; }
+"$OPENRCM" raf $DATA --model V28 --payment-year 2026 --members "$T/m200.csv" --gaps-top 5 \
+    > /dev/null 2>&1; [ $? -eq 2 ] || fail "--gaps-top without --gaps"
+
 # Unsorted diagnosis file: exit 2.
 printf 'member_id,code\nD2,E119\nD1,E119\n' > "$T/d2.csv"
 "$OPENRCM" raf $DATA --model V28 --payment-year 2026 --members "$T/m.csv" --diagnoses "$T/d2.csv" \
