@@ -53,6 +53,7 @@ enum rcm_risk_segment {
 #define RCM_RISK_CC_MAX 512     /* CC numbers are 1..511 */
 #define RCM_RISK_CC_WORDS (RCM_RISK_CC_MAX / 64)
 #define RCM_RISK_NO_DOB INT32_MIN
+#define RCM_RISK_ID_MAX 128     /* longest member_id the reader accepts (bytes) */
 
 /* "V24" / "V28"; parse accepts either case. */
 const char *rcm_risk_model_name(enum rcm_risk_model_id model);

@@ -31,7 +31,6 @@
 #define MAX_THREADS 64
 #define MAX_GAPS 64
 #define MAX_GAPS_TOP 1000000
-#define RCM_RISK_ID_MAX 128
 
 struct raf_opts {
     enum rcm_risk_model_id model;

@@ -22,7 +22,7 @@
 
 #define RISK_LINE_MAX (1u << 20)
 #define RISK_MEMBER_DX_MAX 20000
-#define RISK_ID_MAX 128
+#define RISK_ID_MAX RCM_RISK_ID_MAX
 #define RISK_CHUNK (1u << 16)
 #define RISK_MAX_COLS 64
 
