@@ -66,8 +66,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     if (sum != x.score.raw_milli)
                         abort();
                 }
-                (void)rcm_risk_gaps(m, &rec.member, rec.dx, rec.n_dx, rec.prior_dx, rec.n_prior,
-                                    rec.suspect_dx, rec.n_suspect, gaps, 16, &n);
+                if (rcm_risk_gaps(m, &rec.member, rec.dx, rec.n_dx, rec.prior_dx, rec.n_prior,
+                                  rec.suspect_dx, rec.n_suspect, gaps, 16, &n) == RCM_OK &&
+                    n > 16)
+                    abort();
             }
         }
         rcm_risk_reader_free(r);

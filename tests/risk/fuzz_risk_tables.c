@@ -47,6 +47,21 @@ put(const char *name, const void *p, size_t n)
     fclose(f);
 }
 
+static void
+cleanup(void)
+{
+    char path[128];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        snprintf(path, sizeof path, "%s/cms-hcc/%s", root, names[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/cms-hcc/M", root);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/cms-hcc", root);
+    rmdir(path);
+    rmdir(root);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -59,6 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mkdir(dir, 0700);
         snprintf(dir, sizeof dir, "%s/cms-hcc/M", root);
         mkdir(dir, 0700);
+        atexit(cleanup);
     }
     if (size == 0)
         return 0;
@@ -82,7 +98,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (rcm_risk_dx_pack(rcm_str_c(codes[i]), &dx[n]))
                     n++;
             struct rcm_risk_score s;
-            (void)rcm_risk_score(m, &mem, dx, n, &s);
+            if (rcm_risk_score(m, &mem, dx, n, &s) == RCM_OK && s.raw_milli == INT32_MIN)
+                abort();
         }
         rcm_risk_tables_free(t);
     }
