@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
     {"migrate", "apply database migrations", cli_migrate},
     {"config", "show the effective configuration (config dump)", cli_config},
     {"version", "print the version", cli_version},
+    {"audit", "verify or export the audit log", cli_audit},
     {"raf", "CMS-HCC V24/V28 risk scores, blends and gap flags", cli_raf},
 };
 

@@ -117,6 +117,60 @@ describe('openrcm CLI', () => {
   test('migrate reports an unusable database path as an I/O error', () => {
     const r = runCli(['migrate', '--set', `state_dir=${join(dir, 's2')}`, '--set', 'database.path=/proc/openrcm/x.db']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^openrcm migrate: cannot create database/);
+    assert.match(r.stderr, /^openrcm migrate: cannot create database/m);
+  });
+});
+
+test('docs/config.md is the current output of `openrcm config doc`', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const docPath = fileURLToPath(new URL('../../docs/config.md', import.meta.url));
+  const r = runCli(['config', 'doc']);
+  assert.equal(r.code, 0);
+  assert.equal(readFileSync(docPath, 'utf8'), r.stdout,
+    'docs/config.md is stale: run `build/openrcm config doc > docs/config.md`');
+});
+
+describe('openrcm audit', () => {
+  test('verify passes on a fresh log and names the sequence number of a tampered record', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const state = join(dir, 'audit-state');
+    const set = ['--set', `state_dir=${state}`];
+    let r = runCli(['migrate', ...set]);
+    assert.equal(r.code, 0, r.stderr);
+    // two audited changes: the demo tenant, then another through a second start
+    const { startServer } = await import('./harness.mjs');
+    r = runCli(['audit', 'verify', ...set]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /audit log intact: 0 records/);
+    const srv = await startServer({ args: ['--demo'], stateDir: state });
+    assert.equal((await srv.stop()).code, 0);
+    r = runCli(['audit', 'verify', ...set]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /audit log intact: 1 records, head at sequence 1/);
+    r = runCli(['audit', 'export', '--all', ...set]);
+    assert.equal(r.code, 0, r.stderr);
+    const rec = JSON.parse(r.stdout.trim().split('\n')[0]);
+    assert.equal(rec.seq, 1);
+    assert.equal(rec.action, 'tenant.create');
+    assert.equal(rec.outcome, 'success');
+    assert.match(rec.hash, /^[0-9a-f]{64}$/);
+    // someone with file access edits the record
+    const db = join(state, 'openrcm.db');
+    const t = spawnSync('sqlite3', [db,
+      'DROP TRIGGER audit_event_append_only_u; UPDATE audit_event SET outcome = \'failure\' WHERE seq = 1;'],
+    { encoding: 'utf8' });
+    assert.equal(t.status, 0, t.stderr);
+    r = runCli(['audit', 'verify', ...set]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /TAMPERED: record modified at sequence 1/);
+  });
+
+  test('usage errors', () => {
+    assert.equal(runCli(['audit']).code, 2);
+    assert.equal(runCli(['audit', 'export', '--set', `state_dir=${join(dir, 'audit-state')}`]).code, 2);
+    const r = runCli(['audit', 'verify', '--set', `state_dir=${join(dir, 'no-such-state')}`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no master key/);
   });
 });

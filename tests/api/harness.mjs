@@ -23,8 +23,8 @@ export function runCli(args, { env = {}, cwd } = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export async function startServer({ sets = [], args = [] } = {}) {
-  const stateDir = mkdtempSync(join(tmpdir(), 'openrcm-api-'));
+export async function startServer({ sets = [], args = [], stateDir } = {}) {
+  stateDir ??= mkdtempSync(join(tmpdir(), 'openrcm-api-'));
   const argv = ['serve', '--port', '0', '--state-dir', stateDir, '--set', 'log.level=warn', ...args];
   for (const s of sets) argv.push('--set', s);
   const child = spawn(BIN, argv, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,8 +41,16 @@ export async function startServer({ sets = [], args = [] } = {}) {
     });
     exited.then(({ code }) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
   });
-  const ca = readFileSync(join(stateDir, 'tls', 'dev-cert.pem'));
-  const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 8 });
+  let ca;
+  try {
+    ca = readFileSync(join(stateDir, 'tls', 'dev-cert.pem'));
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  // No keep-alive: suites shorten the server's idle timeout, and a pooled
+  // connection the server just closed would fail the next request at random.
+  const agent = new https.Agent({ keepAlive: false, ca, maxSockets: 8 });
   const server = {
     port, stateDir, ca, child, exited, agent,
     get stderr() { return stderr; },

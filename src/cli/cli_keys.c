@@ -1,0 +1,66 @@
+/*
+ * cli_keys.c — the master key for a command: the configured file, or a
+ * development key in <state_dir>/keys created on first use; and the keys
+ * derived from it (the audit log's MAC key).
+ *
+ * Derived keys are HMAC-SHA-256(master, label), so each purpose has its own
+ * key and none reveals the master.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli_int.h"
+#include "rcm/crypto.h"
+#include "rcm/log.h"
+
+#define AUDIT_KEY_LABEL "openrcm/audit-mac/v1"
+
+/* Load the master key; with `create`, make a development key when none is
+ * configured and none exists yet. */
+static bool
+master_key(const char *cmd, const struct rcm_config *cfg, bool create,
+           struct rcm_key *out)
+{
+    const char *path = RCM_CFG_STR(cfg, security_master_key_file);
+    char dir[4000], dev[4096];
+    bool dev_key = !path[0];
+    if (dev_key) {
+        snprintf(dir, sizeof dir, "%s/keys", RCM_CFG_STR(cfg, state_dir));
+        snprintf(dev, sizeof dev, "%s/master.key", dir);
+        path = dev;
+    }
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    enum rcm_err err = rcm_master_key_load(path, out, &diag);
+    if (err == RCM_E_NOT_FOUND && dev_key && create) {
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            cli_error(cmd, "cannot create %s: %s", dir, strerror(errno));
+            return false;
+        }
+        err = rcm_master_key_create(path, out, &diag);
+        if (!err)
+            RCM_LOG(RCM_LOG_WARN, "keys.dev_master_key", NULL,
+                    RCM_LF_S("detail", "no master key configured; created a "
+                                       "development key"));
+    }
+    if (err == RCM_E_NOT_FOUND && dev_key)
+        cli_error(cmd, "no master key at %s (start the server once, or set "
+                  "security.master_key_file)", path);
+    else if (err)
+        cli_error(cmd, "%s", diag.msg);
+    return err == RCM_OK;
+}
+
+bool
+cli_audit_key(const char *cmd, const struct rcm_config *cfg, bool create,
+              uint8_t out[RCM_AUDIT_KEY_BYTES])
+{
+    struct rcm_key master;
+    if (!master_key(cmd, cfg, create, &master))
+        return false;
+    rcm_hmac_sha256(master.bytes, sizeof master.bytes, AUDIT_KEY_LABEL,
+                    strlen(AUDIT_KEY_LABEL), out);
+    rcm_key_wipe(&master);
+    return true;
+}
