@@ -2,10 +2,11 @@
  * cli_raf.c — `openrcm raf`: CMS-HCC V24/V28 risk scores for a population.
  *
  * Streams the member file (and an optional diagnosis file merged by
- * member_id) through the risk engine in batches: the reader fills a batch,
- * N threads score and format their share into per-thread buffers, the
- * buffers are written in input order. Memory is bounded by the batch caps,
- * whatever the population size. A progress bar goes to stderr only when
+ * member_id) through the risk engine in batches: the main thread parses the
+ * next batch while N threads score and format the current one into
+ * per-thread buffers, which are written in input order. Memory is bounded
+ * by the two batches (and by N for --gaps-top), whatever the population
+ * size. A progress bar goes to stderr only when
  * stderr is a terminal. Input problems are printed as
  * "openrcm raf: members:LINE: member ID: message" and do not stop the run;
  * they make the exit code 1.
