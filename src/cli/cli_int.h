@@ -79,5 +79,6 @@ int cli_user(int argc, char **argv);
 bool cli_user_create(const char *cmd, struct rcm_store *store, const char *slug,
                      const char *email, const char *name, int role,
                      const char *password, bool print_password);
+int cli_raf(int argc, char **argv);
 
 #endif
