@@ -280,7 +280,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
-static void
+static void RCM_PRINTF(2, 0)
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
