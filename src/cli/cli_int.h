@@ -73,6 +73,7 @@ int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_user(int argc, char **argv);
+int cli_tenant(int argc, char **argv);
 
 /* Create a user after checking the password policy; prints the result (and
  * the password when `print_password`) or the error. */

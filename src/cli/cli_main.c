@@ -13,6 +13,7 @@ static const struct cli_command commands[] = {
     {"version", "print the version", cli_version},
     {"audit", "verify or export the audit log", cli_audit},
     {"user", "create users (user add)", cli_user},
+    {"tenant", "create tenants (tenant add)", cli_tenant},
     {"raf", "CMS-HCC V24/V28 risk scores, blends and gap flags", cli_raf},
 };
 

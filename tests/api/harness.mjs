@@ -18,8 +18,8 @@ function childEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
-export function runCli(args, { env = {}, cwd } = {}) {
-  const r = spawnSync(BIN, args, { env: childEnv(env), cwd, encoding: 'utf8', timeout: 60000 });
+export function runCli(args, { env = {}, cwd, input } = {}) {
+  const r = spawnSync(BIN, args, { env: childEnv(env), cwd, input, encoding: 'utf8', timeout: 60000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

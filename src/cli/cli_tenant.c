@@ -1,0 +1,60 @@
+/*
+ * cli_tenant.c — `openrcm tenant add --slug SLUG --name NAME`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli_int.h"
+#include "rcm/store.h"
+
+int
+cli_tenant(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: openrcm tenant add --slug SLUG --name NAME\n\n"
+               "Create a tenant (a practice, or a billing company). SLUG is 1-63\n"
+               "characters of a-z, 0-9 and '-'. Then create its first owner with\n"
+               "`openrcm user add`.\n");
+        return CLI_OK;
+    }
+    struct rcm_config cfg;
+    if (!cli_config_load("tenant", &cfg, &argc, argv))
+        return CLI_USAGE;
+    int rc = CLI_USAGE;
+    struct rcm_store *store = NULL;
+    const char *slug = NULL, *name = NULL;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (argc < 2 || strcmp(argv[1], "add") != 0) {
+        cli_error("tenant", "expected 'add' (see openrcm tenant --help)");
+        goto out;
+    }
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--slug") == 0)
+            slug = argv[i + 1];
+        else if (strcmp(argv[i], "--name") == 0)
+            name = argv[i + 1];
+    }
+    if (!slug || !name || argc != 6) {
+        cli_error("tenant", "--slug and --name are required");
+        goto out;
+    }
+    if (!(store = cli_store_open("tenant", &cfg, true)))
+        goto out;
+    if (rcm_store_migrate(store, NULL, &diag) != RCM_OK) {
+        cli_error("tenant", "%s", diag.msg);
+        goto out;
+    }
+    struct rcm_tenant t;
+    enum rcm_err err = rcm_store_tenant_create(store, &cli_system_actor, slug, name, &t, &diag);
+    if (err) {
+        cli_error("tenant", "%s", diag.msg);
+        rc = err == RCM_E_CONFLICT || err == RCM_E_INVAL ? CLI_PROBLEMS : CLI_USAGE;
+        goto out;
+    }
+    printf("created tenant %lld (%s)\n", (long long)t.id, t.slug);
+    rc = CLI_OK;
+out:
+    rcm_store_close(store);
+    rcm_config_release(&cfg);
+    return rc;
+}

@@ -1,0 +1,258 @@
+// Identity over the live server: login, sessions, CSRF, throttling, the
+// role x endpoint matrix, tenant isolation, the audit endpoint.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { assertProblem, runCli, startServer } from './harness.mjs';
+
+const ROLES = ['owner', 'admin', 'biller', 'coder', 'front_desk', 'compliance', 'analyst', 'api_client'];
+// The policy under test, written out independently of src/auth/auth_roles.c.
+const MAY = {
+  'GET /v1/me': ROLES,
+  'GET /v1/users': ['owner', 'admin', 'compliance'],
+  'POST /v1/users': ['owner', 'admin'],
+  'GET /v1/users/{id}': ['owner', 'admin', 'compliance'],
+  'GET /v1/audit': ['owner', 'admin', 'compliance'],
+};
+
+const strongPassword = () => `pw-${randomBytes(18).toString('base64url')}`;
+const json = (o) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(o) });
+
+function sql(srv, statement) {
+  const r = spawnSync('sqlite3', [join(srv.stateDir, 'openrcm.db'), statement], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+describe('identity', () => {
+  let srv;
+  let owner;            // { token, csrf, id }
+  const tokens = {};    // role -> token
+  const ids = {};       // role -> user id
+  const state = () => ['--set', `state_dir=${srv.stateDir}`];
+
+  async function login(tenant, email, password) {
+    return srv.request('POST', '/v1/auth/login', json({ tenant, email, password }));
+  }
+  const bearer = (token) => ({ authorization: `Bearer ${token}` });
+
+  before(async () => {
+    srv = await startServer({ args: ['--demo'] });
+    // the demo owner's password is printed once; make our own owner instead
+    const pw = strongPassword();
+    const add = runCli(['user', 'add', '--tenant', 'demo', '--email', 'boss@demo.example', '--name',
+      'Boss', '--role', 'owner', '--password-file', '-', ...state()], { input: `${pw}\n` });
+    assert.equal(add.code, 0, add.stderr);
+    const r = await login('demo', 'boss@demo.example', pw);
+    assert.equal(r.status, 200, r.text);
+    owner = { token: r.json.token, csrf: r.json.csrf_token, id: r.json.user.id, cookie: r.headers['set-cookie'] };
+    for (const role of ROLES) {
+      const email = `${role}.user@demo.example`;
+      const password = strongPassword();
+      const c = await srv.request('POST', '/v1/users', {
+        headers: { ...bearer(owner.token), 'content-type': 'application/json' },
+        body: JSON.stringify({ email, display_name: `The ${role}`, role, password }),
+      });
+      assert.equal(c.status, 201, c.text);
+      ids[role] = c.json.id;
+      const l = await login('demo', email, password);
+      assert.equal(l.status, 200, l.text);
+      tokens[role] = l.json.token;
+    }
+  });
+  after(async () => {
+    assert.equal((await srv.stop()).code, 0, srv.stderr);
+    srv.cleanup();
+  });
+
+  test('login returns a bearer token and a Secure HttpOnly SameSite=Strict cookie', () => {
+    assert.match(owner.token, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(owner.csrf, /^[A-Za-z0-9_-]{43}$/);
+    const cookie = owner.cookie.join(';');
+    assert.match(cookie, /rcm_session=[A-Za-z0-9_-]{43}/);
+    for (const flag of ['Secure', 'HttpOnly', 'SameSite=Strict']) assert.ok(cookie.includes(flag), flag);
+  });
+
+  test('tokens are stored only as hashes', () => {
+    const stored = sql(srv, 'SELECT token_hash FROM session');
+    assert.ok(!stored.includes(owner.token));
+    assert.match(stored.split('\n')[0], /^[0-9a-f]{64}$/);
+    const pw = sql(srv, "SELECT password_hash FROM app_user WHERE email = 'boss@demo.example'");
+    assert.match(pw, /^\$argon2id\$/);
+  });
+
+  test('wrong password and unknown user get the same 401', async () => {
+    const a = await login('demo', 'boss@demo.example', 'not the password at all');
+    const b = await login('demo', 'nobody@demo.example', 'not the password at all');
+    const c = await login('no-such-tenant', 'boss@demo.example', 'x');
+    for (const r of [a, b, c]) {
+      assertProblem(assert, r, 401, 'unauthorized');
+      assert.equal(r.json.detail, a.json.detail);
+    }
+  });
+
+  test('role x endpoint matrix', async () => {
+    for (const [route, allowed] of Object.entries(MAY)) {
+      const [method, pattern] = route.split(' ');
+      for (const role of ROLES) {
+        const path = pattern.replace('{id}', String(ids.coder));
+        const opts = { headers: bearer(tokens[role]) };
+        if (method === 'POST') {
+          Object.assign(opts, json({ email: `new-${role}-${randomBytes(3).toString('hex')}@demo.example`,
+            display_name: 'New', role: 'analyst', password: strongPassword() }));
+          opts.headers = { ...opts.headers, ...bearer(tokens[role]) };
+        }
+        const r = await srv.request(method, path, opts);
+        if (allowed.includes(role)) {
+          assert.ok(r.status === 200 || r.status === 201, `${role} ${route}: ${r.status} ${r.text}`);
+        } else {
+          assertProblem(assert, r, 403, 'forbidden');
+        }
+      }
+    }
+  });
+
+  test('every protected route refuses anonymous and forged tokens', async () => {
+    const forged = randomBytes(32).toString('base64url');
+    for (const route of Object.keys(MAY).concat(['POST /v1/auth/logout', 'POST /v1/auth/logout-all'])) {
+      const [method, pattern] = route.split(' ');
+      const path = pattern.replace('{id}', '1');
+      for (const headers of [{}, bearer(forged), { authorization: 'Basic Zm9vOmJhcg==' },
+        bearer(`${owner.token}x`), { cookie: `rcm_session=${forged}` }]) {
+        const r = await srv.request(method, path, { headers });
+        assertProblem(assert, r, 401, 'unauthorized');
+      }
+    }
+  });
+
+  test('only an owner creates owners; weak passwords are refused with the reason', async () => {
+    const admin = bearer(tokens.admin);
+    let r = await srv.request('POST', '/v1/users', { ...json({ email: 'x@demo.example', display_name: 'X',
+      role: 'owner', password: strongPassword() }), headers: { ...admin, 'content-type': 'application/json' } });
+    assertProblem(assert, r, 403, 'forbidden');
+    for (const [password, why] of [['short', /15 characters/], ['abcabcabcabcabcabc', /repeated/],
+      ['weak.person@demo.example.x', /email/], ['abcdefghijklmnopq', /run of/]]) {
+      r = await srv.request('POST', '/v1/users', { ...json({ email: 'weak.person@demo.example',
+        display_name: 'Weak', role: 'coder', password }), headers: { ...admin, 'content-type': 'application/json' } });
+      assert.equal(r.status, 422, `${password}: ${r.text}`);
+      assertProblem(assert, r, 422, 'validation_failed');
+      assert.match(r.json.detail, why);
+      assert.ok(!r.json.detail.includes(password), 'the password is not echoed');
+    }
+    r = await srv.request('POST', '/v1/users', { ...json({ email: 'coder.user@demo.example', display_name: 'Dup',
+      role: 'coder', password: strongPassword() }), headers: { ...admin, 'content-type': 'application/json' } });
+    assertProblem(assert, r, 409, 'conflict');
+  });
+
+  test('SQL in values is stored literally', async () => {
+    const name = "Robert'); DROP TABLE app_user; --";
+    const r = await srv.request('POST', '/v1/users', { ...json({ email: 'bobby@demo.example', display_name: name,
+      role: 'coder', password: strongPassword() }), headers: { ...bearer(owner.token), 'content-type': 'application/json' } });
+    assert.equal(r.status, 201, r.text);
+    const g = await srv.request('GET', `/v1/users/${r.json.id}`, { headers: bearer(owner.token) });
+    assert.equal(g.json.display_name, name);
+  });
+
+  test('another tenant\'s user answers 404 exactly like a missing one', async () => {
+    assert.equal(runCli(['tenant', 'add', '--slug', 'other', '--name', 'Other Practice', ...state()]).code, 0);
+    const pw = strongPassword();
+    const add = runCli(['user', 'add', '--tenant', 'other', '--email', 'admin@other.example',
+      '--name', 'Other Admin', '--role', 'admin', '--password-file', '-', ...state()], { input: pw });
+    assert.equal(add.code, 0, add.stderr);
+    const l = await login('other', 'admin@other.example', pw);
+    assert.equal(l.status, 200);
+    const theirs = bearer(l.json.token);
+    const cross = await srv.request('GET', `/v1/users/${ids.coder}`, { headers: theirs });
+    const missing = await srv.request('GET', '/v1/users/999999', { headers: theirs });
+    assertProblem(assert, cross, 404, 'not_found');
+    assertProblem(assert, missing, 404, 'not_found');
+    for (const k of ['type', 'title', 'status', 'detail', 'code']) assert.equal(cross.json[k], missing.json[k]);
+    const list = await srv.request('GET', '/v1/users', { headers: theirs });
+    assert.deepEqual(list.json.users.map((u) => u.email), ['admin@other.example']);
+    const audit = await srv.request('GET', '/v1/audit?limit=1000', { headers: theirs });
+    assert.ok(audit.json.events.every((e) => !String(e.actor_id) || e.actor_id !== owner.id));
+  });
+
+  test('cookie sessions need the CSRF token for unsafe methods', async () => {
+    const cookie = `rcm_session=${tokens.front_desk}`;
+    const get = await srv.request('GET', '/v1/me', { headers: { cookie } });
+    assert.equal(get.status, 200);
+    const post = await srv.request('POST', '/v1/auth/logout', { headers: { cookie } });
+    assertProblem(assert, post, 403, 'csrf_failed');
+    const wrong = await srv.request('POST', '/v1/auth/logout', { headers: { cookie, 'x-csrf-token': owner.csrf } });
+    assertProblem(assert, wrong, 403, 'csrf_failed');
+  });
+
+  test('logout ends the session; logout-all ends every session of the user', async () => {
+    const pw = strongPassword();
+    const c = await srv.request('POST', '/v1/users', { ...json({ email: 'leaver@demo.example', display_name: 'Leaver',
+      role: 'biller', password: pw }), headers: { ...bearer(owner.token), 'content-type': 'application/json' } });
+    assert.equal(c.status, 201);
+    const s1 = (await login('demo', 'leaver@demo.example', pw)).json;
+    const s2 = (await login('demo', 'leaver@demo.example', pw)).json;
+    const s3 = (await login('demo', 'leaver@demo.example', pw)).json;
+    let r = await srv.request('POST', '/v1/auth/logout', { headers: bearer(s1.token) });
+    assert.equal(r.status, 200);
+    assert.match(r.headers['set-cookie'].join(';'), /Max-Age=0/);
+    assertProblem(assert, await srv.request('GET', '/v1/me', { headers: bearer(s1.token) }), 401, 'unauthorized');
+    assert.equal((await srv.request('GET', '/v1/me', { headers: bearer(s2.token) })).status, 200);
+    r = await srv.request('POST', '/v1/auth/logout-all', { headers: bearer(s2.token) });
+    assert.equal(r.status, 200);
+    for (const s of [s2, s3]) {
+      assertProblem(assert, await srv.request('GET', '/v1/me', { headers: bearer(s.token) }), 401, 'unauthorized');
+    }
+  });
+
+  test('idle and absolute session timeouts', async () => {
+    const pw = strongPassword();
+    await srv.request('POST', '/v1/users', { ...json({ email: 'sleepy@demo.example', display_name: 'Sleepy',
+      role: 'coder', password: pw }), headers: { ...bearer(owner.token), 'content-type': 'application/json' } });
+    const idle = (await login('demo', 'sleepy@demo.example', pw)).json;
+    const old = (await login('demo', 'sleepy@demo.example', pw)).json;
+    // age the sessions in the database: 16 minutes idle (default 15), 13 hours old (limit 12)
+    sql(srv, `UPDATE session SET last_seen_ms = last_seen_ms - 16*60000, created_ms = created_ms - 16*60000
+              WHERE id = (SELECT max(id) - 1 FROM session)`);
+    sql(srv, `UPDATE session SET created_ms = created_ms - 13*3600000 WHERE id = (SELECT max(id) FROM session)`);
+    let r = await srv.request('GET', '/v1/me', { headers: bearer(idle.token) });
+    assertProblem(assert, r, 401, 'unauthorized');
+    assert.match(r.json.detail, /inactivity/);
+    r = await srv.request('GET', '/v1/me', { headers: bearer(old.token) });
+    assertProblem(assert, r, 401, 'unauthorized');
+    assert.match(r.json.detail, /expired/);
+    assert.equal(sql(srv, "SELECT count(*) FROM audit_event WHERE action IN ('session.idle', 'session.expire')"), '2');
+  });
+
+  test('repeated failures are throttled with Retry-After and audited', async () => {
+    const pw = strongPassword();
+    await srv.request('POST', '/v1/users', { ...json({ email: 'target@demo.example', display_name: 'Target',
+      role: 'coder', password: pw }), headers: { ...bearer(owner.token), 'content-type': 'application/json' } });
+    let last;
+    for (let i = 0; i < 8; i++) last = await login('demo', 'target@demo.example', `wrong guess ${i} xxxxxxxx`);
+    assertProblem(assert, last, 429, 'too_many_requests');
+    assert.ok(Number(last.headers['retry-after']) >= 1);
+    // even the right password waits out the back-off
+    const right = await login('demo', 'target@demo.example', pw);
+    assertProblem(assert, right, 429, 'too_many_requests');
+    const failures = sql(srv, "SELECT count(*) FROM audit_event WHERE action = 'login.failure' AND outcome = 'failure'");
+    assert.ok(Number(failures) >= 5);
+  });
+
+  test('the audit endpoint shows logins and user changes, and audits its own use', async () => {
+    const r = await srv.request('GET', '/v1/audit?limit=1000', { headers: bearer(tokens.compliance) });
+    assert.equal(r.status, 200, r.text);
+    const actions = new Set(r.json.events.map((e) => e.action));
+    for (const a of ['login', 'user.create', 'login.failure']) assert.ok(actions.has(a), a);
+    const byUser = await srv.request('GET', `/v1/audit?user=${owner.id}&limit=5`, { headers: bearer(tokens.compliance) });
+    assert.ok(byUser.json.events.length > 0);
+    assert.ok(byUser.json.events.every((e) => e.actor_id === owner.id));
+    assert.equal(byUser.json.next_after, byUser.json.events.at(-1).seq);
+    const bad = await srv.request('GET', '/v1/audit?from=yesterday', { headers: bearer(tokens.compliance) });
+    assertProblem(assert, bad, 422, 'validation_failed');
+    assert.ok(Number(sql(srv, "SELECT count(*) FROM audit_event WHERE action = 'audit.read'")) >= 2);
+    const v = runCli(['audit', 'verify', ...state()]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+});
