@@ -45,6 +45,14 @@ bool cli_wants_help(int argc, char **argv);
 bool cli_config_load(const char *cmd, struct rcm_config *cfg, int *argc,
                      char **argv);
 
+struct rcm_store;
+
+/* Create state_dir (mode 0700 for each new level); prints on failure. */
+bool cli_state_dir_ensure(const char *cmd, const struct rcm_config *cfg);
+
+/* Open the configured store (creating state_dir); NULL after printing. */
+struct rcm_store *cli_store_open(const char *cmd, const struct rcm_config *cfg);
+
 /* Subcommands. */
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);

@@ -1,0 +1,143 @@
+/*
+ * api_int.h — transport-independent request handling. Private to src/api.
+ *
+ * server_mhd.c (the only file that knows libmicrohttpd) turns each HTTP
+ * request into a struct api_request and calls api_dispatch(); everything
+ * from routing to problem documents happens here, so it can be unit-tested
+ * without sockets and the HTTP library can be swapped.
+ */
+#ifndef RCM_API_INT_H
+#define RCM_API_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rcm/mem.h"
+#include "rcm/store.h"
+
+#define API_MAX_PARAMS 4
+#define API_REQ_ID_MAX 64
+
+struct api_param {
+    const char *name;
+    const char *value;          /* arena-owned, percent-decoded */
+};
+
+/* What handlers may use, shared by all requests. */
+struct api_context {
+    struct rcm_store *store;
+    int64_t started_ms;         /* server start, for /v1/version uptime */
+    int schema_version;         /* database schema version at start */
+};
+
+struct api_request {
+    const struct api_context *ctx;
+    const char *method;
+    const char *path;           /* without the query string */
+    const char *content_type;   /* NULL when absent */
+    const char *body;           /* NULL when empty */
+    size_t body_len;
+    bool body_too_large;        /* the transport stopped reading at the cap */
+    size_t max_body_bytes;
+    char req_id[API_REQ_ID_MAX + 1];
+    struct api_param params[API_MAX_PARAMS];
+    int n_params;
+    json_t *json;               /* parsed body, for routes that take JSON */
+    const char *route;          /* matched pattern, set by api_dispatch */
+    struct rcm_arena *arena;    /* dies with the request */
+};
+
+struct api_response {
+    int status;
+    json_t *json;               /* owned; the body when raw is NULL */
+    const char *raw;            /* static body (e.g. the OpenAPI document) */
+    size_t raw_len;
+    const char *content_type;   /* default application/json */
+    char allow[64];             /* Allow header for 405, else empty */
+};
+
+typedef void (*api_handler_fn)(struct api_request *req, struct api_response *res);
+
+enum api_route_flags {
+    API_BODY_JSON = 1,          /* requires a JSON body, parsed into req->json */
+};
+
+struct api_route {
+    const char *method;
+    const char *pattern;        /* "/v1/things/{id}" */
+    api_handler_fn handler;
+    unsigned flags;
+};
+
+/* The route table, terminated by an entry with a NULL method. */
+extern const struct api_route api_routes[];
+
+enum api_match {
+    API_MATCH_FOUND,
+    API_MATCH_NO_PATH,          /* 404 */
+    API_MATCH_NO_METHOD,        /* 405; allow lists the methods */
+};
+
+/* Find the route for method+path, filling req->params from {placeholders}. */
+enum api_match api_route_match(struct api_request *req,
+                               const struct api_route **route, char *allow,
+                               size_t allow_size);
+
+/*
+ * Route and run one request: checks method, content type, body size,
+ * UTF-8, JSON depth and syntax, then calls the handler. Always leaves a
+ * complete response in `res` (status and body).
+ */
+void api_dispatch(struct api_request *req, struct api_response *res);
+
+/* Release what a response owns. */
+void api_response_release(struct api_response *res);
+
+/*
+ * Stable problem codes: X(code, status, title). The `code` member of every
+ * problem document is one of these; clients may switch on it.
+ */
+#define API_PROBLEMS(X)                                                         \
+    X(bad_request, 400, "Bad request")                                          \
+    X(malformed_json, 400, "Malformed JSON")                                    \
+    X(invalid_utf8, 400, "Invalid UTF-8")                                       \
+    X(json_too_deep, 400, "JSON nested too deeply")                             \
+    X(validation_failed, 422, "Validation failed")                              \
+    X(not_found, 404, "Not found")                                              \
+    X(method_not_allowed, 405, "Method not allowed")                            \
+    X(payload_too_large, 413, "Payload too large")                              \
+    X(unsupported_media_type, 415, "Unsupported media type")                    \
+    X(headers_too_large, 431, "Request header fields too large")                \
+    X(internal_error, 500, "Internal server error")                             \
+    X(not_ready, 503, "Service not ready")
+
+enum api_problem {
+#define API_PROBLEM_ENUM(code, status, title) API_PROBLEM_##code,
+    API_PROBLEMS(API_PROBLEM_ENUM)
+#undef API_PROBLEM_ENUM
+};
+
+/*
+ * Make `res` an RFC 9457 problem document: type "urn:openrcm:problem:<code>",
+ * title, status, detail (formatted; never PHI), instance = request path,
+ * plus "code" and "request_id" members.
+ */
+void api_problem(struct api_request *req, struct api_response *res,
+                 enum api_problem problem, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Status code of a problem (for transports that answer before dispatch). */
+int api_problem_status(enum api_problem problem);
+
+/* Serialise a response body; returns owned memory (rcm_free) or NULL. */
+char *api_response_body(const struct api_response *res, size_t *len);
+
+/* Handlers (api_system.c). */
+void api_get_healthz(struct api_request *req, struct api_response *res);
+void api_get_readyz(struct api_request *req, struct api_response *res);
+void api_get_version(struct api_request *req, struct api_response *res);
+void api_get_openapi(struct api_request *req, struct api_response *res);
+void api_post_echo(struct api_request *req, struct api_response *res);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * server_mhd.c — the HTTP transport over GNU libmicrohttpd. The only file
+ * that includes <microhttpd.h>: it turns MHD callbacks into api_request /
+ * api_response and enforces transport limits (connections, header memory,
+ * idle time, body size). Everything else happens in api_dispatch().
+ *
+ * Mode: one thread per connection with an internal polling thread, TLS via
+ * MHD's GnuTLS support restricted to TLS 1.2 and 1.3 with AEAD ciphers.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/rand.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api_int.h"
+#include "rcm/api.h"
+#include "rcm/buf.h"
+#include "rcm/date.h"
+#include "rcm/log.h"
+#include "rcm/str.h"
+
+#define TLS_PRIORITIES                                                        \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:"    \
+    "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-RSA:%SERVER_PRECEDENCE"
+
+/* Bytes of an over-limit body we read and drop before giving up on the
+ * connection (so a client that ignores our limit cannot stream forever). */
+#define DISCARD_LIMIT_BYTES (16u * 1024 * 1024)
+#define REQUEST_ARENA_MAX_BYTES (4u * 1024 * 1024)
+
+struct rcm_server {
+    struct MHD_Daemon *daemon;
+    struct api_context ctx;
+    size_t max_body_bytes;
+    atomic_uint in_flight;
+    uint16_t port;
+};
+
+/* Per-request state, from the first callback to the completion callback. */
+struct req_state {
+    struct rcm_buf body;
+    bool too_large;
+    size_t discarded_bytes;
+    bool answered;
+    int status;
+    const char *route;          /* matched pattern, for the log */
+    int64_t start_ms;
+    struct rcm_arena arena;
+    char req_id[API_REQ_ID_MAX + 1];
+};
+
+static bool
+valid_req_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > API_REQ_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static void
+new_req_id(char *out)
+{
+    unsigned char raw[16];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        memset(raw, 0, sizeof raw);
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+static void
+free_body(void *p)
+{
+    rcm_free(p);
+}
+
+static enum MHD_Result
+send_response(struct MHD_Connection *conn, struct req_state *st,
+              struct api_response *res)
+{
+    size_t len = 0;
+    char *body = api_response_body(res, &len);
+    struct MHD_Response *r =
+        body ? MHD_create_response_from_buffer_with_free_callback(len, body, free_body)
+             : NULL;
+    if (!r) {
+        rcm_free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            res->content_type ? res->content_type : "application/json");
+    MHD_add_response_header(r, "X-Request-Id", st->req_id);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+    if (res->allow[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, res->allow);
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    st->answered = true;
+    st->status = res->status;
+    return ok;
+}
+
+/* Answer with a problem before (or instead of) reading the body. */
+static enum MHD_Result
+send_problem(struct MHD_Connection *conn, struct req_state *st, const char *url,
+             enum api_problem problem, const char *detail)
+{
+    struct api_request req = {0};
+    struct api_response res = {0};
+    req.path = url;
+    memcpy(req.req_id, st->req_id, sizeof req.req_id);
+    api_problem(&req, &res, problem, "%s", detail);
+    enum MHD_Result ok = send_response(conn, st, &res);
+    api_response_release(&res);
+    return ok;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+           const char *method, const char *version, const char *upload_data,
+           size_t *upload_data_size, void **con_cls)
+{
+    struct rcm_server *srv = cls;
+    struct req_state *st = *con_cls;
+    (void)version;
+
+    if (!st) {
+        st = rcm_calloc(1, sizeof *st);
+        if (!st)
+            return MHD_NO;
+        rcm_buf_init(&st->body, srv->max_body_bytes);
+        rcm_arena_init(&st->arena, REQUEST_ARENA_MAX_BYTES, RCM_ARENA_WIPE);
+        st->start_ms = rcm_time_mono_ms();
+        const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                      "X-Request-Id");
+        if (rid && valid_req_id(rid))
+            snprintf(st->req_id, sizeof st->req_id, "%s", rid);
+        else
+            new_req_id(st->req_id);
+        *con_cls = st;
+        atomic_fetch_add(&srv->in_flight, 1);
+        /* Refuse a declared oversized body before reading any of it. */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        int64_t declared;
+        if (cl && rcm_str_to_i64(rcm_str_c(cl), &declared) == RCM_OK &&
+            (uint64_t)declared > srv->max_body_bytes) {
+            char detail[96];
+            snprintf(detail, sizeof detail, "request body exceeds %zu bytes",
+                     srv->max_body_bytes);
+            return send_problem(conn, st, url, API_PROBLEM_payload_too_large, detail);
+        }
+        return MHD_YES;
+    }
+
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (st->answered)
+            return MHD_YES;
+        if (!st->too_large && rcm_buf_add(&st->body, upload_data, n) != RCM_OK) {
+            st->too_large = true;
+            rcm_buf_release(&st->body);
+        }
+        if (st->too_large) {
+            st->discarded_bytes += n;
+            if (st->discarded_bytes > DISCARD_LIMIT_BYTES)
+                return MHD_NO;      /* close the connection */
+        }
+        return MHD_YES;
+    }
+    if (st->answered)
+        return MHD_YES;
+
+    struct api_request req = {0};
+    struct api_response res = {0};
+    req.ctx = &srv->ctx;
+    req.method = method;
+    req.path = url;
+    req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
+    req.body = st->body.data;
+    req.body_len = st->body.len;
+    req.body_too_large = st->too_large;
+    req.max_body_bytes = srv->max_body_bytes;
+    req.arena = &st->arena;
+    memcpy(req.req_id, st->req_id, sizeof req.req_id);
+    api_dispatch(&req, &res);
+    st->route = req.route ? req.route : "-";
+    enum MHD_Result ok = send_response(conn, st, &res);
+    api_response_release(&res);
+    json_decref(req.json);
+    return ok;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct rcm_server *srv = cls;
+    struct req_state *st = *con_cls;
+    (void)conn;
+    if (!st)
+        return;
+    int64_t ms = rcm_time_mono_ms() - st->start_ms;
+    RCM_LOG(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? RCM_LOG_INFO : RCM_LOG_WARN,
+            "http.request", st->req_id,
+            RCM_LF_S("route", st->route ? st->route : "-"),
+            RCM_LF_I("status", st->answered ? st->status : 0),
+            RCM_LF_I("ms", ms),
+            RCM_LF_I("completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
+    rcm_buf_release(&st->body);
+    rcm_arena_release(&st->arena);
+    rcm_free(st);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[256];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    RCM_LOG(RCM_LOG_DEBUG, "http.transport", NULL, RCM_LF_S("detail", msg));
+}
+
+enum rcm_err
+rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
+                 struct rcm_diag *diag)
+{
+    *out = NULL;
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(opt->port);
+    if (inet_pton(AF_INET, opt->listen, &addr.sin_addr) != 1)
+        return rcm_diag_fail(diag, RCM_E_CONFIG, "server.listen: \"%s\" is not an "
+                             "IPv4 address", opt->listen);
+    struct rcm_server *srv = rcm_calloc(1, sizeof *srv);
+    if (!srv)
+        return RCM_E_NOMEM;
+    srv->ctx.store = opt->store;
+    srv->ctx.started_ms = rcm_time_now_ms();
+    int latest;
+    struct rcm_diag ignored = RCM_DIAG_INIT;
+    if (rcm_store_schema_version(opt->store, &srv->ctx.schema_version, &latest,
+                                 &ignored) != RCM_OK)
+        srv->ctx.schema_version = -1;
+    srv->max_body_bytes = opt->max_body_bytes;
+
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    /* The connection memory pool holds the request head and the response
+     * head; give the head its configured room plus space for responses. */
+    size_t mem_limit = opt->max_header_bytes + 8192;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_HTTPS_MEM_KEY, opt->tls_key_pem,
+        MHD_OPTION_HTTPS_MEM_CERT, opt->tls_cert_pem,
+        MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opt->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)opt->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem_limit,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        rcm_free(srv);
+        return rcm_diag_fail(diag, RCM_E_IO,
+                             "cannot listen on %s:%u (address in use, bad TLS "
+                             "material, or no permission)",
+                             opt->listen, (unsigned)opt->port);
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : opt->port;
+    *out = srv;
+    return RCM_OK;
+}
+
+const char *
+rcm_server_library_version(void)
+{
+    return MHD_get_version();
+}
+
+uint16_t
+rcm_server_port(const struct rcm_server *server)
+{
+    return server->port;
+}
+
+unsigned
+rcm_server_in_flight(const struct rcm_server *server)
+{
+    return atomic_load(&server->in_flight);
+}
+
+void
+rcm_server_stop(struct rcm_server *server, unsigned grace_s)
+{
+    if (!server)
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(server->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    int64_t deadline = rcm_time_mono_ms() + (int64_t)grace_s * 1000;
+    while (atomic_load(&server->in_flight) > 0 && rcm_time_mono_ms() < deadline)
+        usleep(10 * 1000);
+    MHD_stop_daemon(server->daemon);
+    rcm_free(server);
+}

@@ -1,0 +1,75 @@
+/*
+ * cli_migrate.c — `openrcm migrate [--status]`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli_int.h"
+#include "rcm/store.h"
+
+int
+cli_migrate(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: openrcm migrate [--status] [--config FILE] [--set NAME=VALUE]...\n\n"
+               "Apply every database migration compiled into this binary that the\n"
+               "database does not have yet, each in its own transaction. `serve`\n"
+               "does this on start. --status only reports the schema version.\n"
+               "Refuses a database newer than this binary, or one whose applied\n"
+               "migrations differ from the compiled ones.\n");
+        return CLI_OK;
+    }
+    struct rcm_config cfg;
+    if (!cli_config_load("migrate", &cfg, &argc, argv))
+        return CLI_USAGE;
+    bool status_only = false;
+    int rc = CLI_OK;
+    struct rcm_store *store = NULL;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--status") == 0) {
+            status_only = true;
+        } else {
+            cli_error("migrate", "unknown option '%s'", argv[i]);
+            rc = CLI_USAGE;
+            goto out;
+        }
+    }
+    if (rcm_config_validate(&cfg, &diag) != RCM_OK) {
+        cli_error("migrate", "invalid configuration: %s", diag.msg);
+        rc = CLI_USAGE;
+        goto out;
+    }
+    store = cli_store_open("migrate", &cfg);
+    if (!store) {
+        rc = CLI_USAGE;
+        goto out;
+    }
+    if (status_only) {
+        int current, latest;
+        if (rcm_store_schema_version(store, &current, &latest, &diag) != RCM_OK) {
+            cli_error("migrate", "%s", diag.msg);
+            rc = CLI_USAGE;
+        } else {
+            printf("schema version %d of %d%s\n", current, latest,
+                   current < latest ? " (migrations pending)" : "");
+            rc = current == latest ? CLI_OK : CLI_PROBLEMS;
+        }
+        goto out;
+    }
+    struct rcm_migrate_report rep;
+    if (rcm_store_migrate(store, &rep, &diag) != RCM_OK) {
+        cli_error("migrate", "%s", diag.msg);
+        rc = diag.code == RCM_E_CONFLICT ? CLI_PROBLEMS : CLI_USAGE;
+        goto out;
+    }
+    if (rep.applied)
+        printf("applied %d migration%s: schema version %d -> %d\n", rep.applied,
+               rep.applied == 1 ? "" : "s", rep.from_version, rep.to_version);
+    else
+        printf("schema version %d is up to date\n", rep.to_version);
+out:
+    rcm_store_close(store);
+    rcm_config_release(&cfg);
+    return rc;
+}
