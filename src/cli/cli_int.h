@@ -58,5 +58,7 @@ int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);
+int cli_codes(int argc, char **argv);
+int cli_scrub(int argc, char **argv);
 
 #endif
