@@ -675,9 +675,13 @@ edit_diagnoses(struct ctx *x)
         if (st != RCM_CODE_VALID) {
             struct rcm_scrub_finding *f;
             if (st == RCM_CODE_NOT_IN_FORCE)
+            {
+                char b[RCM_DATE_ISO_LEN + 1], e[RCM_DATE_ISO_LEN + 1];
                 f = emit(x, RCM_EDIT_DX_VALID, 0, field,
-                         "diagnosis %s is not in ICD-10-CM on %s (in force %s..)", disp,
-                         iso(d, a), iso(info.from_days, (char[RCM_DATE_ISO_LEN + 1]){0}));
+                         "diagnosis %s is not in ICD-10-CM on %s (in force %s to %s)", disp,
+                         iso(d, a), iso(info.from_days, b),
+                         info.to_days == INT32_MAX ? "now" : iso(info.to_days, e));
+            }
             else
                 f = emit(x, RCM_EDIT_DX_VALID, 0, field,
                          "diagnosis %s is not an ICD-10-CM code", disp);
