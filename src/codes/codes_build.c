@@ -1037,7 +1037,8 @@ rcm_codes_build(const char *data_dir, const char *out_path,
         }
     }
     /* apply MCE / POA flags to every period of the flagged ICD codes */
-    qsort(b.flagged, b.n_flagged, sizeof *b.flagged, flag_cmp);
+    if (b.n_flagged)
+        qsort(b.flagged, b.n_flagged, sizeof *b.flagged, flag_cmp);
     for (size_t i = 0; i < b.n_recs && b.recs[i].set == RCM_CODESET_ICD10CM; i++) {
         size_t lo = 0, hi = b.n_flagged;
         while (lo < hi) {

@@ -438,7 +438,8 @@ rcm_codes_search(const struct rcm_codes *codes, enum rcm_code_set set,
         int score = 0;
         bool code_match = prefix_len && strncmp(r->code, prefix, prefix_len) == 0;
         if (code_match)
-            score += 1000 - 10 * (int)(strlen(r->code) - prefix_len);
+            score += 1000 - 10 * (int)(strlen(r->code) - prefix_len) +
+                     (strlen(r->code) == prefix_len ? 100 : 0);
         const char *title = codes->strings + r->long_off;
         int matched = 0, text = 0;
         for (size_t t = 0; t < nt; t++) {

@@ -113,7 +113,8 @@ ent_cmp(const void *pa, const void *pb)
 static enum rcm_err
 tab_finish(struct rcm_ncci *nc, struct ncci_tab *t)
 {
-    qsort(t->e, t->n, sizeof *t->e, ent_cmp);
+    if (t->n)
+        qsort(t->e, t->n, sizeof *t->e, ent_cmp);
     size_t slots = 16;
     while (slots < t->n * 2)
         slots *= 2;
