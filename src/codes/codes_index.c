@@ -28,6 +28,9 @@ struct rcm_codes {
     /* covered range per set: first from, last to, and the latest version */
     int32_t min_from[RCM_CODESET_COUNT];
     int32_t max_to[RCM_CODESET_COUNT];
+    /* versions of each set, for the version-in-force answer */
+    uint16_t set_versions[RCM_CODESET_COUNT][CODES_MAX_VERSIONS];
+    uint16_t n_set_versions[RCM_CODESET_COUNT];
 };
 
 static const char *const set_names[] = {
@@ -157,6 +160,7 @@ rcm_codes_open(const char *path, struct rcm_codes **out,
             err = bad_index(diag, path, "version out of bounds");
             goto fail;
         }
+        c->set_versions[v->set][c->n_set_versions[v->set]++] = (uint16_t)i;
         if (v->from_days < c->min_from[v->set])
             c->min_from[v->set] = v->from_days;
         if (v->to_days > c->max_to[v->set])
@@ -229,9 +233,9 @@ rcm_codes_version(const struct rcm_codes *codes, enum rcm_code_set set,
         return "";
     const char *best = "";
     int32_t best_from = INT32_MIN;
-    for (uint32_t i = 0; i < codes->h->n_versions; i++) {
-        const struct codes_idx_version *v = &codes->versions[i];
-        if (v->set == (uint32_t)set && v->from_days <= d && d <= v->to_days &&
+    for (uint32_t k = 0; k < codes->n_set_versions[set]; k++) {
+        const struct codes_idx_version *v = &codes->versions[codes->set_versions[set][k]];
+        if (v->from_days <= d && d <= v->to_days &&
             v->from_days >= best_from) {
             best = codes->strings + v->name_off;
             best_from = v->from_days;
