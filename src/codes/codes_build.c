@@ -882,6 +882,7 @@ write_index(struct builder *b, const char *out_path)
     struct interner in = {RCM_BUF_INIT(1u << 30), NULL, 0, 0};
     struct codes_idx_rec *recs = NULL;
     uint32_t *hash = NULL;
+    struct codes_idx_rec *slots_tab = NULL;
     size_t hash_total = 0;
     struct codes_idx_header h;
     struct codes_idx_version vers[CODES_MAX_VERSIONS];
@@ -967,7 +968,48 @@ write_index(struct builder *b, const char *out_path)
         }
         hash_at += slots_of[s];
     }
-    h.strings_off = hash_base + hash_total * sizeof *hash;
+    /* direct tables: the latest record of each code */
+    uint64_t slot_base = (hash_base + hash_total * sizeof *hash + 63) & ~(uint64_t)63;
+    size_t slot_total = 0;
+    size_t slot_counts[RCM_CODESET_COUNT];
+    for (size_t s = 0; s < RCM_CODESET_COUNT; s++) {
+        size_t uniq = 0;
+        for (size_t i = set_start[s]; i < set_start[s + 1]; i++)
+            uniq += i == set_start[s] ||
+                    memcmp(recs[i].code, recs[i - 1].code, CODES_KEY_BYTES) != 0;
+        size_t slots = 16;
+        while (slots * 2 < uniq * 3)
+            slots *= 2;
+        slot_counts[s] = slots;
+        slot_total += slots;
+    }
+    slots_tab = rcm_calloc(slot_total, sizeof *slots_tab);
+    if (!slots_tab) {
+        err = RCM_E_NOMEM;
+        goto out;
+    }
+    for (size_t s = 0, at = 0; s < RCM_CODESET_COUNT; s++) {
+        struct codes_idx_rec *tab = slots_tab + at;
+        size_t mask = slot_counts[s] - 1;
+        h.sets[s].slot_off = slot_base + at * sizeof *slots_tab;
+        h.sets[s].slot_count = (uint32_t)slot_counts[s];
+        for (size_t i = set_start[s]; i < set_start[s + 1]; i++) {
+            bool last = i + 1 == set_start[s + 1] ||
+                        memcmp(recs[i].code, recs[i + 1].code, CODES_KEY_BYTES) != 0;
+            bool first = i == set_start[s] ||
+                         memcmp(recs[i].code, recs[i - 1].code, CODES_KEY_BYTES) != 0;
+            if (!last)
+                continue;
+            size_t j = codes_key_hash(recs[i].code) & mask;
+            while (tab[j].code[0])
+                j = (j + 1) & mask;
+            tab[j] = recs[i];
+            if (!first)
+                tab[j].flags |= CODES_REC_MORE;
+        }
+        at += slot_counts[s];
+    }
+    h.strings_off = slot_base + slot_total * sizeof *slots_tab;
     h.strings_bytes = in.pool.len;
     h.file_bytes = h.strings_off + h.strings_bytes;
 
@@ -980,11 +1022,14 @@ write_index(struct builder *b, const char *out_path)
     }
     static const char zeros[64];
     size_t pad = (size_t)(rec_base - (sizeof h + b->n_versions * sizeof vers[0]));
+    size_t slot_pad = (size_t)(slot_base - (hash_base + hash_total * sizeof *hash));
     if (fwrite(&h, sizeof h, 1, f) != 1 ||
         (b->n_versions && fwrite(vers, sizeof vers[0], b->n_versions, f) != b->n_versions) ||
         (pad && fwrite(zeros, 1, pad, f) != pad) ||
         (b->n_recs && fwrite(recs, sizeof *recs, b->n_recs, f) != b->n_recs) ||
         fwrite(hash, sizeof *hash, hash_total, f) != hash_total ||
+        (slot_pad && fwrite(zeros, 1, slot_pad, f) != slot_pad) ||
+        fwrite(slots_tab, sizeof *slots_tab, slot_total, f) != slot_total ||
         fwrite(in.pool.data, 1, in.pool.len, f) != in.pool.len) {
         err = rcm_diag_fail(b->diag, RCM_E_IO, "cannot write %s", tmp);
         fclose(f);
@@ -1003,6 +1048,7 @@ write_index(struct builder *b, const char *out_path)
 out:
     rcm_free(recs);
     rcm_free(hash);
+    rcm_free(slots_tab);
     rcm_free(in.slots);
     rcm_buf_release(&in.pool);
     return err;

@@ -2,9 +2,11 @@
  * codes_index.c — the read side of the code-set index: map it, check it,
  * look codes up by date, and the ranked search for code pickers.
  *
- * Open is mmap plus one pass over the records to prove every offset is in
- * bounds, so lookups afterwards never check again. Nothing here allocates
- * after open.
+ * Open is mmap plus a check of the header and section bounds: O(1) in the
+ * number of codes, so nothing is paged in until used. Each record's own
+ * offsets are bounds-checked when a lookup or search reads it (two compares),
+ * so a corrupt index yields "unknown", never a wild read. Nothing here
+ * allocates after open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@ struct rcm_codes {
     const char *strings;
     const struct codes_idx_rec *recs[RCM_CODESET_COUNT];
     const uint32_t *hash[RCM_CODESET_COUNT];
+    const struct codes_idx_rec *slots[RCM_CODESET_COUNT];
     /* covered range per set: first from, last to, and the latest version */
     int32_t min_from[RCM_CODESET_COUNT];
     int32_t max_to[RCM_CODESET_COUNT];
@@ -62,6 +65,14 @@ bad_index(struct rcm_diag *diag, const char *path, const char *what)
     return rcm_diag_fail(diag, RCM_E_PARSE,
                          "%s is not a valid code-set index: %s (rebuild it "
                          "with 'openrcm codes build')", path, what);
+}
+
+/* A record's string offsets and code are sane (checked on every use). */
+static inline bool
+rec_ok(const struct rcm_codes *c, const struct codes_idx_rec *r)
+{
+    return r->short_off < c->h->strings_bytes && r->long_off < c->h->strings_bytes &&
+           r->code[CODES_KEY_BYTES - 1] == '\0';
 }
 
 static bool
@@ -136,21 +147,15 @@ rcm_codes_open(const char *path, struct rcm_codes **out,
             err = bad_index(diag, path, "set table out of bounds");
             goto fail;
         }
+        if (!in_file(is->slot_off, (uint64_t)is->slot_count * sizeof(struct codes_idx_rec), size) ||
+            is->slot_off % 8 || is->slot_count == 0 ||
+            (is->slot_count & (is->slot_count - 1)) || is->slot_count < is->rec_count / 4) {
+            err = bad_index(diag, path, "direct table out of bounds");
+            goto fail;
+        }
+        c->slots[s] = (const void *)(c->map + is->slot_off);
         c->recs[s] = (const void *)(c->map + is->rec_off);
         c->hash[s] = (const void *)(c->map + is->hash_off);
-        for (uint32_t i = 0; i < is->rec_count; i++) {
-            const struct codes_idx_rec *r = &c->recs[s][i];
-            if (r->short_off >= h->strings_bytes || r->long_off >= h->strings_bytes ||
-                r->code[CODES_KEY_BYTES - 1] != '\0' || r->to_days < r->from_days) {
-                err = bad_index(diag, path, "record out of bounds");
-                goto fail;
-            }
-        }
-        for (uint32_t i = 0; i < is->hash_slots; i++)
-            if (c->hash[s][i] > is->rec_count) {
-                err = bad_index(diag, path, "hash slot out of bounds");
-                goto fail;
-            }
         c->min_from[s] = INT32_MAX;
         c->max_to[s] = INT32_MIN;
     }
@@ -260,15 +265,47 @@ rcm_codes_lookup(const struct rcm_codes *codes, enum rcm_code_set set,
     info->beyond_latest = beyond;
     if (!codes_make_key(set, code, code_len, key))
         return info->status;
+    /* fast path: the direct table holds each code's latest period */
+    const struct codes_idx_rec *tab = codes->slots[set];
+    uint32_t smask = codes->h->sets[set].slot_count - 1;
+    uint64_t hv = codes_key_hash(key);
+    const struct codes_idx_rec *best = NULL;
+    for (size_t j = hv & smask, probes = 0;; j = (j + 1) & smask, probes++) {
+        const struct codes_idx_rec *r = &tab[j];
+        if (probes > smask)
+            return info->status;   /* full table: corrupt index */
+        if (!r->code[0])
+            return info->status;
+        if (memcmp(r->code, key, CODES_KEY_BYTES) == 0) {
+            if (!rec_ok(codes, r))
+                return info->status;
+            if ((r->from_days <= d && d <= r->to_days) || !(r->flags & CODES_REC_MORE))
+                best = r;
+            break;
+        }
+    }
+    if (best) {
+        info->status = best->from_days <= d && d <= best->to_days ? RCM_CODE_VALID
+                       : none                                     ? RCM_CODE_NO_VERSION
+                                                                  : RCM_CODE_NOT_IN_FORCE;
+        info->flags = best->flags & ~CODES_REC_MORE;
+        info->from_days = best->from_days;
+        info->to_days = best->to_days;
+        info->short_title = codes->strings + best->short_off;
+        info->long_title = codes->strings + best->long_off;
+        if (info->status == RCM_CODE_VALID)
+            info->version = rcm_codes_version(codes, set, date_days, NULL);
+        return info->status;
+    }
     const struct codes_idx_rec *recs = codes->recs[set];
-    const uint32_t *tab = codes->hash[set];
+    const uint32_t *htab = codes->hash[set];
     uint32_t mask = codes->h->sets[set].hash_slots - 1;
     uint32_t count = codes->h->sets[set].rec_count;
-    size_t j = codes_key_hash(key) & mask;
+    size_t j = hv & mask;
     uint32_t first = 0;
     for (uint32_t probes = 0; probes <= mask; probes++) {
-        uint32_t slot = tab[j];
-        if (!slot)
+        uint32_t slot = htab[j];
+        if (!slot || slot > count)
             break;
         if (memcmp(recs[slot - 1].code, key, CODES_KEY_BYTES) == 0) {
             first = slot;
@@ -278,7 +315,6 @@ rcm_codes_lookup(const struct rcm_codes *codes, enum rcm_code_set set,
     }
     if (!first)
         return info->status;
-    const struct codes_idx_rec *best = NULL;
     for (uint32_t i = first - 1; i < count &&
                                  memcmp(recs[i].code, key, CODES_KEY_BYTES) == 0;
          i++) {
@@ -290,9 +326,13 @@ rcm_codes_lookup(const struct rcm_codes *codes, enum rcm_code_set set,
         if (recs[i].from_days > d)
             break;   /* nearest later period */
     }
+    if (!best || !rec_ok(codes, best)) {
+        info->status = RCM_CODE_UNKNOWN;
+        return info->status;
+    }
     if (info->status != RCM_CODE_VALID)
         info->status = none ? RCM_CODE_NO_VERSION : RCM_CODE_NOT_IN_FORCE;
-    info->flags = best->flags;
+    info->flags = best->flags & ~CODES_REC_MORE;
     info->from_days = best->from_days;
     info->to_days = best->to_days;
     info->short_title = codes->strings + best->short_off;
@@ -437,7 +477,7 @@ rcm_codes_search(const struct rcm_codes *codes, enum rcm_code_set set,
     uint32_t count = codes->h->sets[set].rec_count;
     for (uint32_t i = 0; i < count; i++) {
         const struct codes_idx_rec *r = &recs[i];
-        if (r->from_days > d || d > r->to_days)
+        if (r->from_days > d || d > r->to_days || !rec_ok(codes, r))
             continue;
         int score = 0;
         bool code_match = prefix_len && strncmp(r->code, prefix, prefix_len) == 0;

@@ -10,6 +10,7 @@
  *   header | set directory (in header) | versions[] | records[] per set |
  *   hash slots[] per set | string pool
  *
+ * (v2: plus a direct table per set, see CODES_REC_MORE.)
  * Records of a set are sorted by (code, from_days); a code with several
  * periods (added, deleted, billable flag or title changed) has one record per
  * period, adjacent. Each set has an open-addressing hash table (power-of-two
@@ -25,7 +26,7 @@
 #include "rcm/codes.h"
 
 #define CODES_IDX_MAGIC "RCMCODX1"
-#define CODES_IDX_FORMAT 1u
+#define CODES_IDX_FORMAT 2u
 #define CODES_IDX_BYTE_ORDER 0x01020304u
 #define CODES_KEY_BYTES 12
 #define CODES_OPEN_DAYS INT32_MAX
@@ -36,7 +37,19 @@ struct codes_idx_set {
     uint64_t hash_off;
     uint32_t rec_count;
     uint32_t hash_slots;
+    uint64_t slot_off;      /* direct table: one record per code, see below */
+    uint32_t slot_count;    /* power of two */
+    uint32_t reserved;
 };
+
+/*
+ * Direct table: an open-addressing table (same hash, linear probing) whose
+ * slots are copies of each code's latest record, so the common lookup is one
+ * cache miss. An empty slot has code[0] == 0. CODES_REC_MORE in flags marks
+ * a code with other periods: lookups for other dates fall back to the
+ * records array through the index hash.
+ */
+#define CODES_REC_MORE 0x80000000u
 
 struct codes_idx_version {
     uint32_t set;
