@@ -40,10 +40,10 @@ enum rcm_scrub_severity {
  */
 #define RCM_SCRUB_EDITS(X)                                                      \
     X(REQUIRED_FIELD, "required-field", ERROR, PI,                              \
-      "A field the 837 requires is missing (claim id, total charge, facility "  \
-      "code, frequency, payer id, subscriber member id/name/birth date/sex, "   \
-      "billing provider NPI/name/address, at least one diagnosis and line, "    \
-      "line procedure/charge/units/date).",                                     \
+      "A field the 837 requires is missing (claim id, facility code, "         \
+      "frequency, payer id and filing indicator, subscriber member id/name/"    \
+      "birth date/sex, billing provider NPI/name/TIN/address, at least one "    \
+      "diagnosis and line, line procedure and date; 837I revenue code).",       \
       "Fill in the named field.")                                               \
     X(NPI_CHECK_DIGIT, "npi-check-digit", ERROR, PI,                            \
       "NPI of the billing, rendering, referring or facility provider (and "     \
