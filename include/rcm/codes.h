@@ -83,10 +83,11 @@ struct rcm_code_info {
 struct rcm_codes;
 
 /*
- * Map the index at `path` read-only and check its structure (magic, format
- * version, every offset in bounds). RCM_E_IO when it cannot be read,
- * RCM_E_PARSE when it is not a valid index. *out returned owned
- * (rcm_codes_close).
+ * Map the index at `path` read-only and check its header and the bounds of
+ * every section (O(1) in the number of codes; each record's own offsets are
+ * checked when it is read). RCM_E_IO when it cannot be read, RCM_E_PARSE
+ * when it is not a valid index (bad magic, other format version or byte
+ * order, truncated). *out returned owned (rcm_codes_close).
  */
 RCM_MUST_CHECK enum rcm_err rcm_codes_open(const char *path,
                                            struct rcm_codes **out,

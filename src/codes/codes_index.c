@@ -453,8 +453,10 @@ rcm_codes_search(const struct rcm_codes *codes, enum rcm_code_set set,
         /* the first token may be a code prefix */
         if (nt == 0 && prefix_len == 0) {
             char key[CODES_KEY_BYTES];
-            if (codes_make_key(set, raw, k, key) && key[0] >= 'A' && key[0] <= 'Z' &&
-                strlen(key) >= 2 && key[1] >= '0' && key[1] <= '9') {
+            bool digit = false;
+            for (size_t i = 0; i < k; i++)
+                digit |= raw[i] >= '0' && raw[i] <= '9';
+            if (digit && k >= 2 && codes_make_key(set, raw, k, key)) {
                 memcpy(prefix, key, sizeof prefix);
                 prefix_len = strlen(key);
             }
