@@ -868,6 +868,14 @@ edit_lines(struct ctx *x)
                            l->number, mod),
                       "modifier", "%s", mod);
         }
+        /* self-pay restriction (HIPAA right to restrict disclosure) */
+        if (l->self_pay_restricted || c->self_pay_restricted) {
+            if (!c->payer.self_pay)
+                emit(x, RCM_EDIT_SELF_PAY_RESTRICTION, l->number,
+                     LINE_FIELD(f, i, "self_pay_restricted"),
+                     "line %u is under a self-pay restriction and must not be sent to "
+                     "the health plan", l->number);
+        }
         /* procedure */
         if (empty(l->procedure))
             continue;
@@ -895,13 +903,6 @@ edit_lines(struct ctx *x)
                            "line %u: %s is not a HCPCS Level II code in force on %s",
                            l->number, l->procedure, iso(d, a)),
                       "code", "%s", l->procedure);
-        }
-        if (l->self_pay_restricted || c->self_pay_restricted) {
-            if (!c->payer.self_pay)
-                emit(x, RCM_EDIT_SELF_PAY_RESTRICTION, l->number,
-                     LINE_FIELD(f, i, "self_pay_restricted"),
-                     "line %u is under a self-pay restriction and must not be sent to "
-                     "the health plan", l->number);
         }
     }
     if (c->n_lines && (overflow || sum != c->total_charge_cents) && on(x, RCM_EDIT_CLAIM_TOTAL)) {
