@@ -72,6 +72,10 @@ enum rcm_setting_type {
       3600, NULL, "close a connection silent for this long (slow clients)")    \
     X(server_shutdown_grace_s, "server.shutdown_grace_s", RCM_SET_INT, "10",   \
       0, 600, NULL, "how long SIGTERM waits for in-flight requests")           \
+    X(security_master_key_file, "security.master_key_file", RCM_SET_SECRET,    \
+      "", 0, 0, NULL, "file holding the master key (mode 0600); empty means a " \
+                      "development key in <state_dir>/keys, created on first " \
+                      "start")                                                 \
     X(log_level, "log.level", RCM_SET_ENUM, "info", 0, 0,                      \
       "debug|info|warn|error", "lowest operational log level written")
 
@@ -118,6 +122,8 @@ struct rcm_setting_info {
 
 /* The table row for a setting id, or NULL. */
 const struct rcm_setting_info *rcm_setting_info(int id);
+/* "server.max_body_bytes" -> "OPENRCM_SERVER_MAX_BODY_BYTES" (truncated to size). */
+void rcm_setting_env_name(const char *name, char *out, size_t size);
 /* Setting id for "server.port", or -1. */
 int rcm_setting_find(const char *name);
 

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "rcm/audit.h"
 #include "rcm/err.h"
 
 struct rcm_store;
@@ -24,6 +25,10 @@ struct rcm_store_options {
     const char *path;           /* SQLite: database file (created 0600) */
     int busy_timeout_ms;        /* how long a writer waits for the lock */
     int read_connections;       /* most read-only connections kept open */
+    /* Key for the audit log's keyed head and checkpoints (RCM_AUDIT_KEY_BYTES,
+     * copied). NULL: every operation that must write an audit record fails
+     * with RCM_E_CONFIG rather than write an unprotected log. */
+    const uint8_t *audit_key;
 };
 
 /*
@@ -77,8 +82,12 @@ struct rcm_tenant {
     int64_t created_ms;
 };
 
-/* RCM_E_CONFLICT when the slug is taken, RCM_E_INVAL for a bad slug/name. */
+/*
+ * Create a tenant, audited as "tenant.create" in the same transaction.
+ * RCM_E_CONFLICT when the slug is taken, RCM_E_INVAL for a bad slug/name.
+ */
 RCM_MUST_CHECK enum rcm_err rcm_store_tenant_create(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
                                                     const char *slug,
                                                     const char *name,
                                                     struct rcm_tenant *out,
@@ -87,6 +96,50 @@ RCM_MUST_CHECK enum rcm_err rcm_store_tenant_create(struct rcm_store *store,
 RCM_MUST_CHECK enum rcm_err rcm_store_tenant_find(struct rcm_store *store,
                                                   const char *slug,
                                                   struct rcm_tenant *out,
+                                                  struct rcm_diag *diag);
+
+/* ---- audit log ---------------------------------------------------------- */
+
+/* What happened, for rcm_store_audit_append; who is in the actor. */
+struct rcm_audit_what {
+    const char *action;         /* "login.failure", "patient.read", … */
+    const char *object_type;
+    const char *object_id;
+    const char *patient_ids;    /* internal ids, comma-separated, or NULL */
+    const char *outcome;        /* "success", "failure", "denied" */
+};
+
+/* Record an event that changes nothing else (a login failure, a PHI read). */
+RCM_MUST_CHECK enum rcm_err rcm_store_audit_append(struct rcm_store *store,
+                                                   const struct rcm_actor *actor,
+                                                   const struct rcm_audit_what *what,
+                                                   struct rcm_diag *diag);
+
+/*
+ * Walk the whole log, every checkpoint and the head through `v` (initialised
+ * with rcm_audit_verify_init). Returns RCM_OK when the walk completed —
+ * v->problem then says whether the log is intact — or an error when the
+ * database could not be read.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_audit_verify(struct rcm_store *store,
+                                                   struct rcm_audit_verify *v,
+                                                   struct rcm_diag *diag);
+
+struct rcm_audit_filter {
+    int64_t tenant_id;          /* required; -1 = every tenant (operators only) */
+    int64_t actor_id;           /* 0 = any */
+    const char *patient_id;     /* NULL = any */
+    int64_t from_ms, to_ms;     /* 0 = open */
+    int64_t after_seq;          /* paging: records with seq > after_seq */
+    int limit;                  /* at most this many (1..10000) */
+};
+
+/* Called per record in sequence order; return non-zero to stop early. */
+typedef int (*rcm_audit_row_fn)(void *ctx, const struct rcm_audit_event *ev);
+
+RCM_MUST_CHECK enum rcm_err rcm_store_audit_query(struct rcm_store *store,
+                                                  const struct rcm_audit_filter *filter,
+                                                  rcm_audit_row_fn fn, void *ctx,
                                                   struct rcm_diag *diag);
 
 #endif

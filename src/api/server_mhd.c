@@ -68,14 +68,29 @@ valid_req_id(const char *s)
     return true;
 }
 
+/*
+ * Request ids must be unique, not secret: a random 64-bit prefix drawn once
+ * per process plus a counter. (Drawing random bytes per request cost a
+ * getpid(2) in OpenSSL's fork check on every request.)
+ */
+static uint64_t req_id_prefix;
+static atomic_uint_fast64_t req_id_counter;
+
+static void
+req_id_init(void)
+{
+    unsigned char raw[8];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        memset(raw, 0, sizeof raw);
+    memcpy(&req_id_prefix, raw, sizeof raw);
+}
+
 static void
 new_req_id(char *out)
 {
-    unsigned char raw[16];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        memset(raw, 0, sizeof raw);
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    uint64_t n = atomic_fetch_add_explicit(&req_id_counter, 1, memory_order_relaxed);
+    snprintf(out, API_REQ_ID_MAX + 1, "%016llx%016llx",
+             (unsigned long long)req_id_prefix, (unsigned long long)n);
 }
 
 static void
@@ -257,6 +272,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     struct rcm_server *srv = rcm_calloc(1, sizeof *srv);
     if (!srv)
         return RCM_E_NOMEM;
+    req_id_init();
     srv->ctx.store = opt->store;
     srv->ctx.started_ms = rcm_time_now_ms();
     int latest;
@@ -267,7 +283,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     srv->max_body_bytes = opt->max_body_bytes;
 
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+                     MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
     /* The connection memory pool holds the request head and the response
      * head; give the head its configured room plus space for responses. */
     size_t mem_limit = opt->max_header_bytes + 8192;

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "rcm/audit.h"
 #include "rcm/config.h"
 #include "rcm/err.h"
 
@@ -50,14 +51,27 @@ struct rcm_store;
 /* Create state_dir (mode 0700 for each new level); prints on failure. */
 bool cli_state_dir_ensure(const char *cmd, const struct rcm_config *cfg);
 
-/* Open the configured store (creating state_dir); NULL after printing. */
-struct rcm_store *cli_store_open(const char *cmd, const struct rcm_config *cfg);
+/*
+ * Open the configured store (creating state_dir) with the audit key derived
+ * from the master key; `create_key` makes a development master key when none
+ * is configured or present. NULL after printing.
+ */
+struct rcm_store *cli_store_open(const char *cmd, const struct rcm_config *cfg,
+                                 bool create_key);
+
+/* The audit log's MAC key, derived from the master key (cli_keys.c). */
+bool cli_audit_key(const char *cmd, const struct rcm_config *cfg, bool create,
+                   uint8_t out[RCM_AUDIT_KEY_BYTES]);
+
+/* The actor for work the operator does from the command line. */
+extern const struct rcm_actor cli_system_actor;
 
 /* Subcommands. */
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 int cli_codes(int argc, char **argv);
 int cli_scrub(int argc, char **argv);
 

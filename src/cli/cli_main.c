@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
     {"migrate", "apply database migrations", cli_migrate},
     {"config", "show the effective configuration (config dump)", cli_config},
     {"version", "print the version", cli_version},
+    {"audit", "verify or export the audit log", cli_audit},
     {"codes", "look up and search code sets (ICD-10-CM, HCPCS, POS ...)", cli_codes},
     {"scrub", "check claims against the edits before submission", cli_scrub},
 };

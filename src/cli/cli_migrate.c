@@ -40,7 +40,7 @@ cli_migrate(int argc, char **argv)
         rc = CLI_USAGE;
         goto out;
     }
-    store = cli_store_open("migrate", &cfg);
+    store = cli_store_open("migrate", &cfg, true);
     if (!store) {
         rc = CLI_USAGE;
         goto out;

@@ -108,8 +108,8 @@ ensure_demo_tenant(struct rcm_store *store)
     struct rcm_diag diag = RCM_DIAG_INIT;
     enum rcm_err err = rcm_store_tenant_find(store, DEMO_TENANT_SLUG, &t, &diag);
     if (err == RCM_E_NOT_FOUND)
-        err = rcm_store_tenant_create(store, DEMO_TENANT_SLUG, DEMO_TENANT_NAME, &t,
-                                      &diag);
+        err = rcm_store_tenant_create(store, &cli_system_actor, DEMO_TENANT_SLUG,
+                                      DEMO_TENANT_NAME, &t, &diag);
     if (err) {
         cli_error("serve", "cannot set up the demo tenant: %s", diag.msg);
         return false;
@@ -152,7 +152,7 @@ cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    store = cli_store_open("serve", &cfg);
+    store = cli_store_open("serve", &cfg, true);
     if (!store)
         goto out;
     struct rcm_migrate_report rep;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli_int.h"
+#include "rcm/crypto.h"
 #include "rcm/mem.h"
 #include "rcm/store.h"
 
@@ -36,10 +37,13 @@ cli_state_dir_ensure(const char *cmd, const struct rcm_config *cfg)
     return true;
 }
 
+const struct rcm_actor cli_system_actor = {.tenant_id = 0, .type = "system"};
+
 struct rcm_store *
-cli_store_open(const char *cmd, const struct rcm_config *cfg)
+cli_store_open(const char *cmd, const struct rcm_config *cfg, bool create_key)
 {
-    if (!cli_state_dir_ensure(cmd, cfg))
+    uint8_t audit_key[RCM_AUDIT_KEY_BYTES];
+    if (!cli_state_dir_ensure(cmd, cfg) || !cli_audit_key(cmd, cfg, create_key, audit_key))
         return NULL;
     char *path = rcm_config_database_path(cfg);
     if (!path) {
@@ -51,11 +55,13 @@ cli_store_open(const char *cmd, const struct rcm_config *cfg)
         .path = path,
         .busy_timeout_ms = (int)RCM_CFG_INT(cfg, database_busy_timeout_ms),
         .read_connections = (int)RCM_CFG_INT(cfg, database_read_connections),
+        .audit_key = audit_key,
     };
     struct rcm_store *store = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
     if (rcm_store_open(&opt, &store, &diag) != RCM_OK)
         cli_error(cmd, "%s", diag.msg);
     rcm_free(path);
+    rcm_crypto_wipe(audit_key, sizeof audit_key);
     return store;
 }

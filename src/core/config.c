@@ -230,9 +230,8 @@ rcm_config_load_file(struct rcm_config *cfg, const char *path,
 
 /* ---- environment ---------------------------------------------------- */
 
-/* "server.max_body_bytes" -> "OPENRCM_SERVER_MAX_BODY_BYTES" */
-static void
-env_name(const char *name, char *out, size_t size)
+void
+rcm_setting_env_name(const char *name, char *out, size_t size)
 {
     size_t n = (size_t)snprintf(out, size, "OPENRCM_");
     for (; *name && n + 1 < size; name++, n++) {
@@ -258,7 +257,7 @@ rcm_config_load_env(struct rcm_config *cfg, char *const *envp,
         int found = -1;
         for (int i = 0; i < RCM_SETTING_COUNT && found < 0; i++) {
             char want[128];
-            env_name(settings[i].name, want, sizeof want);
+            rcm_setting_env_name(settings[i].name, want, sizeof want);
             if (strlen(want) == key_len && strncmp(want, *e, key_len) == 0)
                 found = i;
         }

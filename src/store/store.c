@@ -97,9 +97,9 @@ valid_slug(const char *slug)
 }
 
 enum rcm_err
-rcm_store_tenant_create(struct rcm_store *store, const char *slug,
-                        const char *name, struct rcm_tenant *out,
-                        struct rcm_diag *diag)
+rcm_store_tenant_create(struct rcm_store *store, const struct rcm_actor *actor,
+                        const char *slug, const char *name,
+                        struct rcm_tenant *out, struct rcm_diag *diag)
 {
     if (!valid_slug(slug))
         return rcm_diag_fail(diag, RCM_E_INVAL,
@@ -110,8 +110,8 @@ rcm_store_tenant_create(struct rcm_store *store, const char *slug,
     if (n == 0 || n > RCM_TENANT_NAME_MAX)
         return rcm_diag_fail(diag, RCM_E_INVAL,
                              "tenant name must be 1-%d bytes", RCM_TENANT_NAME_MAX);
-    return store->ops->tenant_create(store->impl, slug, name, rcm_time_now_ms(),
-                                     out, diag);
+    return store->ops->tenant_create(store->impl, actor, slug, name,
+                                     rcm_time_now_ms(), out, diag);
 }
 
 enum rcm_err
@@ -121,6 +121,35 @@ rcm_store_tenant_find(struct rcm_store *store, const char *slug,
     if (!valid_slug(slug))
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such tenant");
     return store->ops->tenant_find(store->impl, slug, out, diag);
+}
+
+/* ---- audit ----------------------------------------------------------- */
+
+enum rcm_err
+rcm_store_audit_append(struct rcm_store *store, const struct rcm_actor *actor,
+                       const struct rcm_audit_what *what, struct rcm_diag *diag)
+{
+    if (!what->action || !what->action[0] || !what->outcome)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "an audit record needs an action and an outcome");
+    return store->ops->audit_append(store->impl, actor, what, diag);
+}
+
+enum rcm_err
+rcm_store_audit_verify(struct rcm_store *store, struct rcm_audit_verify *v,
+                       struct rcm_diag *diag)
+{
+    return store->ops->audit_verify(store->impl, v, diag);
+}
+
+enum rcm_err
+rcm_store_audit_query(struct rcm_store *store, const struct rcm_audit_filter *f,
+                      rcm_audit_row_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    if (f->tenant_id < -1 || f->tenant_id == 0)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "an audit query needs a tenant");
+    if (f->limit < 1 || f->limit > 10000)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "limit must be 1..10000");
+    return store->ops->audit_query(store->impl, f, fn, ctx, diag);
 }
 
 /* ---- migrations ------------------------------------------------------ */

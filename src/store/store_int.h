@@ -19,11 +19,20 @@ struct rcm_store_ops {
     enum rcm_err (*schema_version)(void *impl, int *current, int *latest,
                                    struct rcm_diag *diag);
     enum rcm_err (*ping)(void *impl, struct rcm_diag *diag);
-    enum rcm_err (*tenant_create)(void *impl, const char *slug,
-                                  const char *name, int64_t now_ms,
-                                  struct rcm_tenant *out, struct rcm_diag *diag);
+    enum rcm_err (*tenant_create)(void *impl, const struct rcm_actor *actor,
+                                  const char *slug, const char *name,
+                                  int64_t now_ms, struct rcm_tenant *out,
+                                  struct rcm_diag *diag);
     enum rcm_err (*tenant_find)(void *impl, const char *slug,
                                 struct rcm_tenant *out, struct rcm_diag *diag);
+    enum rcm_err (*audit_append)(void *impl, const struct rcm_actor *actor,
+                                 const struct rcm_audit_what *what,
+                                 struct rcm_diag *diag);
+    enum rcm_err (*audit_verify)(void *impl, struct rcm_audit_verify *v,
+                                 struct rcm_diag *diag);
+    enum rcm_err (*audit_query)(void *impl, const struct rcm_audit_filter *f,
+                                rcm_audit_row_fn fn, void *ctx,
+                                struct rcm_diag *diag);
 };
 
 extern const struct rcm_store_ops rcm_store_sqlite_ops;

@@ -18,10 +18,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rcm/crypto.h"
 #include "rcm/date.h"
 #include "rcm/mem.h"
 #include "rcm/str.h"
 #include "store/store_int.h"
+
+#define AUDIT_COLUMNS                                                          \
+    "seq, ts_ms, tenant_id, actor_type, actor_id, action, object_type, "        \
+    "object_id, patient_ids, purpose, outcome, source_ip, request_id, "         \
+    "emergency, prev_hash, hash"
+#define AUDIT_COLUMNS_E                                                        \
+    "e.seq, e.ts_ms, e.tenant_id, e.actor_type, e.actor_id, e.action, "         \
+    "e.object_type, e.object_id, e.patient_ids, e.purpose, e.outcome, "         \
+    "e.source_ip, e.request_id, e.emergency, e.prev_hash, e.hash"
 
 /* X(id, sql) — every statement this backend runs, prepared once per connection. */
 #define STMTS(X)                                                               \
@@ -33,7 +43,34 @@
     X(TENANT_INSERT, "INSERT INTO tenant(slug, name, created_ms) "             \
                      "VALUES (?1, ?2, ?3) RETURNING id")                       \
     X(TENANT_BY_SLUG, "SELECT id, slug, name, created_ms FROM tenant "         \
-                      "WHERE slug = ?1")
+                      "WHERE slug = ?1")                                       \
+    X(AUDIT_HEAD, "SELECT seq, hash, mac FROM audit_head WHERE id = 1")        \
+    X(AUDIT_INSERT, "INSERT INTO audit_event(" AUDIT_COLUMNS ") VALUES "       \
+                    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)") \
+    X(AUDIT_PATIENT_INSERT, "INSERT INTO audit_event_patient(seq, tenant_id, " \
+                            "patient_id) VALUES (?1, ?2, ?3)")                 \
+    X(AUDIT_HEAD_SET, "INSERT INTO audit_head(id, seq, hash, mac) "            \
+                      "VALUES (1, ?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET "  \
+                      "seq = excluded.seq, hash = excluded.hash, "             \
+                      "mac = excluded.mac")                                    \
+    X(AUDIT_CHECKPOINT_ADD, "INSERT INTO audit_checkpoint(seq, ts_ms, hash, "  \
+                            "mac) VALUES (?1, ?2, ?3, ?4)")                    \
+    X(AUDIT_SCAN, "SELECT " AUDIT_COLUMNS " FROM audit_event ORDER BY seq")    \
+    X(AUDIT_CHECKPOINTS, "SELECT c.seq, c.mac, e.hash FROM audit_checkpoint c " \
+                         "LEFT JOIN audit_event e ON e.seq = c.seq "           \
+                         "ORDER BY c.seq")                                     \
+    X(AUDIT_QUERY, "SELECT " AUDIT_COLUMNS " FROM audit_event "                \
+                   "WHERE (?1 = -1 OR tenant_id = ?1) AND (?2 = 0 OR "         \
+                   "actor_id = ?2) AND (?3 = 0 OR ts_ms >= ?3) AND "           \
+                   "(?4 = 0 OR ts_ms <= ?4) AND seq > ?5 ORDER BY seq "        \
+                   "LIMIT ?6")                                                 \
+    X(AUDIT_QUERY_PATIENT, "SELECT " AUDIT_COLUMNS_E " FROM "                  \
+                           "audit_event_patient p JOIN audit_event e ON "      \
+                           "e.seq = p.seq WHERE p.tenant_id = ?1 AND "         \
+                           "p.patient_id = ?7 AND (?2 = 0 OR e.actor_id = ?2) " \
+                           "AND (?3 = 0 OR e.ts_ms >= ?3) AND (?4 = 0 OR "     \
+                           "e.ts_ms <= ?4) AND e.seq > ?5 ORDER BY e.seq "     \
+                           "LIMIT ?6")
 
 enum stmt_id {
 #define STMT_ENUM(id, sql) STMT_##id,
@@ -58,6 +95,8 @@ struct conn {
 
 struct sq {
     char *path;
+    bool has_audit_key;
+    uint8_t audit_key[RCM_AUDIT_KEY_BYTES];
     int busy_timeout_ms;
     pthread_mutex_t write_mu;
     struct conn writer;
@@ -241,6 +280,7 @@ sq_close(void *impl)
     pthread_mutex_destroy(&sq->write_mu);
     pthread_mutex_destroy(&sq->pool_mu);
     pthread_cond_destroy(&sq->pool_cv);
+    rcm_crypto_wipe(sq->audit_key, sizeof sq->audit_key);
     rcm_free(sq->path);
     rcm_free(sq);
 }
@@ -259,6 +299,10 @@ sq_open(const struct rcm_store_options *opt, void **impl, struct rcm_diag *diag)
     sq->busy_timeout_ms = opt->busy_timeout_ms;
     sq->max_readers = opt->read_connections > 0 ? opt->read_connections : 1;
     sq->path = rcm_strdup(opt->path);
+    if (opt->audit_key) {
+        memcpy(sq->audit_key, opt->audit_key, RCM_AUDIT_KEY_BYTES);
+        sq->has_audit_key = true;
+    }
     enum rcm_err err = sq->path ? create_private(opt->path, diag) : RCM_E_NOMEM;
     if (!err)
         err = conn_open(sq, &sq->writer, false, diag);
@@ -425,6 +469,266 @@ sq_schema_version(void *impl, int *current, int *latest, struct rcm_diag *diag)
     return err;
 }
 
+/* ---- audit log ---------------------------------------------------------- */
+
+static const char *
+nz(const char *s)
+{
+    return s ? s : "";
+}
+
+/* Bind a blob column of exactly 32 bytes, or report a corrupt one. */
+static bool
+column_hash(sqlite3_stmt *st, int col, uint8_t out[RCM_SHA256_BYTES])
+{
+    if (sqlite3_column_bytes(st, col) != RCM_SHA256_BYTES) {
+        memset(out, 0, RCM_SHA256_BYTES);
+        return false;
+    }
+    memcpy(out, sqlite3_column_blob(st, col), RCM_SHA256_BYTES);
+    return true;
+}
+
+/*
+ * Append one record inside the writer's open transaction: next sequence
+ * number and link from the head, hash, per-patient index rows, new keyed
+ * head, and a keyed checkpoint every RCM_AUDIT_CHECKPOINT_EVERY records.
+ */
+static enum rcm_err
+audit_write(struct sq *sq, const struct rcm_actor *actor,
+            const struct rcm_audit_what *what, int64_t now_ms, struct rcm_diag *diag)
+{
+    if (!sq->has_audit_key)
+        return rcm_diag_fail(diag, RCM_E_CONFIG, "the audit log has no key; refusing to "
+                             "record events unprotected");
+    struct rcm_audit_event ev = {0};
+    sqlite3 *db = sq->writer.db;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_AUDIT_HEAD, diag);
+    if (!st)
+        return RCM_E_DB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        ev.seq = sqlite3_column_int64(st, 0) + 1;
+        column_hash(st, 1, ev.prev_hash);
+    } else {
+        ev.seq = 1;
+    }
+    stmt_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(diag, db, "read audit head");
+
+    ev.ts_ms = now_ms;
+    ev.tenant_id = actor->tenant_id;
+    ev.actor_type = nz(actor->type);
+    ev.actor_id = actor->user_id;
+    ev.action = nz(what->action);
+    ev.object_type = nz(what->object_type);
+    ev.object_id = nz(what->object_id);
+    ev.patient_ids = nz(what->patient_ids);
+    ev.purpose = nz(actor->purpose);
+    ev.outcome = nz(what->outcome);
+    ev.source_ip = nz(actor->source_ip);
+    ev.request_id = nz(actor->request_id);
+    ev.emergency = actor->emergency;
+    rcm_audit_hash(&ev, ev.hash);
+
+    if (!(st = stmt(&sq->writer, STMT_AUDIT_INSERT, diag)))
+        return RCM_E_DB;
+    sqlite3_bind_int64(st, 1, ev.seq);
+    sqlite3_bind_int64(st, 2, ev.ts_ms);
+    sqlite3_bind_int64(st, 3, ev.tenant_id);
+    sqlite3_bind_text(st, 4, ev.actor_type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, ev.actor_id);
+    sqlite3_bind_text(st, 6, ev.action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, ev.object_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, ev.object_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, ev.patient_ids, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, ev.purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, ev.outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, ev.source_ip, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, ev.request_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 14, ev.emergency);
+    sqlite3_bind_blob(st, 15, ev.prev_hash, RCM_SHA256_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 16, ev.hash, RCM_SHA256_BYTES, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    stmt_done(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(diag, db, "append audit record");
+
+    struct rcm_str rest = rcm_str_c(ev.patient_ids), pid;
+    while (ev.patient_ids[0] && rcm_str_split_next(&rest, ',', &pid)) {
+        pid = rcm_str_trim(pid);
+        if (!pid.n)
+            continue;
+        if (!(st = stmt(&sq->writer, STMT_AUDIT_PATIENT_INSERT, diag)))
+            return RCM_E_DB;
+        sqlite3_bind_int64(st, 1, ev.seq);
+        sqlite3_bind_int64(st, 2, ev.tenant_id);
+        sqlite3_bind_text(st, 3, pid.p, (int)pid.n, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        stmt_done(st);
+        /* the same id twice in one record is fine */
+        if (rc != SQLITE_DONE && sqlite3_extended_errcode(db) != SQLITE_CONSTRAINT_PRIMARYKEY)
+            return db_fail(diag, db, "index audit record");
+    }
+
+    uint8_t mac[RCM_SHA256_BYTES];
+    rcm_audit_mac(sq->audit_key, ev.seq, ev.hash, mac);
+    if (!(st = stmt(&sq->writer, STMT_AUDIT_HEAD_SET, diag)))
+        return RCM_E_DB;
+    sqlite3_bind_int64(st, 1, ev.seq);
+    sqlite3_bind_blob(st, 2, ev.hash, RCM_SHA256_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, mac, RCM_SHA256_BYTES, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    stmt_done(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(diag, db, "update audit head");
+
+    if (ev.seq % RCM_AUDIT_CHECKPOINT_EVERY == 0) {
+        if (!(st = stmt(&sq->writer, STMT_AUDIT_CHECKPOINT_ADD, diag)))
+            return RCM_E_DB;
+        sqlite3_bind_int64(st, 1, ev.seq);
+        sqlite3_bind_int64(st, 2, ev.ts_ms);
+        sqlite3_bind_blob(st, 3, ev.hash, RCM_SHA256_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, mac, RCM_SHA256_BYTES, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        stmt_done(st);
+        if (rc != SQLITE_DONE)
+            return db_fail(diag, db, "write audit checkpoint");
+    }
+    return RCM_OK;
+}
+
+static enum rcm_err
+sq_audit_append(void *impl, const struct rcm_actor *actor,
+                const struct rcm_audit_what *what, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    err = audit_write(sq, actor, what, rcm_time_now_ms(), diag);
+    return write_end(sq, err, diag);
+}
+
+/* Row of AUDIT_COLUMNS -> event (strings borrowed until the next step). */
+static void
+audit_row(sqlite3_stmt *st, struct rcm_audit_event *ev)
+{
+    ev->seq = sqlite3_column_int64(st, 0);
+    ev->ts_ms = sqlite3_column_int64(st, 1);
+    ev->tenant_id = sqlite3_column_int64(st, 2);
+    ev->actor_type = nz((const char *)sqlite3_column_text(st, 3));
+    ev->actor_id = sqlite3_column_int64(st, 4);
+    ev->action = nz((const char *)sqlite3_column_text(st, 5));
+    ev->object_type = nz((const char *)sqlite3_column_text(st, 6));
+    ev->object_id = nz((const char *)sqlite3_column_text(st, 7));
+    ev->patient_ids = nz((const char *)sqlite3_column_text(st, 8));
+    ev->purpose = nz((const char *)sqlite3_column_text(st, 9));
+    ev->outcome = nz((const char *)sqlite3_column_text(st, 10));
+    ev->source_ip = nz((const char *)sqlite3_column_text(st, 11));
+    ev->request_id = nz((const char *)sqlite3_column_text(st, 12));
+    ev->emergency = sqlite3_column_int(st, 13) != 0;
+    column_hash(st, 14, ev->prev_hash);
+    column_hash(st, 15, ev->hash);
+}
+
+static enum rcm_err
+sq_audit_verify(void *impl, struct rcm_audit_verify *v, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    struct conn *c;
+    enum rcm_err err = reader_acquire(sq, &c, diag);
+    if (err)
+        return err;
+    /* One read transaction: a consistent snapshot while writers go on. */
+    err = exec(c->db, "BEGIN", diag);
+    sqlite3_stmt *st = err ? NULL : stmt(c, STMT_AUDIT_SCAN, diag);
+    int rc = SQLITE_DONE;
+    if (st) {
+        struct rcm_audit_event ev;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            audit_row(st, &ev);
+            if (!rcm_audit_verify_record(v, &ev))
+                break;
+        }
+        stmt_done(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            err = db_fail(diag, c->db, "read audit log");
+    } else if (!err) {
+        err = RCM_E_DB;
+    }
+    if (!err && !v->problem && (st = stmt(c, STMT_AUDIT_CHECKPOINTS, diag))) {
+        uint8_t mac[RCM_SHA256_BYTES], hash[RCM_SHA256_BYTES];
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            column_hash(st, 1, mac);
+            bool exists = sqlite3_column_type(st, 2) != SQLITE_NULL;
+            column_hash(st, 2, hash);
+            if (!rcm_audit_verify_checkpoint(v, sqlite3_column_int64(st, 0), hash,
+                                             exists, mac))
+                break;
+        }
+        stmt_done(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            err = db_fail(diag, c->db, "read audit checkpoints");
+    }
+    if (!err && !v->problem && (st = stmt(c, STMT_AUDIT_HEAD, diag))) {
+        uint8_t hash[RCM_SHA256_BYTES], mac[RCM_SHA256_BYTES];
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            column_hash(st, 1, hash);
+            column_hash(st, 2, mac);
+            rcm_audit_verify_head(v, true, sqlite3_column_int64(st, 0), hash, mac);
+        } else if (rc == SQLITE_DONE) {
+            rcm_audit_verify_head(v, false, 0, NULL, NULL);
+        } else {
+            err = db_fail(diag, c->db, "read audit head");
+        }
+        stmt_done(st);
+    }
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    reader_release(sq, c);
+    return err;
+}
+
+static enum rcm_err
+sq_audit_query(void *impl, const struct rcm_audit_filter *f, rcm_audit_row_fn fn,
+               void *ctx, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    if (f->patient_id && f->tenant_id < 1)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "a patient query needs a tenant");
+    struct conn *c;
+    enum rcm_err err = reader_acquire(sq, &c, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(c, f->patient_id ? STMT_AUDIT_QUERY_PATIENT : STMT_AUDIT_QUERY, diag);
+    if (!st) {
+        reader_release(sq, c);
+        return RCM_E_DB;
+    }
+    sqlite3_bind_int64(st, 1, f->tenant_id);
+    sqlite3_bind_int64(st, 2, f->actor_id);
+    sqlite3_bind_int64(st, 3, f->from_ms);
+    sqlite3_bind_int64(st, 4, f->to_ms);
+    sqlite3_bind_int64(st, 5, f->after_seq);
+    sqlite3_bind_int(st, 6, f->limit);
+    if (f->patient_id)
+        sqlite3_bind_text(st, 7, f->patient_id, -1, SQLITE_STATIC);
+    int rc;
+    struct rcm_audit_event ev;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        audit_row(st, &ev);
+        if (fn(ctx, &ev))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = db_fail(diag, c->db, "query audit log");
+    stmt_done(st);
+    reader_release(sq, c);
+    return err;
+}
+
 /* ---- operations -------------------------------------------------------- */
 
 static enum rcm_err
@@ -447,8 +751,9 @@ sq_ping(void *impl, struct rcm_diag *diag)
 }
 
 static enum rcm_err
-sq_tenant_create(void *impl, const char *slug, const char *name, int64_t now_ms,
-                 struct rcm_tenant *out, struct rcm_diag *diag)
+sq_tenant_create(void *impl, const struct rcm_actor *actor, const char *slug,
+                 const char *name, int64_t now_ms, struct rcm_tenant *out,
+                 struct rcm_diag *diag)
 {
     struct sq *sq = impl;
     enum rcm_err err = write_begin(sq, diag);
@@ -474,6 +779,12 @@ sq_tenant_create(void *impl, const char *slug, const char *name, int64_t now_ms,
             err = db_fail(diag, sq->writer.db, "create tenant");
         }
         stmt_done(st);
+    }
+    if (!err) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)out->id);
+        struct rcm_audit_what what = {"tenant.create", "tenant", id, NULL, "success"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
     }
     return write_end(sq, err, diag);
 }
@@ -520,4 +831,7 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .ping = sq_ping,
     .tenant_create = sq_tenant_create,
     .tenant_find = sq_tenant_find,
+    .audit_append = sq_audit_append,
+    .audit_verify = sq_audit_verify,
+    .audit_query = sq_audit_query,
 };

@@ -16,10 +16,13 @@ struct fixture {
     struct rcm_store *store;
 };
 
+static const uint8_t audit_key[RCM_AUDIT_KEY_BYTES] = "0123456789abcdef0123456789abcde";
+static const struct rcm_actor sys = {.tenant_id = 0, .type = "system"};
+
 static struct rcm_store *
 open_store(const char *path)
 {
-    struct rcm_store_options opt = {"sqlite", path, 5000, 4};
+    struct rcm_store_options opt = {"sqlite", path, 5000, 4, audit_key};
     struct rcm_store *s = NULL;
     struct rcm_diag d = RCM_DIAG_INIT;
     assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_OK);
@@ -138,22 +141,22 @@ tenants_create_find_conflict(void **state)
     struct rcm_diag d = RCM_DIAG_INIT;
     struct rcm_tenant t, u;
     assert_int_equal(rcm_store_migrate(f->store, NULL, &d), RCM_OK);
-    assert_int_equal(rcm_store_tenant_create(f->store, "acme-billing", "Acme Billing", &t, &d),
+    assert_int_equal(rcm_store_tenant_create(f->store, &sys, "acme-billing", "Acme Billing", &t, &d),
                      RCM_OK);
     assert_true(t.id > 0);
     assert_int_equal(rcm_store_tenant_find(f->store, "acme-billing", &u, &d), RCM_OK);
     assert_int_equal(u.id, t.id);
     assert_string_equal(u.name, "Acme Billing");
     assert_int_equal(u.created_ms, t.created_ms);
-    assert_int_equal(rcm_store_tenant_create(f->store, "acme-billing", "Other", &u, &d),
+    assert_int_equal(rcm_store_tenant_create(f->store, &sys, "acme-billing", "Other", &u, &d),
                      RCM_E_CONFLICT);
     assert_int_equal(rcm_store_tenant_find(f->store, "nobody", &u, &d), RCM_E_NOT_FOUND);
-    assert_int_equal(rcm_store_tenant_create(f->store, "Bad Slug", "x", &u, &d), RCM_E_INVAL);
-    assert_int_equal(rcm_store_tenant_create(f->store, "-lead", "x", &u, &d), RCM_E_INVAL);
-    assert_int_equal(rcm_store_tenant_create(f->store, "ok", "", &u, &d), RCM_E_INVAL);
+    assert_int_equal(rcm_store_tenant_create(f->store, &sys, "Bad Slug", "x", &u, &d), RCM_E_INVAL);
+    assert_int_equal(rcm_store_tenant_create(f->store, &sys, "-lead", "x", &u, &d), RCM_E_INVAL);
+    assert_int_equal(rcm_store_tenant_create(f->store, &sys, "ok", "", &u, &d), RCM_E_INVAL);
     /* SQL in a value is stored literally */
     const char *evil = "x'); DROP TABLE tenant; --";
-    assert_int_equal(rcm_store_tenant_create(f->store, "evil", evil, &u, &d), RCM_OK);
+    assert_int_equal(rcm_store_tenant_create(f->store, &sys, "evil", evil, &u, &d), RCM_OK);
     assert_int_equal(rcm_store_tenant_find(f->store, "evil", &u, &d), RCM_OK);
     assert_string_equal(u.name, evil);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM tenant"), 2);
@@ -170,9 +173,13 @@ failed_write_leaves_nothing(void **state)
      * database refuses must not be half-written. */
     raw_exec(f->path, "CREATE TRIGGER no_x BEFORE INSERT ON tenant "
                       "WHEN NEW.slug = 'x' BEGIN SELECT RAISE(ABORT, 'refused'); END");
-    assert_int_equal(rcm_store_tenant_create(f->store, "x", "X", &t, &d), RCM_E_DB);
+    assert_int_equal(rcm_store_tenant_create(f->store, &sys, "x", "X", &t, &d), RCM_E_DB);
     assert_int_equal(raw_int(f->path, "SELECT count(*) FROM tenant"), 0);
-    assert_int_equal(rcm_store_tenant_create(f->store, "y", "Y", &t, &d), RCM_OK);
+    /* nor its audit record: the record shares the change's transaction */
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM audit_event"), 0);
+    assert_int_equal(rcm_store_tenant_create(f->store, &sys, "y", "Y", &t, &d), RCM_OK);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM audit_event "
+                                      "WHERE action = 'tenant.create'"), 1);
 }
 
 struct worker {
@@ -190,7 +197,7 @@ work(void *arg)
         struct rcm_tenant t;
         struct rcm_diag d = RCM_DIAG_INIT;
         snprintf(slug, sizeof slug, "t%d-%d", w->index, i);
-        if (rcm_store_tenant_create(w->store, slug, "Concurrent", &t, &d) != RCM_OK)
+        if (rcm_store_tenant_create(w->store, &sys, slug, "Concurrent", &t, &d) != RCM_OK)
             w->failures++;
         if (rcm_store_tenant_find(w->store, slug, &t, &d) != RCM_OK)
             w->failures++;
@@ -225,10 +232,10 @@ open_errors_are_clear(void **state)
     (void)state;
     struct rcm_store *s = NULL;
     struct rcm_diag d = RCM_DIAG_INIT;
-    struct rcm_store_options bad_backend = {"oracle", "/tmp/x.db", 1000, 1};
+    struct rcm_store_options bad_backend = {"oracle", "/tmp/x.db", 1000, 1, NULL};
     assert_int_equal(rcm_store_open(&bad_backend, &s, &d), RCM_E_UNSUPPORTED);
     assert_non_null(strstr(d.msg, "oracle"));
-    struct rcm_store_options bad_dir = {"sqlite", "/nonexistent/dir/x.db", 1000, 1};
+    struct rcm_store_options bad_dir = {"sqlite", "/nonexistent/dir/x.db", 1000, 1, NULL};
     assert_int_equal(rcm_store_open(&bad_dir, &s, &d), RCM_E_IO);
     assert_non_null(strstr(d.msg, "cannot create database"));
     assert_null(s);

@@ -1,0 +1,120 @@
+// harness.mjs — start a real `openrcm serve` on a free loopback port with a
+// fresh state directory, and talk HTTPS to it, trusting only the server's
+// own development certificate.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+
+export const BIN = process.env.OPENRCM_BIN;
+if (!BIN) throw new Error('OPENRCM_BIN must name the openrcm binary');
+
+// Environment for children: our OPENRCM_* settings only.
+function childEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OPENRCM_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+export function runCli(args, { env = {}, cwd } = {}) {
+  const r = spawnSync(BIN, args, { env: childEnv(env), cwd, encoding: 'utf8', timeout: 60000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function startServer({ sets = [], args = [], stateDir } = {}) {
+  stateDir ??= mkdtempSync(join(tmpdir(), 'openrcm-api-'));
+  const argv = ['serve', '--port', '0', '--state-dir', stateDir, '--set', 'log.level=warn', ...args];
+  for (const s of sets) argv.push('--set', s);
+  const child = spawn(BIN, argv, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/serving https:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    exited.then(({ code }) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
+  });
+  let ca;
+  try {
+    ca = readFileSync(join(stateDir, 'tls', 'dev-cert.pem'));
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 8 });
+  const server = {
+    port, stateDir, ca, child, exited, agent,
+    get stderr() { return stderr; },
+    request: (method, path, opts = {}) => request(server, method, path, opts),
+    async stop(signal = 'SIGTERM') {
+      agent.destroy();
+      if (child.exitCode === null) child.kill(signal);
+      const r = await exited;
+      return r;
+    },
+    cleanup() { rmSync(stateDir, { recursive: true, force: true }); },
+  };
+  return server;
+}
+
+// One HTTPS request; resolves { status, headers, text, json }.
+export function request(server, method, path, { headers = {}, body, agent } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: server.port, method, path, headers,
+      agent: agent ?? server.agent, ca: server.ca, servername: 'localhost',
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(20000, () => req.destroy(new Error('request timed out')));
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+// A raw TLS socket to the server (for half-sent and malformed requests).
+export function connectTls(server, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port: server.port, ca: server.ca, servername: 'localhost', ...opts });
+    s.once('secureConnect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+// Read everything until the peer closes (or timeoutMs passes).
+export function readUntilClose(socket, timeoutMs = 10000) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    const timer = setTimeout(() => resolve({ data: Buffer.concat(chunks).toString('latin1'), closed: false }), timeoutMs);
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', () => {});
+    socket.on('close', () => { clearTimeout(timer); resolve({ data: Buffer.concat(chunks).toString('latin1'), closed: true }); });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function assertProblem(assert, res, status, code) {
+  assert.equal(res.status, status, res.text);
+  assert.match(res.headers['content-type'], /^application\/problem\+json/);
+  assert.equal(res.json.status, status);
+  assert.equal(res.json.code, code);
+  assert.equal(res.json.type, `urn:openrcm:problem:${code}`);
+  assert.equal(typeof res.json.title, 'string');
+  assert.equal(res.json.request_id, res.headers['x-request-id']);
+}
