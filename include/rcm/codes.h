@@ -105,6 +105,16 @@ enum rcm_code_status rcm_codes_lookup(const struct rcm_codes *codes,
                                       size_t code_len, int32_t date_days,
                                       struct rcm_code_info *info);
 
+/*
+ * Look up n codes at once (same set and date): the same answers as n calls
+ * of rcm_codes_lookup, but the table accesses of up to 16 codes are issued
+ * before any is awaited, so cache misses overlap. For scrubbing a claim's
+ * diagnoses or a batch of claims. codes[i] is codes_len[i] bytes.
+ */
+void rcm_codes_lookup_many(const struct rcm_codes *codes, enum rcm_code_set set,
+                           const char *const *code, const size_t *code_len,
+                           size_t n, int32_t date_days, struct rcm_code_info *info);
+
 /* Version of `set` in force on `date_days` ("" if none); *beyond_latest as above. */
 const char *rcm_codes_version(const struct rcm_codes *codes,
                               enum rcm_code_set set, int32_t date_days,

@@ -343,6 +343,32 @@ rcm_codes_lookup(const struct rcm_codes *codes, enum rcm_code_set set,
 }
 
 void
+rcm_codes_lookup_many(const struct rcm_codes *codes, enum rcm_code_set set,
+                      const char *const *code, const size_t *code_len, size_t n,
+                      int32_t date_days, struct rcm_code_info *info)
+{
+    if ((unsigned)set >= RCM_CODESET_COUNT) {
+        for (size_t i = 0; i < n; i++)
+            (void)rcm_codes_lookup(codes, set, code[i], code_len[i], date_days, &info[i]);
+        return;
+    }
+    const struct codes_idx_rec *tab = codes->slots[set];
+    uint32_t smask = codes->h->sets[set].slot_count - 1;
+    for (size_t base = 0; base < n; base += 16) {
+        size_t m = n - base < 16 ? n - base : 16;
+        /* issue the first probe of each code, then resolve them in order */
+        for (size_t i = 0; i < m; i++) {
+            char key[CODES_KEY_BYTES];
+            if (codes_make_key(set, code[base + i], code_len[base + i], key))
+                __builtin_prefetch(&tab[codes_key_hash(key) & smask]);
+        }
+        for (size_t i = 0; i < m; i++)
+            (void)rcm_codes_lookup(codes, set, code[base + i], code_len[base + i], date_days,
+                                   &info[base + i]);
+    }
+}
+
+void
 rcm_codes_icd_display(const char *code, size_t n, char out[16])
 {
     size_t k = 0;

@@ -109,6 +109,31 @@ test_year_boundary(void **state)
 }
 
 static void
+test_lookup_many(void **state)
+{
+    (void)state;
+    const char *list[40];
+    size_t lens[40];
+    static const char *const some[] = {"E11.9", "E11", "S30.1XXA", "XYZ", "Z00.00", "D71",
+                                       "B88.01", ""};
+    for (size_t i = 0; i < 40; i++) {
+        list[i] = some[i % 8];
+        lens[i] = strlen(list[i]);
+    }
+    struct rcm_code_info many[40], one;
+    int32_t dates[] = {day(2025, 9, 30), day(2025, 10, 1), day(2024, 1, 1)};
+    for (size_t d = 0; d < 3; d++) {
+        rcm_codes_lookup_many(codes, RCM_CODESET_ICD10CM, list, lens, 40, dates[d], many);
+        for (size_t i = 0; i < 40; i++) {
+            look(RCM_CODESET_ICD10CM, list[i], dates[d], &one);
+            assert_int_equal(many[i].status, one.status);
+            assert_int_equal(many[i].flags, one.flags);
+            assert_ptr_equal(many[i].long_title, one.long_title);
+        }
+    }
+}
+
+static void
 test_search(void **state)
 {
     (void)state;
@@ -356,6 +381,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_codes),
         cmocka_unit_test(test_year_boundary),
+        cmocka_unit_test(test_lookup_many),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_malformed_data_files),
