@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -128,11 +129,8 @@ list_edits(bool json, bool markdown)
 static bool
 dir_exists(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    fclose(f);
-    return true;
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 int

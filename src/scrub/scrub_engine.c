@@ -339,7 +339,6 @@ edit_required(struct ctx *x)
         const char *field;
     } checks[] = {
         {empty(c->id), "id"},
-        {c->total_charge_cents == 0 && c->n_lines == 0, "total_charge"},
         {empty(c->facility_code), "facility_code"},
         {c->frequency == 0, "frequency"},
         {empty(c->payer.id), "payer.id"},
