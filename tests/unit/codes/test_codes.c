@@ -101,6 +101,12 @@ test_year_boundary(void **state)
                      RCM_CODE_NOT_IN_FORCE);
     assert_int_equal(look(RCM_CODESET_ICD10CM, "B88.01", day(2025, 10, 1), &in),
                      RCM_CODE_VALID);
+    /* L02.212: long title revised on 2025-10-01 */
+    assert_int_equal(look(RCM_CODESET_ICD10CM, "L02.212", day(2025, 9, 30), &in), RCM_CODE_VALID);
+    assert_string_equal(in.long_title, "Cutaneous abscess of back [any part, except buttock]");
+    assert_int_equal(look(RCM_CODESET_ICD10CM, "L02.212", day(2025, 10, 1), &in), RCM_CODE_VALID);
+    assert_string_equal(in.long_title,
+                        "Cutaneous abscess of back [any part, except buttock and flank]");
     /* before the first version; after the last one (checked against it) */
     assert_int_equal(look(RCM_CODESET_ICD10CM, "E11.9", day(2024, 9, 30), &in),
                      RCM_CODE_NO_VERSION);
