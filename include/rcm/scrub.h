@@ -250,6 +250,9 @@ struct rcm_scrub_result {
     size_t n_errors, n_warnings;
     bool truncated;                  /* more than `max` findings */
     const char *payer_rule;          /* name of the payer rule applied, or "" */
+    /* code-set version in force on the earliest date of service ("" when
+     * none or no index); borrowed from the index */
+    const char *versions[RCM_CODESET_COUNT];
 };
 
 void rcm_scrub_result_init(struct rcm_scrub_result *res, size_t max_findings);

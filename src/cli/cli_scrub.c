@@ -267,6 +267,12 @@ cli_scrub(int argc, char **argv)
                                   (int)res.n_errors, "warnings", (int)res.n_warnings,
                                   "truncated", res.truncated, "findings",
                                   rcm_scrub_result_json(&res));
+            json_t *vers = json_object();
+            for (unsigned s = 0; s < RCM_CODESET_COUNT; s++)
+                if (*res.versions[s])
+                    json_object_set_new(vers, rcm_codes_set_name((enum rcm_code_set)s),
+                                        json_string(res.versions[s]));
+            json_object_set_new(o, "code_set_versions", vers);
             json_array_append_new(all, o);
         } else {
             printf("claim %zu%s%s: %zu error(s), %zu warning(s)%s%s\n", i + 1,

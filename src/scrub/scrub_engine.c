@@ -106,6 +106,8 @@ rcm_scrub_result_init(struct rcm_scrub_result *res, size_t max_findings)
     memset(res, 0, sizeof *res);
     res->max = max_findings ? max_findings : 256;
     res->payer_rule = "";
+    for (unsigned i = 0; i < RCM_CODESET_COUNT; i++)
+        res->versions[i] = "";
 }
 
 void
@@ -114,6 +116,8 @@ rcm_scrub_result_reset(struct rcm_scrub_result *res)
     res->n = res->n_errors = res->n_warnings = 0;
     res->truncated = false;
     res->payer_rule = "";
+    for (unsigned i = 0; i < RCM_CODESET_COUNT; i++)
+        res->versions[i] = "";
 }
 
 void
@@ -1208,6 +1212,10 @@ rcm_scrub_claim(const struct rcm_scrub_ref *ref, const struct rcm_claim *claim,
         if (claim->lines[i].from_date != RCM_CLAIM_NO_DATE &&
             (x.dos == RCM_CLAIM_NO_DATE || claim->lines[i].from_date < x.dos))
             x.dos = claim->lines[i].from_date;
+    for (unsigned s = 0; s < RCM_CODESET_COUNT; s++)
+        res->versions[s] = ref->codes && x.dos != RCM_CLAIM_NO_DATE
+                               ? rcm_codes_version(ref->codes, (enum rcm_code_set)s, x.dos, NULL)
+                               : "";
     edit_required(&x);
     edit_npi(&x);
     edit_taxonomy(&x);
