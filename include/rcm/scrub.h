@@ -301,7 +301,8 @@ struct rcm_scrub_ref {
  * payer rule is chosen by payer id, then filing indicator, then the rule
  * named "default". `hist` (may be NULL) records the claim for the
  * duplicate-claim edit. Pure apart from `hist`; no allocation beyond the
- * result's findings array. Returns RCM_E_NOMEM only.
+ * result's findings array. Returns RCM_E_NOMEM only. Threads may share
+ * `ref` (read-only); a history and a result belong to one thread at a time.
  */
 RCM_MUST_CHECK enum rcm_err rcm_scrub_claim(const struct rcm_scrub_ref *ref,
                                             const struct rcm_claim *claim,
