@@ -100,6 +100,10 @@ enum rcm_scrub_severity {
     X(DX_BILLABLE, "dx-billable", ERROR, PI,                                    \
       "Each diagnosis is billable (a complete code, not a category header).",   \
       "Code to the highest specificity: pick a child code of the header.")      \
+    X(DX_COUNT, "dx-count", ERROR, PI,                                          \
+      "A claim carries at most 12 diagnoses (837P HI) or 25 (837I: principal "  \
+      "and 24 others), none repeated.",                                         \
+      "Keep the diagnoses that the lines point at; drop repeats.")              \
     X(DX_POINTER, "dx-pointer", ERROR, P,                                       \
       "Each line points at 1-4 existing diagnoses, without repeats.",           \
       "Point the line at the diagnosis positions (1-12) that support it.")      \

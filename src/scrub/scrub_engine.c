@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rcm/date.h"
 #include "rcm/mem.h"
@@ -747,6 +748,39 @@ edit_diagnoses(struct ctx *x)
 }
 
 static void
+edit_dx_count(struct ctx *x)
+{
+    const struct rcm_claim *c = x->c;
+    if (!on(x, RCM_EDIT_DX_COUNT))
+        return;
+    size_t max = c->kind == RCM_CLAIM_PROFESSIONAL ? 12 : RCM_CLAIM_MAX_DX;
+    if (c->n_dx > max)
+        param(emit(x, RCM_EDIT_DX_COUNT, 0, "diagnoses",
+                   "the claim has %zu diagnoses, at most %zu are allowed", c->n_dx, max),
+              "count", "%zu", c->n_dx);
+    /* repeats: n_dx <= 25, so the pairwise check is bounded (300 compares) */
+    for (size_t i = 1; i < c->n_dx; i++) {
+        char a[16], b[16];
+        if (empty(c->dx[i].code))
+            continue;
+        rcm_codes_icd_display(c->dx[i].code, strlen(c->dx[i].code), a);
+        for (size_t j = 0; j < i; j++) {
+            if (empty(c->dx[j].code))
+                continue;
+            rcm_codes_icd_display(c->dx[j].code, strlen(c->dx[j].code), b);
+            if (strcasecmp(a, b) == 0) {
+                char field[RCM_SCRUB_FIELD_MAX];
+                snprintf(field, sizeof field, "diagnoses[%zu]", i);
+                param(emit(x, RCM_EDIT_DX_COUNT, 0, field,
+                           "diagnosis %s repeats diagnosis %zu", a, j + 1),
+                      "code", "%s", a);
+                break;
+            }
+        }
+    }
+}
+
+static void
 edit_pointers(struct ctx *x)
 {
     const struct rcm_claim *c = x->c;
@@ -1227,6 +1261,7 @@ rcm_scrub_claim(const struct rcm_scrub_ref *ref, const struct rcm_claim *claim,
     edit_dates(&x);
     edit_versions(&x);
     edit_diagnoses(&x);
+    edit_dx_count(&x);
     edit_pointers(&x);
     edit_lines(&x);
     edit_pairs(&x);
