@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "rcm/auth.h"
 #include "rcm/err.h"
 #include "rcm/store.h"
 
@@ -27,6 +28,8 @@ struct rcm_server_options {
     unsigned max_connections_per_ip;
     unsigned idle_timeout_s;
     struct rcm_store *store;        /* borrowed; must outlive the server */
+    unsigned session_idle_s;        /* clamped to 60..1800 */
+    const struct rcm_pwlist *pwlist;/* borrowed; common/breached passwords */
 };
 
 /* Version of the HTTP library underneath ("0.9.75"). */

@@ -98,6 +98,110 @@ RCM_MUST_CHECK enum rcm_err rcm_store_tenant_find(struct rcm_store *store,
                                                   struct rcm_tenant *out,
                                                   struct rcm_diag *diag);
 
+/* ---- users and sessions ------------------------------------------------ */
+
+#define RCM_EMAIL_MAX 254
+#define RCM_DISPLAY_NAME_MAX 200
+#define RCM_HASH_HEX_LEN 64
+
+struct rcm_user {
+    int64_t id;
+    int64_t tenant_id;
+    char email[RCM_EMAIL_MAX + 1];
+    char display_name[RCM_DISPLAY_NAME_MAX + 1];
+    int role;                       /* enum rcm_role */
+    bool disabled;
+    int64_t created_ms;
+    uint32_t failures;              /* consecutive failed logins */
+    int64_t last_failure_ms;
+    char password_hash[128];        /* only from rcm_store_login_lookup */
+};
+
+/*
+ * Create a user in actor->tenant_id, audited "user.create". `password_hash`
+ * is an Argon2id string (or NULL for a service account). RCM_E_CONFLICT when
+ * the email is taken in the tenant.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_user_create(struct rcm_store *store,
+                                                  const struct rcm_actor *actor,
+                                                  const char *email,
+                                                  const char *display_name, int role,
+                                                  const char *password_hash,
+                                                  struct rcm_user *out,
+                                                  struct rcm_diag *diag);
+
+/* One user of actor->tenant_id; another tenant's user is RCM_E_NOT_FOUND. */
+RCM_MUST_CHECK enum rcm_err rcm_store_user_get(struct rcm_store *store,
+                                               const struct rcm_actor *actor,
+                                               int64_t user_id, struct rcm_user *out,
+                                               struct rcm_diag *diag);
+
+typedef int (*rcm_user_row_fn)(void *ctx, const struct rcm_user *user);
+
+/* Every user of actor->tenant_id, by id. */
+RCM_MUST_CHECK enum rcm_err rcm_store_user_list(struct rcm_store *store,
+                                                const struct rcm_actor *actor,
+                                                rcm_user_row_fn fn, void *ctx,
+                                                struct rcm_diag *diag);
+
+/* The user a login names, with password hash and failure counters. Not
+ * audited: the caller records the login's outcome. */
+RCM_MUST_CHECK enum rcm_err rcm_store_login_lookup(struct rcm_store *store,
+                                                   const char *tenant_slug,
+                                                   const char *email,
+                                                   struct rcm_user *out,
+                                                   struct rcm_diag *diag);
+
+/* A failed login: store the user's counters (user_id 0 when the email is
+ * unknown) and audit "login.failure". */
+RCM_MUST_CHECK enum rcm_err rcm_store_login_failed(struct rcm_store *store,
+                                                   const struct rcm_actor *actor,
+                                                   int64_t user_id, uint32_t failures,
+                                                   int64_t now_ms, struct rcm_diag *diag);
+
+/* Who a session token belongs to. */
+struct rcm_principal {
+    int64_t tenant_id;
+    int64_t user_id;
+    int64_t session_id;
+    int role;
+    int64_t created_ms;
+    int64_t last_seen_ms;
+    char csrf_hash[RCM_HASH_HEX_LEN + 1];
+};
+
+/*
+ * A successful login: create the session (token and CSRF token stored as
+ * hashes), reset the failure counter, audit "login". actor->user_id is the
+ * user logging in.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_session_create(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     const char *token_hash,
+                                                     const char *csrf_hash,
+                                                     int64_t now_ms, int64_t *session_id,
+                                                     struct rcm_diag *diag);
+
+/* The live session with this token hash (not revoked, user not disabled);
+ * RCM_E_NOT_FOUND otherwise. Timeouts are the caller's policy. */
+RCM_MUST_CHECK enum rcm_err rcm_store_session_find(struct rcm_store *store,
+                                                   const char *token_hash,
+                                                   struct rcm_principal *out,
+                                                   struct rcm_diag *diag);
+
+/* Record activity (for the idle timeout). Not audited. */
+RCM_MUST_CHECK enum rcm_err rcm_store_session_touch(struct rcm_store *store,
+                                                    int64_t session_id, int64_t now_ms,
+                                                    struct rcm_diag *diag);
+
+/* End one session, or every session of actor->user_id when `all`; audited
+ * "logout" / "logout.all" (or "session.expire" when `reason` says so). */
+RCM_MUST_CHECK enum rcm_err rcm_store_session_revoke(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     int64_t session_id, bool all,
+                                                     const char *action,
+                                                     struct rcm_diag *diag);
+
 /* ---- audit log ---------------------------------------------------------- */
 
 /* What happened, for rcm_store_audit_append; who is in the actor. */

@@ -148,6 +148,15 @@ api_problem(struct api_request *req, struct api_response *res,
         json_object_set_new(res->json, "instance", json_string(path));
 }
 
+const char *
+api_param(const struct api_request *req, const char *name)
+{
+    for (int i = 0; i < req->n_params; i++)
+        if (strcmp(req->params[i].name, name) == 0)
+            return req->params[i].value;
+    return NULL;
+}
+
 void
 api_response_release(struct api_response *res)
 {
@@ -256,6 +265,8 @@ api_dispatch(struct api_request *req, struct api_response *res)
         break;
     }
     req->route = route->pattern;
+    if (route->permission != API_PUBLIC && !api_authorize(req, res, route->permission))
+        return;
     if (route->flags & API_BODY_JSON) {
         if (!take_json_body(req, res))
             return;

@@ -13,7 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rcm/auth.h"
 #include "rcm/mem.h"
+#include "rcm/roles.h"
 #include "rcm/store.h"
 
 #define API_MAX_PARAMS 4
@@ -29,7 +31,13 @@ struct api_context {
     struct rcm_store *store;
     int64_t started_ms;         /* server start, for /v1/version uptime */
     int schema_version;         /* database schema version at start */
+    int64_t session_idle_ms;    /* a session unused this long ends */
+    const struct rcm_pwlist *pwlist;    /* common/breached passwords */
+    struct rcm_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
 };
+
+/* Header and query access the transport provides. */
+typedef const char *(*api_lookup_fn)(void *conn, const char *name);
 
 struct api_request {
     const struct api_context *ctx;
@@ -43,6 +51,16 @@ struct api_request {
     char req_id[API_REQ_ID_MAX + 1];
     struct api_param params[API_MAX_PARAMS];
     int n_params;
+    const char *authorization;  /* Authorization header, or NULL */
+    const char *cookie;         /* Cookie header, or NULL */
+    const char *csrf_token;     /* X-CSRF-Token header, or NULL */
+    const char *source_ip;      /* client address as text */
+    api_lookup_fn query;        /* query-string parameter by name; may be NULL */
+    void *conn;                 /* transport handle for `query` */
+    bool authenticated;         /* principal and actor are set */
+    bool via_cookie;            /* authenticated by the session cookie */
+    struct rcm_principal principal;
+    struct rcm_actor actor;
     json_t *json;               /* parsed body, for routes that take JSON */
     const char *route;          /* matched pattern, set by api_dispatch */
     struct rcm_arena *arena;    /* dies with the request */
@@ -55,6 +73,8 @@ struct api_response {
     size_t raw_len;
     const char *content_type;   /* default application/json */
     char allow[64];             /* Allow header for 405, else empty */
+    char set_cookie[160];       /* Set-Cookie header, or empty */
+    int64_t retry_after_s;      /* Retry-After header when > 0 */
 };
 
 typedef void (*api_handler_fn)(struct api_request *req, struct api_response *res);
@@ -63,11 +83,14 @@ enum api_route_flags {
     API_BODY_JSON = 1,          /* requires a JSON body, parsed into req->json */
 };
 
+#define API_PUBLIC (-1)
+
 struct api_route {
     const char *method;
     const char *pattern;        /* "/v1/things/{id}" */
     api_handler_fn handler;
     unsigned flags;
+    int permission;             /* enum rcm_permission, or API_PUBLIC */
 };
 
 /* The route table, terminated by an entry with a NULL method. */
@@ -104,13 +127,19 @@ void api_response_release(struct api_response *res);
     X(invalid_utf8, 400, "Invalid UTF-8")                                       \
     X(json_too_deep, 400, "JSON nested too deeply")                             \
     X(validation_failed, 422, "Validation failed")                              \
+    X(unauthorized, 401, "Authentication required")                             \
+    X(forbidden, 403, "Forbidden")                                              \
+    X(csrf_failed, 403, "CSRF token missing or wrong")                          \
+    X(conflict, 409, "Conflict")                                                \
+    X(too_many_requests, 429, "Too many attempts")                              \
     X(not_found, 404, "Not found")                                              \
     X(method_not_allowed, 405, "Method not allowed")                            \
     X(payload_too_large, 413, "Payload too large")                              \
     X(unsupported_media_type, 415, "Unsupported media type")                    \
     X(headers_too_large, 431, "Request header fields too large")                \
     X(internal_error, 500, "Internal server error")                             \
-    X(not_ready, 503, "Service not ready")
+    X(not_ready, 503, "Service not ready")                                      \
+    X(busy, 503, "Server busy")
 
 enum api_problem {
 #define API_PROBLEM_ENUM(code, status, title) API_PROBLEM_##code,
@@ -133,11 +162,33 @@ int api_problem_status(enum api_problem problem);
 /* Serialise a response body; returns owned memory (rcm_free) or NULL. */
 char *api_response_body(const struct api_response *res, size_t *len);
 
+/* Authenticate the request for a route that needs `permission`; false
+ * with a problem in `res` when it may not proceed (api_auth.c). */
+bool api_authorize(struct api_request *req, struct api_response *res, int permission);
+
+/* Value of the session cookie in a Cookie header, or NULL (arena copy). */
+const char *api_cookie_session(struct api_request *req);
+
+#define API_SESSION_COOKIE "rcm_session"
+
 /* Handlers (api_system.c). */
 void api_get_healthz(struct api_request *req, struct api_response *res);
 void api_get_readyz(struct api_request *req, struct api_response *res);
 void api_get_version(struct api_request *req, struct api_response *res);
 void api_get_openapi(struct api_request *req, struct api_response *res);
 void api_post_echo(struct api_request *req, struct api_response *res);
+
+/* Handlers (api_auth.c, api_users.c, api_audit.c). */
+void api_post_login(struct api_request *req, struct api_response *res);
+void api_post_logout(struct api_request *req, struct api_response *res);
+void api_post_logout_all(struct api_request *req, struct api_response *res);
+void api_get_me(struct api_request *req, struct api_response *res);
+void api_get_users(struct api_request *req, struct api_response *res);
+void api_post_users(struct api_request *req, struct api_response *res);
+void api_get_user(struct api_request *req, struct api_response *res);
+void api_get_audit(struct api_request *req, struct api_response *res);
+
+/* Path parameter by name, or NULL. */
+const char *api_param(const struct api_request *req, const char *name);
 
 #endif

@@ -7,10 +7,18 @@
 #include "api/api_int.h"
 
 const struct api_route api_routes[] = {
-    {"GET", "/healthz", api_get_healthz, 0},
-    {"GET", "/readyz", api_get_readyz, 0},
-    {"GET", "/v1/version", api_get_version, 0},
-    {"GET", "/v1/openapi.json", api_get_openapi, 0},
-    {"POST", "/v1/echo", api_post_echo, API_BODY_JSON},
-    {NULL, NULL, NULL, 0},
+    {"GET", "/healthz", api_get_healthz, 0, API_PUBLIC},
+    {"GET", "/readyz", api_get_readyz, 0, API_PUBLIC},
+    {"GET", "/v1/version", api_get_version, 0, API_PUBLIC},
+    {"GET", "/v1/openapi.json", api_get_openapi, 0, API_PUBLIC},
+    {"POST", "/v1/echo", api_post_echo, API_BODY_JSON, API_PUBLIC},
+    {"POST", "/v1/auth/login", api_post_login, API_BODY_JSON, API_PUBLIC},
+    {"POST", "/v1/auth/logout", api_post_logout, 0, RCM_PERM_SELF},
+    {"POST", "/v1/auth/logout-all", api_post_logout_all, 0, RCM_PERM_SELF},
+    {"GET", "/v1/me", api_get_me, 0, RCM_PERM_SELF},
+    {"GET", "/v1/users", api_get_users, 0, RCM_PERM_USER_READ},
+    {"POST", "/v1/users", api_post_users, API_BODY_JSON, RCM_PERM_USER_MANAGE},
+    {"GET", "/v1/users/{id}", api_get_user, 0, RCM_PERM_USER_READ},
+    {"GET", "/v1/audit", api_get_audit, 0, RCM_PERM_AUDIT_READ},
+    {NULL, NULL, NULL, 0, 0},
 };

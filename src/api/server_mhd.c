@@ -34,6 +34,7 @@
 
 struct rcm_server {
     struct MHD_Daemon *daemon;
+    struct rcm_pwhash_gate pwhash_gate;
     struct api_context ctx;
     size_t max_body_bytes;
     atomic_uint in_flight;
@@ -122,6 +123,13 @@ send_response(struct MHD_Connection *conn, struct req_state *st,
                             "default-src 'none'; frame-ancestors 'none'");
     if (res->allow[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, res->allow);
+    if (res->set_cookie[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
+    if (res->retry_after_s > 0) {
+        char secs[24];
+        snprintf(secs, sizeof secs, "%lld", (long long)res->retry_after_s);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+    }
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
     MHD_destroy_response(r);
     st->answered = true;
@@ -142,6 +150,26 @@ send_problem(struct MHD_Connection *conn, struct req_state *st, const char *url,
     enum MHD_Result ok = send_response(conn, st, &res);
     api_response_release(&res);
     return ok;
+}
+
+static const char *
+query_arg(void *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* The client's IPv4 address as text (arena copy), or "". */
+static const char *
+client_ip(struct MHD_Connection *conn, struct rcm_arena *arena)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char text[INET6_ADDRSTRLEN] = "";
+    if (info && info->client_addr && info->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)info->client_addr)->sin_addr,
+                  text, sizeof text);
+    const char *copy = rcm_arena_strndup(arena, text, strlen(text));
+    return copy ? copy : "";
 }
 
 static enum MHD_Result
@@ -213,6 +241,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     req.body_too_large = st->too_large;
     req.max_body_bytes = srv->max_body_bytes;
     req.arena = &st->arena;
+    req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_AUTHORIZATION);
+    req.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+    req.csrf_token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    req.source_ip = client_ip(conn, &st->arena);
+    req.query = query_arg;
+    req.conn = conn;
     memcpy(req.req_id, st->req_id, sizeof req.req_id);
     api_dispatch(&req, &res);
     st->route = req.route ? req.route : "-";
@@ -245,7 +280,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
-static void
+static void RCM_PRINTF(2, 0)
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -281,6 +316,14 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
                                  &ignored) != RCM_OK)
         srv->ctx.schema_version = -1;
     srv->max_body_bytes = opt->max_body_bytes;
+    srv->ctx.session_idle_ms = rcm_session_idle_ms((int64_t)opt->session_idle_s * 1000);
+    srv->ctx.pwlist = opt->pwlist;
+    /* one Argon2id at a time keeps a core free on a 2-core machine */
+    if (rcm_pwhash_gate_init(&srv->pwhash_gate, 1, 64) != RCM_OK) {
+        rcm_free(srv);
+        return RCM_E_NOMEM;
+    }
+    srv->ctx.pwhash_gate = &srv->pwhash_gate;
 
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
@@ -302,6 +345,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_END);
     if (!srv->daemon) {
+        rcm_pwhash_gate_destroy(&srv->pwhash_gate);
         rcm_free(srv);
         return rcm_diag_fail(diag, RCM_E_IO,
                              "cannot listen on %s:%u (address in use, bad TLS "
@@ -345,5 +389,6 @@ rcm_server_stop(struct rcm_server *server, unsigned grace_s)
     while (atomic_load(&server->in_flight) > 0 && rcm_time_mono_ms() < deadline)
         usleep(10 * 1000);
     MHD_stop_daemon(server->daemon);
+    rcm_pwhash_gate_destroy(&server->pwhash_gate);
     rcm_free(server);
 }

@@ -72,6 +72,14 @@ int cli_migrate(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_user(int argc, char **argv);
+
+/* Create a user after checking the password policy; prints the result (and
+ * the password when `print_password`) or the error. */
+bool cli_user_create(const char *cmd, struct rcm_store *store, const char *slug,
+                     const char *email, const char *name, int role,
+                     const char *password, bool print_password);
+int cli_raf(int argc, char **argv);
 int cli_codes(int argc, char **argv);
 int cli_scrub(int argc, char **argv);
 

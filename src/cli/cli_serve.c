@@ -11,12 +11,15 @@
 
 #include "cli/cli_int.h"
 #include "rcm/api.h"
+#include "rcm/crypto.h"
+#include "rcm/roles.h"
 #include "rcm/log.h"
 #include "rcm/store.h"
 #include "rcm/tls.h"
 
 #define DEMO_TENANT_SLUG "demo"
 #define DEMO_TENANT_NAME "Demo Family Practice"
+#define DEMO_OWNER_EMAIL "owner@demo.example"
 
 static void
 help(void)
@@ -101,18 +104,31 @@ load_tls(const struct rcm_config *cfg, char **cert, char **key)
     return true;
 }
 
+/* The demo tenant and, when it is new, its owner with a generated password
+ * printed once. */
 static bool
 ensure_demo_tenant(struct rcm_store *store)
 {
     struct rcm_tenant t;
     struct rcm_diag diag = RCM_DIAG_INIT;
     enum rcm_err err = rcm_store_tenant_find(store, DEMO_TENANT_SLUG, &t, &diag);
-    if (err == RCM_E_NOT_FOUND)
+    bool created = err == RCM_E_NOT_FOUND;
+    if (created)
         err = rcm_store_tenant_create(store, &cli_system_actor, DEMO_TENANT_SLUG,
                                       DEMO_TENANT_NAME, &t, &diag);
     if (err) {
         cli_error("serve", "cannot set up the demo tenant: %s", diag.msg);
         return false;
+    }
+    if (created) {
+        char password[RCM_TOKEN_TEXT_LEN + 1];
+        rcm_token_new(password);
+        printf("demo tenant '%s': log in with POST /v1/auth/login\n", DEMO_TENANT_SLUG);
+        bool ok = cli_user_create("serve", store, DEMO_TENANT_SLUG, DEMO_OWNER_EMAIL,
+                                  "Demo Owner", RCM_ROLE_OWNER, password, true);
+        rcm_crypto_wipe(password, sizeof password);
+        if (!ok)
+            return false;
     }
     RCM_LOG(RCM_LOG_INFO, "demo.tenant", NULL, RCM_LF_S("slug", t.slug),
             RCM_LF_I("tenant_id", t.id));
@@ -134,6 +150,7 @@ cli_serve(int argc, char **argv)
     char *cert = NULL, *key = NULL;
     struct rcm_store *store = NULL;
     struct rcm_server *server = NULL;
+    struct rcm_pwlist pwlist = {0};
     struct rcm_diag diag = RCM_DIAG_INIT;
     if (!parse_flags(&cfg, argc, argv, &demo))
         goto out;
@@ -166,6 +183,10 @@ cli_serve(int argc, char **argv)
         goto out;
     if (!load_tls(&cfg, &cert, &key))
         goto out;
+    if (rcm_pwlist_load_embedded(&pwlist, &diag) != RCM_OK) {
+        cli_error("serve", "%s", diag.msg);
+        goto out;
+    }
 
     struct rcm_server_options opt = {
         .listen = RCM_CFG_STR(&cfg, server_listen),
@@ -178,6 +199,8 @@ cli_serve(int argc, char **argv)
         .max_connections_per_ip = (unsigned)RCM_CFG_INT(&cfg, server_max_connections_per_ip),
         .idle_timeout_s = (unsigned)RCM_CFG_INT(&cfg, server_idle_timeout_s),
         .store = store,
+        .session_idle_s = (unsigned)RCM_CFG_INT(&cfg, auth_session_idle_s),
+        .pwlist = &pwlist,
     };
     if (rcm_server_start(&opt, &server, &diag) != RCM_OK) {
         cli_error("serve", "%s", diag.msg);
@@ -202,6 +225,7 @@ cli_serve(int argc, char **argv)
 out:
     rcm_server_stop(server, 0);
     rcm_store_close(store);
+    rcm_pwlist_release(&pwlist);
     rcm_tls_pem_free(cert);
     rcm_tls_pem_free(key);
     rcm_config_release(&cfg);

@@ -40,7 +40,7 @@ rcm_diag_clear(struct rcm_diag *diag)
     diag->msg[0] = '\0';
 }
 
-static void
+static void RCM_PRINTF(5, 0)
 diag_vset(struct rcm_diag *diag, enum rcm_err code, int64_t offset, long line,
           const char *fmt, va_list ap)
 {

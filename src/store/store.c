@@ -10,6 +10,8 @@
 #include "rcm/date.h"
 #include "rcm/embed.h"
 #include "rcm/mem.h"
+#include "rcm/roles.h"
+#include "rcm/str.h"
 #include "store_int.h"
 
 struct rcm_store {
@@ -121,6 +123,125 @@ rcm_store_tenant_find(struct rcm_store *store, const char *slug,
     if (!valid_slug(slug))
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such tenant");
     return store->ops->tenant_find(store->impl, slug, out, diag);
+}
+
+/* ---- users and sessions ------------------------------------------------ */
+
+static bool
+valid_email(const char *email)
+{
+    size_t n = strlen(email);
+    const char *at = strchr(email, '@');
+    if (n < 3 || n > RCM_EMAIL_MAX || !at || at == email || !at[1] || strchr(at + 1, '@'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)email[i] <= ' ' || email[i] == 0x7f)
+            return false;
+    return true;
+}
+
+static bool
+tenant_scoped(const struct rcm_actor *actor, struct rcm_diag *diag)
+{
+    if (actor->tenant_id > 0)
+        return true;
+    rcm_diag_fail(diag, RCM_E_INVAL, "this operation needs a tenant");
+    return false;
+}
+
+enum rcm_err
+rcm_store_user_create(struct rcm_store *store, const struct rcm_actor *actor,
+                      const char *email, const char *display_name, int role,
+                      const char *password_hash, struct rcm_user *out,
+                      struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    if (!valid_email(email))
+        return rcm_diag_fail(diag, RCM_E_INVAL, "email must look like name@domain");
+    size_t n = strlen(display_name);
+    if (n == 0 || n > RCM_DISPLAY_NAME_MAX || !rcm_utf8_valid(display_name, n))
+        return rcm_diag_fail(diag, RCM_E_INVAL, "display name must be 1-%d bytes of UTF-8",
+                             RCM_DISPLAY_NAME_MAX);
+    if (role < 0 || role >= RCM_ROLE_COUNT)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "unknown role");
+    return store->ops->user_create(store->impl, actor, email, display_name,
+                                   rcm_role_name((enum rcm_role)role), password_hash,
+                                   rcm_time_now_ms(), out, diag);
+}
+
+enum rcm_err
+rcm_store_user_get(struct rcm_store *store, const struct rcm_actor *actor,
+                   int64_t user_id, struct rcm_user *out, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    return store->ops->user_get(store->impl, actor->tenant_id, user_id, out, diag);
+}
+
+enum rcm_err
+rcm_store_user_list(struct rcm_store *store, const struct rcm_actor *actor,
+                    rcm_user_row_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    return store->ops->user_list(store->impl, actor->tenant_id, fn, ctx, diag);
+}
+
+enum rcm_err
+rcm_store_login_lookup(struct rcm_store *store, const char *tenant_slug,
+                       const char *email, struct rcm_user *out, struct rcm_diag *diag)
+{
+    if (!valid_slug(tenant_slug) || !valid_email(email))
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such user");
+    return store->ops->login_lookup(store->impl, tenant_slug, email, out, diag);
+}
+
+enum rcm_err
+rcm_store_login_failed(struct rcm_store *store, const struct rcm_actor *actor,
+                       int64_t user_id, uint32_t failures, int64_t now_ms,
+                       struct rcm_diag *diag)
+{
+    return store->ops->login_failed(store->impl, actor, user_id, failures, now_ms, diag);
+}
+
+enum rcm_err
+rcm_store_session_create(struct rcm_store *store, const struct rcm_actor *actor,
+                         const char *token_hash, const char *csrf_hash, int64_t now_ms,
+                         int64_t *session_id, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag) || actor->user_id <= 0 ||
+        strlen(token_hash) != RCM_HASH_HEX_LEN || strlen(csrf_hash) != RCM_HASH_HEX_LEN)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "a session needs a user and token hashes");
+    return store->ops->session_create(store->impl, actor, token_hash, csrf_hash, now_ms,
+                                      session_id, diag);
+}
+
+enum rcm_err
+rcm_store_session_find(struct rcm_store *store, const char *token_hash,
+                       struct rcm_principal *out, struct rcm_diag *diag)
+{
+    if (strlen(token_hash) != RCM_HASH_HEX_LEN)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such session");
+    return store->ops->session_find(store->impl, token_hash, out, diag);
+}
+
+enum rcm_err
+rcm_store_session_touch(struct rcm_store *store, int64_t session_id, int64_t now_ms,
+                        struct rcm_diag *diag)
+{
+    return store->ops->session_touch(store->impl, session_id, now_ms, diag);
+}
+
+enum rcm_err
+rcm_store_session_revoke(struct rcm_store *store, const struct rcm_actor *actor,
+                         int64_t session_id, bool all, const char *action,
+                         struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag) || actor->user_id <= 0)
+        return RCM_E_INVAL;
+    return store->ops->session_revoke(store->impl, actor, session_id, all, action,
+                                      rcm_time_now_ms(), diag);
 }
 
 /* ---- audit ----------------------------------------------------------- */

@@ -25,6 +25,32 @@ struct rcm_store_ops {
                                   struct rcm_diag *diag);
     enum rcm_err (*tenant_find)(void *impl, const char *slug,
                                 struct rcm_tenant *out, struct rcm_diag *diag);
+    enum rcm_err (*user_create)(void *impl, const struct rcm_actor *actor,
+                                const char *email, const char *display_name,
+                                const char *role, const char *password_hash,
+                                int64_t now_ms, struct rcm_user *out,
+                                struct rcm_diag *diag);
+    enum rcm_err (*user_get)(void *impl, int64_t tenant_id, int64_t user_id,
+                             struct rcm_user *out, struct rcm_diag *diag);
+    enum rcm_err (*user_list)(void *impl, int64_t tenant_id, rcm_user_row_fn fn,
+                              void *ctx, struct rcm_diag *diag);
+    enum rcm_err (*login_lookup)(void *impl, const char *tenant_slug,
+                                 const char *email, struct rcm_user *out,
+                                 struct rcm_diag *diag);
+    enum rcm_err (*login_failed)(void *impl, const struct rcm_actor *actor,
+                                 int64_t user_id, uint32_t failures,
+                                 int64_t now_ms, struct rcm_diag *diag);
+    enum rcm_err (*session_create)(void *impl, const struct rcm_actor *actor,
+                                   const char *token_hash, const char *csrf_hash,
+                                   int64_t now_ms, int64_t *session_id,
+                                   struct rcm_diag *diag);
+    enum rcm_err (*session_find)(void *impl, const char *token_hash,
+                                 struct rcm_principal *out, struct rcm_diag *diag);
+    enum rcm_err (*session_touch)(void *impl, int64_t session_id, int64_t now_ms,
+                                  struct rcm_diag *diag);
+    enum rcm_err (*session_revoke)(void *impl, const struct rcm_actor *actor,
+                                   int64_t session_id, bool all, const char *action,
+                                   int64_t now_ms, struct rcm_diag *diag);
     enum rcm_err (*audit_append)(void *impl, const struct rcm_actor *actor,
                                  const struct rcm_audit_what *what,
                                  struct rcm_diag *diag);

@@ -48,7 +48,9 @@ export async function startServer({ sets = [], args = [], stateDir } = {}) {
     child.kill('SIGKILL');
     throw e;
   }
-  const agent = new https.Agent({ keepAlive: true, ca, maxSockets: 8 });
+  // No keep-alive: suites shorten the server's idle timeout, and a pooled
+  // connection the server just closed would fail the next request at random.
+  const agent = new https.Agent({ keepAlive: false, ca, maxSockets: 8 });
   const server = {
     port, stateDir, ca, child, exited, agent,
     get stderr() { return stderr; },

@@ -21,6 +21,7 @@
 #include "rcm/crypto.h"
 #include "rcm/date.h"
 #include "rcm/mem.h"
+#include "rcm/roles.h"
 #include "rcm/str.h"
 #include "store/store_int.h"
 
@@ -28,6 +29,9 @@
     "seq, ts_ms, tenant_id, actor_type, actor_id, action, object_type, "        \
     "object_id, patient_ids, purpose, outcome, source_ip, request_id, "         \
     "emergency, prev_hash, hash"
+#define USER_COLUMNS                                                           \
+    "id, tenant_id, email, display_name, role, disabled, created_ms, "          \
+    "failures, last_failure_ms"
 #define AUDIT_COLUMNS_E                                                        \
     "e.seq, e.ts_ms, e.tenant_id, e.actor_type, e.actor_id, e.action, "         \
     "e.object_type, e.object_id, e.patient_ids, e.purpose, e.outcome, "         \
@@ -44,6 +48,31 @@
                      "VALUES (?1, ?2, ?3) RETURNING id")                       \
     X(TENANT_BY_SLUG, "SELECT id, slug, name, created_ms FROM tenant "         \
                       "WHERE slug = ?1")                                       \
+    X(USER_INSERT, "INSERT INTO app_user(tenant_id, email, display_name, role, " \
+                   "password_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) " \
+                   "RETURNING id")                                             \
+    X(USER_GET, "SELECT " USER_COLUMNS " FROM app_user WHERE tenant_id = ?1 "  \
+                "AND id = ?2")                                                 \
+    X(USER_LIST, "SELECT " USER_COLUMNS " FROM app_user WHERE tenant_id = ?1 " \
+                 "ORDER BY id")                                                \
+    X(LOGIN_LOOKUP, "SELECT " USER_COLUMNS ", password_hash FROM app_user "    \
+                    "WHERE tenant_id = (SELECT id FROM tenant WHERE slug = ?1) " \
+                    "AND email = ?2")                                          \
+    X(USER_FAILURES, "UPDATE app_user SET failures = ?2, last_failure_ms = ?3 " \
+                     "WHERE id = ?1")                                          \
+    X(SESSION_INSERT, "INSERT INTO session(tenant_id, user_id, token_hash, "   \
+                      "csrf_hash, created_ms, last_seen_ms) VALUES (?1, ?2, "  \
+                      "?3, ?4, ?5, ?5) RETURNING id")                          \
+    X(SESSION_FIND, "SELECT s.id, s.tenant_id, s.user_id, u.role, "            \
+                    "s.created_ms, s.last_seen_ms, s.csrf_hash FROM session s " \
+                    "JOIN app_user u ON u.id = s.user_id WHERE "               \
+                    "s.token_hash = ?1 AND s.revoked_ms = 0 AND "              \
+                    "u.disabled = 0")                                          \
+    X(SESSION_TOUCH, "UPDATE session SET last_seen_ms = ?2 WHERE id = ?1")     \
+    X(SESSION_REVOKE_ONE, "UPDATE session SET revoked_ms = ?3 WHERE id = ?1 "  \
+                          "AND user_id = ?2 AND revoked_ms = 0")               \
+    X(SESSION_REVOKE_ALL, "UPDATE session SET revoked_ms = ?2 WHERE "          \
+                          "user_id = ?1 AND revoked_ms = 0")                   \
     X(AUDIT_HEAD, "SELECT seq, hash, mac FROM audit_head WHERE id = 1")        \
     X(AUDIT_INSERT, "INSERT INTO audit_event(" AUDIT_COLUMNS ") VALUES "       \
                     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)") \
@@ -729,6 +758,323 @@ sq_audit_query(void *impl, const struct rcm_audit_filter *f, rcm_audit_row_fn fn
     return err;
 }
 
+/* ---- users and sessions -------------------------------------------------- */
+
+static void
+user_row(sqlite3_stmt *st, struct rcm_user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = sqlite3_column_int64(st, 0);
+    u->tenant_id = sqlite3_column_int64(st, 1);
+    rcm_str_copy(u->email, sizeof u->email, rcm_str_c(nz((const char *)sqlite3_column_text(st, 2))));
+    rcm_str_copy(u->display_name, sizeof u->display_name,
+                 rcm_str_c(nz((const char *)sqlite3_column_text(st, 3))));
+    u->role = rcm_role_parse(nz((const char *)sqlite3_column_text(st, 4)));
+    u->disabled = sqlite3_column_int(st, 5) != 0;
+    u->created_ms = sqlite3_column_int64(st, 6);
+    u->failures = (uint32_t)sqlite3_column_int64(st, 7);
+    u->last_failure_ms = sqlite3_column_int64(st, 8);
+}
+
+static enum rcm_err
+sq_user_create(void *impl, const struct rcm_actor *actor, const char *email,
+               const char *display_name, const char *role, const char *password_hash,
+               int64_t now_ms, struct rcm_user *out, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_USER_INSERT, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        sqlite3_bind_int64(st, 1, actor->tenant_id);
+        sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, display_name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
+        if (password_hash)
+            sqlite3_bind_text(st, 5, password_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, now_ms);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            memset(out, 0, sizeof *out);
+            out->id = sqlite3_column_int64(st, 0);
+            out->tenant_id = actor->tenant_id;
+            rcm_str_copy(out->email, sizeof out->email, rcm_str_c(email));
+            rcm_str_copy(out->display_name, sizeof out->display_name, rcm_str_c(display_name));
+            out->role = rcm_role_parse(role);
+            out->created_ms = now_ms;
+        } else if (sqlite3_extended_errcode(sq->writer.db) == SQLITE_CONSTRAINT_UNIQUE) {
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT, "a user with this email exists");
+        } else if (sqlite3_extended_errcode(sq->writer.db) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+            err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such tenant");
+        } else {
+            err = db_fail(diag, sq->writer.db, "create user");
+        }
+        stmt_done(st);
+    }
+    if (!err) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)out->id);
+        struct rcm_audit_what what = {"user.create", "user", id, NULL, "success"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
+/* Run a read statement with (tenant, id) or (slug, email) bound by `bind`
+ * and return its first row through `row`. */
+static enum rcm_err
+read_one(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void *),
+         const void *args, void (*row)(sqlite3_stmt *, void *), void *out,
+         const char *missing, struct rcm_diag *diag)
+{
+    struct conn *c;
+    enum rcm_err err = reader_acquire(sq, &c, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(c, id, diag);
+    if (!st) {
+        reader_release(sq, c);
+        return RCM_E_DB;
+    }
+    bind(st, args);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        row(st, out);
+    else if (rc == SQLITE_DONE)
+        err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "%s", missing);
+    else
+        err = db_fail(diag, c->db, "read");
+    stmt_done(st);
+    reader_release(sq, c);
+    return err;
+}
+
+struct id_pair {
+    int64_t a, b;
+};
+
+static void
+bind_ids(sqlite3_stmt *st, const void *args)
+{
+    const struct id_pair *p = args;
+    sqlite3_bind_int64(st, 1, p->a);
+    sqlite3_bind_int64(st, 2, p->b);
+}
+
+struct text_pair {
+    const char *a, *b;
+};
+
+static void
+bind_texts(sqlite3_stmt *st, const void *args)
+{
+    const struct text_pair *p = args;
+    sqlite3_bind_text(st, 1, p->a, -1, SQLITE_STATIC);
+    if (p->b)
+        sqlite3_bind_text(st, 2, p->b, -1, SQLITE_STATIC);
+}
+
+static void
+user_out(sqlite3_stmt *st, void *out)
+{
+    user_row(st, out);
+}
+
+static void
+login_out(sqlite3_stmt *st, void *out)
+{
+    struct rcm_user *u = out;
+    user_row(st, u);
+    rcm_str_copy(u->password_hash, sizeof u->password_hash,
+                 rcm_str_c(nz((const char *)sqlite3_column_text(st, 9))));
+}
+
+static enum rcm_err
+sq_user_get(void *impl, int64_t tenant_id, int64_t user_id, struct rcm_user *out,
+            struct rcm_diag *diag)
+{
+    struct id_pair ids = {tenant_id, user_id};
+    return read_one(impl, STMT_USER_GET, bind_ids, &ids, user_out, out, "no such user", diag);
+}
+
+static enum rcm_err
+sq_login_lookup(void *impl, const char *slug, const char *email, struct rcm_user *out,
+                struct rcm_diag *diag)
+{
+    struct text_pair args = {slug, email};
+    return read_one(impl, STMT_LOGIN_LOOKUP, bind_texts, &args, login_out, out,
+                    "no such user", diag);
+}
+
+static enum rcm_err
+sq_user_list(void *impl, int64_t tenant_id, rcm_user_row_fn fn, void *ctx,
+             struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    struct conn *c;
+    enum rcm_err err = reader_acquire(sq, &c, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(c, STMT_USER_LIST, diag);
+    if (!st) {
+        reader_release(sq, c);
+        return RCM_E_DB;
+    }
+    sqlite3_bind_int64(st, 1, tenant_id);
+    int rc;
+    struct rcm_user u;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        user_row(st, &u);
+        if (fn(ctx, &u))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = db_fail(diag, c->db, "list users");
+    stmt_done(st);
+    reader_release(sq, c);
+    return err;
+}
+
+/* Run one write statement binding up to three integers. */
+static enum rcm_err
+write_ints(struct sq *sq, enum stmt_id id, int n, const int64_t *v, struct rcm_diag *diag)
+{
+    sqlite3_stmt *st = stmt(&sq->writer, id, diag);
+    if (!st)
+        return RCM_E_DB;
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(st, i + 1, v[i]);
+    int rc = sqlite3_step(st);
+    stmt_done(st);
+    return rc == SQLITE_DONE ? RCM_OK : db_fail(diag, sq->writer.db, "write");
+}
+
+static enum rcm_err
+sq_login_failed(void *impl, const struct rcm_actor *actor, int64_t user_id,
+                uint32_t failures, int64_t now_ms, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    if (user_id > 0) {
+        int64_t v[3] = {user_id, failures, now_ms};
+        err = write_ints(sq, STMT_USER_FAILURES, 3, v, diag);
+    }
+    if (!err) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)user_id);
+        struct rcm_audit_what what = {"login.failure", "user", user_id ? id : "", NULL,
+                                      "failure"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_session_create(void *impl, const struct rcm_actor *actor, const char *token_hash,
+                  const char *csrf_hash, int64_t now_ms, int64_t *session_id,
+                  struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_SESSION_INSERT, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        sqlite3_bind_int64(st, 1, actor->tenant_id);
+        sqlite3_bind_int64(st, 2, actor->user_id);
+        sqlite3_bind_text(st, 3, token_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, csrf_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, now_ms);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            *session_id = sqlite3_column_int64(st, 0);
+        else
+            err = db_fail(diag, sq->writer.db, "create session");
+        stmt_done(st);
+    }
+    if (!err) {
+        int64_t v[3] = {actor->user_id, 0, 0};
+        err = write_ints(sq, STMT_USER_FAILURES, 3, v, diag);
+    }
+    if (!err) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)*session_id);
+        struct rcm_audit_what what = {"login", "session", id, NULL, "success"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
+static void
+bind_text1(sqlite3_stmt *st, const void *args)
+{
+    sqlite3_bind_text(st, 1, args, -1, SQLITE_STATIC);
+}
+
+static void
+principal_out(sqlite3_stmt *st, void *out)
+{
+    struct rcm_principal *p = out;
+    p->session_id = sqlite3_column_int64(st, 0);
+    p->tenant_id = sqlite3_column_int64(st, 1);
+    p->user_id = sqlite3_column_int64(st, 2);
+    p->role = rcm_role_parse(nz((const char *)sqlite3_column_text(st, 3)));
+    p->created_ms = sqlite3_column_int64(st, 4);
+    p->last_seen_ms = sqlite3_column_int64(st, 5);
+    rcm_str_copy(p->csrf_hash, sizeof p->csrf_hash,
+                 rcm_str_c(nz((const char *)sqlite3_column_text(st, 6))));
+}
+
+static enum rcm_err
+sq_session_find(void *impl, const char *token_hash, struct rcm_principal *out,
+                struct rcm_diag *diag)
+{
+    return read_one(impl, STMT_SESSION_FIND, bind_text1, token_hash, principal_out, out,
+                    "no such session", diag);
+}
+
+static enum rcm_err
+sq_session_touch(void *impl, int64_t session_id, int64_t now_ms, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    int64_t v[2] = {session_id, now_ms};
+    err = write_ints(sq, STMT_SESSION_TOUCH, 2, v, diag);
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_session_revoke(void *impl, const struct rcm_actor *actor, int64_t session_id, bool all,
+                  const char *action, int64_t now_ms, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    if (all) {
+        int64_t v[2] = {actor->user_id, now_ms};
+        err = write_ints(sq, STMT_SESSION_REVOKE_ALL, 2, v, diag);
+    } else {
+        int64_t v[3] = {session_id, actor->user_id, now_ms};
+        err = write_ints(sq, STMT_SESSION_REVOKE_ONE, 3, v, diag);
+    }
+    if (!err) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)(all ? actor->user_id : session_id));
+        struct rcm_audit_what what = {action, all ? "user" : "session", id, NULL, "success"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
 /* ---- operations -------------------------------------------------------- */
 
 static enum rcm_err
@@ -831,6 +1177,15 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .ping = sq_ping,
     .tenant_create = sq_tenant_create,
     .tenant_find = sq_tenant_find,
+    .user_create = sq_user_create,
+    .user_get = sq_user_get,
+    .user_list = sq_user_list,
+    .login_lookup = sq_login_lookup,
+    .login_failed = sq_login_failed,
+    .session_create = sq_session_create,
+    .session_find = sq_session_find,
+    .session_touch = sq_session_touch,
+    .session_revoke = sq_session_revoke,
     .audit_append = sq_audit_append,
     .audit_verify = sq_audit_verify,
     .audit_query = sq_audit_query,

@@ -1,0 +1,295 @@
+/*
+ * api_auth.c — who is calling: sessions (bearer token or cookie + CSRF),
+ * login with throttling, logout, and the permission check every protected
+ * route goes through (one place, not per handler).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "rcm/crypto.h"
+#include "rcm/date.h"
+#include "rcm/json.h"
+#include "rcm/log.h"
+#include "rcm/str.h"
+
+/* Activity is written back at most this often (idle timeout precision). */
+#define TOUCH_EVERY_MS (60 * 1000)
+/* A login waits this long for a password-hashing slot before 503. */
+#define PWHASH_WAIT_MS 2000
+
+/* ---- authentication ----------------------------------------------------- */
+
+const char *
+api_cookie_session(struct api_request *req)
+{
+    if (!req->cookie)
+        return NULL;
+    struct rcm_str rest = rcm_str_c(req->cookie), part;
+    static const char name[] = API_SESSION_COOKIE "=";
+    while (rcm_str_split_next(&rest, ';', &part)) {
+        part = rcm_str_trim(part);
+        if (rcm_str_starts_with(part, (struct rcm_str){name, sizeof name - 1}))
+            return rcm_arena_strndup(req->arena, part.p + sizeof name - 1,
+                                     part.n - (sizeof name - 1));
+    }
+    return NULL;
+}
+
+/* The bearer token, else the session cookie; NULL when neither. */
+static const char *
+presented_token(struct api_request *req)
+{
+    if (req->authorization) {
+        struct rcm_str a = rcm_str_trim(rcm_str_c(req->authorization));
+        if (a.n > 7 && rcm_str_case_eq_c((struct rcm_str){a.p, 7}, "bearer "))
+            return rcm_arena_strndup(req->arena, a.p + 7, a.n - 7);
+        return NULL;
+    }
+    const char *cookie = api_cookie_session(req);
+    if (cookie)
+        req->via_cookie = true;
+    return cookie;
+}
+
+static bool
+safe_method(const char *method)
+{
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+static void
+set_actor(struct api_request *req)
+{
+    req->actor = (struct rcm_actor){
+        .tenant_id = req->principal.tenant_id,
+        .type = "user",
+        .user_id = req->principal.user_id,
+        .request_id = req->req_id,
+        .source_ip = req->source_ip,
+        .purpose = "operations",
+    };
+}
+
+bool
+api_authorize(struct api_request *req, struct api_response *res, int permission)
+{
+    const struct api_context *ctx = req->ctx;
+    const char *token = presented_token(req);
+    if (!token || strlen(token) != RCM_TOKEN_TEXT_LEN) {
+        api_problem(req, res, API_PROBLEM_unauthorized,
+                    "log in and send the session token (Authorization: Bearer, or the "
+                    "session cookie)");
+        return false;
+    }
+    char hash[2 * RCM_SHA256_BYTES + 1];
+    rcm_token_hash(token, hash);
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    enum rcm_err err = rcm_store_session_find(ctx->store, hash, &req->principal, &diag);
+    if (err) {
+        if (err == RCM_E_NOT_FOUND)
+            api_problem(req, res, API_PROBLEM_unauthorized, "the session is not valid");
+        else
+            api_problem(req, res, API_PROBLEM_internal_error, "sessions cannot be read");
+        return false;
+    }
+    set_actor(req);
+    int64_t now = rcm_time_now_ms();
+    enum rcm_session_state state = rcm_session_check(req->principal.created_ms,
+                                                     req->principal.last_seen_ms, now,
+                                                     ctx->session_idle_ms);
+    if (state != RCM_SESSION_VALID) {
+        bool idle = state == RCM_SESSION_IDLE_EXPIRED;
+        struct rcm_diag ignored = RCM_DIAG_INIT;
+        if (rcm_store_session_revoke(ctx->store, &req->actor, req->principal.session_id,
+                                     false, idle ? "session.idle" : "session.expire",
+                                     &ignored) != RCM_OK)
+            RCM_LOG(RCM_LOG_WARN, "session.revoke_failed", req->req_id,
+                    RCM_LF_I("session_id", req->principal.session_id));
+        api_problem(req, res, API_PROBLEM_unauthorized, "the session has %s; log in again",
+                    idle ? "timed out after inactivity" : "expired");
+        return false;
+    }
+    if (req->via_cookie && !safe_method(req->method)) {
+        char csrf_hash[2 * RCM_SHA256_BYTES + 1];
+        bool ok = req->csrf_token && strlen(req->csrf_token) == RCM_TOKEN_TEXT_LEN;
+        if (ok) {
+            rcm_token_hash(req->csrf_token, csrf_hash);
+            ok = rcm_crypto_equal(csrf_hash, req->principal.csrf_hash, sizeof csrf_hash - 1);
+        }
+        if (!ok) {
+            api_problem(req, res, API_PROBLEM_csrf_failed,
+                        "send the CSRF token from login in the X-CSRF-Token header");
+            return false;
+        }
+    }
+    if (!rcm_role_can((enum rcm_role)req->principal.role, (enum rcm_permission)permission)) {
+        api_problem(req, res, API_PROBLEM_forbidden, "the role %s may not do this",
+                    rcm_role_name((enum rcm_role)req->principal.role));
+        return false;
+    }
+    if (now - req->principal.last_seen_ms > TOUCH_EVERY_MS &&
+        rcm_store_session_touch(ctx->store, req->principal.session_id, now, &diag) != RCM_OK)
+        RCM_LOG(RCM_LOG_WARN, "session.touch_failed", req->req_id,
+                RCM_LF_I("session_id", req->principal.session_id));
+    req->authenticated = true;
+    return true;
+}
+
+/* ---- login / logout ------------------------------------------------------ */
+
+/* An Argon2id hash of a random password, verified against when the user
+ * does not exist so that timing does not reveal which emails are users. */
+static char dummy_hash[RCM_PWHASH_STR_BYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void
+make_dummy_hash(void)
+{
+    char pw[RCM_TOKEN_TEXT_LEN + 1];
+    rcm_token_new(pw);
+    struct rcm_pwhash_params params = rcm_pwhash_params_default();
+    if (rcm_pwhash(pw, strlen(pw), &params, dummy_hash) != RCM_OK)
+        dummy_hash[0] = '\0';
+}
+
+static void
+login_refused(struct api_request *req, struct api_response *res)
+{
+    api_problem(req, res, API_PROBLEM_unauthorized, "the tenant, email or password is wrong");
+}
+
+void
+api_post_login(struct api_request *req, struct api_response *res)
+{
+    const struct api_context *ctx = req->ctx;
+    const char *tenant = NULL, *email = NULL, *password = NULL;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_json_get_str(req->json, "tenant", true, &tenant, &diag) ||
+        rcm_json_get_str(req->json, "email", true, &email, &diag) ||
+        rcm_json_get_str(req->json, "password", true, &password, &diag)) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
+        return;
+    }
+    int64_t now = rcm_time_now_ms();
+    struct rcm_user user;
+    enum rcm_err err = rcm_store_login_lookup(ctx->store, tenant, email, &user, &diag);
+    if (err && err != RCM_E_NOT_FOUND) {
+        api_problem(req, res, API_PROBLEM_internal_error, "users cannot be read");
+        return;
+    }
+    bool known = err == RCM_OK && !user.disabled && user.password_hash[0];
+    struct rcm_actor actor = {.tenant_id = known ? user.tenant_id : 0, .type = "user",
+                              .user_id = known ? user.id : 0, .request_id = req->req_id,
+                              .source_ip = req->source_ip, .purpose = "operations"};
+    if (known) {
+        struct rcm_throttle_policy policy = rcm_throttle_policy_account();
+        struct rcm_throttle_state state = {user.failures, user.last_failure_ms};
+        struct rcm_throttle_decision d = rcm_throttle_decide(&policy, &state, now);
+        if (d.action != RCM_THROTTLE_ALLOW) {
+            api_problem(req, res, API_PROBLEM_too_many_requests,
+                        d.action == RCM_THROTTLE_LOCKED
+                            ? "the account is locked after repeated failures; an "
+                              "administrator must unlock it"
+                            : "too many failed logins; wait before trying again");
+            res->retry_after_s = d.retry_after_ms > 0 ? (d.retry_after_ms + 999) / 1000 : 0;
+            return;
+        }
+    }
+    pthread_once(&dummy_once, make_dummy_hash);
+    if (rcm_pwhash_gate_enter(ctx->pwhash_gate, PWHASH_WAIT_MS) != RCM_OK) {
+        api_problem(req, res, API_PROBLEM_busy, "too many logins at once; try again");
+        res->retry_after_s = 1;
+        return;
+    }
+    err = rcm_pwhash_verify(known ? user.password_hash : dummy_hash, password,
+                            strlen(password));
+    rcm_pwhash_gate_leave(ctx->pwhash_gate);
+    if (!known || err != RCM_OK) {
+        uint32_t failures = 0;
+        if (known) {
+            struct rcm_throttle_policy policy = rcm_throttle_policy_account();
+            struct rcm_throttle_state state = {user.failures, user.last_failure_ms};
+            rcm_throttle_record_failure(&policy, &state, now);
+            failures = state.failures;
+        }
+        if (rcm_store_login_failed(ctx->store, &actor, known ? user.id : 0, failures, now,
+                                   &diag) != RCM_OK)
+            RCM_LOG0(RCM_LOG_WARN, "login.audit_failed", req->req_id);
+        login_refused(req, res);
+        return;
+    }
+    char token[RCM_TOKEN_TEXT_LEN + 1], csrf[RCM_TOKEN_TEXT_LEN + 1];
+    char token_hash[2 * RCM_SHA256_BYTES + 1], csrf_hash[2 * RCM_SHA256_BYTES + 1];
+    rcm_token_new(token);
+    rcm_token_new(csrf);
+    rcm_token_hash(token, token_hash);
+    rcm_token_hash(csrf, csrf_hash);
+    int64_t session_id;
+    if (rcm_store_session_create(ctx->store, &actor, token_hash, csrf_hash, now,
+                                 &session_id, &diag) != RCM_OK) {
+        api_problem(req, res, API_PROBLEM_internal_error, "the session cannot be stored");
+        return;
+    }
+    char expires[RCM_TIME_ISO_LEN + 1];
+    rcm_time_format_iso(now + RCM_SESSION_ABSOLUTE_MS, expires);
+    res->json = json_pack("{s:s,s:s,s:s,s:s,s:I,s:{s:I,s:s,s:s,s:s,s:I}}",
+                          "token", token, "token_type", "Bearer", "csrf_token", csrf,
+                          "expires_at", expires, "idle_timeout_s",
+                          (json_int_t)(ctx->session_idle_ms / 1000), "user", "id",
+                          (json_int_t)user.id, "email", user.email, "display_name",
+                          user.display_name, "role", rcm_role_name((enum rcm_role)user.role),
+                          "tenant_id", (json_int_t)user.tenant_id);
+    snprintf(res->set_cookie, sizeof res->set_cookie,
+             API_SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict", token);
+    rcm_crypto_wipe(token, sizeof token);
+    rcm_crypto_wipe(csrf, sizeof csrf);
+}
+
+static void
+logout(struct api_request *req, struct api_response *res, bool all)
+{
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_store_session_revoke(req->ctx->store, &req->actor, req->principal.session_id,
+                                 all, all ? "logout.all" : "logout", &diag) != RCM_OK) {
+        api_problem(req, res, API_PROBLEM_internal_error, "the session cannot be ended");
+        return;
+    }
+    res->json = json_pack("{s:s}", "status", all ? "all_sessions_ended" : "logged_out");
+    snprintf(res->set_cookie, sizeof res->set_cookie,
+             API_SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+void
+api_post_logout(struct api_request *req, struct api_response *res)
+{
+    logout(req, res, false);
+}
+
+void
+api_post_logout_all(struct api_request *req, struct api_response *res)
+{
+    logout(req, res, true);
+}
+
+void
+api_get_me(struct api_request *req, struct api_response *res)
+{
+    struct rcm_user user;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_store_user_get(req->ctx->store, &req->actor, req->principal.user_id, &user,
+                           &diag) != RCM_OK) {
+        api_problem(req, res, API_PROBLEM_unauthorized, "the user no longer exists");
+        return;
+    }
+    json_t *perms = json_array();
+    for (int p = 0; p < RCM_PERM_COUNT; p++)
+        if (rcm_role_can((enum rcm_role)user.role, (enum rcm_permission)p))
+            json_array_append_new(perms, json_string(rcm_permission_name((enum rcm_permission)p)));
+    res->json = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:I}", "id", (json_int_t)user.id,
+                          "tenant_id", (json_int_t)user.tenant_id, "email", user.email,
+                          "display_name", user.display_name, "role",
+                          rcm_role_name((enum rcm_role)user.role), "permissions", perms,
+                          "session_id", (json_int_t)req->principal.session_id);
+}

@@ -1,0 +1,150 @@
+/*
+ * cli_user.c — `openrcm user add`: create a user from the command line (the
+ * first owner of a tenant, or a service account). The password comes from a
+ * file or standard input, never from argv, where other users of the machine
+ * could read it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli_int.h"
+#include "rcm/auth.h"
+#include "rcm/crypto.h"
+#include "rcm/roles.h"
+#include "rcm/store.h"
+
+static void
+help(void)
+{
+    printf("usage: openrcm user add --tenant SLUG --email EMAIL --name NAME --role ROLE\n"
+           "                        [--password-file FILE|-]\n\n"
+           "Create a user in a tenant. The password is read from FILE, or from\n"
+           "standard input with '-' (first line); without --password-file a\n"
+           "random one is generated and printed once. It must satisfy the\n"
+           "password policy (docs/security.md). Roles: owner, admin, biller,\n"
+           "coder, front_desk, compliance, analyst, api_client.\n");
+}
+
+static bool
+read_password(const char *path, char *out, size_t size)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f)
+        return false;
+    bool ok = fgets(out, (int)size, f) != NULL;
+    if (f != stdin)
+        fclose(f);
+    size_t n = ok ? strlen(out) : 0;
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = '\0';
+    return ok && n > 0;
+}
+
+bool
+cli_user_create(const char *cmd, struct rcm_store *store, const char *slug,
+                const char *email, const char *name, int role, const char *password,
+                bool print_password)
+{
+    struct rcm_tenant t;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_store_tenant_find(store, slug, &t, &diag) != RCM_OK) {
+        cli_error(cmd, "no tenant '%s'", slug);
+        return false;
+    }
+    struct rcm_pwlist list = {0};
+    if (rcm_pwlist_load_embedded(&list, &diag) != RCM_OK) {
+        cli_error(cmd, "%s", diag.msg);
+        return false;
+    }
+    const char *const context[] = {email, name, slug};
+    struct rcm_pw_check check = rcm_auth_password_check(password, strlen(password), true,
+                                                        &list, context, 3);
+    rcm_pwlist_release(&list);
+    if (check.verdict != RCM_PW_OK) {
+        char why[256];
+        rcm_auth_password_message(&check, why, sizeof why);
+        cli_error(cmd, "password refused: %s", why);
+        return false;
+    }
+    char hash[RCM_PWHASH_STR_BYTES];
+    struct rcm_pwhash_params params = rcm_pwhash_params_default();
+    if (rcm_pwhash(password, strlen(password), &params, hash) != RCM_OK) {
+        cli_error(cmd, "cannot hash the password");
+        return false;
+    }
+    struct rcm_actor actor = cli_system_actor;
+    actor.tenant_id = t.id;
+    struct rcm_user u;
+    enum rcm_err err = rcm_store_user_create(store, &actor, email, name, role, hash, &u, &diag);
+    rcm_crypto_wipe(hash, sizeof hash);
+    if (err) {
+        cli_error(cmd, "%s", diag.msg);
+        return false;
+    }
+    printf("created user %lld (%s) in tenant %s as %s\n", (long long)u.id, u.email, slug,
+           rcm_role_name((enum rcm_role)role));
+    if (print_password)
+        printf("password (shown once, stored only as an Argon2id hash): %s\n", password);
+    return true;
+}
+
+int
+cli_user(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        help();
+        return CLI_OK;
+    }
+    struct rcm_config cfg;
+    if (!cli_config_load("user", &cfg, &argc, argv))
+        return CLI_USAGE;
+    const char *tenant = NULL, *email = NULL, *name = NULL, *role_name = NULL, *pwfile = NULL;
+    int rc = CLI_USAGE;
+    struct rcm_store *store = NULL;
+    char password[RCM_PASSWORD_MAX_BYTES + 2] = {0};
+    if (argc < 2 || strcmp(argv[1], "add") != 0) {
+        cli_error("user", "expected 'add' (see openrcm user --help)");
+        goto out;
+    }
+    for (int i = 2; i < argc; i += 2) {
+        const char **slot = strcmp(argv[i], "--tenant") == 0 ? &tenant
+                          : strcmp(argv[i], "--email") == 0 ? &email
+                          : strcmp(argv[i], "--name") == 0 ? &name
+                          : strcmp(argv[i], "--role") == 0 ? &role_name
+                          : strcmp(argv[i], "--password-file") == 0 ? &pwfile : NULL;
+        if (!slot || i + 1 >= argc) {
+            cli_error("user", "unknown option or missing value: %s", argv[i]);
+            goto out;
+        }
+        *slot = argv[i + 1];
+    }
+    if (!tenant || !email || !name || !role_name) {
+        cli_error("user", "--tenant, --email, --name and --role are required");
+        goto out;
+    }
+    int role = rcm_role_parse(role_name);
+    if (role < 0) {
+        cli_error("user", "unknown role '%s'", role_name);
+        goto out;
+    }
+    if (pwfile && !read_password(pwfile, password, sizeof password)) {
+        cli_error("user", "cannot read a password from %s", pwfile);
+        goto out;
+    }
+    if (!pwfile)
+        rcm_token_new(password);
+    if (!(store = cli_store_open("user", &cfg, true)))
+        goto out;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_store_migrate(store, NULL, &diag) != RCM_OK) {
+        cli_error("user", "%s", diag.msg);
+        goto out;
+    }
+    rc = cli_user_create("user", store, tenant, email, name, role, password, !pwfile)
+             ? CLI_OK : CLI_PROBLEMS;
+out:
+    rcm_crypto_wipe(password, sizeof password);
+    rcm_store_close(store);
+    rcm_config_release(&cfg);
+    return rc;
+}
