@@ -81,5 +81,7 @@ bool cli_user_create(const char *cmd, struct rcm_store *store, const char *slug,
                      const char *email, const char *name, int role,
                      const char *password, bool print_password);
 int cli_raf(int argc, char **argv);
+int cli_codes(int argc, char **argv);
+int cli_scrub(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static const struct cli_command commands[] = {
     {"user", "create users (user add)", cli_user},
     {"tenant", "create tenants (tenant add)", cli_tenant},
     {"raf", "CMS-HCC V24/V28 risk scores, blends and gap flags", cli_raf},
+    {"codes", "look up and search code sets (ICD-10-CM, HCPCS, POS ...)", cli_codes},
+    {"scrub", "check claims against the edits before submission", cli_scrub},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
