@@ -42,6 +42,9 @@ enum rcm_setting_type {
       "directory for the database, development TLS material and other state") \
     X(reference_dir, "reference_dir", RCM_SET_PATH, RCM_SOURCE_DATA_DIR, 0, 0, \
       NULL, "directory of reference data (code sets, CMS tables)")             \
+    X(codes_index, "codes.index", RCM_SET_PATH, "", 0, 0, NULL,                \
+      "code-set index (openrcm codes build); empty means the one the build "   \
+      "made")                                                                  \
     X(database_backend, "database.backend", RCM_SET_ENUM, "sqlite", 0, 0,      \
       "sqlite", "storage backend")                                             \
     X(database_path, "database.path", RCM_SET_PATH, "", 0, 0, NULL,            \
