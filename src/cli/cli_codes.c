@@ -23,12 +23,7 @@
 const char *
 cli_codes_index_path(const char *flag)
 {
-    if (flag)
-        return flag;
-    const char *env = getenv("OPENRCM_CODES_INDEX");
-    if (env && *env)
-        return env;
-    return RCM_CODES_INDEX_DEFAULT;
+    return flag && flag[0] ? flag : RCM_CODES_INDEX_DEFAULT;
 }
 
 bool
@@ -70,7 +65,7 @@ usage(FILE *f)
             "  search  ranked search by code prefix and words (default set icd10cm)\n"
             "  build   compile <reference_dir>/codesets into an index\n"
             "\n"
-            "options: --index FILE (default $OPENRCM_CODES_INDEX or the build's index),\n"
+            "options: --index FILE (default: setting codes.index, else the build's index),\n"
             "         --config FILE, --set NAME=VALUE\n"
             "sets: icd10cm hcpcs modifier pos carc rarc adj_group taxonomy\n"
             "exit: 0 found/valid, 1 not found or not valid, 2 usage or I/O error\n");
@@ -358,6 +353,8 @@ cli_codes(int argc, char **argv)
     }
     if ((rc = parse_opts("codes", argc - 2, argv + 2, &o)) != CLI_OK)
         goto out;
+    if (!o.index)
+        o.index = RCM_CFG_STR(&cfg, codes_index);   /* setting codes.index */
     if (strcmp(argv[1], "lookup") == 0)
         rc = do_lookup(&o);
     else if (strcmp(argv[1], "search") == 0)

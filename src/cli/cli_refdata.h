@@ -10,7 +10,8 @@
 
 #include "rcm/codes.h"
 
-/* --index FILE, else $OPENRCM_CODES_INDEX, else the build's index. */
+/* `flag` (--index FILE or the codes.index setting) when set, else the index
+ * the build made. */
 const char *cli_codes_index_path(const char *flag);
 /* Open the index; prints the error (with a hint) and returns false on failure. */
 bool cli_codes_open(const char *cmd, const char *flag, struct rcm_codes **out);

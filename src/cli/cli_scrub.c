@@ -215,6 +215,8 @@ cli_scrub(int argc, char **argv)
         cli_error("scrub", "%s: %s", file, diag.msg[0] ? diag.msg : rcm_err_str(err));
         goto out;
     }
+    if (!index)
+        index = RCM_CFG_STR(&cfg, codes_index);     /* setting codes.index */
     if (!cli_codes_open("scrub", index, &codes))
         goto out;
     char path[4096];

@@ -121,8 +121,12 @@ parse_value(int id, const char *value, const char *origin,
     case RCM_SET_SECRET:
         break;
     }
-    if (strlen(value) > 4096)
+    size_t n = strlen(value);
+    if (n > 4096)
         return rcm_diag_fail(diag, RCM_E_CONFIG, "%s (from %s): value too long",
+                             s->name, origin);
+    if (!rcm_utf8_valid(value, n))
+        return rcm_diag_fail(diag, RCM_E_CONFIG, "%s (from %s): value is not valid UTF-8",
                              s->name, origin);
     out->str = rcm_strdup(value);
     return out->str ? RCM_OK : RCM_E_NOMEM;

@@ -93,6 +93,10 @@ precise_errors(void **state)
     assert_int_equal(rcm_config_load_file(&cfg, path, &d), RCM_E_CONFIG);
     assert_non_null(strstr(d.msg, "unknown setting \"server.bogus\""));
     unlink(path);
+    /* found by fuzzing: a non-UTF-8 value made `config dump --json` fail */
+    assert_int_equal(rcm_config_set(&cfg, "state_dir", "/srv/r\xe3m", RCM_ORIGIN_FILE, &d),
+                     RCM_E_CONFIG);
+    assert_non_null(strstr(d.msg, "not valid UTF-8"));
     /* a failed set leaves the old value */
     assert_int_equal(RCM_CFG_INT(&cfg, server_port), 8443);
     rcm_config_release(&cfg);

@@ -3,7 +3,7 @@
  * and the scoring it feeds. Input: member file bytes, optionally a NUL and
  * diagnosis file bytes. Every record read is scored, explained and
  * gap-flagged with V28 and V24 PY2026 (tables from RCM_SOURCE_DATA_DIR).
- * Corpus: tests/risk/corpus/reader.
+ * Corpus: tests/fuzz/risk/corpus/risk_reader.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * small valid model is written to a temporary directory once; each input
  * replaces one of its files (chosen by the first byte) and the directory is
  * loaded (and, when it loads, a member is scored). Corpus:
- * tests/risk/corpus/tables.
+ * tests/fuzz/risk/corpus/risk_tables.
  */
 #include <stdint.h>
 #include <stdio.h>
