@@ -163,7 +163,8 @@ RCM_MUST_CHECK enum rcm_err rcm_store_login_failed(struct rcm_store *store,
 struct rcm_principal {
     int64_t tenant_id;
     int64_t user_id;
-    int64_t session_id;
+    int64_t session_id;             /* 0 for an API key */
+    int64_t api_key_id;             /* 0 for a session */
     int role;
     int64_t created_ms;
     int64_t last_seen_ms;
@@ -201,6 +202,50 @@ RCM_MUST_CHECK enum rcm_err rcm_store_session_revoke(struct rcm_store *store,
                                                      int64_t session_id, bool all,
                                                      const char *action,
                                                      struct rcm_diag *diag);
+
+/* ---- API keys ------------------------------------------------------------ */
+
+#define RCM_API_KEY_NAME_MAX 100
+
+struct rcm_api_key {
+    int64_t id;
+    int64_t tenant_id;
+    int64_t created_by;
+    char name[RCM_API_KEY_NAME_MAX + 1];
+    int role;                       /* enum rcm_role; never owner */
+    char prefix[16];                /* first characters of the key, to recognise it */
+    int64_t created_ms;
+    int64_t expires_ms;
+    int64_t revoked_ms;             /* 0 while active */
+};
+
+/* Create a key in actor->tenant_id (actor->user_id is the creator), audited
+ * "apikey.create". Only the hash of the secret is stored. */
+RCM_MUST_CHECK enum rcm_err rcm_store_api_key_create(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     const struct rcm_api_key *key,
+                                                     const char *key_hash,
+                                                     int64_t *id, struct rcm_diag *diag);
+
+typedef int (*rcm_api_key_row_fn)(void *ctx, const struct rcm_api_key *key);
+
+/* Keys of actor->tenant_id, newest first, without secrets. */
+RCM_MUST_CHECK enum rcm_err rcm_store_api_key_list(struct rcm_store *store,
+                                                   const struct rcm_actor *actor,
+                                                   rcm_api_key_row_fn fn, void *ctx,
+                                                   struct rcm_diag *diag);
+
+/* Revoke a key of actor->tenant_id, audited "apikey.revoke"; another
+ * tenant's or an unknown key is RCM_E_NOT_FOUND. */
+RCM_MUST_CHECK enum rcm_err rcm_store_api_key_revoke(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     int64_t id, struct rcm_diag *diag);
+
+/* The active (unrevoked; expiry is the caller's check) key with this hash. */
+RCM_MUST_CHECK enum rcm_err rcm_store_api_key_find(struct rcm_store *store,
+                                                   const char *key_hash,
+                                                   struct rcm_api_key *out,
+                                                   struct rcm_diag *diag);
 
 /* ---- audit log ---------------------------------------------------------- */
 

@@ -62,27 +62,46 @@ safe_method(const char *method)
 static void
 set_actor(struct api_request *req)
 {
+    bool key = req->principal.api_key_id != 0;
     req->actor = (struct rcm_actor){
         .tenant_id = req->principal.tenant_id,
-        .type = "user",
-        .user_id = req->principal.user_id,
+        .type = key ? "api_key" : "user",
+        .user_id = key ? req->principal.api_key_id : req->principal.user_id,
         .request_id = req->req_id,
         .source_ip = req->source_ip,
         .purpose = "operations",
     };
 }
 
-bool
-api_authorize(struct api_request *req, struct api_response *res, int permission)
+/* Authenticate with an API key ("rcmk_" + token); false with a problem. */
+static bool
+authorize_key(struct api_request *req, struct api_response *res, const char *key)
 {
-    const struct api_context *ctx = req->ctx;
-    const char *token = presented_token(req);
-    if (!token || strlen(token) != RCM_TOKEN_TEXT_LEN) {
-        api_problem(req, res, API_PROBLEM_unauthorized,
-                    "log in and send the session token (Authorization: Bearer, or the "
-                    "session cookie)");
+    char hash[2 * RCM_SHA256_BYTES + 1];
+    struct rcm_api_key k;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    rcm_token_hash(key, hash);
+    enum rcm_err err = rcm_store_api_key_find(req->ctx->store, hash, &k, &diag);
+    if (err || rcm_time_now_ms() >= k.expires_ms) {
+        api_problem(req, res, err && err != RCM_E_NOT_FOUND ? API_PROBLEM_internal_error
+                                                            : API_PROBLEM_unauthorized,
+                    err ? "the API key is not valid" : "the API key has expired");
         return false;
     }
+    req->principal = (struct rcm_principal){.tenant_id = k.tenant_id,
+                                            .user_id = k.created_by,
+                                            .api_key_id = k.id,
+                                            .role = k.role,
+                                            .created_ms = k.created_ms};
+    set_actor(req);
+    return true;
+}
+
+/* Authenticate with a session token; false with a problem. */
+static bool
+authorize_session(struct api_request *req, struct api_response *res, const char *token)
+{
+    const struct api_context *ctx = req->ctx;
     char hash[2 * RCM_SHA256_BYTES + 1];
     rcm_token_hash(token, hash);
     struct rcm_diag diag = RCM_DIAG_INIT;
@@ -124,15 +143,33 @@ api_authorize(struct api_request *req, struct api_response *res, int permission)
             return false;
         }
     }
+    if (now - req->principal.last_seen_ms > TOUCH_EVERY_MS &&
+        rcm_store_session_touch(ctx->store, req->principal.session_id, now, &diag) != RCM_OK)
+        RCM_LOG(RCM_LOG_WARN, "session.touch_failed", req->req_id,
+                RCM_LF_I("session_id", req->principal.session_id));
+    return true;
+}
+
+bool
+api_authorize(struct api_request *req, struct api_response *res, int permission)
+{
+    const char *token = presented_token(req);
+    size_t n = token ? strlen(token) : 0;
+    bool is_key = n == API_KEY_PREFIX_LEN + RCM_TOKEN_TEXT_LEN &&
+                  strncmp(token, API_KEY_PREFIX, API_KEY_PREFIX_LEN) == 0 && !req->via_cookie;
+    if (!is_key && n != RCM_TOKEN_TEXT_LEN) {
+        api_problem(req, res, API_PROBLEM_unauthorized,
+                    "log in and send the session token (Authorization: Bearer, or the "
+                    "session cookie), or send an API key");
+        return false;
+    }
+    if (!(is_key ? authorize_key(req, res, token) : authorize_session(req, res, token)))
+        return false;
     if (!rcm_role_can((enum rcm_role)req->principal.role, (enum rcm_permission)permission)) {
         api_problem(req, res, API_PROBLEM_forbidden, "the role %s may not do this",
                     rcm_role_name((enum rcm_role)req->principal.role));
         return false;
     }
-    if (now - req->principal.last_seen_ms > TOUCH_EVERY_MS &&
-        rcm_store_session_touch(ctx->store, req->principal.session_id, now, &diag) != RCM_OK)
-        RCM_LOG(RCM_LOG_WARN, "session.touch_failed", req->req_id,
-                RCM_LF_I("session_id", req->principal.session_id));
     req->authenticated = true;
     return true;
 }
@@ -251,6 +288,11 @@ static void
 logout(struct api_request *req, struct api_response *res, bool all)
 {
     struct rcm_diag diag = RCM_DIAG_INIT;
+    if (req->principal.api_key_id) {
+        api_problem(req, res, API_PROBLEM_bad_request,
+                    "an API key has no session; revoke it with DELETE /v1/api-keys/{id}");
+        return;
+    }
     if (rcm_store_session_revoke(req->ctx->store, &req->actor, req->principal.session_id,
                                  all, all ? "logout.all" : "logout", &diag) != RCM_OK) {
         api_problem(req, res, API_PROBLEM_internal_error, "the session cannot be ended");
@@ -283,13 +325,16 @@ api_get_me(struct api_request *req, struct api_response *res)
         api_problem(req, res, API_PROBLEM_unauthorized, "the user no longer exists");
         return;
     }
+    /* An API key acts with its own role, on behalf of the user who made it. */
+    enum rcm_role role = (enum rcm_role)req->principal.role;
     json_t *perms = json_array();
     for (int p = 0; p < RCM_PERM_COUNT; p++)
-        if (rcm_role_can((enum rcm_role)user.role, (enum rcm_permission)p))
+        if (rcm_role_can(role, (enum rcm_permission)p))
             json_array_append_new(perms, json_string(rcm_permission_name((enum rcm_permission)p)));
-    res->json = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:I}", "id", (json_int_t)user.id,
+    res->json = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:I,s:I}", "id", (json_int_t)user.id,
                           "tenant_id", (json_int_t)user.tenant_id, "email", user.email,
-                          "display_name", user.display_name, "role",
-                          rcm_role_name((enum rcm_role)user.role), "permissions", perms,
-                          "session_id", (json_int_t)req->principal.session_id);
+                          "display_name", user.display_name, "role", rcm_role_name(role),
+                          "permissions", perms, "session_id",
+                          (json_int_t)req->principal.session_id, "api_key_id",
+                          (json_int_t)req->principal.api_key_id);
 }

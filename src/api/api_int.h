@@ -170,6 +170,8 @@ bool api_authorize(struct api_request *req, struct api_response *res, int permis
 const char *api_cookie_session(struct api_request *req);
 
 #define API_SESSION_COOKIE "rcm_session"
+#define API_KEY_PREFIX "rcmk_"          /* API keys: "rcmk_" + 43-char token */
+#define API_KEY_PREFIX_LEN 5
 
 /* Handlers (api_system.c). */
 void api_get_healthz(struct api_request *req, struct api_response *res);
@@ -187,6 +189,9 @@ void api_get_users(struct api_request *req, struct api_response *res);
 void api_post_users(struct api_request *req, struct api_response *res);
 void api_get_user(struct api_request *req, struct api_response *res);
 void api_get_audit(struct api_request *req, struct api_response *res);
+void api_post_api_keys(struct api_request *req, struct api_response *res);
+void api_get_api_keys(struct api_request *req, struct api_response *res);
+void api_delete_api_key(struct api_request *req, struct api_response *res);
 
 /* Path parameter by name, or NULL. */
 const char *api_param(const struct api_request *req, const char *name);

@@ -20,5 +20,8 @@ const struct api_route api_routes[] = {
     {"POST", "/v1/users", api_post_users, API_BODY_JSON, RCM_PERM_USER_MANAGE},
     {"GET", "/v1/users/{id}", api_get_user, 0, RCM_PERM_USER_READ},
     {"GET", "/v1/audit", api_get_audit, 0, RCM_PERM_AUDIT_READ},
+    {"POST", "/v1/api-keys", api_post_api_keys, API_BODY_JSON, RCM_PERM_USER_MANAGE},
+    {"GET", "/v1/api-keys", api_get_api_keys, 0, RCM_PERM_USER_MANAGE},
+    {"DELETE", "/v1/api-keys/{id}", api_delete_api_key, 0, RCM_PERM_USER_MANAGE},
     {NULL, NULL, NULL, 0, 0},
 };

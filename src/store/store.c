@@ -244,6 +244,55 @@ rcm_store_session_revoke(struct rcm_store *store, const struct rcm_actor *actor,
                                       rcm_time_now_ms(), diag);
 }
 
+/* ---- API keys ------------------------------------------------------------ */
+
+enum rcm_err
+rcm_store_api_key_create(struct rcm_store *store, const struct rcm_actor *actor,
+                         const struct rcm_api_key *key, const char *key_hash, int64_t *id,
+                         struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag) || actor->user_id <= 0)
+        return RCM_E_INVAL;
+    size_t n = strlen(key->name);
+    if (n == 0 || n > RCM_API_KEY_NAME_MAX || !rcm_utf8_valid(key->name, n))
+        return rcm_diag_fail(diag, RCM_E_INVAL, "key name must be 1-%d bytes of UTF-8",
+                             RCM_API_KEY_NAME_MAX);
+    if (key->role < 0 || key->role >= RCM_ROLE_COUNT || key->role == RCM_ROLE_OWNER)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "an API key cannot have the owner role");
+    if (strlen(key_hash) != RCM_HASH_HEX_LEN)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "bad key hash");
+    return store->ops->api_key_create(store->impl, actor, key,
+                                      rcm_role_name((enum rcm_role)key->role), key_hash,
+                                      rcm_time_now_ms(), id, diag);
+}
+
+enum rcm_err
+rcm_store_api_key_list(struct rcm_store *store, const struct rcm_actor *actor,
+                       rcm_api_key_row_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    return store->ops->api_key_list(store->impl, actor->tenant_id, fn, ctx, diag);
+}
+
+enum rcm_err
+rcm_store_api_key_revoke(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
+                         struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    return store->ops->api_key_revoke(store->impl, actor, id, rcm_time_now_ms(), diag);
+}
+
+enum rcm_err
+rcm_store_api_key_find(struct rcm_store *store, const char *key_hash,
+                       struct rcm_api_key *out, struct rcm_diag *diag)
+{
+    if (strlen(key_hash) != RCM_HASH_HEX_LEN)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such key");
+    return store->ops->api_key_find(store->impl, key_hash, out, diag);
+}
+
 /* ---- audit ----------------------------------------------------------- */
 
 enum rcm_err

@@ -51,6 +51,16 @@ struct rcm_store_ops {
     enum rcm_err (*session_revoke)(void *impl, const struct rcm_actor *actor,
                                    int64_t session_id, bool all, const char *action,
                                    int64_t now_ms, struct rcm_diag *diag);
+    enum rcm_err (*api_key_create)(void *impl, const struct rcm_actor *actor,
+                                   const struct rcm_api_key *key, const char *role,
+                                   const char *key_hash, int64_t now_ms, int64_t *id,
+                                   struct rcm_diag *diag);
+    enum rcm_err (*api_key_list)(void *impl, int64_t tenant_id, rcm_api_key_row_fn fn,
+                                 void *ctx, struct rcm_diag *diag);
+    enum rcm_err (*api_key_revoke)(void *impl, const struct rcm_actor *actor, int64_t id,
+                                   int64_t now_ms, struct rcm_diag *diag);
+    enum rcm_err (*api_key_find)(void *impl, const char *key_hash,
+                                 struct rcm_api_key *out, struct rcm_diag *diag);
     enum rcm_err (*audit_append)(void *impl, const struct rcm_actor *actor,
                                  const struct rcm_audit_what *what,
                                  struct rcm_diag *diag);

@@ -16,6 +16,7 @@ const MAY = {
   'POST /v1/users': ['owner', 'admin'],
   'GET /v1/users/{id}': ['owner', 'admin', 'compliance'],
   'GET /v1/audit': ['owner', 'admin', 'compliance'],
+  'GET /v1/api-keys': ['owner', 'admin'],
 };
 
 const strongPassword = () => `pw-${randomBytes(18).toString('base64url')}`;
@@ -117,10 +118,11 @@ describe('identity', () => {
 
   test('every protected route refuses anonymous and forged tokens', async () => {
     const forged = randomBytes(32).toString('base64url');
-    for (const route of Object.keys(MAY).concat(['POST /v1/auth/logout', 'POST /v1/auth/logout-all'])) {
+    for (const route of Object.keys(MAY).concat(['POST /v1/auth/logout', 'POST /v1/auth/logout-all',
+      'POST /v1/api-keys', 'DELETE /v1/api-keys/{id}'])) {
       const [method, pattern] = route.split(' ');
       const path = pattern.replace('{id}', '1');
-      for (const headers of [{}, bearer(forged), { authorization: 'Basic Zm9vOmJhcg==' },
+      for (const headers of [{}, bearer(forged), bearer(`rcmk_${forged}`), { authorization: 'Basic Zm9vOmJhcg==' },
         bearer(`${owner.token}x`), { cookie: `rcm_session=${forged}` }]) {
         const r = await srv.request(method, path, { headers });
         assertProblem(assert, r, 401, 'unauthorized');
@@ -254,5 +256,84 @@ describe('identity', () => {
     assert.ok(Number(sql(srv, "SELECT count(*) FROM audit_event WHERE action = 'audit.read'")) >= 2);
     const v = runCli(['audit', 'verify', ...state()]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+});
+
+describe('API keys', () => {
+  let srv;
+  let owner;
+  let admin;
+  const bearer = (token) => ({ authorization: `Bearer ${token}` });
+  const post = (token, path, body) => srv.request('POST', path, {
+    headers: { ...bearer(token), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  before(async () => {
+    srv = await startServer({ args: ['--demo'] });
+    const state = ['--set', `state_dir=${srv.stateDir}`];
+    const pw = strongPassword();
+    assert.equal(runCli(['user', 'add', '--tenant', 'demo', '--email', 'keys.owner@demo.example', '--name', 'K',
+      '--role', 'owner', '--password-file', '-', ...state], { input: pw }).code, 0);
+    owner = (await srv.request('POST', '/v1/auth/login', json({ tenant: 'demo', email: 'keys.owner@demo.example',
+      password: pw }))).json.token;
+    const apw = strongPassword();
+    assert.equal((await post(owner, '/v1/users', { email: 'keys.admin@demo.example', display_name: 'A',
+      role: 'admin', password: apw })).status, 201);
+    admin = (await srv.request('POST', '/v1/auth/login', json({ tenant: 'demo', email: 'keys.admin@demo.example',
+      password: apw }))).json.token;
+  });
+  after(async () => {
+    assert.equal((await srv.stop()).code, 0, srv.stderr);
+    srv.cleanup();
+  });
+
+  test('a key is shown once, stored as a hash, and acts with its role', async () => {
+    const c = await post(owner, '/v1/api-keys', { name: 'clearinghouse sync', role: 'compliance', expires_in_days: 30 });
+    assert.equal(c.status, 201, c.text);
+    assert.match(c.json.key, /^rcmk_[A-Za-z0-9_-]{43}$/);
+    assert.equal(c.json.prefix, c.json.key.slice(0, 12));
+    const list = await srv.request('GET', '/v1/api-keys', { headers: bearer(owner) });
+    assert.ok(list.json.api_keys.every((k) => k.key === undefined));
+    assert.ok(!sql(srv, 'SELECT key_hash FROM api_key').includes(c.json.key));
+    const me = await srv.request('GET', '/v1/me', { headers: bearer(c.json.key) });
+    assert.equal(me.status, 200);
+    assert.equal(me.json.role, 'compliance');
+    assert.equal(me.json.api_key_id, c.json.id);
+    assert.equal((await srv.request('GET', '/v1/audit', { headers: bearer(c.json.key) })).status, 200);
+    assertProblem(assert, await post(c.json.key, '/v1/users', { email: 'x@demo.example', display_name: 'X',
+      role: 'coder', password: strongPassword() }), 403, 'forbidden');
+    assert.ok(Number(sql(srv, `SELECT count(*) FROM audit_event WHERE actor_type = 'api_key' AND actor_id = ${c.json.id}`)) >= 1);
+  });
+
+  test('a key never exceeds its creator, and is never owner', async () => {
+    assertProblem(assert, await post(admin, '/v1/api-keys', { name: 'too much', role: 'biller' }), 403, 'forbidden');
+    assert.equal((await post(admin, '/v1/api-keys', { name: 'reports', role: 'analyst' })).status, 201);
+    assertProblem(assert, await post(owner, '/v1/api-keys', { name: 'root', role: 'owner' }), 422, 'validation_failed');
+    assertProblem(assert, await post(owner, '/v1/api-keys', { name: 'long', role: 'coder', expires_in_days: 366 }),
+      422, 'validation_failed');
+  });
+
+  test('revoked and expired keys are refused; another tenant cannot revoke', async () => {
+    const a = (await post(owner, '/v1/api-keys', { name: 'a', role: 'coder' })).json;
+    const b = (await post(owner, '/v1/api-keys', { name: 'b', role: 'coder' })).json;
+    assert.equal((await srv.request('GET', '/v1/me', { headers: bearer(a.key) })).status, 200);
+    const del = await srv.request('DELETE', `/v1/api-keys/${a.id}`, { headers: bearer(owner) });
+    assert.equal(del.status, 200, del.text);
+    assertProblem(assert, await srv.request('GET', '/v1/me', { headers: bearer(a.key) }), 401, 'unauthorized');
+    assertProblem(assert, await srv.request('DELETE', `/v1/api-keys/${a.id}`, { headers: bearer(owner) }), 404, 'not_found');
+    sql(srv, `UPDATE api_key SET expires_ms = 1 WHERE id = ${b.id}`);
+    const expired = await srv.request('GET', '/v1/me', { headers: bearer(b.key) });
+    assertProblem(assert, expired, 401, 'unauthorized');
+    assert.match(expired.json.detail, /expired/);
+    const state = ['--set', `state_dir=${srv.stateDir}`];
+    assert.equal(runCli(['tenant', 'add', '--slug', 'elsewhere', '--name', 'Elsewhere', ...state]).code, 0);
+    const pw = strongPassword();
+    assert.equal(runCli(['user', 'add', '--tenant', 'elsewhere', '--email', 'o@else.example', '--name', 'O',
+      '--role', 'owner', '--password-file', '-', ...state], { input: pw }).code, 0);
+    const theirs = (await srv.request('POST', '/v1/auth/login', json({ tenant: 'elsewhere', email: 'o@else.example',
+      password: pw }))).json.token;
+    const c = (await post(owner, '/v1/api-keys', { name: 'c', role: 'coder' })).json;
+    assertProblem(assert, await srv.request('DELETE', `/v1/api-keys/${c.id}`, { headers: bearer(theirs) }), 404, 'not_found');
+    assert.equal((await srv.request('GET', '/v1/me', { headers: bearer(c.key) })).status, 200);
+    assertProblem(assert, await srv.request('POST', '/v1/auth/logout', { headers: bearer(c.key) }), 400, 'bad_request');
   });
 });

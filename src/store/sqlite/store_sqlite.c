@@ -32,6 +32,9 @@
 #define USER_COLUMNS                                                           \
     "id, tenant_id, email, display_name, role, disabled, created_ms, "          \
     "failures, last_failure_ms"
+#define KEY_COLUMNS                                                            \
+    "id, tenant_id, created_by, name, role, prefix, created_ms, expires_ms, "   \
+    "revoked_ms"
 #define AUDIT_COLUMNS_E                                                        \
     "e.seq, e.ts_ms, e.tenant_id, e.actor_type, e.actor_id, e.action, "         \
     "e.object_type, e.object_id, e.patient_ids, e.purpose, e.outcome, "         \
@@ -73,6 +76,15 @@
                           "AND user_id = ?2 AND revoked_ms = 0")               \
     X(SESSION_REVOKE_ALL, "UPDATE session SET revoked_ms = ?2 WHERE "          \
                           "user_id = ?1 AND revoked_ms = 0")                   \
+    X(KEY_INSERT, "INSERT INTO api_key(tenant_id, created_by, name, role, "    \
+                  "prefix, key_hash, created_ms, expires_ms) VALUES (?1, ?2, "  \
+                  "?3, ?4, ?5, ?6, ?7, ?8) RETURNING id")                      \
+    X(KEY_LIST, "SELECT " KEY_COLUMNS " FROM api_key WHERE tenant_id = ?1 "    \
+                "ORDER BY id DESC")                                            \
+    X(KEY_REVOKE, "UPDATE api_key SET revoked_ms = ?3 WHERE id = ?1 AND "      \
+                  "tenant_id = ?2 AND revoked_ms = 0")                         \
+    X(KEY_FIND, "SELECT " KEY_COLUMNS " FROM api_key WHERE key_hash = ?1 "     \
+                "AND revoked_ms = 0")                                          \
     X(AUDIT_HEAD, "SELECT seq, hash, mac FROM audit_head WHERE id = 1")        \
     X(AUDIT_INSERT, "INSERT INTO audit_event(" AUDIT_COLUMNS ") VALUES "       \
                     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)") \
@@ -1075,6 +1087,119 @@ sq_session_revoke(void *impl, const struct rcm_actor *actor, int64_t session_id,
     return write_end(sq, err, diag);
 }
 
+/* ---- API keys ------------------------------------------------------------ */
+
+static void
+key_row(sqlite3_stmt *st, void *out)
+{
+    struct rcm_api_key *k = out;
+    memset(k, 0, sizeof *k);
+    k->id = sqlite3_column_int64(st, 0);
+    k->tenant_id = sqlite3_column_int64(st, 1);
+    k->created_by = sqlite3_column_int64(st, 2);
+    rcm_str_copy(k->name, sizeof k->name, rcm_str_c(nz((const char *)sqlite3_column_text(st, 3))));
+    k->role = rcm_role_parse(nz((const char *)sqlite3_column_text(st, 4)));
+    rcm_str_copy(k->prefix, sizeof k->prefix,
+                 rcm_str_c(nz((const char *)sqlite3_column_text(st, 5))));
+    k->created_ms = sqlite3_column_int64(st, 6);
+    k->expires_ms = sqlite3_column_int64(st, 7);
+    k->revoked_ms = sqlite3_column_int64(st, 8);
+}
+
+static enum rcm_err
+sq_api_key_create(void *impl, const struct rcm_actor *actor, const struct rcm_api_key *key,
+                  const char *role, const char *key_hash, int64_t now_ms, int64_t *id,
+                  struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_KEY_INSERT, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        sqlite3_bind_int64(st, 1, actor->tenant_id);
+        sqlite3_bind_int64(st, 2, actor->user_id);
+        sqlite3_bind_text(st, 3, key->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, key->prefix, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, key_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, now_ms);
+        sqlite3_bind_int64(st, 8, key->expires_ms);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            *id = sqlite3_column_int64(st, 0);
+        else
+            err = db_fail(diag, sq->writer.db, "create API key");
+        stmt_done(st);
+    }
+    if (!err) {
+        char ids[24];
+        snprintf(ids, sizeof ids, "%lld", (long long)*id);
+        struct rcm_audit_what what = {"apikey.create", "api_key", ids, NULL, "success"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_api_key_list(void *impl, int64_t tenant_id, rcm_api_key_row_fn fn, void *ctx,
+                struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    struct conn *c;
+    enum rcm_err err = reader_acquire(sq, &c, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(c, STMT_KEY_LIST, diag);
+    if (!st) {
+        reader_release(sq, c);
+        return RCM_E_DB;
+    }
+    sqlite3_bind_int64(st, 1, tenant_id);
+    int rc;
+    struct rcm_api_key k;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        key_row(st, &k);
+        if (fn(ctx, &k))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = db_fail(diag, c->db, "list API keys");
+    stmt_done(st);
+    reader_release(sq, c);
+    return err;
+}
+
+static enum rcm_err
+sq_api_key_revoke(void *impl, const struct rcm_actor *actor, int64_t id, int64_t now_ms,
+                  struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    int64_t v[3] = {id, actor->tenant_id, now_ms};
+    err = write_ints(sq, STMT_KEY_REVOKE, 3, v, diag);
+    if (!err && sqlite3_changes(sq->writer.db) == 0)
+        err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such key");
+    if (!err) {
+        char ids[24];
+        snprintf(ids, sizeof ids, "%lld", (long long)id);
+        struct rcm_audit_what what = {"apikey.revoke", "api_key", ids, NULL, "success"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_api_key_find(void *impl, const char *key_hash, struct rcm_api_key *out,
+                struct rcm_diag *diag)
+{
+    return read_one(impl, STMT_KEY_FIND, bind_text1, key_hash, key_row, out, "no such key",
+                    diag);
+}
+
 /* ---- operations -------------------------------------------------------- */
 
 static enum rcm_err
@@ -1186,6 +1311,10 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .session_find = sq_session_find,
     .session_touch = sq_session_touch,
     .session_revoke = sq_session_revoke,
+    .api_key_create = sq_api_key_create,
+    .api_key_list = sq_api_key_list,
+    .api_key_revoke = sq_api_key_revoke,
+    .api_key_find = sq_api_key_find,
     .audit_append = sq_audit_append,
     .audit_verify = sq_audit_verify,
     .audit_query = sq_audit_query,
