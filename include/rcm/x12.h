@@ -1,0 +1,163 @@
+/*
+ * rcm/x12.h — X12 5010 EDI: streaming segment reader and envelope checker.
+ *
+ * The reader is a pull parser over input that arrives in pieces of any size
+ * (a file read in blocks, a pipe, a socket): the caller feeds a buffer, then
+ * calls rcm_x12_reader_next() until it answers RCM_X12_NEED_MORE, then feeds
+ * the next buffer. Segments are returned as slices that point straight into
+ * the caller's buffer (zero copy); only a segment that is split across two
+ * feeds is assembled in the reader's own buffer, which is capped at
+ * max_segment_bytes. The result — every segment and every error, with its
+ * byte offset — is the same however the input is split.
+ *
+ * Delimiters are taken from each ISA: element separator = byte 3 of the ISA,
+ * component separator = ISA16, segment terminator = the byte after ISA16,
+ * repetition separator = ISA11 when ISA12 >= 00402 and ISA11 is not
+ * alphanumeric. A file may hold several interchanges, each with its own
+ * delimiters. A UTF-8 byte order mark and CR/LF (or spaces/tabs) between
+ * segments are tolerated. Problems in the byte stream (empty segment, data
+ * outside an interchange, bad ISA, segment too long, truncated input) are
+ * reported as RCM_X12_ERROR events; reading continues after each one.
+ *
+ * What this is not: the reader knows nothing about transaction sets. The
+ * envelope checker (rcm_x12_env_*) checks ISA/IEA, GS/GE, ST/SE pairing,
+ * control numbers and counts on top of the segment stream.
+ */
+#ifndef RCM_X12_H
+#define RCM_X12_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rcm/buf.h"
+#include "rcm/err.h"
+#include "rcm/str.h"
+
+/* ---------------------------------------------------------------- reader */
+
+struct rcm_x12_delims {
+    char element;     /* ISA byte 3 */
+    char component;   /* ISA16 */
+    char repetition;  /* ISA11, or 0 when the interchange has none */
+    char segment;     /* the byte after ISA16 */
+};
+
+#define RCM_X12_MAX_SEGMENT_BYTES_DEFAULT (1u << 20)
+#define RCM_X12_ISA_MAX_BYTES 256  /* an ISA is 106 bytes; tolerate padding errors */
+
+/*
+ * One segment. `raw` is the segment without its terminator: "NM1*85*2*..." —
+ * borrowed, valid until the next call to rcm_x12_reader_next or _feed.
+ */
+struct rcm_x12_seg {
+    char id[4];                   /* "NM1", NUL-terminated */
+    struct rcm_str raw;
+    struct rcm_x12_delims delims; /* of the interchange the segment is in */
+    uint64_t offset_bytes;        /* stream offset of the segment's first byte */
+    uint64_t index;               /* 0-based index among all segments of the stream */
+};
+
+enum rcm_x12_read_code {
+    RCM_X12_RE_EMPTY_SEGMENT = 1,   /* a terminator right after a terminator */
+    RCM_X12_RE_OUTSIDE,             /* bytes outside an interchange (before ISA / after IEA) */
+    RCM_X12_RE_BAD_ISA,             /* ISA too short/long or unusable delimiters */
+    RCM_X12_RE_TOO_LONG,            /* segment longer than max_segment_bytes (skipped) */
+    RCM_X12_RE_BAD_SEGMENT_ID,      /* id not 2-3 upper-case letters/digits (skipped) */
+    RCM_X12_RE_TRUNCATED,           /* input ended inside a segment or with no IEA */
+    RCM_X12_RE_ISA_IN_INTERCHANGE,  /* a new ISA before the IEA of the current one */
+};
+
+/* Stable machine name of a read error code ("empty_segment"). */
+const char *rcm_x12_read_code_name(enum rcm_x12_read_code code);
+
+struct rcm_x12_read_error {
+    enum rcm_x12_read_code code;
+    uint64_t offset_bytes;   /* where the problem starts in the stream */
+    uint64_t seg_index;      /* index of the next segment; for bad_segment_id
+                                the index the bad segment takes (counted) */
+    bool counted;            /* the bytes were a segment (it takes an index) */
+    char msg[160];           /* human text; never contains element values */
+};
+
+enum rcm_x12_event {
+    RCM_X12_SEGMENT = 1,  /* *seg is filled */
+    RCM_X12_ERROR,        /* *err is filled; keep calling next */
+    RCM_X12_NEED_MORE,    /* the fed buffer is used up: feed more (or eof) */
+    RCM_X12_END,          /* eof was fed and everything is reported */
+};
+
+struct rcm_x12_reader {
+    /* configuration */
+    size_t max_segment_bytes;
+    /* input */
+    const char *chunk;
+    size_t chunk_len;
+    size_t pos;
+    bool eof;
+    uint64_t chunk_offset;   /* stream offset of chunk[0] */
+    /* state */
+    int state;
+    struct rcm_x12_delims delims;
+    struct rcm_buf carry;    /* a segment split across feeds */
+    uint64_t seg_start;      /* offset of the segment being assembled */
+    bool skipping;           /* discarding an over-long segment */
+    uint64_t seg_index;
+    int bom_matched;
+    int isa_matched;         /* bytes of "ISA" matched while seeking */
+    uint64_t garbage_start;  /* offset of pending outside-interchange bytes */
+    bool garbage;
+    char isa[RCM_X12_ISA_MAX_BYTES];
+    size_t isa_len;
+    int isa_seps;
+    bool isa_c16;            /* ISA16 has been read */
+    bool end_reported;
+    bool in_interchange;     /* an ISA was read and its IEA not yet */
+    bool pending_err;
+    struct rcm_x12_read_error pending;
+};
+
+/*
+ * Prepare a reader. max_segment_bytes = 0 takes the default (1 MiB). The
+ * reader owns only its carry buffer; release it with rcm_x12_reader_release.
+ */
+void rcm_x12_reader_init(struct rcm_x12_reader *r, size_t max_segment_bytes);
+void rcm_x12_reader_release(struct rcm_x12_reader *r);
+
+/*
+ * Give the reader the next piece of input (borrowed: it must stay valid until
+ * next() answers RCM_X12_NEED_MORE or RCM_X12_END). `eof` marks the last
+ * piece (n may be 0). Call only after next() answered RCM_X12_NEED_MORE (or
+ * right after init).
+ */
+void rcm_x12_reader_feed(struct rcm_x12_reader *r, const char *p, size_t n,
+                         bool eof);
+
+/*
+ * Advance. Returns the event; fills *seg for RCM_X12_SEGMENT and *err for
+ * RCM_X12_ERROR (both must be non-NULL). Out of memory while assembling a
+ * split segment is reported as RCM_X12_RE_TOO_LONG for that segment.
+ */
+enum rcm_x12_event rcm_x12_reader_next(struct rcm_x12_reader *r,
+                                       struct rcm_x12_seg *seg,
+                                       struct rcm_x12_read_error *err);
+
+/*
+ * Split a segment into elements: out[0] is the segment id, out[i] element i.
+ * Fills at most `max` slices and returns the total count (so a return > max
+ * means some were left out). Slices point into seg->raw.
+ */
+size_t rcm_x12_seg_elements(const struct rcm_x12_seg *seg, struct rcm_str *out,
+                            size_t max);
+
+/* Element `i` (1-based; 0 = id) or an empty slice when absent. */
+struct rcm_str rcm_x12_seg_element(const struct rcm_x12_seg *seg, size_t i);
+
+/*
+ * Split `s` at separator `sep` (component or repetition); same contract as
+ * rcm_x12_seg_elements. A zero `sep` yields `s` itself.
+ */
+size_t rcm_x12_split(struct rcm_str s, char sep, struct rcm_str *out,
+                     size_t max);
+
+#endif
