@@ -77,6 +77,7 @@ struct rcm_x12_read_error {
     uint64_t seg_index;      /* index of the next segment; for bad_segment_id
                                 the index the bad segment takes (counted) */
     bool counted;            /* the bytes were a segment (it takes an index) */
+    char id[4];              /* for bad_segment_id: the first bytes (<= 3) */
     char msg[160];           /* human text; never contains element values */
 };
 
@@ -159,5 +160,111 @@ struct rcm_str rcm_x12_seg_element(const struct rcm_x12_seg *seg, size_t i);
  */
 size_t rcm_x12_split(struct rcm_str s, char sep, struct rcm_str *out,
                      size_t max);
+
+/* ------------------------------------------------------------- validator */
+
+/*
+ * The validator takes the reader's events and checks, in one streaming pass
+ * and constant memory:
+ *   - the envelope: ISA fields, ISA/IEA, GS/GE, ST/SE pairing, control
+ *     numbers, counts, duplicate control numbers (TA1 / AK9 / IK5 codes);
+ *   - each transaction set against its implementation guide schema (837P
+ *     X222A1, 837I X223A2, 835 X221A1, 277 X212, 277CA X214, 999 X231A1):
+ *     loops found by first segment + qualifier in context, usage R/S/N,
+ *     repeats, element types and lengths, code lists, syntax rules, HL rules.
+ * Every problem is a finding handed to on_finding. When `ack` is set, a 999
+ * interchange (with a TA1 between its ISA and first GS when the received
+ * ISA14 asks for one or the interchange envelope has errors) is appended
+ * for each received interchange.
+ */
+
+enum rcm_x12_severity { RCM_X12_SEV_ERROR = 1, RCM_X12_SEV_WARNING = 2 };
+
+/* Where a finding belongs in the acknowledgment. */
+enum rcm_x12_level {
+    RCM_X12_LVL_INTERCHANGE = 1,  /* TA1 (ack_code = TA105) */
+    RCM_X12_LVL_GROUP,            /* AK9 (ack_code = AK905) */
+    RCM_X12_LVL_SET,              /* IK5 (ack_code = IK502) */
+    RCM_X12_LVL_SEGMENT,          /* IK3 (ack_code = IK304) */
+    RCM_X12_LVL_ELEMENT,          /* IK4 (ack_code = IK403) */
+};
+
+#define RCM_X12_BAD_VALUE_MAX 64
+
+struct rcm_x12_finding {
+    enum rcm_x12_severity severity;
+    enum rcm_x12_level level;
+    const char *code;         /* stable machine name, e.g. "element_too_long" */
+    const char *ack_code;     /* the TA105/AK905/IK502/IK304/IK403 value */
+    char seg_id[4];           /* segment the finding is about ("" if none) */
+    uint64_t offset_bytes;    /* stream offset of that segment */
+    uint64_t seg_index;       /* its index in the stream */
+    uint32_t set_position;    /* 1-based position in the transaction set (ST = 1); 0 outside */
+    char loop_id[12];         /* innermost loop ("2300"), "" outside a set */
+    int element;              /* 1-based element position, 0 = not element level */
+    int component;            /* 1-based component position, 0 = none */
+    int repetition;           /* 1-based repetition, 0 = none */
+    const char *data_ele;     /* data element dictionary number ("1028") or NULL */
+    char bad_value[RCM_X12_BAD_VALUE_MAX]; /* copy of the offending value (may hold PHI) */
+    char msg[160];            /* human text, no element values */
+};
+
+typedef void (*rcm_x12_finding_fn)(void *ctx, const struct rcm_x12_finding *f);
+
+/* Loop context handed to on_segment: loops[0] is the outermost. */
+struct rcm_x12_loop_ctx {
+    int depth;                   /* number of entries in loops[] */
+    const char *loops[16];       /* loop ids: "ISA_LOOP", "GS_LOOP", "ST_LOOP", "2000A", … */
+    const char *names[16];       /* loop names from the schema (or NULL) */
+    uint64_t instance[16];       /* unique per loop occurrence */
+    const char *seg_name;        /* schema name of the segment, or NULL */
+};
+
+typedef void (*rcm_x12_segment_fn)(void *ctx, const struct rcm_x12_seg *seg,
+                                   const struct rcm_x12_loop_ctx *loops);
+
+struct rcm_x12_validate_opts {
+    rcm_x12_finding_fn on_finding;   /* may be NULL */
+    rcm_x12_segment_fn on_segment;   /* may be NULL; every segment with its loops */
+    void *ctx;
+    bool no_external_codes;          /* skip external code sets (states, POS, RARC …) */
+    struct rcm_buf *ack;             /* NULL = no acknowledgment */
+    uint32_t ack_isa13;              /* control number of the first ack interchange (default 1) */
+    const char *ack_date;            /* CCYYMMDD for the ack envelope (default today, UTC) */
+    const char *ack_time;            /* HHMM (default now, UTC) */
+    uint32_t max_ik3_per_set;        /* IK3 loops written per set (default 100) */
+};
+
+struct rcm_x12_stats {
+    uint64_t interchanges, groups, sets, sets_accepted, sets_rejected;
+    uint64_t segments, errors, warnings;
+};
+
+struct rcm_x12_validator;
+
+/* New validator; opts is copied (its pointers are borrowed). NULL on OOM. */
+struct rcm_x12_validator *rcm_x12_validator_new(const struct rcm_x12_validate_opts *opts);
+void rcm_x12_validator_free(struct rcm_x12_validator *v);
+
+/* Feed one reader event. Errors only for out of memory / ack too large. */
+RCM_MUST_CHECK enum rcm_err rcm_x12_validator_segment(struct rcm_x12_validator *v,
+                                                      const struct rcm_x12_seg *seg);
+RCM_MUST_CHECK enum rcm_err rcm_x12_validator_read_error(struct rcm_x12_validator *v,
+                                                         const struct rcm_x12_read_error *err);
+/* End of input: close whatever is open (reporting it) and flush the ack. */
+RCM_MUST_CHECK enum rcm_err rcm_x12_validator_finish(struct rcm_x12_validator *v);
+const struct rcm_x12_stats *rcm_x12_validator_stats(const struct rcm_x12_validator *v);
+
+/*
+ * Convenience: read and validate a whole buffer (the reader + validator
+ * loop). `stats` may be NULL.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_x12_validate_buffer(const char *p, size_t n,
+                                                    const struct rcm_x12_validate_opts *opts,
+                                                    struct rcm_x12_stats *stats);
+
+/* Name of a severity ("error"/"warning") and level ("segment", …). */
+const char *rcm_x12_severity_name(enum rcm_x12_severity s);
+const char *rcm_x12_level_name(enum rcm_x12_level l);
 
 #endif

@@ -96,6 +96,7 @@ fail(struct rcm_x12_reader *r, struct rcm_x12_read_error *err,
     err->offset_bytes = offset;
     err->seg_index = r->seg_index;
     err->counted = false;
+    err->id[0] = 0;
     snprintf(err->msg, sizeof err->msg, "%s", msg);
     return RCM_X12_ERROR;
 }
@@ -298,6 +299,10 @@ finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
             fail(r, err, RCM_X12_RE_BAD_SEGMENT_ID, r->seg_start,
                  "segment id is not 2-3 upper-case letters or digits");
         err->counted = true;
+        size_t k = n < 3 ? n : 3;
+        for (size_t i = 0; i < k; i++)
+            err->id[i] = (p[i] >= 0x21 && p[i] < 0x7f) ? p[i] : '?';
+        err->id[k] = 0;
         r->seg_index++;
         return ev;
     }
