@@ -216,7 +216,10 @@ class Gen:
                         vc = e.find('valid_codes')
                         if vc is None:
                             vc = ET.SubElement(e, 'valid_codes')
-                        for code in extra:
+                        have = {c.text for c in vc.findall('code')}
+                        for code in [version] + extra:
+                            if code in have:
+                                continue
                             ET.SubElement(vc, 'code').text = code
             tx.append((st01, guide, version, name, self.loop(st)[0]))
         o = []

@@ -622,11 +622,53 @@ check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
 static void check_hl(struct rcm_x12_validator *v, const struct rcm_str *els,
                      size_t nel);
 
+/*
+ * A date/time period (element 1251) is typed by the format qualifier (1250)
+ * just before it: D8 = CCYYMMDD, RD8 = CCYYMMDD-CCYYMMDD (start <= end),
+ * DT = CCYYMMDDHHMM, TM = HHMM.
+ */
+static void
+check_period(struct rcm_x12_validator *v, const struct x12_node *n,
+             const struct rcm_str *els, size_t nel)
+{
+    for (size_t i = 1; i < n->elem_n; i++) {
+        const struct x12_elem *q = &x12_elems[n->elem_first + i - 1];
+        const struct x12_elem *e = &x12_elems[n->elem_first + i];
+        if (strcmp(e->data_ele, "1251") != 0 || strcmp(q->data_ele, "1250") != 0)
+            continue;
+        int qp = q->seq ? q->seq : (int)i, ep = e->seq ? e->seq : (int)i + 1;
+        if ((size_t)ep >= nel || els[ep].n == 0 || (size_t)qp >= nel)
+            continue;
+        struct rcm_str f = els[qp], d = els[ep];
+        bool ok = true;
+        if (rcm_str_eq_c(f, "D8")) {
+            ok = valid_date8(d);
+        } else if (rcm_str_eq_c(f, "RD8")) {
+            ok = d.n == 17 && d.p[8] == '-' &&
+                 valid_date8((struct rcm_str){d.p, 8}) &&
+                 valid_date8((struct rcm_str){d.p + 9, 8}) &&
+                 memcmp(d.p, d.p + 9, 8) <= 0;
+        } else if (rcm_str_eq_c(f, "DT")) {
+            ok = d.n == 12 && valid_date8((struct rcm_str){d.p, 8}) &&
+                 valid_time((struct rcm_str){d.p + 8, 4});
+        } else if (rcm_str_eq_c(f, "TM")) {
+            ok = valid_time(d);
+        }
+        if (!ok)
+            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_date", "8", ep, 0, 0,
+                         e->data_ele, d),
+                   "%s does not match its format qualifier %.*s", e->xid,
+                   (int)(f.n < 4 ? f.n : 4), f.p);
+    }
+}
+
 static void
 check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
               const struct rcm_str *els, size_t nel)
 {
     size_t ndef = n->elem_n;
+    if (v->tx && v->tx->st01[2] == '7' && strcmp(n->id, "CLM") == 0 && nel > 1)
+        copy_el(v->clm01, sizeof v->clm01, els[1]);
     if (nel - 1 > ndef) {
         report(v, FS(RCM_X12_LVL_ELEMENT, 0, "too_many_elements", "3",
                      (int)ndef + 1, 0, 0, NULL),
@@ -665,10 +707,9 @@ check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
         check_value(v, e, val, pos, 0);
     }
     check_rules(v, n, els, nel);
+    check_period(v, n, els, nel);
     if (n->id[0] == 'H' && n->id[1] == 'L' && n->id[2] == 0)
         check_hl(v, els, nel);
-    if (v->tx && v->tx->st01[2] == '7' && strcmp(n->id, "CLM") == 0 && nel > 1)
-        copy_el(v->clm01, sizeof v->clm01, els[1]);
 }
 
 static uint32_t
@@ -698,7 +739,7 @@ check_hl(struct rcm_x12_validator *v, const struct rcm_str *els, size_t nel)
     if (ok1)
         v->hl_last = id;
     uint32_t parent = 0;
-    bool has_parent = e2.n > 0;
+    bool has_parent = e2.n > 0, parent_bad = false;
     if (has_parent) {
         parent = to_u32(e2, &ok2);
         int k = v->hl_depth - 1;
@@ -709,13 +750,15 @@ check_hl(struct rcm_x12_validator *v, const struct rcm_str *els, size_t nel)
                          "734", e2),
                    "HL02 does not name an enclosing HL");
             has_parent = false;
+            parent_bad = true;
         } else {
             v->hl_depth = k + 1;
         }
     } else {
         v->hl_depth = 0;
     }
-    if (v->hl_prev_child == '1' && (!has_parent || parent != v->hl_prev_id))
+    if (v->hl_prev_child == '1' && !parent_bad &&
+        (!has_parent || parent != v->hl_prev_id))
         report(v, FS(RCM_X12_LVL_ELEMENT, 0, "hl_child_code", "I12", 2, 0, 0, "734",
                      e2),
                "the previous HL has HL04=1 but this HL is not its child");
@@ -1053,7 +1096,8 @@ close_group(struct rcm_x12_validator *v, bool have_ge, struct rcm_str ge01)
         report(v, FS(RCM_X12_LVL_GROUP, 0, "ge_missing", "3"),
                "functional group %s has no GE", v->gs06);
     if (v->ack_group) {
-        char a = v->n_accepted == v->n_sets && !v->gs_bad ? 'A'
+        char a = v->gs_bad ? 'R'
+               : v->n_accepted == v->n_sets ? 'A'
                : v->n_accepted == 0 ? 'R' : 'P';
         char codes[64] = "";
         for (int i = 0; i < v->n_ak9; i++) {
