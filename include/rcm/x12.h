@@ -267,4 +267,43 @@ RCM_MUST_CHECK enum rcm_err rcm_x12_validate_buffer(const char *p, size_t n,
 const char *rcm_x12_severity_name(enum rcm_x12_severity s);
 const char *rcm_x12_level_name(enum rcm_x12_level l);
 
+/* ------------------------------------------------------------------ JSON */
+
+/*
+ * Streaming X12 -> JSON in the stable form documented in docs/x12/json.md
+ * ("openrcm-x12-json/1"): interchanges, groups, transaction sets and the
+ * implementation-guide loops as nested {"loop", "name", "content"} objects,
+ * segments as {"seg", "name", "el": {"NM101": "85", ...}}. Feed it every
+ * segment with its loop context (it has the rcm_x12_segment_fn shape, so it
+ * can be the validator's on_segment with the writer as ctx). Output is
+ * appended to `out`; the caller may drain and reset `out` between segments,
+ * so memory stays constant.
+ */
+struct rcm_x12_json_writer {
+    struct rcm_buf *out;
+    int depth;                   /* loops currently open in the output */
+    uint64_t instance[16];
+    bool comma[18];              /* something was written at this level */
+    bool started;
+    enum rcm_err err;            /* first failure (sticky) */
+};
+
+void rcm_x12_json_writer_init(struct rcm_x12_json_writer *w, struct rcm_buf *out);
+/* rcm_x12_segment_fn: ctx is the writer. */
+void rcm_x12_json_writer_segment(void *ctx, const struct rcm_x12_seg *seg,
+                                 const struct rcm_x12_loop_ctx *loops);
+/* Close everything; returns the first error (RCM_E_TOO_LARGE / RCM_E_NOMEM). */
+RCM_MUST_CHECK enum rcm_err rcm_x12_json_writer_finish(struct rcm_x12_json_writer *w);
+
+/*
+ * JSON (the form above) -> X12, appended to `out`: one segment per line
+ * (terminator then "\n", unless the terminator is itself a line feed).
+ * Loops are only structure: segments are written in document order. Values
+ * containing a delimiter, bad keys or ids are RCM_E_INVAL with `diag`.
+ * The JSON document is parsed whole (memory proportional to its size).
+ */
+RCM_MUST_CHECK enum rcm_err rcm_x12_from_json(const char *p, size_t n,
+                                              struct rcm_buf *out,
+                                              struct rcm_diag *diag);
+
 #endif

@@ -1,0 +1,485 @@
+/*
+ * x12_json.c — X12 <-> JSON in the stable "openrcm-x12-json/1" form
+ * (docs/x12/json.md).
+ *
+ * The writer is streaming: it keeps only the stack of loops it has opened
+ * and closes/opens loops by comparing that stack with the loop context of
+ * each segment (occurrence ids, so a second 2400 closes the first). The
+ * reader (from-json) is a plain jansson tree walk.
+ *
+ * Element values are kept verbatim: simple elements as strings, composites
+ * as arrays of component strings, repeated elements as {"rep": [...]} and
+ * bytes that are not UTF-8 as {"hex": "..."}; empty elements are left out
+ * and "n" gives the element count when the segment ends with empty ones.
+ * ISA elements are always plain strings (ISA11/ISA16 hold delimiters).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rcm/json.h"
+#include "rcm/mem.h"
+#include "rcm/x12.h"
+
+#define JSON_FORMAT "openrcm-x12-json/1"
+
+void
+rcm_x12_json_writer_init(struct rcm_x12_json_writer *w, struct rcm_buf *out)
+{
+    memset(w, 0, sizeof *w);
+    w->out = out;
+}
+
+static void
+put(struct rcm_x12_json_writer *w, const char *s, size_t n)
+{
+    if (w->err == RCM_OK)
+        w->err = rcm_buf_add(w->out, s, n);
+}
+
+static void
+puts_(struct rcm_x12_json_writer *w, const char *s)
+{
+    put(w, s, strlen(s));
+}
+
+/* A JSON string literal for s (valid UTF-8 assumed). */
+static void
+put_str(struct rcm_x12_json_writer *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    put(w, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(w, s + run, i - run);
+        run = i + 1;
+        char esc[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+        if (c == '"')
+            puts_(w, "\\\"");
+        else if (c == '\\')
+            puts_(w, "\\\\");
+        else
+            puts_(w, esc);
+    }
+    put(w, s + run, n - run);
+    put(w, "\"", 1);
+}
+
+static void
+put_value(struct rcm_x12_json_writer *w, struct rcm_str v, char comp)
+{
+    if (!rcm_utf8_valid(v.p, v.n)) {
+        static const char hex[] = "0123456789abcdef";
+        puts_(w, "{\"hex\":\"");
+        for (size_t i = 0; i < v.n; i++) {
+            unsigned char c = (unsigned char)v.p[i];
+            char h[2] = {hex[c >> 4], hex[c & 15]};
+            put(w, h, 2);
+        }
+        puts_(w, "\"}");
+        return;
+    }
+    if (comp && memchr(v.p, comp, v.n)) {
+        struct rcm_str parts[64];
+        size_t np = rcm_x12_split(v, comp, parts, 64);
+        if (np <= 64) {
+            put(w, "[", 1);
+            for (size_t i = 0; i < np; i++) {
+                if (i)
+                    put(w, ",", 1);
+                put_str(w, parts[i].p, parts[i].n);
+            }
+            put(w, "]", 1);
+            return;
+        }
+    }
+    put_str(w, v.p, v.n);
+}
+
+static void
+put_segment(struct rcm_x12_json_writer *w, const struct rcm_x12_seg *seg,
+            const char *name)
+{
+    struct rcm_str el[512];
+    size_t n = rcm_x12_seg_elements(seg, el, 512);
+    if (n > 512)
+        n = 512;
+    bool isa = strcmp(seg->id, "ISA") == 0;
+    puts_(w, "{\"seg\":");
+    put_str(w, seg->id, strlen(seg->id));
+    if (name) {
+        puts_(w, ",\"name\":");
+        put_str(w, name, strlen(name));
+    }
+    puts_(w, ",\"el\":{");
+    bool first = true;
+    for (size_t i = 1; i < n; i++) {
+        if (el[i].n == 0)
+            continue;
+        char key[16];
+        snprintf(key, sizeof key, "%s%02zu", seg->id, i);
+        if (!first)
+            put(w, ",", 1);
+        first = false;
+        put_str(w, key, strlen(key));
+        put(w, ":", 1);
+        char rep = isa ? 0 : seg->delims.repetition;
+        char comp = isa ? 0 : seg->delims.component;
+        if (rep && memchr(el[i].p, rep, el[i].n)) {
+            struct rcm_str reps[64];
+            size_t nr = rcm_x12_split(el[i], rep, reps, 64);
+            if (nr <= 64) {
+                puts_(w, "{\"rep\":[");
+                for (size_t k = 0; k < nr; k++) {
+                    if (k)
+                        put(w, ",", 1);
+                    put_value(w, reps[k], comp);
+                }
+                puts_(w, "]}");
+                continue;
+            }
+            /* too many repetitions to split: keep the raw text */
+            put_value(w, el[i], 0);
+            continue;
+        }
+        put_value(w, el[i], comp);
+    }
+    put(w, "}", 1);
+    if (n > 1 && el[n - 1].n == 0) {
+        char cnt[32];
+        snprintf(cnt, sizeof cnt, ",\"n\":%zu", n - 1);
+        puts_(w, cnt);
+    }
+    put(w, "}", 1);
+}
+
+static void
+comma_at(struct rcm_x12_json_writer *w, int level)
+{
+    if (w->comma[level])
+        put(w, ",", 1);
+    w->comma[level] = true;
+}
+
+void
+rcm_x12_json_writer_segment(void *ctx, const struct rcm_x12_seg *seg,
+                            const struct rcm_x12_loop_ctx *loops)
+{
+    struct rcm_x12_json_writer *w = ctx;
+    if (!w->started) {
+        puts_(w, "{\"format\":\"" JSON_FORMAT "\",\"interchanges\":[");
+        w->started = true;
+    }
+    int depth = loops->depth < 16 ? loops->depth : 16;
+    int k = 0;
+    while (k < w->depth && k < depth && w->instance[k] == loops->instance[k])
+        k++;
+    while (w->depth > k) {
+        puts_(w, "]}");
+        w->depth--;
+    }
+    for (int d = k; d < depth; d++) {
+        comma_at(w, d);
+        puts_(w, "{\"loop\":");
+        put_str(w, loops->loops[d], strlen(loops->loops[d]));
+        if (loops->names[d]) {
+            puts_(w, ",\"name\":");
+            put_str(w, loops->names[d], strlen(loops->names[d]));
+        }
+        if (d == 0) {
+            char dl[4] = {seg->delims.element, seg->delims.component,
+                          seg->delims.repetition, seg->delims.segment};
+            puts_(w, ",\"delimiters\":{\"element\":");
+            put_str(w, &dl[0], 1);
+            puts_(w, ",\"component\":");
+            put_str(w, &dl[1], 1);
+            puts_(w, ",\"repetition\":");
+            put_str(w, &dl[2], dl[2] ? 1 : 0);
+            puts_(w, ",\"segment\":");
+            put_str(w, &dl[3], 1);
+            put(w, "}", 1);
+        }
+        puts_(w, ",\"content\":[");
+        w->instance[d] = loops->instance[d];
+        w->comma[d + 1] = false;
+        w->depth = d + 1;
+    }
+    comma_at(w, depth);
+    put_segment(w, seg, loops->seg_name);
+}
+
+enum rcm_err
+rcm_x12_json_writer_finish(struct rcm_x12_json_writer *w)
+{
+    if (!w->started)
+        puts_(w, "{\"format\":\"" JSON_FORMAT "\",\"interchanges\":[");
+    while (w->depth > 0) {
+        puts_(w, "]}");
+        w->depth--;
+    }
+    puts_(w, "]}\n");
+    return w->err;
+}
+
+/* ------------------------------------------------------------ from JSON */
+
+struct fj {
+    struct rcm_buf *out;
+    struct rcm_diag *diag;
+    char e, c, r, s;
+};
+
+static bool
+has_delim(const struct fj *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == f->e || s[i] == f->c || s[i] == f->s || (f->r && s[i] == f->r))
+            return true;
+    return false;
+}
+
+static int
+hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+static enum rcm_err
+put_text(struct fj *f, const json_t *v, const char *key, bool raw)
+{
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        size_t n = json_string_length(v);
+        if (!raw && has_delim(f, s, n))
+            return rcm_diag_fail(f->diag, RCM_E_INVAL,
+                                 "%s: value contains a delimiter", key);
+        return rcm_buf_add(f->out, s, n);
+    }
+    const json_t *h = json_is_object(v) ? json_object_get(v, "hex") : NULL;
+    if (h && json_is_string(h)) {
+        const char *s = json_string_value(h);
+        size_t n = json_string_length(h);
+        if (n % 2)
+            return rcm_diag_fail(f->diag, RCM_E_INVAL, "%s: odd hex length", key);
+        for (size_t i = 0; i < n; i += 2) {
+            int a = hexval(s[i]), b = hexval(s[i + 1]);
+            if (a < 0 || b < 0)
+                return rcm_diag_fail(f->diag, RCM_E_INVAL, "%s: bad hex", key);
+            char ch = (char)(a * 16 + b);
+            if (!raw && has_delim(f, &ch, 1))
+                return rcm_diag_fail(f->diag, RCM_E_INVAL,
+                                     "%s: value contains a delimiter", key);
+            enum rcm_err e = rcm_buf_addch(f->out, ch);
+            if (e)
+                return e;
+        }
+        return RCM_OK;
+    }
+    return rcm_diag_fail(f->diag, RCM_E_INVAL, "%s: expected a string", key);
+}
+
+static enum rcm_err
+put_composite(struct fj *f, const json_t *v, const char *key)
+{
+    if (!json_is_array(v))
+        return put_text(f, v, key, false);
+    size_t i;
+    const json_t *c;
+    json_array_foreach(v, i, c) {
+        if (i) {
+            enum rcm_err e = rcm_buf_addch(f->out, f->c);
+            if (e)
+                return e;
+        }
+        enum rcm_err e = put_text(f, c, key, false);
+        if (e)
+            return e;
+    }
+    return RCM_OK;
+}
+
+static enum rcm_err
+put_element(struct fj *f, const json_t *v, const char *key)
+{
+    const json_t *rep = json_is_object(v) ? json_object_get(v, "rep") : NULL;
+    if (rep) {
+        if (!json_is_array(rep) || !f->r)
+            return rcm_diag_fail(f->diag, RCM_E_INVAL,
+                                 "%s: repetition without a repetition separator", key);
+        size_t i;
+        const json_t *c;
+        json_array_foreach(rep, i, c) {
+            if (i) {
+                enum rcm_err e = rcm_buf_addch(f->out, f->r);
+                if (e)
+                    return e;
+            }
+            enum rcm_err e = put_composite(f, c, key);
+            if (e)
+                return e;
+        }
+        return RCM_OK;
+    }
+    return put_composite(f, v, key);
+}
+
+static bool
+id_valid(const char *id)
+{
+    size_t n = strlen(id);
+    if (n < 2 || n > 3 || id[0] < 'A' || id[0] > 'Z')
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!((id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9')))
+            return false;
+    return true;
+}
+
+static enum rcm_err
+put_seg(struct fj *f, const json_t *seg)
+{
+    const json_t *jid = json_object_get(seg, "seg");
+    const json_t *el = json_object_get(seg, "el");
+    if (!json_is_string(jid) || !id_valid(json_string_value(jid)))
+        return rcm_diag_fail(f->diag, RCM_E_INVAL, "segment without a valid \"seg\" id");
+    if (el && !json_is_object(el))
+        return rcm_diag_fail(f->diag, RCM_E_INVAL, "\"el\" must be an object");
+    const char *id = json_string_value(jid);
+    size_t idn = strlen(id);
+    bool isa = strcmp(id, "ISA") == 0;
+    /* positions present */
+    const json_t *vals[100] = {0};
+    size_t max = 0;
+    const char *key;
+    const json_t *v;
+    if (el) {
+        json_object_foreach((json_t *)(uintptr_t)el, key, v) {
+            size_t kn = strlen(key);
+            if (kn != idn + 2 || memcmp(key, id, idn) != 0 ||
+                key[idn] < '0' || key[idn] > '9' || key[idn + 1] < '0' ||
+                key[idn + 1] > '9')
+                return rcm_diag_fail(f->diag, RCM_E_INVAL,
+                                     "%s: element key is not %s + 2 digits", id, id);
+            size_t pos = (size_t)((key[idn] - '0') * 10 + (key[idn + 1] - '0'));
+            if (pos == 0)
+                return rcm_diag_fail(f->diag, RCM_E_INVAL, "%s: element 00", id);
+            vals[pos] = v;
+            if (pos > max)
+                max = pos;
+        }
+    }
+    const json_t *jn = json_object_get(seg, "n");
+    if (jn) {
+        if (!json_is_integer(jn) || json_integer_value(jn) < 0 ||
+            json_integer_value(jn) > 99)
+            return rcm_diag_fail(f->diag, RCM_E_INVAL, "%s: bad \"n\"", id);
+        if ((size_t)json_integer_value(jn) > max)
+            max = (size_t)json_integer_value(jn);
+    }
+    enum rcm_err e = rcm_buf_add(f->out, id, idn);
+    for (size_t i = 1; i <= max && !e; i++) {
+        e = rcm_buf_addch(f->out, f->e);
+        if (!e && vals[i]) {
+            char k[16];
+            snprintf(k, sizeof k, "%s%02zu", id, i);
+            e = isa ? put_text(f, vals[i], k, true) : put_element(f, vals[i], k);
+        }
+    }
+    if (!e)
+        e = rcm_buf_addch(f->out, f->s);
+    if (!e && f->s != '\n')
+        e = rcm_buf_addch(f->out, '\n');
+    return e;
+}
+
+static enum rcm_err
+walk_content(struct fj *f, const json_t *content, int depth)
+{
+    if (!json_is_array(content))
+        return rcm_diag_fail(f->diag, RCM_E_INVAL, "\"content\" must be an array");
+    if (depth > 24)
+        return rcm_diag_fail(f->diag, RCM_E_INVAL, "loops nested too deep");
+    size_t i;
+    const json_t *node;
+    json_array_foreach(content, i, node) {
+        if (!json_is_object(node))
+            return rcm_diag_fail(f->diag, RCM_E_INVAL, "content item is not an object");
+        enum rcm_err e;
+        if (json_object_get(node, "seg"))
+            e = put_seg(f, node);
+        else if (json_object_get(node, "loop"))
+            e = walk_content(f, json_object_get(node, "content"), depth + 1);
+        else
+            e = rcm_diag_fail(f->diag, RCM_E_INVAL,
+                              "content item is neither \"seg\" nor \"loop\"");
+        if (e)
+            return e;
+    }
+    return RCM_OK;
+}
+
+static enum rcm_err
+delim(const json_t *d, const char *name, bool optional, char *out,
+      struct rcm_diag *diag)
+{
+    const json_t *v = json_object_get(d, name);
+    if (!json_is_string(v) || json_string_length(v) > 1 ||
+        (!optional && json_string_length(v) != 1))
+        return rcm_diag_fail(diag, RCM_E_INVAL, "delimiters.%s must be one character",
+                             name);
+    *out = json_string_length(v) ? json_string_value(v)[0] : 0;
+    return RCM_OK;
+}
+
+enum rcm_err
+rcm_x12_from_json(const char *p, size_t n, struct rcm_buf *out,
+                  struct rcm_diag *diag)
+{
+    json_t *root = NULL;
+    enum rcm_err e = rcm_json_parse(p, n, 64, &root, diag);
+    if (e)
+        return e;
+    const json_t *fmt = json_object_get(root, "format");
+    const json_t *ics = json_object_get(root, "interchanges");
+    if (!json_is_string(fmt) || strcmp(json_string_value(fmt), JSON_FORMAT) != 0) {
+        e = rcm_diag_fail(diag, RCM_E_INVAL, "\"format\" is not " JSON_FORMAT);
+        goto out;
+    }
+    if (!json_is_array(ics)) {
+        e = rcm_diag_fail(diag, RCM_E_INVAL, "\"interchanges\" must be an array");
+        goto out;
+    }
+    size_t i;
+    const json_t *ic;
+    json_array_foreach(ics, i, ic) {
+        struct fj f = {out, diag, 0, 0, 0, 0};
+        const json_t *d = json_object_get(ic, "delimiters");
+        if (!json_is_object(d)) {
+            e = rcm_diag_fail(diag, RCM_E_INVAL, "interchange without delimiters");
+            goto out;
+        }
+        if ((e = delim(d, "element", false, &f.e, diag)) ||
+            (e = delim(d, "component", false, &f.c, diag)) ||
+            (e = delim(d, "repetition", true, &f.r, diag)) ||
+            (e = delim(d, "segment", false, &f.s, diag)))
+            goto out;
+        if (f.e == f.c || f.e == f.s || f.c == f.s ||
+            (f.r && (f.r == f.e || f.r == f.c || f.r == f.s))) {
+            e = rcm_diag_fail(diag, RCM_E_INVAL, "delimiters are not distinct");
+            goto out;
+        }
+        if ((e = walk_content(&f, json_object_get(ic, "content"), 0)))
+            goto out;
+    }
+out:
+    json_decref(root);
+    return e;
+}
