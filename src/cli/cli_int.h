@@ -50,5 +50,6 @@ int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);
+int cli_x12(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
     {"migrate", "apply database migrations", cli_migrate},
     {"config", "show the effective configuration (config dump)", cli_config},
     {"version", "print the version", cli_version},
+    {"x12", "validate, acknowledge, split and convert X12 5010 files", cli_x12},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

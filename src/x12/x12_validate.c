@@ -382,7 +382,8 @@ report(struct rcm_x12_validator *v, const struct fspec *fs, const char *fmt, ...
         bool about_other = fs->seg_id != NULL;
         if (f.level == RCM_X12_LVL_SEGMENT || !v->seg_ik3 || about_other) {
             const char *ik304 = f.level == RCM_X12_LVL_SEGMENT ? f.ack_code : "8";
-            ack_add(v, "IK3*%s*%u*%s*%s", f.seg_id, f.set_position,
+            /* IK303 (element 447) is AN 1-4 in 005010: "2010BA" -> "2010" */
+            ack_add(v, "IK3*%s*%u*%.4s*%s", f.seg_id, f.set_position,
                     f.loop_id[0] && strcmp(f.loop_id, "ST_LOOP") ? f.loop_id : "",
                     ik304);
             v->n_ik3++;
@@ -1423,6 +1424,12 @@ rcm_x12_validator_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg 
             v->seg_name = stn->name;
             check_segment(v, stn, els, nel);
         }
+    } else if (strcmp(id, "TA1") == 0 && v->in_isa && !v->in_gs) {
+        /* an interchange acknowledgment: allowed between ISA and GS */
+        if (nel < 6 || els[1].n != 9 || !all_digits(els[1]) || els[4].n != 1 ||
+            !strchr("AER", els[4].p[0]) || els[5].n != 3 || !all_digits(els[5]))
+            report(v, FS(RCM_X12_LVL_INTERCHANGE, 0, "bad_ta1", "024"),
+                   "TA1 does not have TA101 (9 digits), TA104 (A/E/R) and TA105 (3 digits)");
     } else if (strcmp(id, "GE") == 0 || strcmp(id, "IEA") == 0) {
         after_close = true;
     } else if (!v->in_st) {

@@ -254,7 +254,7 @@ test_missing_segment_and_loop(void **state)
     check_edit("BHT*0019*00*BATCH1*20240101*1200*CH~\n", "", bht,
                "required_segment_missing BHT 2  0:0:0 3");
     static const char *const loop[] = {
-        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*NM1*5*1000B*3",
+        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*NM1*5*1000*3",
         "IK5*R*5*4", "AK9*R*1*1*0", "SE*7*0001", "GE*1*1", "IEA*1*000000001",
         NULL,
     };
@@ -267,7 +267,7 @@ test_repeat_overflow(void **state)
 {
     (void)state;
     static const char *const want[] = {
-        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*N4*10*2010AA*5",
+        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*N4*10*2010*5",
         "IK5*R*5", "AK9*R*1*1*0", "SE*7*0001", "GE*1*1", "IEA*1*000000001",
         NULL,
     };
@@ -310,13 +310,13 @@ test_element_errors(void **state)
 {
     (void)state;
     static const char *const hl[] = {
-        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*HL*11*2000B*8",
+        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*HL*11*2000*8",
         "IK4*2*734*I12*5", "IK5*R*5", "AK9*R*1*1*0", "SE*8*0001", "GE*1*1",
         "IEA*1*000000001", NULL,
     };
     check_edit("HL*2*1*22*0", "HL*2*5*22*0", hl, "hl_parent_unknown HL 11 2000B 2:0:0");
     static const char *const code[] = {
-        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*SBR*12*2000B*8",
+        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*SBR*12*2000*8",
         "IK4*1*1138*7*Z", "IK5*R*5", "AK9*R*1*1*0", "SE*8*0001", "GE*1*1",
         "IEA*1*000000001", NULL,
     };
@@ -329,7 +329,7 @@ test_element_errors(void **state)
     check_edit("DTP*472*D8*20240101", "DTP*472*D8*20241301", date,
                "invalid_date DTP 19 2400 3:0:0 8");
     static const char *const len[] = {
-        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*NM1*13*2010BA*8",
+        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*NM1*13*2010*8",
         "IK4*3*1035*5*DOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEDOEX",
         "IK5*R*5", "AK9*R*1*1*0", "SE*8*0001", "GE*1*1", "IEA*1*000000001", NULL,
     };
@@ -349,8 +349,8 @@ test_out_of_order(void **state)
 {
     (void)state;
     static const char *const want[] = {
-        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*N3*8*2010AA*3",
-        "IK3*N3*9*2010AA*2", "IK5*R*5", "AK9*R*1*1*0", "SE*8*0001", "GE*1*1",
+        ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*N3*8*2010*3",
+        "IK3*N3*9*2010*2", "IK5*R*5", "AK9*R*1*1*0", "SE*8*0001", "GE*1*1",
         "IEA*1*000000001", NULL,
     };
     check_edit("N3*1 MAIN ST~\nN4*NEW YORK*NY*10001~",
