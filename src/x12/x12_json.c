@@ -9,7 +9,7 @@
  *
  * Element values are kept verbatim: simple elements as strings, composites
  * as arrays of component strings, repeated elements as {"rep": [...]} and
- * bytes that are not UTF-8 as {"hex": "..."}; empty elements are left out
+ * values that are not UTF-8 or hold a NUL byte as {"hex": "..."}; empty elements are left out
  * and "n" gives the element count when the segment ends with empty ones.
  * ISA elements are always plain strings (ISA11/ISA16 hold delimiters).
  */
@@ -70,7 +70,7 @@ put_str(struct rcm_x12_json_writer *w, const char *s, size_t n)
 static void
 put_value(struct rcm_x12_json_writer *w, struct rcm_str v, char comp)
 {
-    if (!rcm_utf8_valid(v.p, v.n)) {
+    if (!rcm_utf8_valid(v.p, v.n) || memchr(v.p, 0, v.n)) {
         static const char hex[] = "0123456789abcdef";
         puts_(w, "{\"hex\":\"");
         for (size_t i = 0; i < v.n; i++) {
@@ -82,18 +82,17 @@ put_value(struct rcm_x12_json_writer *w, struct rcm_str v, char comp)
         return;
     }
     if (comp && memchr(v.p, comp, v.n)) {
-        struct rcm_str parts[64];
-        size_t np = rcm_x12_split(v, comp, parts, 64);
-        if (np <= 64) {
-            put(w, "[", 1);
-            for (size_t i = 0; i < np; i++) {
-                if (i)
-                    put(w, ",", 1);
-                put_str(w, parts[i].p, parts[i].n);
-            }
-            put(w, "]", 1);
-            return;
+        put(w, "[", 1);
+        struct rcm_str rest = v, part;
+        bool first = true;
+        while (rcm_str_split_next(&rest, comp, &part)) {
+            if (!first)
+                put(w, ",", 1);
+            first = false;
+            put_str(w, part.p, part.n);
         }
+        put(w, "]", 1);
+        return;
     }
     put_str(w, v.p, v.n);
 }
@@ -127,21 +126,18 @@ put_segment(struct rcm_x12_json_writer *w, const struct rcm_x12_seg *seg,
         put(w, ":", 1);
         char rep = isa ? 0 : seg->delims.repetition;
         char comp = isa ? 0 : seg->delims.component;
-        if (rep && memchr(el[i].p, rep, el[i].n)) {
-            struct rcm_str reps[64];
-            size_t nr = rcm_x12_split(el[i], rep, reps, 64);
-            if (nr <= 64) {
-                puts_(w, "{\"rep\":[");
-                for (size_t k = 0; k < nr; k++) {
-                    if (k)
-                        put(w, ",", 1);
-                    put_value(w, reps[k], comp);
-                }
-                puts_(w, "]}");
-                continue;
+        if (rep && memchr(el[i].p, rep, el[i].n) &&
+            rcm_utf8_valid(el[i].p, el[i].n) && !memchr(el[i].p, 0, el[i].n)) {
+            puts_(w, "{\"rep\":[");
+            struct rcm_str rest = el[i], part;
+            bool firstr = true;
+            while (rcm_str_split_next(&rest, rep, &part)) {
+                if (!firstr)
+                    put(w, ",", 1);
+                firstr = false;
+                put_value(w, part, comp);
             }
-            /* too many repetitions to split: keep the raw text */
-            put_value(w, el[i], 0);
+            puts_(w, "]}");
             continue;
         }
         put_value(w, el[i], comp);
@@ -274,7 +270,9 @@ put_text(struct fj *f, const json_t *v, const char *key, bool raw)
             if (a < 0 || b < 0)
                 return rcm_diag_fail(f->diag, RCM_E_INVAL, "%s: bad hex", key);
             char ch = (char)(a * 16 + b);
-            if (!raw && has_delim(f, &ch, 1))
+            /* hex holds a whole element verbatim: component and repetition
+             * separators may be inside, element/segment ones not */
+            if (!raw && (ch == f->e || ch == f->s))
                 return rcm_diag_fail(f->diag, RCM_E_INVAL,
                                      "%s: value contains a delimiter", key);
             enum rcm_err e = rcm_buf_addch(f->out, ch);
