@@ -101,16 +101,21 @@ static void
 put_segment(struct rcm_x12_json_writer *w, const struct rcm_x12_seg *seg,
             const char *name)
 {
-    struct rcm_str el[512];
-    size_t n = rcm_x12_seg_elements(seg, el, 512);
-    if (n > 512)
-        n = 512;
+    struct rcm_str el[100];
+    size_t n = rcm_x12_seg_elements(seg, el, 100);
     bool isa = strcmp(seg->id, "ISA") == 0;
     puts_(w, "{\"seg\":");
     put_str(w, seg->id, strlen(seg->id));
     if (name) {
         puts_(w, ",\"name\":");
         put_str(w, name, strlen(name));
+    }
+    if (n > 100) {
+        /* more than 99 elements: no SEGnn keys for them; keep it verbatim */
+        puts_(w, ",\"raw\":");
+        put_value(w, seg->raw, 0);
+        put(w, "}", 1);
+        return;
     }
     puts_(w, ",\"el\":{");
     bool first = true;
@@ -353,6 +358,24 @@ put_seg(struct fj *f, const json_t *seg)
     const char *id = json_string_value(jid);
     size_t idn = strlen(id);
     bool isa = strcmp(id, "ISA") == 0;
+    const json_t *raw = json_object_get(seg, "raw");
+    if (raw) {
+        /* a segment kept verbatim (more than 99 elements) */
+        size_t at = f->out->len;
+        enum rcm_err e = put_text(f, raw, id, true);
+        if (e)
+            return e;
+        const char *w = f->out->data + at;
+        size_t wn = f->out->len - at;
+        if (wn < idn || memcmp(w, id, idn) != 0 || memchr(w, f->s, wn) ||
+            (wn > idn && w[idn] != f->e))
+            return rcm_diag_fail(f->diag, RCM_E_INVAL,
+                                 "%s: raw segment does not match its id or holds a terminator", id);
+        e = rcm_buf_addch(f->out, f->s);
+        if (!e && f->s != '\n')
+            e = rcm_buf_addch(f->out, '\n');
+        return e;
+    }
     /* positions present */
     const json_t *vals[100] = {0};
     size_t max = 0;
