@@ -67,6 +67,21 @@ put_str(struct rcm_x12_json_writer *w, const char *s, size_t n)
     put(w, "\"", 1);
 }
 
+/* A delimiter byte: bytes >= 0x80 are written as the code point U+0080..
+ * U+00FF (one byte each way; JSON text must be UTF-8). */
+static void
+put_delim(struct rcm_x12_json_writer *w, char c)
+{
+    unsigned char u = (unsigned char)c;
+    if (u >= 0x80) {
+        char esc[16];
+        snprintf(esc, sizeof esc, "\"\\u%04x\"", u);
+        puts_(w, esc);
+        return;
+    }
+    put_str(w, &c, c ? 1 : 0);
+}
+
 static void
 put_value(struct rcm_x12_json_writer *w, struct rcm_str v, char comp)
 {
@@ -193,13 +208,13 @@ rcm_x12_json_writer_segment(void *ctx, const struct rcm_x12_seg *seg,
             char dl[4] = {seg->delims.element, seg->delims.component,
                           seg->delims.repetition, seg->delims.segment};
             puts_(w, ",\"delimiters\":{\"element\":");
-            put_str(w, &dl[0], 1);
+            put_delim(w, dl[0]);
             puts_(w, ",\"component\":");
-            put_str(w, &dl[1], 1);
+            put_delim(w, dl[1]);
             puts_(w, ",\"repetition\":");
-            put_str(w, &dl[2], dl[2] ? 1 : 0);
+            put_delim(w, dl[2]);
             puts_(w, ",\"segment\":");
-            put_str(w, &dl[3], 1);
+            put_delim(w, dl[3]);
             put(w, "}", 1);
         }
         puts_(w, ",\"content\":[");
@@ -452,12 +467,23 @@ delim(const json_t *d, const char *name, bool optional, char *out,
       struct rcm_diag *diag)
 {
     const json_t *v = json_object_get(d, name);
-    if (!json_is_string(v) || json_string_length(v) > 1 ||
-        (!optional && json_string_length(v) != 1))
-        return rcm_diag_fail(diag, RCM_E_INVAL, "delimiters.%s must be one character",
-                             name);
-    *out = json_string_length(v) ? json_string_value(v)[0] : 0;
-    return RCM_OK;
+    size_t n = json_is_string(v) ? json_string_length(v) : 9;
+    const unsigned char *s = n < 9 ? (const unsigned char *)json_string_value(v) : NULL;
+    if (n == 0 && optional) {
+        *out = 0;
+        return RCM_OK;
+    }
+    if (n == 1) {
+        *out = (char)s[0];
+        return RCM_OK;
+    }
+    /* U+0080..U+00FF stands for that byte (see put_delim) */
+    if (n == 2 && (s[0] == 0xC2 || s[0] == 0xC3) && (s[1] & 0xC0) == 0x80) {
+        *out = (char)(((s[0] & 0x03) << 6) | (s[1] & 0x3F));
+        return RCM_OK;
+    }
+    return rcm_diag_fail(diag, RCM_E_INVAL, "delimiters.%s must be one character",
+                         name);
 }
 
 enum rcm_err
