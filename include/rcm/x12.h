@@ -306,4 +306,164 @@ RCM_MUST_CHECK enum rcm_err rcm_x12_from_json(const char *p, size_t n,
                                               struct rcm_buf *out,
                                               struct rcm_diag *diag);
 
+/* ----------------------------------------------------------------- model */
+
+/*
+ * Domain structs for the RCM layer, filled from a transaction stream one
+ * claim at a time (837P/837I claims, 835 claim payments), and writers that
+ * produce valid 837P and 835 interchanges from them. Fixed-size fields:
+ * values longer than a field are truncated (the validator has already
+ * reported anything longer than the guide allows). Amounts are int64 cents,
+ * dates int32 days since 1970 (RCM_X12_NO_DATE when absent). These structs
+ * hold PHI: wipe or arena-free them accordingly.
+ */
+#define RCM_X12_NO_DATE INT32_MIN
+#define RCM_X12_MAX_DX 12
+#define RCM_X12_MAX_LINES 50
+#define RCM_X12_MAX_ADJ 18
+
+struct rcm_x12_party {
+    char entity_type;        /* NM102: '1' person, '2' organisation */
+    char last_or_org[61];    /* NM103 */
+    char first[36];          /* NM104 */
+    char id_qualifier[3];    /* NM108: XX (NPI), MI, PI, ... */
+    char id[81];             /* NM109 */
+    char address[56];        /* N301 */
+    char city[31];           /* N401 */
+    char state[3];           /* N402 */
+    char zip[16];            /* N403 */
+};
+
+struct rcm_x12_adjustment {
+    char group[3];           /* CAS01: CO, PR, OA, PI, CR */
+    char reason[6];          /* CARC */
+    int64_t amount_cents;
+};
+
+struct rcm_x12_line {
+    char proc_qualifier[3];  /* HC, NU, ... */
+    char procedure[49];
+    char modifiers[4][3];
+    char revenue_code[5];    /* 837I SV201 */
+    int64_t charge_cents;
+    int64_t paid_cents;      /* 835 SVC03 */
+    char unit[3];            /* UN, MJ, DA ... */
+    int64_t units_milli;     /* quantity x 1000 */
+    int32_t service_date_days;
+    int n_adj;
+    struct rcm_x12_adjustment adj[RCM_X12_MAX_ADJ];
+};
+
+/* One 837 claim (2300 loop with its providers, subscriber, patient). */
+struct rcm_x12_claim {
+    char kind;               /* 'P' (X222) or 'I' (X223) */
+    char claim_id[39];       /* CLM01 */
+    int64_t charge_cents;    /* CLM02 */
+    char facility_code[3];   /* CLM05-1 (place of service / type of bill) */
+    char frequency[2];       /* CLM05-3 */
+    char responsibility;     /* SBR01: P, S, T ... */
+    char filing_indicator[3];/* SBR09 */
+    struct rcm_x12_party billing;       /* 2010AA */
+    char billing_tax_id[16];            /* REF*EI */
+    struct rcm_x12_party subscriber;    /* 2010BA */
+    int32_t subscriber_birth_days;      /* DMG02 */
+    char subscriber_gender;             /* DMG03 */
+    struct rcm_x12_party payer;         /* 2010BB */
+    bool has_patient;                   /* 2000C present */
+    char patient_relationship[3];       /* PAT01 */
+    struct rcm_x12_party patient;       /* 2010CA */
+    int n_dx;
+    char dx[RCM_X12_MAX_DX][9];         /* HI codes; dx[0] is the principal */
+    int n_lines;
+    struct rcm_x12_line lines[RCM_X12_MAX_LINES];
+};
+
+/* 835 header (payer, payee, payment) shared by its claim payments. */
+struct rcm_x12_remit {
+    int64_t payment_cents;   /* BPR02 */
+    char credit_debit;       /* BPR03 */
+    char method[4];          /* BPR04: ACH, CHK, NON ... */
+    int32_t payment_date_days;   /* BPR16 */
+    char trace_number[51];   /* TRN02: check or EFT number */
+    struct rcm_x12_party payer;  /* 1000A */
+    struct rcm_x12_party payee;  /* 1000B */
+};
+
+/* One 835 claim payment (2100 loop with its 2110 service lines). */
+struct rcm_x12_claim_payment {
+    char claim_id[39];       /* CLP01: the provider's claim id */
+    char status[3];          /* CLP02 */
+    int64_t charge_cents;    /* CLP03 */
+    int64_t paid_cents;      /* CLP04 */
+    int64_t patient_resp_cents;  /* CLP05 */
+    char filing_indicator[3];/* CLP06 */
+    char payer_claim_id[51]; /* CLP07 */
+    struct rcm_x12_party patient;    /* NM1*QC */
+    int n_adj;
+    struct rcm_x12_adjustment adj[RCM_X12_MAX_ADJ];  /* claim-level CAS */
+    int n_lines;
+    struct rcm_x12_line lines[RCM_X12_MAX_LINES];
+};
+
+typedef void (*rcm_x12_claim_fn)(void *ctx, const struct rcm_x12_claim *claim);
+typedef void (*rcm_x12_payment_fn)(void *ctx, const struct rcm_x12_remit *remit,
+                                   const struct rcm_x12_claim_payment *pay);
+
+/*
+ * Model builder: set `on_segment` of the validator options to
+ * rcm_x12_model_segment with ctx = the model. Each complete claim / claim
+ * payment is handed to the callbacks (borrowed for the call). Memory is one
+ * claim at a time (the struct is about 40 KB), whatever the file size.
+ * Call rcm_x12_model_finish at the end (flushes a claim cut short).
+ */
+struct rcm_x12_model {
+    rcm_x12_claim_fn on_claim;
+    rcm_x12_payment_fn on_payment;
+    void *ctx;
+    /* state */
+    char kind;
+    bool in_claim, in_payment;
+    struct rcm_x12_claim claim;          /* current; also holds 2000A/B context */
+    struct rcm_x12_remit remit;
+    struct rcm_x12_claim_payment pay;
+    uint64_t claims, payments;
+};
+
+void rcm_x12_model_init(struct rcm_x12_model *m, rcm_x12_claim_fn on_claim,
+                        rcm_x12_payment_fn on_payment, void *ctx);
+void rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
+                           const struct rcm_x12_loop_ctx *loops);
+void rcm_x12_model_finish(struct rcm_x12_model *m);
+
+/* Envelope and header parties for the writers. */
+struct rcm_x12_envelope {
+    char sender_qualifier[3], sender_id[16];      /* ISA05/06 */
+    char receiver_qualifier[3], receiver_id[16];  /* ISA07/08 */
+    char gs_sender[16], gs_receiver[16];          /* GS02/03 */
+    uint32_t isa13, gs06;
+    const char *date8;       /* CCYYMMDD */
+    const char *time4;       /* HHMM */
+    char usage;              /* ISA15: 'P' or 'T' */
+    /* 837 header: submitter (1000A) and receiver (1000B) */
+    char submitter_name[61], submitter_id[81], contact_name[61], contact_phone[16];
+    char receiver_name[61], receiver_etin[81];
+};
+
+/*
+ * Write one interchange with one transaction set holding `n` claims (837P,
+ * X222A1) / claim payments (835, X221A1) to `out`, with correct HL numbering,
+ * SE/GE/IEA counts and control numbers. Claims must be kind 'P'. Fails with
+ * RCM_E_INVAL (diag says which claim/field) when a required value is
+ * missing, RCM_E_TOO_LARGE when `out` is full.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_x12_write_837p(const struct rcm_x12_envelope *env,
+                                               const struct rcm_x12_claim *claims,
+                                               size_t n, struct rcm_buf *out,
+                                               struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_x12_write_835(const struct rcm_x12_envelope *env,
+                                              const struct rcm_x12_remit *remit,
+                                              const struct rcm_x12_claim_payment *pays,
+                                              size_t n, struct rcm_buf *out,
+                                              struct rcm_diag *diag);
+
 #endif
