@@ -171,8 +171,13 @@ class Gen:
                     qual = i
                 elif t[12] and t[12][0][10] > 0 and t[4] == 'R':
                     qual = i
+        period = -1
+        for i in range(1, len(tuples)):
+            if tuples[i][1] == '"1251"' and tuples[i - 1][1] == '"1250"':
+                period = i
+                break
         node = ('X12_NODE_SEGMENT', cstr(sid), cstr(s.findtext('name')),
-                (), (first, len(tuples)), (rf, rn), qual)
+                (), (first, len(tuples)), (rf, rn), qual, period)
         return (self.place_node(node), (s.findtext('usage') or 'S').strip(),
                 repeat_of(s.findtext('max_use')))
 
@@ -191,7 +196,7 @@ class Gen:
     def loop(self, lp):
         kids = self.loop_children(lp)
         node = ('X12_NODE_LOOP', cstr(lp.get('xid')), cstr(lp.findtext('name')),
-                tuple(kids), (0, 0), (0, 0), -1)
+                tuple(kids), (0, 0), (0, 0), -1, -1)
         return (self.place_node(node), (lp.findtext('usage') or 'S').strip(),
                 repeat_of(lp.findtext('repeat')))
 
@@ -260,10 +265,13 @@ class Gen:
         o.append('    {0, 0, 0},\n};\n')
         o.append('const struct x12_node x12_nodes[] = {')
         for i, n in enumerate(self.nodes):
-            kind, nid, name, kids, el, ru, qual = n
+            kind, nid, name, kids, el, ru, qual, period = n
             cf, cn = (child_first[i], len(kids)) if kind == 'X12_NODE_LOOP' else (0, 0)
-            o.append('    /* %d */ {%s, %s, %s, %d, %d, %d, %d, %d, %d, %d},'
-                     % (i, kind, nid, name, cf, cn, el[0], el[1], ru[0], ru[1], qual))
+            raw = nid.strip('"').encode()[:4].ljust(4, b'\0')
+            key = int.from_bytes(raw, 'little')
+            o.append('    /* %d */ {%s, %s, %s, %d, %d, %d, %d, %d, %d, %d, %d, 0x%08xu},'
+                     % (i, kind, nid, name, cf, cn, el[0], el[1], ru[0], ru[1], qual,
+                        period, key))
         o.append('};\nconst unsigned x12_n_nodes = %d;\n' % len(self.nodes))
         o.append('const struct x12_txdef x12_txdefs[] = {')
         for st01, guide, version, name, root in tx:

@@ -52,6 +52,7 @@ struct rcm_x12_delims {
  */
 struct rcm_x12_seg {
     char id[4];                   /* "NM1", NUL-terminated */
+    uint32_t key;                 /* the id's 4 bytes as a little-endian number */
     struct rcm_str raw;
     struct rcm_x12_delims delims; /* of the interchange the segment is in */
     uint64_t offset_bytes;        /* stream offset of the segment's first byte */

@@ -55,7 +55,20 @@ struct x12_node {
     uint16_t rule_first, rule_n;     /* segments: into x12_rules[] */
     int16_t qual_elem;      /* segments: element (0-based in elems) whose
                                codes identify the segment, -1 none */
+    int16_t period_elem;    /* segments: a date/time period (1251) right after
+                               its format qualifier (1250), -1 none */
+    uint32_t idkey;         /* the id's bytes, NUL-padded, little-endian */
 };
+
+/* The idkey of a NUL-terminated id of at most 3 characters. */
+static inline uint32_t
+x12_idkey(const char *id)
+{
+    uint32_t k = 0;
+    for (int i = 0; i < 4 && id[i]; i++)
+        k |= (uint32_t)(unsigned char)id[i] << (8 * i);
+    return k;
+}
 
 struct x12_txdef {
     const char *st01;       /* "837" */

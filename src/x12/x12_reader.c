@@ -150,8 +150,11 @@ emit(struct rcm_x12_reader *r, struct rcm_x12_seg *seg, const char *p, size_t n,
     size_t idn = 0;
     while (idn < 3 && idn < n && p[idn] != r->delims.element)
         idn++;
+    memset(seg->id, 0, sizeof seg->id);
     memcpy(seg->id, p, idn);
-    seg->id[idn] = 0;
+    seg->key = (uint32_t)(unsigned char)seg->id[0] |
+               (uint32_t)(unsigned char)seg->id[1] << 8 |
+               (uint32_t)(unsigned char)seg->id[2] << 16;
     seg->raw = (struct rcm_str){p, n};
     seg->delims = r->delims;
     seg->offset_bytes = offset;
@@ -489,17 +492,20 @@ rcm_x12_split(struct rcm_str s, char sep, struct rcm_str *out, size_t max)
             out[0] = s;
         return 1;
     }
-    const char *p = s.p, *end = s.p + s.n;
-    for (;;) {
-        const char *q = p < end ? memchr(p, sep, (size_t)(end - p)) : NULL;
-        const char *e = q ? q : end;
+    /* one pass over the bytes: segments and elements are short, so a plain
+     * loop beats a memchr call per piece */
+    const char *p = s.p, *start = s.p, *end = s.p + s.n;
+    for (; p < end; p++) {
+        if (*p != sep)
+            continue;
         if (count < max)
-            out[count] = (struct rcm_str){p, (size_t)(e - p)};
+            out[count] = (struct rcm_str){start, (size_t)(p - start)};
         count++;
-        if (!q)
-            return count;
-        p = q + 1;
+        start = p + 1;
     }
+    if (count < max)
+        out[count] = (struct rcm_str){start, (size_t)(end - start)};
+    return count + 1;
 }
 
 size_t

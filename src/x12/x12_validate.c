@@ -27,6 +27,7 @@
 #include "rcm/x12.h"
 #include "x12/x12_int.h"
 
+#define KEY3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
 #define MAX_DEPTH 12
 #define MAX_KIDS 64
 #define MAX_ELEMS 128
@@ -206,13 +207,15 @@ static int
 cmp_code(const void *key, const void *elem)
 {
     const struct rcm_str *k = key;
-    const char *c = *(const char *const *)elem;
-    size_t cn = strlen(c);
-    size_t m = k->n < cn ? k->n : cn;
-    int r = memcmp(k->p, c, m);
-    if (r)
-        return r;
-    return k->n < cn ? -1 : k->n > cn ? 1 : 0;
+    const unsigned char *c = *(const unsigned char *const *)elem;
+    const unsigned char *p = (const unsigned char *)k->p;
+    for (size_t i = 0; i < k->n; i++) {
+        if (c[i] == 0)
+            return 1;           /* the key is longer */
+        if (p[i] != c[i])
+            return p[i] < c[i] ? -1 : 1;
+    }
+    return c[k->n] ? -1 : 0;
 }
 
 static bool
@@ -651,14 +654,13 @@ static void
 check_period(struct rcm_x12_validator *v, const struct x12_node *n,
              const struct rcm_str *els, size_t nel)
 {
-    for (size_t i = 1; i < n->elem_n; i++) {
+    if (n->period_elem > 0) {
+        size_t i = (size_t)n->period_elem;
         const struct x12_elem *q = &x12_elems[n->elem_first + i - 1];
         const struct x12_elem *e = &x12_elems[n->elem_first + i];
-        if (strcmp(e->data_ele, "1251") != 0 || strcmp(q->data_ele, "1250") != 0)
-            continue;
         int qp = q->seq ? q->seq : (int)i, ep = e->seq ? e->seq : (int)i + 1;
         if ((size_t)ep >= nel || els[ep].n == 0 || (size_t)qp >= nel)
-            continue;
+            return;
         struct rcm_str f = els[qp], d = els[ep];
         bool ok = true;
         if (rcm_str_eq_c(f, "D8")) {
@@ -687,7 +689,7 @@ check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
               const struct rcm_str *els, size_t nel)
 {
     size_t ndef = n->elem_n;
-    if (v->tx && v->tx->st01[2] == '7' && strcmp(n->id, "CLM") == 0 && nel > 1)
+    if (n->idkey == KEY3('C', 'L', 'M') && v->tx && v->tx->st01[2] == '7' && nel > 1)
         copy_el(v->clm01, sizeof v->clm01, els[1]);
     if (nel - 1 > ndef) {
         report(v, FS(RCM_X12_LVL_ELEMENT, 0, "too_many_elements", "3",
@@ -728,7 +730,7 @@ check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
     }
     check_rules(v, n, els, nel);
     check_period(v, n, els, nel);
-    if (n->id[0] == 'H' && n->id[1] == 'L' && n->id[2] == 0)
+    if (n->idkey == KEY3('H', 'L', 0))
         check_hl(v, els, nel);
 }
 
@@ -804,7 +806,7 @@ static bool
 seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
             const struct rcm_str *els, size_t nel, bool strict)
 {
-    if (strcmp(n->id, seg->id) != 0)
+    if (n->idkey != seg->key)
         return false;
     if (!strict || n->qual_elem < 0)
         return true;
@@ -863,7 +865,7 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
 {
     int found_d = -1, found_j = -1;
     bool newiter = false;
-    bool is_hl = strcmp(seg->id, "HL") == 0;
+    bool is_hl = x12_idkey(seg->id) == KEY3('H', 'L', 0);
     for (int pass = 0; pass < 2 && found_d < 0; pass++) {
         bool strict = pass == 0;
         for (int d = v->depth - 1; d >= 0 && found_d < 0; d--) {
@@ -911,7 +913,7 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
         bool known = false;
         for (unsigned i = 0; i < x12_n_nodes && !known; i++)
             known = x12_nodes[i].kind == X12_NODE_SEGMENT &&
-                    strcmp(x12_nodes[i].id, seg->id) == 0;
+                    x12_nodes[i].idkey == seg->key;
         if (known)
             report(v, FS(RCM_X12_LVL_SEGMENT, 0, "unexpected_segment", "2"),
                    "segment %s is not expected here", seg->id);
@@ -1430,12 +1432,13 @@ rcm_x12_validator_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg 
     if (nel > MAX_ELEMS)
         nel = MAX_ELEMS;
     const char *id = seg->id;
+    const uint32_t key = seg->key;
     bool after_close = false; /* segment closes its envelope: report ctx first */
-    if (strcmp(id, "ISA") == 0) {
+    if (key == KEY3('I', 'S', 'A')) {
         on_isa(v, els, nel);
-    } else if (strcmp(id, "GS") == 0) {
+    } else if (key == KEY3('G', 'S', 0)) {
         on_gs(v, els, nel);
-    } else if (strcmp(id, "ST") == 0) {
+    } else if (key == KEY3('S', 'T', 0)) {
         on_st(v, els, nel);
         if (v->tx) {
             const struct x12_node *root = &x12_nodes[v->tx->root];
@@ -1443,13 +1446,13 @@ rcm_x12_validator_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg 
             v->seg_name = stn->name;
             check_segment(v, stn, els, nel);
         }
-    } else if (strcmp(id, "TA1") == 0 && v->in_isa && !v->in_gs) {
+    } else if (key == KEY3('T', 'A', '1') && v->in_isa && !v->in_gs) {
         /* an interchange acknowledgment: allowed between ISA and GS */
         if (nel < 6 || els[1].n != 9 || !all_digits(els[1]) || els[4].n != 1 ||
             !strchr("AER", els[4].p[0]) || els[5].n != 3 || !all_digits(els[5]))
             report(v, FS(RCM_X12_LVL_INTERCHANGE, 0, "bad_ta1", "024"),
                    "TA1 does not have TA101 (9 digits), TA104 (A/E/R) and TA105 (3 digits)");
-    } else if (strcmp(id, "GE") == 0 || strcmp(id, "IEA") == 0) {
+    } else if (key == KEY3('G', 'E', 0) || key == KEY3('I', 'E', 'A')) {
         after_close = true;
     } else if (!v->in_st) {
         if (v->in_gs)
@@ -1460,7 +1463,7 @@ rcm_x12_validator_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg 
                    "segment %s outside a functional group", id);
     } else {
         v->set_pos++;
-        bool is_se = strcmp(id, "SE") == 0;
+        bool is_se = key == KEY3('S', 'E', 0);
         if (v->tx) {
             const struct x12_node *n = walk(v, seg, els, nel);
             if (n) {
@@ -1504,6 +1507,7 @@ rcm_x12_validator_read_error(struct rcm_x12_validator *v,
     fake.offset_bytes = err->offset_bytes;
     fake.index = err->seg_index;
     memcpy(fake.id, err->id, sizeof fake.id);
+    fake.key = x12_idkey(fake.id);
     v->seg = &fake;
     v->seg_ik3 = false;
     if (err->counted && v->in_st)
