@@ -373,6 +373,8 @@ struct rcm_x12_claim {
     bool has_patient;                   /* 2000C present */
     char patient_relationship[3];       /* PAT01 */
     struct rcm_x12_party patient;       /* 2010CA */
+    int32_t patient_birth_days;         /* 2010CA DMG02 */
+    char patient_gender;                /* 2010CA DMG03 */
     int n_dx;
     char dx[RCM_X12_MAX_DX][9];         /* HI codes; dx[0] is the principal */
     int n_lines;

@@ -1,0 +1,316 @@
+/*
+ * test_x12_model.c — claims and claim payments built from samples, and the
+ * 837P/835 writers: their output validates clean against the guides and
+ * parses back to the same structs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "rcm/date.h"
+#include "x12_test_util.h"
+
+#define MAXC 64
+
+struct got {
+    size_t nclaims, npays;
+    struct rcm_x12_claim claims[MAXC];
+    struct rcm_x12_remit remit;
+    struct rcm_x12_claim_payment pays[MAXC];
+};
+
+static void
+on_claim(void *ctx, const struct rcm_x12_claim *c)
+{
+    struct got *g = ctx;
+    if (g->nclaims < MAXC)
+        g->claims[g->nclaims] = *c;
+    g->nclaims++;
+}
+
+static void
+on_pay(void *ctx, const struct rcm_x12_remit *r, const struct rcm_x12_claim_payment *p)
+{
+    struct got *g = ctx;
+    g->remit = *r;
+    if (g->npays < MAXC)
+        g->pays[g->npays] = *p;
+    g->npays++;
+}
+
+/* Parse; return the validator stats. */
+static struct rcm_x12_stats
+parse(const char *p, size_t n, struct got *g)
+{
+    memset(g, 0, sizeof *g);
+    struct rcm_x12_model m;
+    rcm_x12_model_init(&m, on_claim, on_pay, g);
+    struct rcm_x12_validate_opts o = {.on_segment = rcm_x12_model_segment, .ctx = &m};
+    struct rcm_x12_stats st;
+    assert_int_equal(rcm_x12_validate_buffer(p, n, &o, &st), RCM_OK);
+    rcm_x12_model_finish(&m);
+    return st;
+}
+
+static char *
+load(const char *rel, size_t *n)
+{
+    char *p = x12t_load(rel, n);
+    assert_non_null(p);
+    return p;
+}
+
+static const struct rcm_x12_envelope env = {
+    .sender_qualifier = "ZZ", .sender_id = "SENDER", .receiver_qualifier = "ZZ",
+    .receiver_id = "RECEIVER", .gs_sender = "SENDER", .gs_receiver = "RECEIVER",
+    .isa13 = 42, .gs06 = 7, .date8 = "20240102", .time4 = "0930", .usage = 'T',
+    .submitter_name = "OPENRCM CLINIC", .submitter_id = "SUB1",
+    .contact_name = "BILLING", .contact_phone = "5555551212",
+    .receiver_name = "CLEARINGHOUSE", .receiver_etin = "ETIN1",
+};
+
+static void
+test_837p_claim_fields(void **state)
+{
+    (void)state;
+    size_t n;
+    char *p = load("tests/golden/x12/samples/837p-example1.edi", &n);
+    static struct got g;
+    parse(p, n, &g);
+    assert_int_equal(g.nclaims, 1);
+    const struct rcm_x12_claim *c = &g.claims[0];
+    assert_int_equal(c->kind, 'P');
+    assert_string_equal(c->claim_id, "26463774");
+    assert_int_equal(c->charge_cents, 10000);
+    assert_string_equal(c->facility_code, "11");
+    assert_string_equal(c->frequency, "1");
+    assert_string_equal(c->billing.last_or_org, "BEN KILDARE SERVICE");
+    assert_string_equal(c->billing.id, "1912301953");
+    assert_string_equal(c->billing.city, "MIAMI");
+    assert_string_equal(c->billing_tax_id, "587654321");
+    assert_string_equal(c->subscriber.last_or_org, "SMITH");
+    assert_string_equal(c->subscriber.first, "JANE");
+    assert_string_equal(c->subscriber.id, "JS00111223333");
+    assert_int_equal(c->responsibility, 'P');
+    assert_string_equal(c->filing_indicator, "CI");
+    assert_string_equal(c->payer.id, "999996666");
+    assert_true(c->has_patient);
+    assert_string_equal(c->patient.first, "TED");
+    assert_int_equal(c->patient_gender, 'M');
+    assert_int_equal(c->patient_birth_days, rcm_date_from_ymd(1973, 5, 1));
+    assert_int_equal(c->n_dx, 2);
+    assert_string_equal(c->dx[0], "0340");
+    assert_string_equal(c->dx[1], "V7389");
+    assert_int_equal(c->n_lines, 4);
+    assert_string_equal(c->lines[0].procedure, "99213");
+    assert_int_equal(c->lines[0].charge_cents, 4000);
+    assert_int_equal(c->lines[0].units_milli, 1000);
+    assert_int_equal(c->lines[0].service_date_days, rcm_date_from_ymd(2006, 10, 3));
+    assert_string_equal(c->lines[3].procedure, "86663");
+    assert_int_equal(c->lines[3].service_date_days, rcm_date_from_ymd(2006, 10, 10));
+    free(p);
+}
+
+static void
+test_837i_and_multi(void **state)
+{
+    (void)state;
+    size_t n;
+    char *p = load("tests/golden/x12/samples/837i-two-claims.edi", &n);
+    static struct got g;
+    parse(p, n, &g);
+    assert_int_equal(g.nclaims, 2);
+    assert_int_equal(g.claims[0].kind, 'I');
+    assert_true(g.claims[0].n_lines > 0);
+    assert_true(g.claims[0].lines[0].revenue_code[0] != 0);
+    assert_string_not_equal(g.claims[0].claim_id, g.claims[1].claim_id);
+    free(p);
+}
+
+static void
+test_835_fields(void **state)
+{
+    (void)state;
+    size_t n;
+    char *p = load("tests/golden/x12/samples/835-mult-loops.edi", &n);
+    static struct got g;
+    parse(p, n, &g);
+    assert_true(g.npays >= 1);
+    assert_string_equal(g.pays[0].claim_id, "2005555A");
+    assert_string_equal(g.pays[0].status, "4");
+    assert_int_equal(g.pays[0].charge_cents, 91539);
+    assert_int_equal(g.pays[0].paid_cents, 0);
+    assert_string_equal(g.pays[0].payer_claim_id, "4276512332");
+    assert_string_equal(g.pays[0].patient.last_or_org, "BACH");
+    assert_string_equal(g.pays[0].lines[0].procedure, "T1005");
+    assert_int_equal(g.pays[0].lines[0].charge_cents, 50004);
+    assert_int_equal(g.pays[0].lines[0].units_milli, 68000);
+    assert_int_equal(g.pays[0].lines[0].service_date_days, rcm_date_from_ymd(2003, 11, 29));
+    assert_string_equal(g.remit.method, "NON");
+    assert_string_equal(g.remit.payer.last_or_org, "PAYER");
+    assert_string_equal(g.remit.payer.city, "LANSING");
+    assert_string_equal(g.remit.payee.id, "444313000");
+    free(p);
+}
+
+/* parse -> write -> validate clean -> parse back -> same structs */
+static void
+test_837p_write_round_trip(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "tests/golden/x12/samples/837p-example1.edi",
+        "tests/golden/x12/samples/837p-cob-example3c.edi",
+        "tests/golden/x12/own/837p-minimal.edi",
+    };
+    static struct got all, back;
+    struct rcm_x12_claim *claims = calloc(8, sizeof *claims);
+    assert_non_null(claims);
+    size_t nc = 0;
+    for (size_t f = 0; f < 3; f++) {
+        size_t n;
+        char *p = load(files[f], &n);
+        parse(p, n, &all);
+        for (size_t i = 0; i < all.nclaims && nc < 8; i++)
+            claims[nc++] = all.claims[i];
+        free(p);
+    }
+    assert_int_equal(nc, 3);
+    /* the minimal file has no DMG; the writer needs what it writes */
+    struct rcm_buf out = RCM_BUF_INIT(1u << 20);
+    struct rcm_diag d = RCM_DIAG_INIT;
+    if (rcm_x12_write_837p(&env, claims, nc, &out, &d) != RCM_OK)
+        fail_msg("write failed: %s", d.msg);
+    struct rcm_x12_stats st = parse(out.data, out.len, &back);
+    if (st.errors || st.sets_accepted != 1)
+        fail_msg("written 837P does not validate:\n%s", out.data);
+    assert_int_equal(back.nclaims, nc);
+    for (size_t i = 0; i < nc; i++) {
+        if (memcmp(&back.claims[i], &claims[i], sizeof claims[i]) != 0) {
+            const struct rcm_x12_claim *a = &claims[i], *b = &back.claims[i];
+            size_t off = 0;
+            while (((const char *)a)[off] == ((const char *)b)[off])
+                off++;
+            fail_msg("claim %zu differs after write+parse at byte %zu (%s/%s, %d/%d lines)",
+                     i, off, a->claim_id, b->claim_id, a->n_lines, b->n_lines);
+        }
+    }
+    assert_non_null(strstr(out.data, "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*0930*^*00501*000000042*0*T*:~"));
+    assert_non_null(strstr(out.data, "GE*1*7~\nIEA*1*000000042~\n"));
+
+    /* refusals leave the output untouched */
+    size_t before = out.len;
+    claims[0].claim_id[0] = 0;
+    assert_int_equal(rcm_x12_write_837p(&env, claims, nc, &out, &d), RCM_E_INVAL);
+    assert_non_null(strstr(d.msg, "claim id"));
+    strcpy(claims[0].claim_id, "A*B");
+    assert_int_equal(rcm_x12_write_837p(&env, claims, nc, &out, &d), RCM_E_INVAL);
+    assert_non_null(strstr(d.msg, "delimiter"));
+    assert_int_equal(out.len, before);
+    rcm_buf_release(&out);
+    free(claims);
+}
+
+static void
+test_835_write_round_trip(void **state)
+{
+    (void)state;
+    static struct got g, back;
+    size_t n;
+    char *p = load("tests/golden/x12/own/835-minimal.edi", &n);
+    parse(p, n, &g);
+    free(p);
+    assert_int_equal(g.npays, 1);
+    /* add a second payment with lines and adjustments */
+    struct rcm_x12_claim_payment pays[2];
+    pays[0] = g.pays[0];
+    struct rcm_x12_claim_payment *q = &pays[1];
+    memset(q, 0, sizeof *q);
+    strcpy(q->claim_id, "CLAIM2");
+    strcpy(q->status, "1");
+    q->charge_cents = 25000;
+    q->paid_cents = 18000;
+    q->patient_resp_cents = 2000;
+    strcpy(q->filing_indicator, "12");
+    strcpy(q->payer_claim_id, "PCN2");
+    strcpy(q->patient.last_or_org, "ROE");
+    strcpy(q->patient.first, "RICHARD");
+    strcpy(q->patient.id_qualifier, "MI");
+    strcpy(q->patient.id, "M2");
+    q->patient.entity_type = '1';
+    q->n_adj = 1;
+    strcpy(q->adj[0].group, "PR");
+    strcpy(q->adj[0].reason, "1");
+    q->adj[0].amount_cents = 2000;
+    q->n_lines = 2;
+    for (int k = 0; k < 2; k++) {
+        struct rcm_x12_line *l = &q->lines[k];
+        strcpy(l->proc_qualifier, "HC");
+        strcpy(l->procedure, k ? "99214" : "99213");
+        if (k)
+            strcpy(l->modifiers[0], "25");
+        l->charge_cents = k ? 15000 : 10000;
+        l->paid_cents = k ? 10000 : 8000;
+        l->units_milli = 1000;
+        l->service_date_days = rcm_date_from_ymd(2024, 1, 3 + k);
+        l->n_adj = 2;
+        strcpy(l->adj[0].group, "CO");
+        strcpy(l->adj[0].reason, "45");
+        l->adj[0].amount_cents = k ? 4000 : 1000;
+        strcpy(l->adj[1].group, k ? "CO" : "PR");
+        strcpy(l->adj[1].reason, k ? "253" : "1");
+        l->adj[1].amount_cents = 1000;
+    }
+    struct rcm_buf out = RCM_BUF_INIT(1u << 20);
+    struct rcm_diag d = RCM_DIAG_INIT;
+    struct rcm_x12_envelope e = env;
+    if (rcm_x12_write_835(&e, &g.remit, pays, 2, &out, &d) != RCM_OK)
+        fail_msg("write failed: %s", d.msg);
+    struct rcm_x12_stats st = parse(out.data, out.len, &back);
+    if (st.errors || st.sets_accepted != 1)
+        fail_msg("written 835 does not validate:\n%s", out.data);
+    assert_int_equal(back.npays, 2);
+    assert_int_equal(back.remit.payment_cents, g.remit.payment_cents);
+    assert_string_equal(back.remit.trace_number, g.remit.trace_number);
+    assert_int_equal(back.remit.payment_date_days, g.remit.payment_date_days);
+    assert_string_equal(back.remit.payee.id, g.remit.payee.id);
+    for (int i = 0; i < 2; i++) {
+        const struct rcm_x12_claim_payment *a = &pays[i], *b = &back.pays[i];
+        assert_string_equal(a->claim_id, b->claim_id);
+        assert_int_equal(a->paid_cents, b->paid_cents);
+        assert_int_equal(a->patient_resp_cents, b->patient_resp_cents);
+        assert_int_equal(a->n_adj, b->n_adj);
+        assert_int_equal(a->n_lines, b->n_lines);
+        for (int k = 0; k < a->n_lines; k++) {
+            assert_string_equal(a->lines[k].procedure, b->lines[k].procedure);
+            assert_string_equal(a->lines[k].modifiers[0], b->lines[k].modifiers[0]);
+            assert_int_equal(a->lines[k].paid_cents, b->lines[k].paid_cents);
+            assert_int_equal(a->lines[k].service_date_days, b->lines[k].service_date_days);
+            assert_int_equal(a->lines[k].n_adj, b->lines[k].n_adj);
+            for (int j = 0; j < a->lines[k].n_adj; j++) {
+                assert_string_equal(a->lines[k].adj[j].reason, b->lines[k].adj[j].reason);
+                assert_int_equal(a->lines[k].adj[j].amount_cents,
+                                 b->lines[k].adj[j].amount_cents);
+            }
+        }
+    }
+    /* adjustments of one group share a CAS segment */
+    assert_non_null(strstr(out.data, "CAS*CO*45*40**253*10~"));
+    rcm_buf_release(&out);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_837p_claim_fields),
+        cmocka_unit_test(test_837i_and_multi),
+        cmocka_unit_test(test_835_fields),
+        cmocka_unit_test(test_837p_write_round_trip),
+        cmocka_unit_test(test_835_write_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
