@@ -62,7 +62,7 @@ struct rcm_x12_seg {
 enum rcm_x12_read_code {
     RCM_X12_RE_EMPTY_SEGMENT = 1,   /* a terminator right after a terminator */
     RCM_X12_RE_OUTSIDE,             /* bytes outside an interchange (before ISA / after IEA) */
-    RCM_X12_RE_BAD_ISA,             /* ISA too short/long or unusable delimiters */
+    RCM_X12_RE_BAD_ISA,             /* ISA too short/long or unusable delimiters (alphanumeric, space, NUL, not distinct) */
     RCM_X12_RE_TOO_LONG,            /* segment longer than max_segment_bytes (skipped) */
     RCM_X12_RE_BAD_SEGMENT_ID,      /* id not 2-3 upper-case letters/digits (skipped) */
     RCM_X12_RE_TRUNCATED,           /* input ended inside a segment or with no IEA */

@@ -124,7 +124,7 @@ isa_delims(struct rcm_x12_reader *r)
     char e = r->isa[3], c = r->isa[n - 2], s = r->isa[n - 1];
     if (is_alnum((unsigned char)e) || is_alnum((unsigned char)c) ||
         is_alnum((unsigned char)s) || e == c || e == s || c == s || e == ' ' ||
-        c == ' ' || s == ' ')
+        c == ' ' || s == ' ' || e == 0 || c == 0 || s == 0)
         return false;
     struct rcm_x12_delims d = {e, c, 0, s};
     /* ISA11 and ISA12: fields 11 and 12 */
@@ -136,7 +136,7 @@ isa_delims(struct rcm_x12_reader *r)
     if (f[12].n == 5 && memcmp(f[12].p, "00402", 5) >= 0 && f[11].n == 1) {
         char rep = f[11].p[0];
         if (!is_alnum((unsigned char)rep) && rep != e && rep != c && rep != s &&
-            rep != ' ')
+            rep != ' ' && rep != 0)
             d.repetition = rep;
     }
     r->delims = d;
@@ -273,7 +273,7 @@ step_isa(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
             r->state = ST_SEEK;
             r->garbage = true;
             return fail(r, err, RCM_X12_RE_BAD_ISA, r->seg_start,
-                        "ISA delimiters are unusable (alphanumeric, space or "
+                        "ISA delimiters are unusable (alphanumeric, space, NUL or "
                         "not distinct)");
         }
         r->state = ST_IN;
