@@ -408,6 +408,28 @@ struct rcm_x12_claim_payment {
     struct rcm_x12_line lines[RCM_X12_MAX_LINES];
 };
 
+/* One transaction set's result from a received 999 (AK2 loop). */
+struct rcm_x12_ack_result {
+    char group_control[10];  /* AK102: the acknowledged GS06 */
+    char st01[4];            /* AK201 */
+    char st02[10];           /* AK202 */
+    char status;             /* IK501: A, E, R, ... */
+    int n_codes;
+    char codes[5][4];        /* IK502..IK506 */
+    int n_segment_errors;    /* IK3 loops */
+};
+
+/* One claim status from a 277 / 277CA (2200D or 2200E loop). */
+struct rcm_x12_claim_status {
+    char claim_id[51];       /* TRN02: the submitter's claim id */
+    char payer_claim_id[51]; /* REF*1K */
+    char category[4];        /* STC01-1: A1, A2, A3, F1, P1 ... */
+    char status[6];          /* STC01-2 */
+    char entity[4];          /* STC01-3 */
+    int32_t status_date_days;/* STC02 */
+    int64_t charge_cents;    /* STC04 */
+};
+
 typedef void (*rcm_x12_claim_fn)(void *ctx, const struct rcm_x12_claim *claim);
 typedef void (*rcm_x12_payment_fn)(void *ctx, const struct rcm_x12_remit *remit,
                                    const struct rcm_x12_claim_payment *pay);
@@ -415,14 +437,23 @@ typedef void (*rcm_x12_payment_fn)(void *ctx, const struct rcm_x12_remit *remit,
 /*
  * Model builder: set `on_segment` of the validator options to
  * rcm_x12_model_segment with ctx = the model. Each complete claim / claim
- * payment is handed to the callbacks (borrowed for the call). Memory is one
+ * payment / 999 set result / 277 claim status is handed to the callbacks
+ * (borrowed for the call). Memory is one
  * claim at a time (the struct is about 40 KB), whatever the file size.
  * Call rcm_x12_model_finish at the end (flushes a claim cut short).
  */
+typedef void (*rcm_x12_ack_fn)(void *ctx, const struct rcm_x12_ack_result *ack);
+typedef void (*rcm_x12_status_fn)(void *ctx, const struct rcm_x12_claim_status *st);
+
 struct rcm_x12_model {
     rcm_x12_claim_fn on_claim;
     rcm_x12_payment_fn on_payment;
+    rcm_x12_ack_fn on_ack;           /* 999: set after init, may be NULL */
+    rcm_x12_status_fn on_status;     /* 277/277CA: set after init, may be NULL */
     void *ctx;
+    bool in_ack, in_status;
+    struct rcm_x12_ack_result ack;
+    struct rcm_x12_claim_status status;
     /* state */
     char kind;
     bool in_claim, in_payment;

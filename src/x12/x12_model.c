@@ -113,11 +113,103 @@ flush_payment(struct rcm_x12_model *m)
         m->on_payment(m->ctx, &m->remit, &m->pay);
 }
 
+static void
+flush_ack(struct rcm_x12_model *m)
+{
+    if (!m->in_ack)
+        return;
+    m->in_ack = false;
+    if (m->on_ack)
+        m->on_ack(m->ctx, &m->ack);
+}
+
+static void
+flush_status(struct rcm_x12_model *m)
+{
+    if (!m->in_status)
+        return;
+    m->in_status = false;
+    if (m->on_status)
+        m->on_status(m->ctx, &m->status);
+}
+
 void
 rcm_x12_model_finish(struct rcm_x12_model *m)
 {
     flush_claim(m);
     flush_payment(m);
+    flush_ack(m);
+    flush_status(m);
+}
+
+/* 999: AK1 (group), AK2 (set), IK3 (count), IK5 (status and codes) */
+static void
+ack_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
+            const struct rcm_str *e, size_t n)
+{
+    struct rcm_x12_ack_result *a = &m->ack;
+    const char *id = seg->id;
+    if (strcmp(id, "AK1") == 0) {
+        flush_ack(m);
+        memset(a, 0, sizeof *a);
+        if (n > 2)
+            CP(a->group_control, e[2]);
+    } else if (strcmp(id, "AK2") == 0) {
+        flush_ack(m);
+        char gc[sizeof a->group_control];
+        memcpy(gc, a->group_control, sizeof gc);
+        memset(a, 0, sizeof *a);
+        memcpy(a->group_control, gc, sizeof gc);
+        if (n > 1)
+            CP(a->st01, e[1]);
+        if (n > 2)
+            CP(a->st02, e[2]);
+        m->in_ack = true;
+    } else if (strcmp(id, "IK3") == 0 && m->in_ack) {
+        a->n_segment_errors++;
+    } else if (strcmp(id, "IK5") == 0 && m->in_ack) {
+        a->status = n > 1 && e[1].n ? e[1].p[0] : 0;
+        for (size_t i = 2; i < n && a->n_codes < 5; i++)
+            if (e[i].n)
+                CP(a->codes[a->n_codes++], e[i]);
+        flush_ack(m);
+    }
+}
+
+/* 277 / 277CA: TRN opens a claim status in 2200D/2200E; STC, REF*1K fill it */
+static void
+status_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
+               const struct rcm_str *e, size_t n, const char *loop)
+{
+    struct rcm_x12_claim_status *s = &m->status;
+    const char *id = seg->id;
+    bool claim_loop = strcmp(loop, "2200D") == 0 || strcmp(loop, "2200E") == 0;
+    if (strcmp(id, "HL") == 0 || (strcmp(id, "TRN") == 0 && claim_loop)) {
+        flush_status(m);
+        if (strcmp(id, "TRN") == 0) {
+            memset(s, 0, sizeof *s);
+            s->status_date_days = RCM_X12_NO_DATE;
+            if (n > 2)
+                CP(s->claim_id, e[2]);
+            m->in_status = true;
+        }
+        return;
+    }
+    if (!m->in_status || !claim_loop)
+        return;
+    if (strcmp(id, "STC") == 0 && !s->category[0] && n > 1) {
+        struct rcm_str c[3];
+        size_t k = rcm_x12_split(e[1], seg->delims.component, c, 3);
+        CP(s->category, c[0]);
+        if (k > 1)
+            CP(s->status, c[1]);
+        if (k > 2)
+            CP(s->entity, c[2]);
+        s->status_date_days = n > 2 ? date8(e[2]) : RCM_X12_NO_DATE;
+        s->charge_cents = n > 4 ? cents(e[4]) : 0;
+    } else if (strcmp(id, "REF") == 0 && n > 2 && rcm_str_eq_c(e[1], "1K")) {
+        CP(s->payer_claim_id, e[2]);
+    }
 }
 
 static void
@@ -453,6 +545,8 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
     if (strcmp(seg->id, "ST") == 0) {
         flush_claim(m);
         flush_payment(m);
+        flush_ack(m);
+        flush_status(m);
         struct rcm_str st01 = n > 1 ? e[1] : (struct rcm_str){"", 0};
         struct rcm_str st03 = n > 3 ? e[3] : (struct rcm_str){"", 0};
         m->kind = 0;
@@ -460,6 +554,10 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
             m->kind = (st03.n >= 10 && memcmp(st03.p + 6, "X223", 4) == 0) ? 'I' : 'P';
         else if (rcm_str_eq_c(st01, "835"))
             m->kind = 'R';
+        else if (rcm_str_eq_c(st01, "999"))
+            m->kind = 'A';
+        else if (rcm_str_eq_c(st01, "277"))
+            m->kind = 'S';
         memset(&m->claim, 0, sizeof m->claim);
         m->claim.subscriber_birth_days = RCM_X12_NO_DATE;
         m->claim.patient_birth_days = RCM_X12_NO_DATE;
@@ -470,6 +568,8 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
     if (strcmp(seg->id, "SE") == 0) {
         flush_claim(m);
         flush_payment(m);
+        flush_ack(m);
+        flush_status(m);
         m->kind = 0;
         return;
     }
@@ -477,4 +577,8 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
         claim_segment(m, seg, e, n, loop);
     else if (m->kind == 'R')
         remit_segment(m, seg, e, n, loop);
+    else if (m->kind == 'A')
+        ack_segment(m, seg, e, n);
+    else if (m->kind == 'S')
+        status_segment(m, seg, e, n, loop);
 }

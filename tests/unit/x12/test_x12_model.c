@@ -302,6 +302,100 @@ test_835_write_round_trip(void **state)
     rcm_buf_release(&out);
 }
 
+struct acks {
+    int n;
+    struct rcm_x12_ack_result a[8];
+    int ns;
+    struct rcm_x12_claim_status s[8];
+};
+
+static void
+on_ack(void *ctx, const struct rcm_x12_ack_result *a)
+{
+    struct acks *x = ctx;
+    if (x->n < 8)
+        x->a[x->n] = *a;
+    x->n++;
+}
+
+static void
+on_status(void *ctx, const struct rcm_x12_claim_status *s)
+{
+    struct acks *x = ctx;
+    if (x->ns < 8)
+        x->s[x->ns] = *s;
+    x->ns++;
+}
+
+static void
+parse_acks(const char *p, size_t n, struct acks *x)
+{
+    memset(x, 0, sizeof *x);
+    static struct rcm_x12_model m;
+    rcm_x12_model_init(&m, NULL, NULL, x);
+    m.on_ack = on_ack;
+    m.on_status = on_status;
+    struct rcm_x12_validate_opts o = {.on_segment = rcm_x12_model_segment, .ctx = &m};
+    assert_int_equal(rcm_x12_validate_buffer(p, n, &o, NULL), RCM_OK);
+    rcm_x12_model_finish(&m);
+}
+
+/* our own 999 for a rejected 835, and a third-party multi-group 999 */
+static void
+test_999_results(void **state)
+{
+    (void)state;
+    size_t n;
+    char *p = load("tests/golden/x12/samples/835-managed-care.edi", &n);
+    struct rcm_buf ack = RCM_BUF_INIT(1u << 20);
+    struct rcm_x12_validate_opts o = {.ack = &ack, .ack_date = "20240101", .ack_time = "1200"};
+    assert_int_equal(rcm_x12_validate_buffer(p, n, &o, NULL), RCM_OK);
+    static struct acks x;
+    parse_acks(ack.data, ack.len, &x);
+    assert_int_equal(x.n, 1);
+    assert_string_equal(x.a[0].st01, "835");
+    assert_string_equal(x.a[0].st02, "112233");
+    assert_string_equal(x.a[0].group_control, "1");
+    assert_int_equal(x.a[0].status, 'R');
+    assert_int_equal(x.a[0].n_codes, 1);
+    assert_string_equal(x.a[0].codes[0], "5");
+    assert_int_equal(x.a[0].n_segment_errors, 2);
+    rcm_buf_release(&ack);
+    free(p);
+    p = load("tests/golden/x12/samples/999-pyx12-multi.edi", &n);
+    parse_acks(p, n, &x);
+    assert_int_equal(x.n, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(x.a[i].status, 'A');
+        assert_string_equal(x.a[i].group_control, "13360001");
+        assert_int_equal(x.a[i].n_segment_errors, 0);
+    }
+    free(p);
+}
+
+static void
+test_277_statuses(void **state)
+{
+    (void)state;
+    size_t n;
+    char *p = load("tests/golden/x12/samples/277-claim-level.edi", &n);
+    static struct acks x;
+    parse_acks(p, n, &x);
+    assert_int_equal(x.ns, 3);
+    assert_string_equal(x.s[0].claim_id, "ABCXYZ1");
+    assert_string_equal(x.s[0].category, "P3");
+    assert_string_equal(x.s[0].status, "317");
+    assert_int_equal(x.s[0].status_date_days, rcm_date_from_ymd(2005, 9, 13));
+    assert_int_equal(x.s[0].charge_cents, 851388);
+    assert_string_equal(x.s[0].payer_claim_id, "05347006051");
+    assert_string_equal(x.s[1].claim_id, "ABCXYZ2");
+    assert_string_equal(x.s[1].category, "F0");
+    assert_string_equal(x.s[2].claim_id, "ABCXYC3");   /* dependent, 2200E */
+    assert_string_equal(x.s[2].category, "F2");
+    assert_string_equal(x.s[2].entity, "QC");
+    free(p);
+}
+
 int
 main(void)
 {
@@ -311,6 +405,8 @@ main(void)
         cmocka_unit_test(test_835_fields),
         cmocka_unit_test(test_837p_write_round_trip),
         cmocka_unit_test(test_835_write_round_trip),
+        cmocka_unit_test(test_999_results),
+        cmocka_unit_test(test_277_statuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
