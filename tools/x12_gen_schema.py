@@ -259,6 +259,18 @@ class Gen:
                 self.children.extend(n[3])
             else:
                 child_first.append(0)
+        def key_of(idx):
+            node = self.nodes[idx]
+            while node[0] == 'X12_NODE_LOOP':
+                node = self.nodes[node[3][0][0]]
+            raw = node[1].strip('"').encode()[:4].ljust(4, b'\0')
+            return int.from_bytes(raw, 'little')
+        o.append('/* idkey of each child (a loop: of its first segment), for fast scans */')
+        o.append('const uint32_t x12_child_keys[] = {')
+        keys = [key_of(c[0]) for c in self.children]
+        for i in range(0, len(keys), 6):
+            o.append('    ' + ' '.join('0x%08xu,' % k for k in keys[i:i + 6]))
+        o.append('    0,\n};\n')
         o.append('const struct x12_child x12_children[] = {')
         for i in range(0, len(self.children), 4):
             o.append('    ' + ' '.join('{%d, \'%s\', %d},' % c for c in self.children[i:i + 4]))
@@ -269,9 +281,14 @@ class Gen:
             cf, cn = (child_first[i], len(kids)) if kind == 'X12_NODE_LOOP' else (0, 0)
             raw = nid.strip('"').encode()[:4].ljust(4, b'\0')
             key = int.from_bytes(raw, 'little')
-            o.append('    /* %d */ {%s, %s, %s, %d, %d, %d, %d, %d, %d, %d, %d, 0x%08xu},'
+            req = 0
+            for j, c in enumerate(kids):
+                if c[1] == 'R':
+                    req |= 1 << j
+            assert len(kids) <= 64
+            o.append('    /* %d */ {%s, %s, %s, %d, %d, %d, %d, %d, %d, %d, %d, 0x%08xu, 0x%xull},'
                      % (i, kind, nid, name, cf, cn, el[0], el[1], ru[0], ru[1], qual,
-                        period, key))
+                        period, key, req))
         o.append('};\nconst unsigned x12_n_nodes = %d;\n' % len(self.nodes))
         o.append('const struct x12_txdef x12_txdefs[] = {')
         for st01, guide, version, name, root in tx:

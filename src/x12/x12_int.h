@@ -58,6 +58,7 @@ struct x12_node {
     int16_t period_elem;    /* segments: a date/time period (1251) right after
                                its format qualifier (1250), -1 none */
     uint32_t idkey;         /* the id's bytes, NUL-padded, little-endian */
+    uint64_t req_mask;      /* loops: bit j set when child j is Required */
 };
 
 /* The idkey of a NUL-terminated id of at most 3 characters. */
@@ -86,6 +87,7 @@ struct x12_codeset {
 extern const struct x12_node x12_nodes[];
 extern const unsigned x12_n_nodes;
 extern const struct x12_child x12_children[];
+extern const uint32_t x12_child_keys[];   /* parallel to x12_children */
 extern const struct x12_elem x12_elems[];
 extern const char *const x12_codes[];
 extern const char *const x12_rules[];   /* "P0304" syntax notes */

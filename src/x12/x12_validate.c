@@ -39,6 +39,7 @@ struct level {
     uint16_t node;
     int cur;
     uint64_t instance;
+    uint64_t seen;                /* bit j: child j occurred in this instance */
     uint32_t counts[MAX_KIDS];
 };
 
@@ -827,10 +828,17 @@ missing(struct rcm_x12_validator *v, int d, int from, int to)
 {
     const struct level *L = &v->lv[d];
     const struct x12_node *ln = &x12_nodes[L->node];
-    for (int j = from; j < to && j < (int)ln->child_n; j++) {
+    if (to > (int)ln->child_n)
+        to = (int)ln->child_n;
+    if (from >= to || from < 0)
+        return;
+    /* required children in [from, to) not seen: bit arithmetic, no scan */
+    uint64_t range = (to >= 64 ? ~0ull : ((1ull << to) - 1)) & ~((1ull << from) - 1);
+    uint64_t miss = ln->req_mask & ~L->seen & range;
+    while (miss) {
+        int j = __builtin_ctzll(miss);
+        miss &= miss - 1;
         const struct x12_child *c = &x12_children[ln->child_first + j];
-        if (c->usage != 'R' || (j < MAX_KIDS && L->counts[j] > 0))
-            continue;
         const struct x12_node *cn = &x12_nodes[c->node];
         if (cn->kind == X12_NODE_SEGMENT)
             report(v, FS(RCM_X12_LVL_SEGMENT, 0, "required_segment_missing", "3",
@@ -853,6 +861,7 @@ push_level(struct rcm_x12_validator *v, uint16_t node)
     L->instance = ++v->instance_ctr;
     memset(L->counts, 0, sizeof L->counts);
     L->counts[0] = 1;
+    L->seen = 1;
 }
 
 /*
@@ -876,7 +885,10 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
             int start = d == v->depth - 1 ? (L->cur > 0 ? L->cur : 0) : L->cur + 1;
             if (d > 0 && start < 1)
                 start = 1;
+            const uint32_t *keys = &x12_child_keys[ln->child_first];
             for (int j = start; j < (int)ln->child_n; j++) {
+                if (keys[j] != seg->key)
+                    continue;
                 const struct x12_node *cn =
                     &x12_nodes[x12_children[ln->child_first + j].node];
                 bool m = cn->kind == X12_NODE_SEGMENT
@@ -949,6 +961,7 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
     if (found_j > L->cur)
         missing(v, found_d, L->cur + 1, found_j);
     L->cur = found_j;
+    L->seen |= 1ull << found_j;
     uint32_t cnt = found_j < MAX_KIDS ? ++L->counts[found_j] : 1;
     if (cn->kind == X12_NODE_SEGMENT) {
         if (c->max_use && cnt > c->max_use)
