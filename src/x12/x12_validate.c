@@ -222,8 +222,18 @@ cmp_code(const void *key, const void *elem)
 static bool
 code_in(struct rcm_str v, uint16_t first, uint16_t n)
 {
-    return n && bsearch(&v, &x12_codes[first], n, sizeof x12_codes[0],
-                        cmp_code) != NULL;
+    size_t lo = first, hi = (size_t)first + n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_code(&v, &x12_codes[mid]);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
 }
 
 static bool
@@ -852,6 +862,20 @@ missing(struct rcm_x12_validator *v, int d, int from, int to)
     }
 }
 
+/* Count one more use of child j in this loop instance. */
+static uint32_t
+bump(struct level *L, int j)
+{
+    if (j >= MAX_KIDS)
+        return 1;
+    uint64_t bit = 1ull << j;
+    if (!(L->seen & bit)) {
+        L->seen |= bit;
+        L->counts[j] = 0;
+    }
+    return ++L->counts[j];
+}
+
 static void
 push_level(struct rcm_x12_validator *v, uint16_t node)
 {
@@ -859,7 +883,7 @@ push_level(struct rcm_x12_validator *v, uint16_t node)
     L->node = node;
     L->cur = 0;
     L->instance = ++v->instance_ctr;
-    memset(L->counts, 0, sizeof L->counts);
+    /* counts[j] is only meaningful while bit j of seen is set: no memset */
     L->counts[0] = 1;
     L->seen = 1;
 }
@@ -947,7 +971,7 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
         struct level *P = &v->lv[found_d - 1];
         const struct x12_child *pc =
             &x12_children[x12_nodes[P->node].child_first + P->cur];
-        if (P->cur < MAX_KIDS && ++P->counts[P->cur] > pc->max_use && pc->max_use)
+        if (bump(P, P->cur) > pc->max_use && pc->max_use)
             report(v, FS(RCM_X12_LVL_SEGMENT, 0, "loop_over_max", "4",
                          .loop_id = ln->id),
                    "loop %s occurs more than %u times", ln->id, pc->max_use);
@@ -961,8 +985,7 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
     if (found_j > L->cur)
         missing(v, found_d, L->cur + 1, found_j);
     L->cur = found_j;
-    L->seen |= 1ull << found_j;
-    uint32_t cnt = found_j < MAX_KIDS ? ++L->counts[found_j] : 1;
+    uint32_t cnt = bump(L, found_j);
     if (cn->kind == X12_NODE_SEGMENT) {
         if (c->max_use && cnt > c->max_use)
             report(v, FS(RCM_X12_LVL_SEGMENT, 0, "segment_over_max_use", "5"),
