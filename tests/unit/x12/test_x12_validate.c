@@ -538,6 +538,44 @@ test_samples(void **state)
     }
 }
 
+/*
+ * Allocation failure torture (SQLite style): make each allocation of a
+ * validate + ack + JSON run fail in turn; every run must end in RCM_OK or
+ * RCM_E_NOMEM, never crash or leak (ASan checks the leaks).
+ */
+static void
+test_alloc_failures(void **state)
+{
+    (void)state;
+    size_t n;
+    char *p = x12t_load("tests/golden/x12/samples/837p-cob-example3c.edi", &n);
+    assert_non_null(p);
+    int nomem = 0;
+    for (uint64_t k = 1; k < 400; k++) {
+        struct rcm_buf ack = RCM_BUF_INIT(1u << 20);
+        struct rcm_buf json = RCM_BUF_INIT(1u << 22);
+        struct rcm_x12_json_writer w;
+        rcm_x12_json_writer_init(&w, &json);
+        struct rcm_x12_validate_opts o = {
+            .ack = &ack, .on_segment = rcm_x12_json_writer_segment, .ctx = &w,
+            .ack_date = "20240101", .ack_time = "1200",
+        };
+        (void)rcm_alloc_fail_after(k, 1);
+        enum rcm_err e = rcm_x12_validate_buffer(p, n, &o, NULL);
+        enum rcm_err je = rcm_x12_json_writer_finish(&w);
+        uint64_t made = rcm_alloc_fail_after(0, 0);
+        assert_true(e == RCM_OK || e == RCM_E_NOMEM || e == RCM_E_TOO_LARGE);
+        assert_true(je == RCM_OK || je == RCM_E_NOMEM || je == RCM_E_TOO_LARGE);
+        nomem += e != RCM_OK || je != RCM_OK;
+        rcm_buf_release(&ack);
+        rcm_buf_release(&json);
+        if (made < k)
+            break; /* the run needed fewer than k allocations: all covered */
+    }
+    assert_true(nomem > 0);
+    free(p);
+}
+
 int
 main(void)
 {
@@ -554,6 +592,7 @@ main(void)
         cmocka_unit_test(test_835_ack_bom_per),
         cmocka_unit_test(test_repeated_2320),
         cmocka_unit_test(test_samples),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
