@@ -375,6 +375,11 @@ struct rcm_x12_claim {
     struct rcm_x12_party patient;       /* 2010CA */
     int32_t patient_birth_days;         /* 2010CA DMG02 */
     char patient_gender;                /* 2010CA DMG03 */
+    int32_t statement_from_days;        /* 837I DTP*434 (RD8) */
+    int32_t statement_to_days;
+    char admission_type[2];             /* 837I CL101 */
+    char admission_source[2];           /* 837I CL102 */
+    char patient_status[3];             /* 837I CL103 */
     int n_dx;
     char dx[RCM_X12_MAX_DX][9];         /* HI codes; dx[0] is the principal */
     int n_lines;
@@ -491,6 +496,12 @@ struct rcm_x12_envelope {
  * missing, RCM_E_TOO_LARGE when `out` is full.
  */
 RCM_MUST_CHECK enum rcm_err rcm_x12_write_837p(const struct rcm_x12_envelope *env,
+                                               const struct rcm_x12_claim *claims,
+                                               size_t n, struct rcm_buf *out,
+                                               struct rcm_diag *diag);
+/* The same for 837I (X223A2): claims of kind 'I' with type of bill in
+ * facility_code, statement dates, patient status and SV2 lines. */
+RCM_MUST_CHECK enum rcm_err rcm_x12_write_837i(const struct rcm_x12_envelope *env,
                                                const struct rcm_x12_claim *claims,
                                                size_t n, struct rcm_buf *out,
                                                struct rcm_diag *diag);

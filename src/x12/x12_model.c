@@ -381,6 +381,10 @@ claim_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
             if (k > 2)
                 CP(c->frequency, f[2]);
         }
+        c->statement_from_days = c->statement_to_days = RCM_X12_NO_DATE;
+        memset(c->admission_type, 0, sizeof c->admission_type);
+        memset(c->admission_source, 0, sizeof c->admission_source);
+        memset(c->patient_status, 0, sizeof c->patient_status);
         /* clear what the previous claim used: no data leaks between claims */
         memset(c->dx, 0, sizeof c->dx);
         memset(c->lines, 0, (size_t)c->n_lines * sizeof c->lines[0]);
@@ -390,6 +394,22 @@ claim_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
     }
     if (!m->in_claim)
         return;
+    if (strcmp(loop, "2300") == 0 && strcmp(id, "DTP") == 0 && n > 3 &&
+        rcm_str_eq_c(e[1], "434")) {
+        c->statement_from_days = date8(e[3]);
+        c->statement_to_days = e[3].n == 17 ? date8((struct rcm_str){e[3].p + 9, 8})
+                                            : c->statement_from_days;
+        return;
+    }
+    if (strcmp(loop, "2300") == 0 && strcmp(id, "CL1") == 0) {
+        if (n > 1)
+            CP(c->admission_type, e[1]);
+        if (n > 2)
+            CP(c->admission_source, e[2]);
+        if (n > 3)
+            CP(c->patient_status, e[3]);
+        return;
+    }
     if (strcmp(id, "HI") == 0 && strcmp(loop, "2300") == 0) {
         for (size_t i = 1; i < n && c->n_dx < RCM_X12_MAX_DX; i++) {
             struct rcm_str f[2];

@@ -1,5 +1,6 @@
 /*
- * x12_writer.c — write 837P (005010X222A1) and 835 (005010X221A1)
+ * x12_writer.c — write 837P (005010X222A1), 837I (005010X223A2) and 835
+ * (005010X221A1)
  * interchanges from the model structs, with HL numbering, SE/GE/IEA counts
  * and control numbers computed here. Delimiters: * : ^ ~ and a line feed
  * after each segment. Values are written as given; one containing a
@@ -191,11 +192,11 @@ same_party(const struct rcm_x12_party *a, const struct rcm_x12_party *b)
     return memcmp(a, b, sizeof *a) == 0;
 }
 
-enum rcm_err
-rcm_x12_write_837p(const struct rcm_x12_envelope *env,
-                   const struct rcm_x12_claim *claims, size_t n,
-                   struct rcm_buf *out, struct rcm_diag *diag)
+static enum rcm_err
+write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims,
+          size_t n, struct rcm_buf *out, struct rcm_diag *diag, char kind)
 {
+    const char *version = kind == 'I' ? "005010X223A2" : "005010X222A1";
     struct w w = {out, diag, RCM_OK, 0};
     size_t start_len = out->len;
     if (!env_ok(&w, env) ||
@@ -210,9 +211,9 @@ rcm_x12_write_837p(const struct rcm_x12_envelope *env,
         w.err = rcm_diag_fail(diag, RCM_E_INVAL, "no claims to write");
         goto out;
     }
-    envelope_open(&w, env, "HC", "005010X222A1");
+    envelope_open(&w, env, "HC", version);
     w.segs = 0;
-    seg(&w, "ST", "837", "0001", "005010X222A1", NULL);
+    seg(&w, "ST", "837", "0001", version, NULL);
     char ref[16];
     snprintf(ref, sizeof ref, "%u", env->isa13);
     seg(&w, "BHT", "0019", "00", ref, env->date8, env->time4, "CH", NULL);
@@ -227,8 +228,18 @@ rcm_x12_write_837p(const struct rcm_x12_envelope *env,
         const struct rcm_x12_claim *c = &claims[i];
         char what[48];
         snprintf(what, sizeof what, "claim %zu", i);
-        if (c->kind != 'P') {
-            w.err = rcm_diag_fail(diag, RCM_E_INVAL, "%s is not a professional claim", what);
+        if (c->kind != kind) {
+            w.err = rcm_diag_fail(diag, RCM_E_INVAL, "%s is not a%s claim", what,
+                                  kind == 'I' ? "n institutional" : " professional");
+            break;
+        }
+        if (kind == 'I' && (!check(&w, "patient status", c->patient_status, true) ||
+                            !check(&w, "admission type", c->admission_type, false) ||
+                            !check(&w, "admission source", c->admission_source, false)))
+            break;
+        if (kind == 'I' && (c->statement_from_days == RCM_X12_NO_DATE ||
+                            c->statement_to_days == RCM_X12_NO_DATE)) {
+            w.err = rcm_diag_fail(diag, RCM_E_INVAL, "%s: statement dates are required", what);
             break;
         }
         if (!check(&w, "claim id", c->claim_id, true) ||
@@ -294,9 +305,19 @@ rcm_x12_write_837p(const struct rcm_x12_envelope *env,
         }
         char amt[RCM_MONEY_FMT_MAX], fac[16];
         money(amt, c->charge_cents);
-        snprintf(fac, sizeof fac, "%s:B:%s", c->facility_code,
+        snprintf(fac, sizeof fac, "%s:%c:%s", c->facility_code, kind == 'I' ? 'A' : 'B',
                  c->frequency[0] ? c->frequency : "1");
-        seg(&w, "CLM", c->claim_id, amt, "", "", fac, "Y", "A", "Y", "Y", NULL);
+        if (kind == 'I') {
+            seg(&w, "CLM", c->claim_id, amt, "", "", fac, "", "A", "Y", "Y", NULL);
+            char from[9], to[9], rd8[20];
+            ymd(from, c->statement_from_days);
+            ymd(to, c->statement_to_days);
+            snprintf(rd8, sizeof rd8, "%s-%s", from, to);
+            seg(&w, "DTP", "434", "RD8", rd8, NULL);
+            seg(&w, "CL1", c->admission_type, c->admission_source, c->patient_status, NULL);
+        } else {
+            seg(&w, "CLM", c->claim_id, amt, "", "", fac, "Y", "A", "Y", "Y", NULL);
+        }
         char hi[RCM_X12_MAX_DX][16];
         for (int k = 0; k < c->n_dx && k < RCM_X12_MAX_DX; k++) {
             if (!check(&w, "diagnosis", c->dx[k], true))
@@ -306,11 +327,20 @@ rcm_x12_write_837p(const struct rcm_x12_envelope *env,
         const char *h[RCM_X12_MAX_DX + 1] = {0};
         for (int k = 0; k < RCM_X12_MAX_DX; k++)
             h[k] = k < c->n_dx ? hi[k] : "";
-        seg(&w, "HI", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9],
-            h[10], h[11], NULL);
+        if (kind == 'I') {
+            /* 837I: principal diagnosis alone, other diagnoses in their own HI */
+            seg(&w, "HI", h[0], NULL);
+            if (c->n_dx > 1)
+                seg(&w, "HI", h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9],
+                    h[10], h[11], NULL);
+        } else {
+            seg(&w, "HI", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9],
+                h[10], h[11], NULL);
+        }
         for (int k = 0; k < c->n_lines && k < RCM_X12_MAX_LINES; k++) {
             const struct rcm_x12_line *l = &c->lines[k];
-            if (!check(&w, "procedure", l->procedure, true))
+            if (!check(&w, "procedure", l->procedure, kind == 'P') ||
+                !check(&w, "revenue code", l->revenue_code, kind == 'I'))
                 goto out;
             char lx[16], proc[80], charge[RCM_MONEY_FMT_MAX], units[32];
             snprintf(lx, sizeof lx, "%d", k + 1);
@@ -328,6 +358,14 @@ rcm_x12_write_837p(const struct rcm_x12_envelope *env,
             money(charge, l->charge_cents);
             qty(units, l->units_milli ? l->units_milli : 1000);
             seg(&w, "LX", lx, NULL);
+            if (kind == 'I') {
+                seg(&w, "SV2", l->revenue_code, l->procedure[0] ? proc : "", charge,
+                    l->unit[0] ? l->unit : "UN", units, NULL);
+                ymd(d8, l->service_date_days);
+                if (d8[0])
+                    seg(&w, "DTP", "472", "D8", d8, NULL);
+                continue;
+            }
             seg(&w, "SV1", proc, charge, l->unit[0] ? l->unit : "UN", units, "", "",
                 "1", NULL);
             ymd(d8, l->service_date_days);
@@ -351,6 +389,22 @@ out:
     if (out->data && out->len < out->cap)
         out->data[out->len] = 0;
     return w.err;
+}
+
+enum rcm_err
+rcm_x12_write_837p(const struct rcm_x12_envelope *env,
+                   const struct rcm_x12_claim *claims, size_t n,
+                   struct rcm_buf *out, struct rcm_diag *diag)
+{
+    return write_837(env, claims, n, out, diag, 'P');
+}
+
+enum rcm_err
+rcm_x12_write_837i(const struct rcm_x12_envelope *env,
+                   const struct rcm_x12_claim *claims, size_t n,
+                   struct rcm_buf *out, struct rcm_diag *diag)
+{
+    return write_837(env, claims, n, out, diag, 'I');
 }
 
 /* CAS segments: one per group code, up to 6 reasons each. */

@@ -215,6 +215,54 @@ test_837p_write_round_trip(void **state)
 }
 
 static void
+test_837i_write_round_trip(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "tests/golden/x12/samples/837i-two-claims.edi",
+        "tests/golden/x12/samples/837i-institutional.edi",
+    };
+    static struct got all, back;
+    struct rcm_x12_claim *claims = calloc(8, sizeof *claims);
+    assert_non_null(claims);
+    size_t nc = 0;
+    for (size_t f = 0; f < 2; f++) {
+        size_t n;
+        char *p = load(files[f], &n);
+        parse(p, n, &all);
+        for (size_t i = 0; i < all.nclaims && nc < 8; i++)
+            claims[nc++] = all.claims[i];
+        free(p);
+    }
+    assert_int_equal(nc, 3);
+    assert_int_equal(claims[0].kind, 'I');
+    assert_true(claims[0].patient_status[0] != 0);
+    assert_true(claims[0].statement_from_days != RCM_X12_NO_DATE);
+    struct rcm_buf out = RCM_BUF_INIT(1u << 20);
+    struct rcm_diag d = RCM_DIAG_INIT;
+    if (rcm_x12_write_837i(&env, claims, nc, &out, &d) != RCM_OK)
+        fail_msg("write failed: %s", d.msg);
+    struct rcm_x12_stats st = parse(out.data, out.len, &back);
+    if (st.errors || st.sets_accepted != 1)
+        { FILE *df = fopen(RCM_TEST_BINARY_DIR "/837i-written.x12", "w"); if (df) { fputs(out.data, df); fclose(df); } fail_msg("written 837I does not validate (see %s)", RCM_TEST_BINARY_DIR "/837i-written.x12"); }
+    assert_int_equal(back.nclaims, nc);
+    for (size_t i = 0; i < nc; i++) {
+        if (memcmp(&back.claims[i], &claims[i], sizeof claims[i]) != 0) {
+            const char *a = (const char *)&claims[i], *b = (const char *)&back.claims[i];
+            size_t off = 0;
+            while (a[off] == b[off])
+                off++;
+            fail_msg("837I claim %zu differs after write+parse at byte %zu", i, off);
+        }
+    }
+    /* a professional claim is refused by the institutional writer */
+    claims[0].kind = 'P';
+    assert_int_equal(rcm_x12_write_837i(&env, claims, nc, &out, &d), RCM_E_INVAL);
+    rcm_buf_release(&out);
+    free(claims);
+}
+
+static void
 test_835_write_round_trip(void **state)
 {
     (void)state;
@@ -404,6 +452,7 @@ main(void)
         cmocka_unit_test(test_837i_and_multi),
         cmocka_unit_test(test_835_fields),
         cmocka_unit_test(test_837p_write_round_trip),
+        cmocka_unit_test(test_837i_write_round_trip),
         cmocka_unit_test(test_835_write_round_trip),
         cmocka_unit_test(test_999_results),
         cmocka_unit_test(test_277_statuses),
