@@ -343,7 +343,7 @@ add_code(const char **list, int *n, int max, const char *code)
 
 static void
 report(struct rcm_x12_validator *v, const struct fspec *fs, const char *fmt, ...)
-    RCM_PRINTF(3, 4);
+    RCM_PRINTF(3, 4) __attribute__((noinline, cold));
 
 static void
 report(struct rcm_x12_validator *v, const struct fspec *fs, const char *fmt, ...)
@@ -474,80 +474,123 @@ digits_len(struct rcm_str s, bool decimal, bool *ok)
     return n;
 }
 
-/* Check one simple value against its definition. */
-static void
-check_simple(struct rcm_x12_validator *v, const struct x12_elem *e,
-             struct rcm_str val, int el, int comp, int rep)
+/* Element problems found on the fast path, reported out of line. */
+enum elem_problem {
+    EP_NONE = 0, EP_NUMERIC, EP_DECIMAL, EP_DATE, EP_TIME, EP_CHAR, EP_SHORT,
+    EP_LONG, EP_CODE, EP_EXTERNAL,
+};
+
+static void __attribute__((noinline, cold))
+elem_problem(struct rcm_x12_validator *v, const struct x12_elem *e,
+             struct rcm_str val, int el, int comp, int rep, enum elem_problem p)
+{
+    switch (p) {
+    case EP_NUMERIC:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_numeric", "6", el, comp,
+                     rep, e->data_ele, val), "%s is not a numeric value", e->xid);
+        break;
+    case EP_DECIMAL:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_decimal", "6", el, comp,
+                     rep, e->data_ele, val), "%s is not a decimal number", e->xid);
+        break;
+    case EP_DATE:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_date", "8", el, comp,
+                     rep, e->data_ele, val), "%s is not a valid date", e->xid);
+        break;
+    case EP_TIME:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_time", "9", el, comp,
+                     rep, e->data_ele, val), "%s is not a valid time", e->xid);
+        break;
+    case EP_CHAR:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_character", "6", el,
+                     comp, rep, e->data_ele, val),
+               "%s contains a control character", e->xid);
+        break;
+    case EP_SHORT:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "element_too_short", "4", el, comp, rep,
+                     e->data_ele, val), "%s is shorter than %u", e->xid,
+               (unsigned)e->min_len);
+        break;
+    case EP_LONG:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "element_too_long", "5", el, comp, rep,
+                     e->data_ele, val), "%s is longer than %u", e->xid,
+               (unsigned)e->max_len);
+        break;
+    case EP_CODE:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_code", "7", el, comp, rep,
+                     e->data_ele, val), "%s has a code not allowed here", e->xid);
+        break;
+    case EP_EXTERNAL:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_external_code", "7", el,
+                     comp, rep, e->data_ele, val),
+               "%s is not in code list %s", e->xid, x12_codesets[e->external].id);
+        break;
+    case EP_NONE:
+        break;
+    }
+}
+
+/* The problem with one simple value, or EP_NONE (no reporting here). */
+static enum elem_problem
+simple_problem(const struct rcm_x12_validator *v, const struct x12_elem *e,
+               struct rcm_str val)
 {
     size_t len = val.n;
     bool ok = true;
     switch (e->type) {
     case X12_N0: case X12_N1: case X12_N2: case X12_N3: case X12_N4:
         len = (size_t)digits_len(val, false, &ok);
-        if (!ok) {
-            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_numeric", "6", el, comp,
-                         rep, e->data_ele, val), "%s is not a numeric value", e->xid);
-            return;
-        }
+        if (!ok)
+            return EP_NUMERIC;
         break;
     case X12_R:
         len = (size_t)digits_len(val, true, &ok);
-        if (!ok) {
-            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_decimal", "6", el, comp,
-                         rep, e->data_ele, val), "%s is not a decimal number", e->xid);
-            return;
-        }
+        if (!ok)
+            return EP_DECIMAL;
         break;
     case X12_DT:
-        if (!(len == 8 ? valid_date8(val) : len == 6 ? valid_date6(val) : false)) {
-            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_date", "8", el, comp,
-                         rep, e->data_ele, val), "%s is not a valid date", e->xid);
-            return;
-        }
+        if (!(len == 8 ? valid_date8(val) : len == 6 ? valid_date6(val) : false))
+            return EP_DATE;
         break;
     case X12_TM:
-        if (!valid_time(val)) {
-            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_time", "9", el, comp,
-                         rep, e->data_ele, val), "%s is not a valid time", e->xid);
-            return;
-        }
+        if (!valid_time(val))
+            return EP_TIME;
         break;
-    default:
+    default: {
+        unsigned char bad = 0;
         for (size_t i = 0; i < val.n; i++) {
             unsigned char c = (unsigned char)val.p[i];
-            if (c < 0x20 || c == 0x7f) {
-                report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_character", "6", el,
-                             comp, rep, e->data_ele, val),
-                       "%s contains a control character", e->xid);
-                return;
-            }
+            bad |= (unsigned char)(c < 0x20) | (unsigned char)(c == 0x7f);
         }
+        if (bad)
+            return EP_CHAR;
         break;
     }
-    if (e->min_len && len < e->min_len) {
-        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "element_too_short", "4", el, comp, rep,
-                     e->data_ele, val), "%s is shorter than %u", e->xid,
-               (unsigned)e->min_len);
-        return;
     }
-    if (e->max_len && len > e->max_len) {
-        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "element_too_long", "5", el, comp, rep,
-                     e->data_ele, val), "%s is longer than %u", e->xid,
-               (unsigned)e->max_len);
-        return;
-    }
+    if (len < e->min_len)
+        return EP_SHORT;
+    if (e->max_len && len > e->max_len)
+        return EP_LONG;
     if (e->codes_n) {
         if (!code_in(val, e->codes_first, e->codes_n))
-            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_code", "7", el, comp, rep,
-                         e->data_ele, val), "%s has a code not allowed here", e->xid);
+            return EP_CODE;
     } else if (e->external >= 0 && !v->o.no_external_codes &&
                (unsigned)e->external < x12_n_codesets) {
         const struct x12_codeset *cs = &x12_codesets[e->external];
         if (!code_in(val, cs->first, cs->n))
-            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_external_code", "7", el,
-                         comp, rep, e->data_ele, val),
-                   "%s is not in code list %s", e->xid, cs->id);
+            return EP_EXTERNAL;
     }
+    return EP_NONE;
+}
+
+/* Check one simple value against its definition. */
+static inline void
+check_simple(struct rcm_x12_validator *v, const struct x12_elem *e,
+             struct rcm_str val, int el, int comp, int rep)
+{
+    enum elem_problem p = simple_problem(v, e, val);
+    if (p != EP_NONE)
+        elem_problem(v, e, val, el, comp, rep, p);
 }
 
 static void
