@@ -29,11 +29,20 @@ rcm_x12_json_writer_init(struct rcm_x12_json_writer *w, struct rcm_buf *out)
     w->out = out;
 }
 
-static void
+static inline void
 put(struct rcm_x12_json_writer *w, const char *s, size_t n)
 {
+    struct rcm_buf *b = w->out;
+    /* fast path: room in the buffer and under its cap (same result as
+     * rcm_buf_add, without the call) */
+    if (w->err == RCM_OK && b->data && b->len + n < b->cap && b->len + n <= b->max) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = 0;
+        return;
+    }
     if (w->err == RCM_OK)
-        w->err = rcm_buf_add(w->out, s, n);
+        w->err = rcm_buf_add(b, s, n);
 }
 
 static void
@@ -137,13 +146,20 @@ put_segment(struct rcm_x12_json_writer *w, const struct rcm_x12_seg *seg,
     for (size_t i = 1; i < n; i++) {
         if (el[i].n == 0)
             continue;
-        char key[16];
-        snprintf(key, sizeof key, "%s%02zu", seg->id, i);
+        /* ,"NM103": — built by hand, snprintf is the slow part here */
+        char key[12];
+        size_t k = 0;
         if (!first)
-            put(w, ",", 1);
+            key[k++] = ',';
         first = false;
-        put_str(w, key, strlen(key));
-        put(w, ":", 1);
+        key[k++] = '"';
+        for (const char *q = seg->id; *q; q++)
+            key[k++] = *q;
+        key[k++] = (char)('0' + i / 10);
+        key[k++] = (char)('0' + i % 10);
+        key[k++] = '"';
+        key[k++] = ':';
+        put(w, key, k);
         char rep = isa ? 0 : seg->delims.repetition;
         char comp = isa ? 0 : seg->delims.component;
         if (rep && memchr(el[i].p, rep, el[i].n) &&
