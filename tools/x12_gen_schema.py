@@ -36,6 +36,19 @@ TYPES = {'AN': 'X12_AN', 'ID': 'X12_ID', 'DT': 'X12_DT', 'TM': 'X12_TM', 'N0': '
          'B': 'X12_B', 'N': 'X12_N0'}
 
 
+CODESETS = os.path.join(os.path.dirname(MAPS.rstrip('/')), 'codesets')
+# (code set id, file in data/x12/codesets, version label)
+CODESET_FILES = [
+    ('carc', 'carc.txt', 'CARC codes, candid-ruby SDK 2026-08'),
+    ('remark_code', 'rarc.txt', 'RARC codes, candid-ruby SDK 2026-08'),
+    ('pos', 'pos.txt', 'CMS place of service, arkrvu 2024-2026'),
+    ('taxonomy', 'taxonomy.txt', 'NUCC taxonomy v25.1 (2025-07-01)'),
+]
+# Elements checked against an external set although the maps give none:
+# CARC (data element 1034) and the provider taxonomy code PRV03.
+EXTERNAL_BY_DATA_ELE = {'1034': 'carc'}
+EXTERNAL_BY_XID = {'PRV03': 'taxonomy'}
+
 # Map fix-ups, each documented in docs/x12/schema.md:
 # - 277.5010.X212.xml puts SE in a wrapper loop under GS_LOOP instead of at the
 #   end of ST_LOOP: SE is moved to the end of the transaction set.
@@ -82,12 +95,23 @@ class Gen:
         self.codesets = []
         self.codeset_idx = {}
         croot = ET.parse(os.path.join(MAPS, 'codes.xml')).getroot()
+        sets = {}
         for cs in croot.findall('codeset'):
             cid = cs.findtext('id')
-            vals = sorted({c.text.strip() for c in cs.iter('code') if c.text})
+            sets[cid] = (sorted({c.text.strip() for c in cs.iter('code') if c.text}),
+                         'pyx12 codes.xml')
+        # newer lists from data/x12/codesets replace or add to pyx12's
+        # (see data/x12/PROVENANCE.md for sources and versions)
+        for cid, fname, version in CODESET_FILES:
+            path = os.path.join(CODESETS, fname)
+            with open(path, encoding='utf-8') as f:
+                vals = sorted({line.strip() for line in f if line.strip()})
+            sets[cid] = (vals, version)
+        for cid in sorted(sets):
+            vals, version = sets[cid]
             first, n = self.code_pool(vals)
             self.codeset_idx[cid] = len(self.codesets)
-            self.codesets.append((cid, first, n))
+            self.codesets.append((cid, first, n, version))
 
     def code_pool(self, vals):
         key = tuple(vals)
@@ -119,6 +143,10 @@ class Gen:
             else:
                 vals = sorted({c.text.strip() for c in vc.findall('code') if c.text})
                 codes_first, codes_n = self.code_pool(vals)
+        elif de in EXTERNAL_BY_DATA_ELE:
+            ext = self.codeset_idx[EXTERNAL_BY_DATA_ELE[de]]
+        elif e.get('xid') in EXTERNAL_BY_XID:
+            ext = self.codeset_idx[EXTERNAL_BY_XID[e.get('xid')]]
         if comps is not None:
             typ, mn, mx = 'X12_COMPOSITE', 0, 0
         else:
@@ -295,8 +323,8 @@ class Gen:
             o.append('    {%s, %s, %s, %s, %d},' % (cstr(st01), cstr(guide), cstr(version), cstr(name), root))
         o.append('};\nconst unsigned x12_n_txdefs = %d;\n' % len(tx))
         o.append('const struct x12_codeset x12_codesets[] = {')
-        for cid, first, n in self.codesets:
-            o.append('    {%s, %d, %d},' % (cstr(cid), first, n))
+        for cid, first, n, version in self.codesets:
+            o.append('    {%s, %d, %d, %s},' % (cstr(cid), first, n, cstr(version)))
         o.append('};\nconst unsigned x12_n_codesets = %d;' % len(self.codesets))
         assert len(self.nodes) < 65536 and len(self.elems) < 65536 and len(self.codes) < 65536
         return '\n'.join(o) + '\n'

@@ -80,8 +80,9 @@ struct x12_txdef {
 };
 
 struct x12_codeset {
-    const char *id;         /* "states" */
+    const char *id;         /* "states", "carc", "taxonomy" ... */
     uint16_t first, n;      /* sorted codes in x12_codes[] */
+    const char *version;    /* where the list comes from and its date */
 };
 
 extern const struct x12_node x12_nodes[];

@@ -475,6 +475,46 @@ test_repeated_2320(void **state)
 
 /* Every golden sample: sets, accepted sets and the finding codes, reviewed
  * against the implementation guides (see docs/x12/validation.md). */
+/* External code lists are versioned data that can be turned off. */
+static void
+test_external_codes_off(void **state)
+{
+    (void)state;
+    size_t n;
+    char *p = x12t_load("tests/golden/x12/samples/837p-example1.edi", &n);
+    assert_non_null(p);
+    struct rcm_x12_stats st;
+    struct rcm_x12_validate_opts o = {.no_external_codes = true};
+    assert_int_equal(rcm_x12_validate_buffer(p, n, &o, &st), RCM_OK);
+    assert_int_equal(st.errors, 0);
+    assert_int_equal(st.sets_accepted, 1);
+    o.no_external_codes = false;
+    assert_int_equal(rcm_x12_validate_buffer(p, n, &o, &st), RCM_OK);
+    assert_int_equal(st.sets_accepted, 0);
+    free(p);
+    /* a CARC that does not exist is reported in an 835 */
+    p = x12t_load("tests/golden/x12/own/835-minimal.edi", &n);
+    assert_non_null(p);
+    char *t = malloc(n + 64);
+    assert_non_null(t);
+    const char *clp = strstr(p, "NM1*QC");
+    size_t a = (size_t)(clp - p);
+    memcpy(t, p, a);
+    strcpy(t + a, "CAS*CO*ZZ9*10~\n");
+    strcat(t, clp);
+    char *se = strstr(t, "SE*12*");
+    se[3] = '1';
+    se[4] = '3';
+    struct run r;
+    run_validate(&r, t, strlen(t));
+    assert_non_null(strstr(rcm_buf_cstr(&r.findings),
+                           "invalid_external_code CAS 11 2100 2:0:0 7"));
+    assert_non_null(strstr(r.ack, "IK4*2*1034*7*ZZ9~"));
+    run_free(&r);
+    free(t);
+    free(p);
+}
+
 static void
 test_samples(void **state)
 {
@@ -491,13 +531,15 @@ test_samples(void **state)
         {"835-managed-care.edi", 1, 0, "invalid_date required_segment_missing"},
         {"835-medicare-part-a.edi", 1, 0, "required_segment_missing not_used_element_present"},
         {"835-secondary-payment.edi", 1, 0, "required_element_missing element_too_long"},
-        {"837p-example1.edi", 1, 1, ""},
+        /* PRV03 203BF0100Y (an implementation-guide example) is not in the
+         * NUCC taxonomy v25.1 list */
+        {"837p-example1.edi", 1, 0, "invalid_external_code"},
         {"837p-cob-example3c.edi", 1, 1, ""},
         {"837p-drug.edi", 1, 1, ""},
         {"837p-ambulance.edi", 1, 0, "required_component_missing"},
         {"837p-staedi-original.edi", 1, 0, "isa_invalid_value isa_version invalid_code"},
-        {"837i-institutional.edi", 1, 0, "not_used_element_present invalid_code"},
-        {"837i-two-claims.edi", 1, 0, "not_used_element_present"},
+        {"837i-institutional.edi", 1, 0, "not_used_element_present invalid_code invalid_external_code"},
+        {"837i-two-claims.edi", 1, 0, "not_used_element_present invalid_external_code"},
         {"277-claim-level.edi", 1, 1, ""},
         {"270-dependent.edi", 1, 1, "no_schema"},
         {"271-dependent.edi", 1, 1, "no_schema"},
@@ -592,6 +634,7 @@ main(void)
         cmocka_unit_test(test_835_ack_bom_per),
         cmocka_unit_test(test_repeated_2320),
         cmocka_unit_test(test_samples),
+        cmocka_unit_test(test_external_codes_off),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
