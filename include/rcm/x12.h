@@ -89,6 +89,7 @@ enum rcm_x12_event {
     RCM_X12_END,          /* eof was fed and everything is reported */
 };
 
+/* Reader state: treat as opaque (public only so it can live on the stack). */
 struct rcm_x12_reader {
     /* configuration */
     size_t max_segment_bytes;
@@ -115,8 +116,6 @@ struct rcm_x12_reader {
     bool isa_c16;            /* ISA16 has been read */
     bool end_reported;
     bool in_interchange;     /* an ISA was read and its IEA not yet */
-    bool pending_err;
-    struct rcm_x12_read_error pending;
 };
 
 /*
