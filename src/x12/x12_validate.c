@@ -972,18 +972,25 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
                 found_d = d;
                 newiter = true;
             }
-            /* HL loops may follow each other in any order the tree allows
-             * (277: 2000C after 2000D): look back at earlier HL loops too */
-            if (found_d < 0 && strict && is_hl) {
-                for (int j = 1; j < start && j < (int)ln->child_n; j++) {
-                    const struct x12_node *cn =
-                        &x12_nodes[x12_children[ln->child_first + j].node];
-                    if (cn->kind == X12_NODE_LOOP &&
-                        seg_matches(first_seg(cn), seg, els, nel, true)) {
-                        found_d = d;
-                        found_j = j;
-                        break;
-                    }
+        }
+        /* HL loops may follow each other in any order the tree allows
+         * (277: 2000C after 2000D): when nothing matched ahead, look back
+         * at earlier HL loops, innermost level first */
+        for (int d = v->depth - 1; d >= 0 && found_d < 0 && strict && is_hl; d--) {
+            const struct level *L = &v->lv[d];
+            const struct x12_node *ln = &x12_nodes[L->node];
+            const uint32_t *keys = &x12_child_keys[ln->child_first];
+            int start = d == v->depth - 1 ? (L->cur > 0 ? L->cur : 0) : L->cur + 1;
+            for (int j = 1; j < start && j < (int)ln->child_n; j++) {
+                if (keys[j] != seg->key)
+                    continue;
+                const struct x12_node *cn =
+                    &x12_nodes[x12_children[ln->child_first + j].node];
+                if (cn->kind == X12_NODE_LOOP &&
+                    seg_matches(first_seg(cn), seg, els, nel, true)) {
+                    found_d = d;
+                    found_j = j;
+                    break;
                 }
             }
         }
