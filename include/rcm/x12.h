@@ -504,6 +504,48 @@ RCM_MUST_CHECK enum rcm_err rcm_x12_write_837i(const struct rcm_x12_envelope *en
                                                const struct rcm_x12_claim *claims,
                                                size_t n, struct rcm_buf *out,
                                                struct rcm_diag *diag);
+/* 270 eligibility inquiry for one subscriber (X279A1). */
+struct rcm_x12_eligibility_request {
+    struct rcm_x12_party payer;          /* 2100A NM1*PR (PI id) */
+    struct rcm_x12_party provider;       /* 2100B NM1*1P (XX = NPI) */
+    struct rcm_x12_party subscriber;     /* 2100C NM1*IL (MI id) */
+    int32_t subscriber_birth_days;       /* DMG02, RCM_X12_NO_DATE to omit */
+    char subscriber_gender;              /* DMG03 */
+    char trace_id[51];                   /* TRN02 (echoed in the 271) */
+    char trace_originator[11];           /* TRN03: '1' + EIN or '9' + id */
+    int32_t service_date_days;           /* DTP*291, RCM_X12_NO_DATE to omit */
+    int n_service_types;
+    char service_types[8][3];            /* EQ01, e.g. "30" */
+};
+
+/* 276 claim status request for one claim (X212). */
+struct rcm_x12_status_request {
+    struct rcm_x12_party payer;          /* 2100A NM1*PR */
+    struct rcm_x12_party receiver;       /* 2100B NM1*41 (information receiver) */
+    struct rcm_x12_party provider;       /* 2100C NM1*1P */
+    struct rcm_x12_party subscriber;     /* 2100D NM1*IL */
+    char claim_id[51];                   /* TRN02: the submitter's claim id */
+    char payer_claim_id[51];             /* REF*1K, "" to omit */
+    int64_t charge_cents;                /* AMT*T3 */
+    int32_t service_from_days;           /* DTP*472 (RD8) */
+    int32_t service_to_days;
+};
+
+/*
+ * Write one interchange with one 270 (005010X279A1) / 276 (005010X212) set
+ * holding `n` requests, each under its own payer / provider HL chain. There
+ * is no 270/276 schema in openrcm (docs/x12/schema.md), so the output is
+ * checked by tests against the implementation guide's example layout, and
+ * by the validator for the envelope only.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_x12_write_270(const struct rcm_x12_envelope *env,
+                                              const struct rcm_x12_eligibility_request *reqs,
+                                              size_t n, struct rcm_buf *out,
+                                              struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_x12_write_276(const struct rcm_x12_envelope *env,
+                                              const struct rcm_x12_status_request *reqs,
+                                              size_t n, struct rcm_buf *out,
+                                              struct rcm_diag *diag);
 RCM_MUST_CHECK enum rcm_err rcm_x12_write_835(const struct rcm_x12_envelope *env,
                                               const struct rcm_x12_remit *remit,
                                               const struct rcm_x12_claim_payment *pays,

@@ -1,6 +1,6 @@
 /*
- * x12_writer.c — write 837P (005010X222A1), 837I (005010X223A2) and 835
- * (005010X221A1)
+ * x12_writer.c — write 837P (005010X222A1), 837I (005010X223A2), 835
+ * (005010X221A1), 270 (005010X279A1) and 276 (005010X212)
  * interchanges from the model structs, with HL numbering, SE/GE/IEA counts
  * and control numbers computed here. Delimiters: * : ^ ~ and a line feed
  * after each segment. Values are written as given; one containing a
@@ -531,6 +531,163 @@ rcm_x12_write_835(const struct rcm_x12_envelope *env,
             if (d8[0])
                 seg(&w, "DTM", "472", d8, NULL);
             cas(&w, l->adj, l->n_adj);
+        }
+    }
+    if (!w.err) {
+        char cnt[16];
+        snprintf(cnt, sizeof cnt, "%lu", w.segs + 1);
+        seg(&w, "SE", cnt, "0001", NULL);
+        envelope_close(&w, env);
+    }
+out:
+    if (w.err)
+        out->len = start_len;
+    if (out->data && out->len < out->cap)
+        out->data[out->len] = 0;
+    return w.err;
+}
+
+/* ------------------------------------------------------------ 270 / 276 */
+
+static void
+hl(struct w *w, unsigned long id, unsigned long parent, const char *level, bool child)
+{
+    char a[24], b[24];
+    snprintf(a, sizeof a, "%lu", id);
+    if (parent)
+        snprintf(b, sizeof b, "%lu", parent);
+    else
+        b[0] = 0;
+    seg(w, "HL", a, b, level, child ? "1" : "0", NULL);
+}
+
+enum rcm_err
+rcm_x12_write_270(const struct rcm_x12_envelope *env,
+                  const struct rcm_x12_eligibility_request *reqs, size_t n,
+                  struct rcm_buf *out, struct rcm_diag *diag)
+{
+    struct w w = {out, diag, RCM_OK, 0};
+    size_t start_len = out->len;
+    if (!env_ok(&w, env))
+        goto out;
+    if (n == 0) {
+        w.err = rcm_diag_fail(diag, RCM_E_INVAL, "no requests to write");
+        goto out;
+    }
+    envelope_open(&w, env, "HS", "005010X279A1");
+    w.segs = 0;
+    seg(&w, "ST", "270", "0001", "005010X279A1", NULL);
+    char ref[16];
+    snprintf(ref, sizeof ref, "%u", env->isa13);
+    seg(&w, "BHT", "0022", "13", ref, env->date8, env->time4, NULL);
+    unsigned long id = 0;
+    for (size_t i = 0; i < n && !w.err; i++) {
+        const struct rcm_x12_eligibility_request *q = &reqs[i];
+        if (!party_ok(&w, "payer", &q->payer) || !party_ok(&w, "provider", &q->provider) ||
+            !party_ok(&w, "subscriber", &q->subscriber) ||
+            !check(&w, "trace id", q->trace_id, false) ||
+            !check(&w, "trace originator", q->trace_originator, q->trace_id[0] != 0))
+            break;
+        unsigned long payer_hl = ++id;
+        hl(&w, payer_hl, 0, "20", true);
+        nm1(&w, "PR", &q->payer);
+        unsigned long prov_hl = ++id;
+        hl(&w, prov_hl, payer_hl, "21", true);
+        nm1(&w, "1P", &q->provider);
+        hl(&w, ++id, prov_hl, "22", false);
+        if (q->trace_id[0])
+            seg(&w, "TRN", "1", q->trace_id, q->trace_originator, NULL);
+        nm1(&w, "IL", &q->subscriber);
+        char d8[9];
+        ymd(d8, q->subscriber_birth_days);
+        if (d8[0]) {
+            char g[2] = {q->subscriber_gender, 0};
+            seg(&w, "DMG", "D8", d8, g, NULL);
+        }
+        ymd(d8, q->service_date_days);
+        if (d8[0])
+            seg(&w, "DTP", "291", "D8", d8, NULL);
+        int nst = q->n_service_types ? q->n_service_types : 1;
+        for (int k = 0; k < nst && k < 8; k++) {
+            const char *st = q->n_service_types ? q->service_types[k] : "30";
+            if (!check(&w, "service type", st, true))
+                goto out;
+            seg(&w, "EQ", st, NULL);
+        }
+    }
+    if (!w.err) {
+        char cnt[16];
+        snprintf(cnt, sizeof cnt, "%lu", w.segs + 1);
+        seg(&w, "SE", cnt, "0001", NULL);
+        envelope_close(&w, env);
+    }
+out:
+    if (w.err)
+        out->len = start_len;
+    if (out->data && out->len < out->cap)
+        out->data[out->len] = 0;
+    return w.err;
+}
+
+enum rcm_err
+rcm_x12_write_276(const struct rcm_x12_envelope *env,
+                  const struct rcm_x12_status_request *reqs, size_t n,
+                  struct rcm_buf *out, struct rcm_diag *diag)
+{
+    struct w w = {out, diag, RCM_OK, 0};
+    size_t start_len = out->len;
+    if (!env_ok(&w, env))
+        goto out;
+    if (n == 0) {
+        w.err = rcm_diag_fail(diag, RCM_E_INVAL, "no requests to write");
+        goto out;
+    }
+    envelope_open(&w, env, "HR", "005010X212");
+    w.segs = 0;
+    seg(&w, "ST", "276", "0001", "005010X212", NULL);
+    char ref[16];
+    snprintf(ref, sizeof ref, "%u", env->isa13);
+    seg(&w, "BHT", "0010", "13", ref, env->date8, env->time4, NULL);
+    unsigned long id = 0;
+    for (size_t i = 0; i < n && !w.err; i++) {
+        const struct rcm_x12_status_request *q = &reqs[i];
+        if (!party_ok(&w, "payer", &q->payer) ||
+            !party_ok(&w, "information receiver", &q->receiver) ||
+            !party_ok(&w, "provider", &q->provider) ||
+            !party_ok(&w, "subscriber", &q->subscriber) ||
+            !check(&w, "claim id", q->claim_id, true) ||
+            !check(&w, "payer claim id", q->payer_claim_id, false))
+            break;
+        char from[9], to[9];
+        ymd(from, q->service_from_days);
+        ymd(to, q->service_to_days);
+        if (!from[0]) {
+            w.err = rcm_diag_fail(diag, RCM_E_INVAL, "request %zu: service date is required", i);
+            break;
+        }
+        unsigned long payer_hl = ++id;
+        hl(&w, payer_hl, 0, "20", true);
+        nm1(&w, "PR", &q->payer);
+        unsigned long recv_hl = ++id;
+        hl(&w, recv_hl, payer_hl, "21", true);
+        nm1(&w, "41", &q->receiver);
+        unsigned long prov_hl = ++id;
+        hl(&w, prov_hl, recv_hl, "19", true);
+        nm1(&w, "1P", &q->provider);
+        hl(&w, ++id, prov_hl, "22", false);
+        nm1(&w, "IL", &q->subscriber);
+        seg(&w, "TRN", "1", q->claim_id, NULL);
+        if (q->payer_claim_id[0])
+            seg(&w, "REF", "1K", q->payer_claim_id, NULL);
+        char amt[RCM_MONEY_FMT_MAX];
+        money(amt, q->charge_cents);
+        seg(&w, "AMT", "T3", amt, NULL);
+        if (to[0] && strcmp(to, from) != 0) {
+            char rd8[20];
+            snprintf(rd8, sizeof rd8, "%s-%s", from, to);
+            seg(&w, "DTP", "472", "RD8", rd8, NULL);
+        } else {
+            seg(&w, "DTP", "472", "D8", from, NULL);
         }
     }
     if (!w.err) {

@@ -444,6 +444,110 @@ test_277_statuses(void **state)
     free(p);
 }
 
+static void
+set_party(struct rcm_x12_party *p, char type, const char *last, const char *first,
+          const char *qual, const char *id)
+{
+    memset(p, 0, sizeof *p);
+    p->entity_type = type;
+    strcpy(p->last_or_org, last);
+    strcpy(p->first, first);
+    strcpy(p->id_qualifier, qual);
+    strcpy(p->id, id);
+}
+
+/* Segments from ST to SE of `x12` must equal `want` (NULL-terminated). */
+static void
+assert_set(const char *x12, const char *const *want)
+{
+    const char *p = strstr(x12, "ST*");
+    assert_non_null(p);
+    for (size_t i = 0; want[i]; i++) {
+        const char *e = strstr(p, "~\n");
+        assert_non_null(e);
+        if ((size_t)(e - p) != strlen(want[i]) || memcmp(p, want[i], (size_t)(e - p)))
+            fail_msg("segment %zu is '%.*s', want '%s'", i, (int)(e - p), p, want[i]);
+        p = e + 2;
+    }
+    assert_true(strncmp(p, "GE*1*7~", 7) == 0);
+}
+
+/* The 270 of the implementation guide's subscriber example (lfh-x12
+ * demo-single-line.270), written from structs. */
+static void
+test_write_270(void **state)
+{
+    (void)state;
+    struct rcm_x12_eligibility_request q;
+    memset(&q, 0, sizeof q);
+    set_party(&q.payer, '2', "ABC COMPANY", "", "PI", "842610001");
+    set_party(&q.provider, '2', "BONE AND JOINT CLINIC", "", "SV", "2000035");
+    set_party(&q.subscriber, '1', "SMITH", "ROBERT", "MI", "11122333301");
+    q.subscriber_birth_days = rcm_date_from_ymd(1943, 5, 19);
+    strcpy(q.trace_id, "93175-012547");
+    strcpy(q.trace_originator, "9877281234");
+    q.service_date_days = rcm_date_from_ymd(2006, 5, 1);
+    struct rcm_buf out = RCM_BUF_INIT(1u << 16);
+    struct rcm_diag d = RCM_DIAG_INIT;
+    assert_int_equal(rcm_x12_write_270(&env, &q, 1, &out, &d), RCM_OK);
+    static const char *const want[] = {
+        "ST*270*0001*005010X279A1", "BHT*0022*13*42*20240102*0930",
+        "HL*1**20*1", "NM1*PR*2*ABC COMPANY*****PI*842610001",
+        "HL*2*1*21*1", "NM1*1P*2*BONE AND JOINT CLINIC*****SV*2000035",
+        "HL*3*2*22*0", "TRN*1*93175-012547*9877281234",
+        "NM1*IL*1*SMITH*ROBERT****MI*11122333301", "DMG*D8*19430519",
+        "DTP*291*D8*20060501", "EQ*30", "SE*13*0001", NULL,
+    };
+    assert_set(out.data, want);
+    /* the envelope validates; there is no 270 schema (warning only) */
+    struct rcm_x12_stats st;
+    struct rcm_x12_validate_opts o = {0};
+    assert_int_equal(rcm_x12_validate_buffer(out.data, out.len, &o, &st), RCM_OK);
+    assert_int_equal(st.errors, 0);
+    assert_int_equal(st.sets_accepted, 1);
+    rcm_buf_release(&out);
+}
+
+/* The first claim of the 276 example (lfh-x12 claim-level-status.276). */
+static void
+test_write_276(void **state)
+{
+    (void)state;
+    struct rcm_x12_status_request q;
+    memset(&q, 0, sizeof q);
+    set_party(&q.payer, '2', "ABC INSURANCE", "", "PI", "12345");
+    set_party(&q.receiver, '2', "XYZ SERVICE", "", "46", "X67E");
+    set_party(&q.provider, '2', "HOME HOSPITAL", "", "XX", "1666666661");
+    set_party(&q.subscriber, '1', "SMITH", "FRED", "MI", "123456789A");
+    strcpy(q.claim_id, "ABCXYZ1");
+    q.charge_cents = 851388;
+    q.service_from_days = rcm_date_from_ymd(2005, 8, 31);
+    q.service_to_days = rcm_date_from_ymd(2005, 9, 6);
+    struct rcm_buf out = RCM_BUF_INIT(1u << 16);
+    struct rcm_diag d = RCM_DIAG_INIT;
+    assert_int_equal(rcm_x12_write_276(&env, &q, 1, &out, &d), RCM_OK);
+    static const char *const want[] = {
+        "ST*276*0001*005010X212", "BHT*0010*13*42*20240102*0930",
+        "HL*1**20*1", "NM1*PR*2*ABC INSURANCE*****PI*12345",
+        "HL*2*1*21*1", "NM1*41*2*XYZ SERVICE*****46*X67E",
+        "HL*3*2*19*1", "NM1*1P*2*HOME HOSPITAL*****XX*1666666661",
+        "HL*4*3*22*0", "NM1*IL*1*SMITH*FRED****MI*123456789A",
+        "TRN*1*ABCXYZ1", "AMT*T3*8513.88", "DTP*472*RD8*20050831-20050906",
+        "SE*14*0001", NULL,
+    };
+    assert_set(out.data, want);
+    struct rcm_x12_stats st;
+    struct rcm_x12_validate_opts o = {0};
+    assert_int_equal(rcm_x12_validate_buffer(out.data, out.len, &o, &st), RCM_OK);
+    assert_int_equal(st.errors, 0);
+    /* a missing claim id is refused */
+    q.claim_id[0] = 0;
+    size_t before = out.len;
+    assert_int_equal(rcm_x12_write_276(&env, &q, 1, &out, &d), RCM_E_INVAL);
+    assert_int_equal(out.len, before);
+    rcm_buf_release(&out);
+}
+
 int
 main(void)
 {
@@ -455,6 +559,8 @@ main(void)
         cmocka_unit_test(test_837i_write_round_trip),
         cmocka_unit_test(test_835_write_round_trip),
         cmocka_unit_test(test_999_results),
+        cmocka_unit_test(test_write_270),
+        cmocka_unit_test(test_write_276),
         cmocka_unit_test(test_277_statuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
