@@ -434,6 +434,42 @@ struct rcm_x12_claim_status {
     int64_t charge_cents;    /* STC04 */
 };
 
+#define RCM_X12_MAX_BENEFITS 64
+
+/* One EB (eligibility or benefit information) of a 271, with its dates. */
+struct rcm_x12_benefit {
+    char code[3];            /* EB01: 1-5 active, 6-8 inactive, A co-insurance,
+                                B co-payment, C deductible, F limitations ... */
+    char coverage_level[4];  /* EB02: IND, FAM, ... */
+    int n_service_types;
+    char service_types[8][3];/* EB03 (repeated; the first 8 kept) */
+    char insurance_type[4];  /* EB04: MA, MB, HM, PR ... */
+    char plan[51];           /* EB05 */
+    char period[3];          /* EB06 */
+    bool has_amount;
+    int64_t amount_cents;    /* EB07 */
+    bool has_percent;
+    int32_t percent_bp;      /* EB08 as basis points (0.2 -> 2000) */
+    char in_network;         /* EB12: Y, N, W, U or 0 */
+    int32_t from_days, to_days;  /* the DTP after the EB (RCM_X12_NO_DATE) */
+};
+
+/* One 271 answer for a subscriber (2000C) or dependent (2000D). */
+struct rcm_x12_eligibility {
+    char trace_id[51];       /* TRN02 (echo of the 270's trace) */
+    struct rcm_x12_party payer;      /* 2100A */
+    struct rcm_x12_party receiver;   /* 2100B */
+    bool dependent;                  /* 2000D */
+    struct rcm_x12_party person;     /* NM1*IL or NM1*03 */
+    int32_t birth_days;
+    char gender;
+    int n_rejects;
+    char rejects[4][3];      /* AAA03 reject reason codes */
+    bool active;             /* some EB01 is 1-5 */
+    int n_benefits;
+    struct rcm_x12_benefit benefits[RCM_X12_MAX_BENEFITS];
+};
+
 typedef void (*rcm_x12_claim_fn)(void *ctx, const struct rcm_x12_claim *claim);
 typedef void (*rcm_x12_payment_fn)(void *ctx, const struct rcm_x12_remit *remit,
                                    const struct rcm_x12_claim_payment *pay);
@@ -447,6 +483,7 @@ typedef void (*rcm_x12_payment_fn)(void *ctx, const struct rcm_x12_remit *remit,
  * Call rcm_x12_model_finish at the end (flushes a claim cut short).
  */
 typedef void (*rcm_x12_ack_fn)(void *ctx, const struct rcm_x12_ack_result *ack);
+typedef void (*rcm_x12_eligibility_fn)(void *ctx, const struct rcm_x12_eligibility *e);
 typedef void (*rcm_x12_status_fn)(void *ctx, const struct rcm_x12_claim_status *st);
 
 struct rcm_x12_model {
@@ -454,7 +491,10 @@ struct rcm_x12_model {
     rcm_x12_payment_fn on_payment;
     rcm_x12_ack_fn on_ack;           /* 999: set after init, may be NULL */
     rcm_x12_status_fn on_status;     /* 277/277CA: set after init, may be NULL */
+    rcm_x12_eligibility_fn on_eligibility; /* 271: set after init, may be NULL */
     void *ctx;
+    bool in_elig, in_ls;
+    struct rcm_x12_eligibility elig;
     bool in_ack, in_status;
     struct rcm_x12_ack_result ack;
     struct rcm_x12_claim_status status;

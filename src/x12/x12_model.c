@@ -133,6 +133,20 @@ flush_status(struct rcm_x12_model *m)
         m->on_status(m->ctx, &m->status);
 }
 
+static void party_nm1(struct rcm_x12_party *p, const struct rcm_str *e, size_t n);
+static void party_addr(struct rcm_x12_party *p, const char *id,
+                       const struct rcm_str *e, size_t n);
+
+static void
+flush_elig(struct rcm_x12_model *m)
+{
+    if (!m->in_elig)
+        return;
+    m->in_elig = false;
+    if (m->on_eligibility)
+        m->on_eligibility(m->ctx, &m->elig);
+}
+
 void
 rcm_x12_model_finish(struct rcm_x12_model *m)
 {
@@ -140,6 +154,121 @@ rcm_x12_model_finish(struct rcm_x12_model *m)
     flush_payment(m);
     flush_ack(m);
     flush_status(m);
+    flush_elig(m);
+}
+
+/* percent "0.2" / ".25" / "1" -> basis points */
+static int32_t
+percent_bp(struct rcm_str s)
+{
+    int64_t m = milli(s);       /* x1000 */
+    return (int32_t)(m * 10);
+}
+
+/*
+ * 271 without a schema: the HL level code (HL03) says where we are —
+ * 20 payer, 21 receiver, 22 subscriber, 23 dependent. EB starts a benefit;
+ * a DTP right after it gives its dates; LS..LE (2120 benefit related
+ * entities) is skipped.
+ */
+static void
+elig_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
+             const struct rcm_str *e, size_t n)
+{
+    struct rcm_x12_eligibility *r = &m->elig;
+    const char *id = seg->id;
+    if (strcmp(id, "LS") == 0) {
+        m->in_ls = true;
+        return;
+    }
+    if (strcmp(id, "LE") == 0) {
+        m->in_ls = false;
+        return;
+    }
+    if (m->in_ls)
+        return;
+    if (strcmp(id, "HL") == 0) {
+        flush_elig(m);
+        struct rcm_str lvl = n > 3 ? e[3] : (struct rcm_str){"", 0};
+        if (rcm_str_eq_c(lvl, "20")) {
+            memset(&r->payer, 0, sizeof r->payer);
+            m->kind = '2';
+        } else if (rcm_str_eq_c(lvl, "21")) {
+            memset(&r->receiver, 0, sizeof r->receiver);
+        } else if (rcm_str_eq_c(lvl, "22") || rcm_str_eq_c(lvl, "23")) {
+            struct rcm_x12_party payer = r->payer, receiver = r->receiver;
+            char trace[sizeof r->trace_id];
+            memcpy(trace, r->trace_id, sizeof trace);
+            bool dep = rcm_str_eq_c(lvl, "23");
+            memset(r, 0, sizeof *r);
+            r->payer = payer;
+            r->receiver = receiver;
+            if (dep)    /* a dependent answers the subscriber's trace */
+                memcpy(r->trace_id, trace, sizeof trace);
+            r->dependent = dep;
+            r->birth_days = RCM_X12_NO_DATE;
+            m->in_elig = true;
+        }
+        return;
+    }
+    if (strcmp(id, "NM1") == 0 && n > 1) {
+        if (rcm_str_eq_c(e[1], "PR"))
+            party_nm1(&r->payer, e, n);
+        else if (rcm_str_eq_c(e[1], "1P") || rcm_str_eq_c(e[1], "FA") ||
+                 rcm_str_eq_c(e[1], "80"))
+            party_nm1(&r->receiver, e, n);
+        else if (m->in_elig && r->n_benefits == 0 &&
+                 (rcm_str_eq_c(e[1], "IL") || rcm_str_eq_c(e[1], "03")))
+            party_nm1(&r->person, e, n);
+        return;
+    }
+    if (!m->in_elig)
+        return;
+    if (strcmp(id, "TRN") == 0 && n > 2) {
+        CP(r->trace_id, e[2]);
+    } else if ((strcmp(id, "N3") == 0 || strcmp(id, "N4") == 0) && r->n_benefits == 0) {
+        party_addr(&r->person, id, e, n);
+    } else if (strcmp(id, "DMG") == 0 && r->n_benefits == 0) {
+        r->birth_days = n > 2 ? date8(e[2]) : RCM_X12_NO_DATE;
+        r->gender = n > 3 && e[3].n ? e[3].p[0] : 0;
+    } else if (strcmp(id, "AAA") == 0 && n > 3 && r->n_rejects < 4) {
+        CP(r->rejects[r->n_rejects++], e[3]);
+    } else if (strcmp(id, "EB") == 0 && r->n_benefits < RCM_X12_MAX_BENEFITS) {
+        struct rcm_x12_benefit *b = &r->benefits[r->n_benefits++];
+        memset(b, 0, sizeof *b);
+        b->from_days = b->to_days = RCM_X12_NO_DATE;
+        if (n > 1)
+            CP(b->code, e[1]);
+        if (b->code[0] >= '1' && b->code[0] <= '5' && b->code[1] == 0)
+            r->active = true;
+        if (n > 2)
+            CP(b->coverage_level, e[2]);
+        if (n > 3 && e[3].n) {
+            struct rcm_str t[8];
+            size_t k = rcm_x12_split(e[3], seg->delims.repetition, t, 8);
+            for (size_t i = 0; i < k && i < 8; i++)
+                CP(b->service_types[b->n_service_types++], t[i]);
+        }
+        if (n > 4)
+            CP(b->insurance_type, e[4]);
+        if (n > 5)
+            CP(b->plan, e[5]);
+        if (n > 6)
+            CP(b->period, e[6]);
+        if (n > 7 && e[7].n) {
+            b->has_amount = true;
+            b->amount_cents = cents(e[7]);
+        }
+        if (n > 8 && e[8].n) {
+            b->has_percent = true;
+            b->percent_bp = percent_bp(e[8]);
+        }
+        b->in_network = n > 12 && e[12].n ? e[12].p[0] : 0;
+    } else if (strcmp(id, "DTP") == 0 && r->n_benefits > 0 && n > 3) {
+        struct rcm_x12_benefit *b = &r->benefits[r->n_benefits - 1];
+        b->from_days = date8(e[3]);
+        b->to_days = e[3].n == 17 ? date8((struct rcm_str){e[3].p + 9, 8}) : b->from_days;
+    }
 }
 
 /* 999: AK1 (group), AK2 (set), IK3 (count), IK5 (status and codes) */
@@ -567,6 +696,7 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
         flush_payment(m);
         flush_ack(m);
         flush_status(m);
+        flush_elig(m);
         struct rcm_str st01 = n > 1 ? e[1] : (struct rcm_str){"", 0};
         struct rcm_str st03 = n > 3 ? e[3] : (struct rcm_str){"", 0};
         m->kind = 0;
@@ -578,6 +708,10 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
             m->kind = 'A';
         else if (rcm_str_eq_c(st01, "277"))
             m->kind = 'S';
+        else if (rcm_str_eq_c(st01, "271"))
+            m->kind = '2';
+        m->in_ls = false;
+        memset(&m->elig, 0, sizeof m->elig);
         memset(&m->claim, 0, sizeof m->claim);
         m->claim.subscriber_birth_days = RCM_X12_NO_DATE;
         m->claim.patient_birth_days = RCM_X12_NO_DATE;
@@ -590,6 +724,7 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
         flush_payment(m);
         flush_ack(m);
         flush_status(m);
+        flush_elig(m);
         m->kind = 0;
         return;
     }
@@ -601,4 +736,6 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
         ack_segment(m, seg, e, n);
     else if (m->kind == 'S')
         status_segment(m, seg, e, n, loop);
+    else if (m->kind == '2')
+        elig_segment(m, seg, e, n);
 }

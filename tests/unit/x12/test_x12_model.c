@@ -548,6 +548,81 @@ test_write_276(void **state)
     rcm_buf_release(&out);
 }
 
+struct eligs {
+    int n;
+    struct rcm_x12_eligibility e[4];
+};
+
+static void
+on_elig(void *ctx, const struct rcm_x12_eligibility *e)
+{
+    struct eligs *x = ctx;
+    if (x->n < 4)
+        x->e[x->n] = *e;
+    x->n++;
+}
+
+static void
+parse_271(const char *rel, struct eligs *x)
+{
+    size_t n;
+    char *p = load(rel, &n);
+    memset(x, 0, sizeof *x);
+    static struct rcm_x12_model m;
+    rcm_x12_model_init(&m, NULL, NULL, x);
+    m.on_eligibility = on_elig;
+    struct rcm_x12_validate_opts o = {.on_segment = rcm_x12_model_segment, .ctx = &m};
+    assert_int_equal(rcm_x12_validate_buffer(p, n, &o, NULL), RCM_OK);
+    rcm_x12_model_finish(&m);
+    free(p);
+}
+
+static void
+test_271_benefits(void **state)
+{
+    (void)state;
+    static struct eligs x;
+    parse_271("tests/golden/x12/samples/271-dependent.edi", &x);
+    assert_int_equal(x.n, 2);
+    /* the subscriber level, then the dependent with the benefits */
+    assert_false(x.e[0].dependent);
+    assert_string_equal(x.e[0].person.last_or_org, "SMITH");
+    assert_string_equal(x.e[0].person.first, "JOHN");
+    assert_string_equal(x.e[0].person.city, "KANSAS CITY");
+    assert_int_equal(x.e[0].birth_days, rcm_date_from_ymd(1963, 5, 19));
+    assert_int_equal(x.e[0].n_benefits, 0);
+    const struct rcm_x12_eligibility *d = &x.e[1];
+    assert_true(d->dependent);
+    assert_string_equal(d->trace_id, "93175-012547");
+    assert_string_equal(d->person.first, "MARY");   /* not the LS/LE provider */
+    assert_int_equal(d->gender, 'F');
+    assert_string_equal(d->payer.id, "841610001");
+    assert_string_equal(d->receiver.last_or_org, "BONE AND JOIN CLINIC");
+    assert_true(d->active);
+    assert_int_equal(d->n_benefits, 5);
+    assert_string_equal(d->benefits[0].plan, "GOLD 123 PLAN");
+    assert_string_equal(d->benefits[0].service_types[0], "30");
+    assert_string_equal(d->benefits[1].code, "L");
+    assert_int_equal(d->benefits[2].n_service_types, 8);
+    assert_string_equal(d->benefits[2].service_types[7], "AL");
+    assert_string_equal(d->benefits[3].code, "B");
+    assert_string_equal(d->benefits[3].insurance_type, "HM");
+    assert_string_equal(d->benefits[3].period, "27");
+    assert_true(d->benefits[3].has_amount);
+    assert_int_equal(d->benefits[3].amount_cents, 1000);
+    assert_int_equal(d->benefits[3].in_network, 'Y');
+    assert_int_equal(d->benefits[4].amount_cents, 3000);
+    assert_int_equal(d->benefits[4].in_network, 'N');
+
+    parse_271("tests/golden/x12/samples/271-node-x12.edi", &x);
+    assert_int_equal(x.n, 1);
+    assert_string_equal(x.e[0].person.last_or_org, "BELMAR");
+    assert_int_equal(x.e[0].n_benefits, 9);
+    assert_string_equal(x.e[0].benefits[1].insurance_type, "MA");
+    assert_int_equal(x.e[0].benefits[1].from_days, rcm_date_from_ymd(2015, 7, 1));
+    assert_int_equal(x.e[0].benefits[0].from_days, RCM_X12_NO_DATE);
+}
+
 int
 main(void)
 {
@@ -560,6 +635,7 @@ main(void)
         cmocka_unit_test(test_835_write_round_trip),
         cmocka_unit_test(test_999_results),
         cmocka_unit_test(test_write_270),
+        cmocka_unit_test(test_271_benefits),
         cmocka_unit_test(test_write_276),
         cmocka_unit_test(test_277_statuses),
     };
