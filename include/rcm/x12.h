@@ -477,10 +477,11 @@ typedef void (*rcm_x12_payment_fn)(void *ctx, const struct rcm_x12_remit *remit,
 /*
  * Model builder: set `on_segment` of the validator options to
  * rcm_x12_model_segment with ctx = the model. Each complete claim / claim
- * payment / 999 set result / 277 claim status is handed to the callbacks
- * (borrowed for the call). Memory is one
- * claim at a time (the struct is about 40 KB), whatever the file size.
- * Call rcm_x12_model_finish at the end (flushes a claim cut short).
+ * payment / 271 answer / 999 set result / 277 claim status is handed to
+ * the callbacks (borrowed for the call). Memory is one claim at a time,
+ * whatever the file size; the model struct itself is about 65 KB, so keep
+ * it static or on the heap. Call rcm_x12_model_finish at the end (flushes
+ * a claim cut short).
  */
 typedef void (*rcm_x12_ack_fn)(void *ctx, const struct rcm_x12_ack_result *ack);
 typedef void (*rcm_x12_eligibility_fn)(void *ctx, const struct rcm_x12_eligibility *e);
