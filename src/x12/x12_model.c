@@ -422,11 +422,11 @@ claim_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
     const char *id = seg->id;
     if (strcmp(id, "HL") == 0) {
         flush_claim(m);
-        const char *lvl = n > 3 && e[3].n == 2 ? e[3].p : "";
-        if (memcmp(lvl, "20", 2) == 0) {
+        struct rcm_str lvl = n > 3 ? e[3] : (struct rcm_str){"", 0};
+        if (rcm_str_eq_c(lvl, "20")) {
             memset(&c->billing, 0, sizeof c->billing);
             c->billing_tax_id[0] = 0;
-        } else if (memcmp(lvl, "22", 2) == 0) {
+        } else if (rcm_str_eq_c(lvl, "22")) {
             memset(&c->subscriber, 0, sizeof c->subscriber);
             memset(&c->payer, 0, sizeof c->payer);
             c->subscriber_birth_days = RCM_X12_NO_DATE;
@@ -438,7 +438,7 @@ claim_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
             c->patient_gender = 0;
             c->responsibility = 0;
             memset(c->filing_indicator, 0, sizeof c->filing_indicator);
-        } else if (memcmp(lvl, "23", 2) == 0) {
+        } else if (rcm_str_eq_c(lvl, "23")) {
             c->has_patient = true;
             memset(&c->patient, 0, sizeof c->patient);
             c->patient_birth_days = RCM_X12_NO_DATE;
