@@ -65,7 +65,7 @@ enum rcm_x12_read_code {
     RCM_X12_RE_BAD_ISA,             /* ISA too short/long or unusable delimiters (alphanumeric, space, NUL, not distinct) */
     RCM_X12_RE_TOO_LONG,            /* segment longer than max_segment_bytes (skipped) */
     RCM_X12_RE_BAD_SEGMENT_ID,      /* id not 2-3 upper-case letters/digits (skipped) */
-    RCM_X12_RE_TRUNCATED,           /* input ended inside a segment or with no IEA */
+    RCM_X12_RE_TRUNCATED,           /* input ended inside a segment or an ISA (a missing IEA is the validator's iea_missing) */
     RCM_X12_RE_ISA_IN_INTERCHANGE,  /* a new ISA before the IEA of the current one */
 };
 
