@@ -618,6 +618,81 @@ test_alloc_failures(void **state)
     free(p);
 }
 
+/* An 837P set with `claims` claims (built from the minimal file's claim). */
+static char *
+many_claims(int claims, size_t *len)
+{
+    size_t n;
+    char *base = load_own("837p-minimal.edi", &n);
+    const char *hl2 = strstr(base, "HL*2*1*22*0~");
+    const char *se = strstr(base, "SE*20*0001~");
+    struct rcm_buf b = RCM_BUF_INIT(1u << 26);
+    assert_int_equal(rcm_buf_add(&b, base, (size_t)(hl2 - base)), RCM_OK);
+    for (int i = 0; i < claims; i++) {
+        assert_int_equal(rcm_buf_addf(&b, "HL*%d*1*22*0~\n", i + 2), RCM_OK);
+        const char *from = strchr(hl2, '\n') + 1;
+        assert_int_equal(rcm_buf_add(&b, from, (size_t)(se - from)), RCM_OK);
+    }
+    assert_int_equal(rcm_buf_addf(&b, "SE*%d*0001~\n", 11 + claims * 9), RCM_OK);
+    assert_int_equal(rcm_buf_addstr(&b, strstr(se, "GE*")), RCM_OK);
+    free(base);
+    return rcm_buf_detach(&b, len);
+}
+
+/* Validation memory does not grow with the number of claims: the same
+ * number of allocations for 10 and for 5000 claims, fed in 64 KiB pieces. */
+static void
+test_constant_memory(void **state)
+{
+    (void)state;
+    uint64_t allocs[2];
+    const int sizes[2] = {10, 5000};
+    for (int k = 0; k < 2; k++) {
+        size_t n;
+        char *p = many_claims(sizes[k], &n);
+        (void)rcm_alloc_fail_after(0, 0);
+        struct rcm_x12_validator *v = rcm_x12_validator_new(NULL);
+        assert_non_null(v);
+        struct rcm_x12_reader r;
+        rcm_x12_reader_init(&r, 0);
+        size_t pos = 0;
+        for (bool done = false; !done;) {
+            struct rcm_x12_seg seg;
+            struct rcm_x12_read_error err;
+            switch (rcm_x12_reader_next(&r, &seg, &err)) {
+            case RCM_X12_SEGMENT:
+                assert_int_equal(rcm_x12_validator_segment(v, &seg), RCM_OK);
+                break;
+            case RCM_X12_ERROR:
+                assert_int_equal(rcm_x12_validator_read_error(v, &err), RCM_OK);
+                break;
+            case RCM_X12_NEED_MORE: {
+                size_t piece = n - pos < 65536 ? n - pos : 65536;
+                rcm_x12_reader_feed(&r, p + pos, piece, pos + piece == n);
+                pos += piece;
+                break;
+            }
+            default:
+                done = true;
+            }
+        }
+        assert_int_equal(rcm_x12_validator_finish(v), RCM_OK);
+        const struct rcm_x12_stats *st = rcm_x12_validator_stats(v);
+        assert_int_equal(st->sets_accepted, 1);
+        assert_int_equal(st->errors, 0);
+        allocs[k] = rcm_alloc_fail_after(0, 0);
+        rcm_x12_validator_free(v);
+        rcm_x12_reader_release(&r);
+        rcm_free(p);
+    }
+    /* the carry buffer may grow a few times (doubling, capped) when longer
+     * segments happen to straddle a 64 KiB boundary; nothing else grows */
+    if (allocs[1] > allocs[0] + 6)
+        fail_msg("allocations grow with the input: %llu for %d claims, %llu for %d",
+                 (unsigned long long)allocs[0], sizes[0],
+                 (unsigned long long)allocs[1], sizes[1]);
+}
+
 int
 main(void)
 {
@@ -636,6 +711,7 @@ main(void)
         cmocka_unit_test(test_samples),
         cmocka_unit_test(test_external_codes_off),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_constant_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
