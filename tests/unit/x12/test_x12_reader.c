@@ -255,6 +255,24 @@ test_too_long_and_bad_isa(void **state)
     rcm_free(t);
 }
 
+/* An interchange cut short (no IEA) followed by one with other delimiters:
+ * the new ISA is recognised at the segment start and its delimiters used. */
+static void
+test_isa_without_iea_new_delimiters(void **state)
+{
+    (void)state;
+    const char *in = ISA_STAR "GS*HC~"
+        "ISA|00|          |00|          |ZZ|SENDER         |ZZ|RECEIVER       |240101|1200|!|00501|000000002|0|T|>\n"
+        "GS|HC|S|R\nIEA|1|000000002\n";
+    assert_split_invariant(in, strlen(in));
+    char *t = trace_of(in, strlen(in), NULL, 0, NULL);
+    assert_non_null(strstr(t, "E isa_in_interchange 112 2\n"));
+    assert_non_null(strstr(t, "S 112 2 ISA ISA|00|"));
+    assert_non_null(strstr(t, "S 218 3 GS GS|HC|S|R |>!\n"));
+    assert_non_null(strstr(t, "IEA IEA|1|000000002 |>!\n"));
+    rcm_free(t);
+}
+
 static void
 test_empty_input(void **state)
 {
@@ -280,6 +298,7 @@ main(void)
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_too_long_and_bad_isa),
         cmocka_unit_test(test_empty_input),
+        cmocka_unit_test(test_isa_without_iea_new_delimiters),
         cmocka_unit_test(test_split_every_offset),
         cmocka_unit_test(test_split_big_file),
     };
