@@ -83,5 +83,6 @@ bool cli_user_create(const char *cmd, struct rcm_store *store, const char *slug,
 int cli_raf(int argc, char **argv);
 int cli_codes(int argc, char **argv);
 int cli_scrub(int argc, char **argv);
+int cli_x12(int argc, char **argv);
 
 #endif

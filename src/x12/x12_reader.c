@@ -1,0 +1,550 @@
+/*
+ * x12_reader.c — streaming, zero-copy X12 segment reader (see rcm/x12.h).
+ *
+ * Three states:
+ *   SEEK  outside an interchange: skip a BOM and white space, look for "ISA"
+ *         followed by a non-alphanumeric byte (the element separator);
+ *   ISA   collect the ISA byte by byte (it is at most a few hundred bytes)
+ *         until its 16th element separator, ISA16 and the terminator;
+ *   IN    inside an interchange: find each terminator with memchr and hand
+ *         out a slice of the caller's buffer, or of `carry` when the segment
+ *         began in an earlier feed.
+ * Byte-at-a-time work happens only around interchange boundaries and at the
+ * start of each segment (CR/LF skipping); the bulk of the input is scanned
+ * by memchr.
+ *
+ * Split invariance: every decision depends only on bytes of the stream, never
+ * on where a feed ends; when a decision needs bytes that have not arrived,
+ * the reader keeps what it has (carry / isa[] / match counters) and answers
+ * NEED_MORE.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rcm/x12.h"
+
+enum { ST_SEEK = 0, ST_ISA, ST_IN };
+
+static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+
+static bool
+is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+           (c >= 'a' && c <= 'z');
+}
+
+static bool
+is_space(unsigned char c)
+{
+    return c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == 0 ||
+           c == 0x1A;
+}
+
+const char *
+rcm_x12_read_code_name(enum rcm_x12_read_code code)
+{
+    switch (code) {
+    case RCM_X12_RE_EMPTY_SEGMENT: return "empty_segment";
+    case RCM_X12_RE_OUTSIDE: return "outside_interchange";
+    case RCM_X12_RE_BAD_ISA: return "bad_isa";
+    case RCM_X12_RE_TOO_LONG: return "segment_too_long";
+    case RCM_X12_RE_BAD_SEGMENT_ID: return "bad_segment_id";
+    case RCM_X12_RE_TRUNCATED: return "truncated";
+    case RCM_X12_RE_ISA_IN_INTERCHANGE: return "isa_in_interchange";
+    }
+    return "unknown";
+}
+
+void
+rcm_x12_reader_init(struct rcm_x12_reader *r, size_t max_segment_bytes)
+{
+    memset(r, 0, sizeof *r);
+    r->max_segment_bytes =
+        max_segment_bytes ? max_segment_bytes : RCM_X12_MAX_SEGMENT_BYTES_DEFAULT;
+    rcm_buf_init(&r->carry, r->max_segment_bytes);
+    r->state = ST_SEEK;
+}
+
+void
+rcm_x12_reader_release(struct rcm_x12_reader *r)
+{
+    rcm_buf_release(&r->carry);
+}
+
+void
+rcm_x12_reader_feed(struct rcm_x12_reader *r, const char *p, size_t n, bool eof)
+{
+    r->chunk_offset += r->chunk_len;
+    r->chunk = p;
+    r->chunk_len = n;
+    r->pos = 0;
+    r->eof = eof;
+}
+
+static uint64_t
+here(const struct rcm_x12_reader *r)
+{
+    return r->chunk_offset + r->pos;
+}
+
+static enum rcm_x12_event
+fail(struct rcm_x12_reader *r, struct rcm_x12_read_error *err,
+     enum rcm_x12_read_code code, uint64_t offset, const char *msg)
+{
+    err->code = code;
+    err->offset_bytes = offset;
+    err->seg_index = r->seg_index;
+    err->counted = false;
+    err->id[0] = 0;
+    snprintf(err->msg, sizeof err->msg, "%s", msg);
+    return RCM_X12_ERROR;
+}
+
+/* 2-3 characters, upper-case letter then upper-case letters or digits. */
+static bool
+id_ok(const char *p, size_t n)
+{
+    if (n < 2 || n > 3 || !(p[0] >= 'A' && p[0] <= 'Z'))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9')))
+            return false;
+    return true;
+}
+
+/*
+ * The ISA in r->isa is complete (its last byte is the terminator). Take the
+ * delimiters from it. False when they are unusable.
+ */
+static bool
+isa_delims(struct rcm_x12_reader *r)
+{
+    size_t n = r->isa_len;
+    char e = r->isa[3], c = r->isa[n - 2], s = r->isa[n - 1];
+    if (is_alnum((unsigned char)e) || is_alnum((unsigned char)c) ||
+        is_alnum((unsigned char)s) || e == c || e == s || c == s || e == ' ' ||
+        c == ' ' || s == ' ' || e == 0 || c == 0 || s == 0)
+        return false;
+    struct rcm_x12_delims d = {e, c, 0, s};
+    /* ISA11 and ISA12: fields 11 and 12 */
+    struct rcm_str f[18];
+    struct rcm_str all = {r->isa, n - 1};
+    size_t nf = rcm_x12_split(all, e, f, 18);
+    if (nf != 17)
+        return false;
+    if (f[12].n == 5 && memcmp(f[12].p, "00402", 5) >= 0 && f[11].n == 1) {
+        char rep = f[11].p[0];
+        if (!is_alnum((unsigned char)rep) && rep != e && rep != c && rep != s &&
+            rep != ' ' && rep != 0)
+            d.repetition = rep;
+    }
+    r->delims = d;
+    return true;
+}
+
+static void
+emit(struct rcm_x12_reader *r, struct rcm_x12_seg *seg, const char *p, size_t n,
+     uint64_t offset)
+{
+    size_t idn = 0;
+    while (idn < 3 && idn < n && p[idn] != r->delims.element)
+        idn++;
+    memset(seg->id, 0, sizeof seg->id);
+    memcpy(seg->id, p, idn);
+    seg->key = (uint32_t)(unsigned char)seg->id[0] |
+               (uint32_t)(unsigned char)seg->id[1] << 8 |
+               (uint32_t)(unsigned char)seg->id[2] << 16;
+    seg->raw = (struct rcm_str){p, n};
+    seg->delims = r->delims;
+    seg->offset_bytes = offset;
+    seg->index = r->seg_index++;
+}
+
+/* SEEK: one step over the current chunk. Returns 0 to continue. */
+static enum rcm_x12_event
+step_seek(struct rcm_x12_reader *r, struct rcm_x12_read_error *err)
+{
+    while (r->pos < r->chunk_len) {
+        unsigned char c = (unsigned char)r->chunk[r->pos];
+        if (r->bom_matched > 0 && r->bom_matched < 3) {
+            if (c == bom[r->bom_matched]) {
+                r->bom_matched++;
+                r->pos++;
+                if (r->bom_matched == 3)
+                    r->bom_matched = 0;
+                continue;
+            }
+            r->bom_matched = 0;
+            if (!r->garbage) {
+                r->garbage = true;
+                return fail(r, err, RCM_X12_RE_OUTSIDE, r->garbage_start,
+                            "data outside an interchange (expected ISA)");
+            }
+            continue;
+        }
+        if (r->isa_matched > 0) {
+            static const char isa[3] = {'I', 'S', 'A'};
+            if (r->isa_matched < 3 && c == (unsigned char)isa[r->isa_matched]) {
+                r->isa_matched++;
+                r->pos++;
+                continue;
+            }
+            if (r->isa_matched == 3 && !is_alnum(c) && !is_space(c)) {
+                memcpy(r->isa, "ISA", 3);
+                r->isa[3] = (char)c;
+                r->isa_len = 4;
+                r->isa_seps = 1;
+                r->isa_matched = 0;
+                r->garbage = false;
+                r->pos++;
+                r->state = ST_ISA;
+                return 0;
+            }
+            r->isa_matched = 0;
+            if (!r->garbage) {
+                r->garbage = true;
+                return fail(r, err, RCM_X12_RE_OUTSIDE, r->garbage_start,
+                            "data outside an interchange (expected ISA)");
+            }
+            continue;
+        }
+        if (c == 'I') {
+            r->isa_matched = 1;
+            r->seg_start = here(r);
+            if (!r->garbage)
+                r->garbage_start = here(r);
+            r->pos++;
+            continue;
+        }
+        if (c == bom[0]) {
+            r->bom_matched = 1;
+            if (!r->garbage)
+                r->garbage_start = here(r);
+            r->pos++;
+            continue;
+        }
+        if (is_space(c)) {
+            r->pos++;
+            continue;
+        }
+        if (!r->garbage) {
+            r->garbage = true;
+            r->garbage_start = here(r);
+            r->pos++;
+            return fail(r, err, RCM_X12_RE_OUTSIDE, r->garbage_start,
+                        "data outside an interchange (expected ISA)");
+        }
+        r->pos++;
+    }
+    return RCM_X12_NEED_MORE;
+}
+
+/* ISA: collect bytes until the 16th separator + ISA16 + terminator. */
+static enum rcm_x12_event
+step_isa(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
+         struct rcm_x12_read_error *err)
+{
+    while (r->pos < r->chunk_len) {
+        char c = r->chunk[r->pos++];
+        if (r->isa_len >= sizeof r->isa) {
+            r->state = ST_SEEK;
+            r->pos--; /* re-examine this byte outside the interchange */
+            r->garbage = true;
+            return fail(r, err, RCM_X12_RE_BAD_ISA, r->seg_start,
+                        "ISA has fewer than 16 elements within 256 bytes");
+        }
+        r->isa[r->isa_len++] = c;
+        if (r->isa_seps < 16) {
+            if (c == r->isa[3]) {
+                r->isa_seps++;
+                if (r->isa_seps == 16)
+                    r->isa_c16 = false;
+            }
+            continue;
+        }
+        /* after the 16th separator: ISA16, then the terminator */
+        if (!r->isa_c16) {
+            r->isa_c16 = true; /* ISA16 seen */
+            continue;
+        }
+        r->isa_c16 = false;
+        if (!isa_delims(r)) {
+            r->state = ST_SEEK;
+            r->garbage = true;
+            return fail(r, err, RCM_X12_RE_BAD_ISA, r->seg_start,
+                        "ISA delimiters are unusable (alphanumeric, space, NUL or "
+                        "not distinct)");
+        }
+        r->state = ST_IN;
+        r->in_interchange = true;
+        emit(r, seg, r->isa, r->isa_len - 1, r->seg_start);
+        return RCM_X12_SEGMENT;
+    }
+    return RCM_X12_NEED_MORE;
+}
+
+/*
+ * A complete segment p[0..n) (terminator excluded). Returns SEGMENT or an
+ * error event.
+ */
+static enum rcm_x12_event
+finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
+               struct rcm_x12_read_error *err, const char *p, size_t n)
+{
+    if (r->delims.segment == '\n' && n > 0 && p[n - 1] == '\r')
+        n--;
+    size_t idn = 0;
+    while (idn < n && p[idn] != r->delims.element)
+        idn++;
+    if (!id_ok(p, idn)) {
+        enum rcm_x12_event ev =
+            fail(r, err, RCM_X12_RE_BAD_SEGMENT_ID, r->seg_start,
+                 "segment id is not 2-3 upper-case letters or digits");
+        err->counted = true;
+        size_t k = n < 3 ? n : 3;
+        for (size_t i = 0; i < k; i++)
+            err->id[i] = (p[i] >= 0x21 && p[i] < 0x7f) ? p[i] : '?';
+        err->id[k] = 0;
+        r->seg_index++;
+        return ev;
+    }
+    emit(r, seg, p, n, r->seg_start);
+    if (idn == 3 && memcmp(p, "IEA", 3) == 0) {
+        r->state = ST_SEEK;
+        r->in_interchange = false;
+        r->garbage = false;
+    }
+    return RCM_X12_SEGMENT;
+}
+
+/* Does a segment starting at p[0..n) begin with "ISA" + separator? */
+static int
+head_is_isa(const char *p, size_t n)
+{
+    if (n < 4)
+        return -1;
+    return memcmp(p, "ISA", 3) == 0 && !is_alnum((unsigned char)p[3]) &&
+           !is_space((unsigned char)p[3]);
+}
+
+static enum rcm_x12_event
+start_isa_from(struct rcm_x12_reader *r, struct rcm_x12_read_error *err,
+               const char *p)
+{
+    memcpy(r->isa, p, 4);
+    r->isa_len = 4;
+    r->isa_seps = 1;
+    r->state = ST_ISA;
+    r->in_interchange = false;
+    return fail(r, err, RCM_X12_RE_ISA_IN_INTERCHANGE, r->seg_start,
+                "ISA before the IEA of the previous interchange");
+}
+
+static enum rcm_x12_event
+step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
+        struct rcm_x12_read_error *err)
+{
+    const char term = r->delims.segment;
+    for (;;) {
+        if (r->skipping) {
+            const char *q = r->pos < r->chunk_len
+                ? memchr(r->chunk + r->pos, term, r->chunk_len - r->pos) : NULL;
+            if (!q) {
+                r->pos = r->chunk_len;
+                return RCM_X12_NEED_MORE;
+            }
+            r->pos = (size_t)(q - r->chunk) + 1;
+            r->skipping = false;
+            continue;
+        }
+        if (r->carry.len == 0) {
+            /* at a segment start: skip CR/LF/space/tab that are not delimiters */
+            while (r->pos < r->chunk_len) {
+                char c = r->chunk[r->pos];
+                if ((c == '\r' || c == '\n' || c == ' ' || c == '\t') &&
+                    c != term && c != r->delims.element)
+                    r->pos++;
+                else
+                    break;
+            }
+            if (r->pos >= r->chunk_len)
+                return RCM_X12_NEED_MORE;
+            r->seg_start = here(r);
+            if (r->chunk[r->pos] == term) {
+                r->pos++;
+                return fail(r, err, RCM_X12_RE_EMPTY_SEGMENT, r->seg_start,
+                            "empty segment");
+            }
+            const char *p = r->chunk + r->pos;
+            size_t avail = r->chunk_len - r->pos;
+            const char *q = memchr(p, term, avail);
+            size_t seglen = q ? (size_t)(q - p) : avail;
+            if (seglen >= 4 || q || r->eof) {
+                if (head_is_isa(p, seglen) == 1) {
+                    r->pos += 4;
+                    return start_isa_from(r, err, p);
+                }
+            }
+            if (q) {
+                r->pos += seglen + 1;
+                if (seglen > r->max_segment_bytes)
+                    return fail(r, err, RCM_X12_RE_TOO_LONG, r->seg_start,
+                                "segment longer than the limit (skipped)");
+                return finish_segment(r, seg, err, p, seglen);
+            }
+            /* no terminator in this chunk: keep the bytes */
+            r->pos = r->chunk_len;
+            if (rcm_buf_add(&r->carry, p, avail) != RCM_OK) {
+                rcm_buf_reset(&r->carry);
+                r->skipping = true;
+                return fail(r, err, RCM_X12_RE_TOO_LONG, r->seg_start,
+                            "segment longer than the limit (skipped)");
+            }
+            return RCM_X12_NEED_MORE;
+        }
+        /* continuing a segment kept in carry */
+        if (r->pos >= r->chunk_len)
+            return RCM_X12_NEED_MORE;
+        const char *p = r->chunk + r->pos;
+        size_t avail = r->chunk_len - r->pos;
+        const char *q = memchr(p, term, avail);
+        size_t take = q ? (size_t)(q - p) : avail;
+        if (r->carry.len < 4) {
+            /* the head check may not have been possible yet */
+            size_t need = 4 - r->carry.len;
+            size_t add = take < need ? take : need;
+            char head[4];
+            memcpy(head, r->carry.data, r->carry.len);
+            memcpy(head + r->carry.len, p, add);
+            if (r->carry.len + add == 4 && head_is_isa(head, 4) == 1) {
+                r->pos += add;
+                rcm_buf_reset(&r->carry);
+                return start_isa_from(r, err, head);
+            }
+        }
+        if (rcm_buf_add(&r->carry, p, take) != RCM_OK) {
+            rcm_buf_reset(&r->carry);
+            r->pos += take;
+            r->skipping = true;
+            if (q) {
+                r->pos++;
+                r->skipping = false;
+            }
+            return fail(r, err, RCM_X12_RE_TOO_LONG, r->seg_start,
+                        "segment longer than the limit (skipped)");
+        }
+        r->pos += take;
+        if (!q)
+            return RCM_X12_NEED_MORE;
+        r->pos++;
+        /* hand out the carried segment; reset on the next call */
+        size_t n = r->carry.len;
+        enum rcm_x12_event ev = finish_segment(r, seg, err, r->carry.data, n);
+        r->carry.len = 0; /* data stays valid until the next append */
+        return ev;
+    }
+}
+
+enum rcm_x12_event
+rcm_x12_reader_next(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
+                    struct rcm_x12_read_error *err)
+{
+    for (;;) {
+        enum rcm_x12_event ev;
+        switch (r->state) {
+        case ST_SEEK: ev = step_seek(r, err); break;
+        case ST_ISA: ev = step_isa(r, seg, err); break;
+        default: ev = step_in(r, seg, err); break;
+        }
+        if (ev == 0)
+            continue;
+        if (ev != RCM_X12_NEED_MORE)
+            return ev;
+        if (!r->eof)
+            return RCM_X12_NEED_MORE;
+        /* end of input: report what is left unfinished, once */
+        if (r->end_reported)
+            return RCM_X12_END;
+        r->end_reported = true;
+        if (r->state == ST_SEEK && (r->isa_matched || r->bom_matched) &&
+            !r->garbage)
+            return fail(r, err, RCM_X12_RE_OUTSIDE, r->garbage_start,
+                        "data outside an interchange (expected ISA)");
+        if (r->state == ST_ISA)
+            return fail(r, err, RCM_X12_RE_TRUNCATED, r->seg_start,
+                        "input ends inside the ISA");
+        if (r->state == ST_IN && (r->carry.len > 0 || r->skipping)) {
+            rcm_buf_reset(&r->carry);
+            return fail(r, err, RCM_X12_RE_TRUNCATED, r->seg_start,
+                        "input ends inside a segment (no terminator)");
+        }
+        return RCM_X12_END;
+    }
+}
+
+size_t
+rcm_x12_split(struct rcm_str s, char sep, struct rcm_str *out, size_t max)
+{
+    size_t count = 0;
+    if (!sep) {
+        if (max > 0)
+            out[0] = s;
+        return 1;
+    }
+    /* one pass over the bytes, eight at a time: segments and elements are
+     * short, so this beats a memchr call per piece */
+    const char *p = s.p, *start = s.p, *end = s.p + s.n;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const uint64_t pat = ones * (unsigned char)sep;
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t y = x ^ pat;
+        uint64_t m = (y - ones) & ~y & highs;
+        if (!m) {
+            p += 8;
+            continue;
+        }
+        /* the lowest flagged byte is always a real match */
+        p += __builtin_ctzll(m) >> 3;
+        if (count < max)
+            out[count] = (struct rcm_str){start, (size_t)(p - start)};
+        count++;
+        start = ++p;
+    }
+#endif
+    for (; p < end; p++) {
+        if (*p != sep)
+            continue;
+        if (count < max)
+            out[count] = (struct rcm_str){start, (size_t)(p - start)};
+        count++;
+        start = p + 1;
+    }
+    if (count < max)
+        out[count] = (struct rcm_str){start, (size_t)(end - start)};
+    return count + 1;
+}
+
+size_t
+rcm_x12_seg_elements(const struct rcm_x12_seg *seg, struct rcm_str *out,
+                     size_t max)
+{
+    return rcm_x12_split(seg->raw, seg->delims.element, out, max);
+}
+
+struct rcm_str
+rcm_x12_seg_element(const struct rcm_x12_seg *seg, size_t i)
+{
+    const char *p = seg->raw.p, *end = seg->raw.p + seg->raw.n;
+    for (size_t k = 0; k < i; k++) {
+        const char *q = memchr(p, seg->delims.element, (size_t)(end - p));
+        if (!q)
+            return (struct rcm_str){end, 0};
+        p = q + 1;
+    }
+    const char *q = memchr(p, seg->delims.element, (size_t)(end - p));
+    return (struct rcm_str){p, (size_t)((q ? q : end) - p)};
+}

@@ -1,0 +1,91 @@
+/*
+ * x12_test_util.h — helpers shared by the X12 unit tests: load a file from
+ * the source tree, and turn a reader run into a comparable text trace.
+ */
+#ifndef X12_TEST_UTIL_H
+#define X12_TEST_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rcm/buf.h"
+#include "rcm/mem.h"
+#include "rcm/x12.h"
+
+/* Read RCM_TEST_SOURCE_DIR/rel into malloc'd memory; NULL on failure. */
+static inline char *
+x12t_load(const char *rel, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", RCM_TEST_SOURCE_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)n + 1);
+    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        free(p);
+        p = NULL;
+    }
+    fclose(f);
+    if (p) {
+        p[n] = 0;
+        *len = (size_t)n;
+    }
+    return p;
+}
+
+/*
+ * Run the reader over `data`, feeding it in pieces cut at the offsets in
+ * cuts[0..ncuts) (ascending), and append one line per event to `out`:
+ *   S <offset> <index> <id> <raw bytes>     (raw is printed verbatim)
+ *   E <code> <offset> <index>
+ * Returns the number of segments.
+ */
+static inline size_t
+x12t_trace(const char *data, size_t n, const size_t *cuts, size_t ncuts,
+           struct rcm_buf *out)
+{
+    struct rcm_x12_reader r;
+    rcm_x12_reader_init(&r, 4096);
+    size_t start = 0, ci = 0, nseg = 0;
+    size_t end = ncuts ? cuts[0] : n;
+    rcm_x12_reader_feed(&r, data, end, end == n);
+    for (;;) {
+        struct rcm_x12_seg seg;
+        struct rcm_x12_read_error err;
+        enum rcm_x12_event ev = rcm_x12_reader_next(&r, &seg, &err);
+        if (ev == RCM_X12_SEGMENT) {
+            nseg++;
+            if (rcm_buf_addf(out, "S %llu %llu %s ",
+                             (unsigned long long)seg.offset_bytes,
+                             (unsigned long long)seg.index, seg.id) != RCM_OK ||
+                rcm_buf_add(out, seg.raw.p, seg.raw.n) != RCM_OK ||
+                rcm_buf_addf(out, " %c%c%c%c\n", seg.delims.element,
+                             seg.delims.component,
+                             seg.delims.repetition ? seg.delims.repetition : '0',
+                             seg.delims.segment) != RCM_OK)
+                abort();
+        } else if (ev == RCM_X12_ERROR) {
+            if (rcm_buf_addf(out, "E %s %llu %llu\n",
+                             rcm_x12_read_code_name(err.code),
+                             (unsigned long long)err.offset_bytes,
+                             (unsigned long long)err.seg_index) != RCM_OK)
+                abort();
+        } else if (ev == RCM_X12_NEED_MORE) {
+            start = end;
+            ci++;
+            end = ci < ncuts ? cuts[ci] : n;
+            rcm_x12_reader_feed(&r, data + start, end - start, end == n);
+        } else {
+            break;
+        }
+    }
+    rcm_x12_reader_release(&r);
+    return nseg;
+}
+
+#endif
