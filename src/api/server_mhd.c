@@ -50,6 +50,7 @@ struct req_state {
     int status;
     const char *route;          /* matched pattern, for the log */
     int64_t start_ms;
+    char client_ip[INET6_ADDRSTRLEN];
     struct rcm_arena arena;
     char req_id[API_REQ_ID_MAX + 1];
 };
@@ -158,18 +159,18 @@ query_arg(void *conn, const char *name)
     return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* The client's IPv4 address as text (arena copy), or "". */
+/* The client's IPv4 address as text into `out` ("" when unknown). Kept out
+ * of the request arena so a request that allocates nothing costs no block. */
 static const char *
-client_ip(struct MHD_Connection *conn, struct rcm_arena *arena)
+client_ip(struct MHD_Connection *conn, char out[INET6_ADDRSTRLEN])
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    char text[INET6_ADDRSTRLEN] = "";
+    out[0] = '\0';
     if (info && info->client_addr && info->client_addr->sa_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)info->client_addr)->sin_addr,
-                  text, sizeof text);
-    const char *copy = rcm_arena_strndup(arena, text, strlen(text));
-    return copy ? copy : "";
+                  out, INET6_ADDRSTRLEN);
+    return out;
 }
 
 static enum MHD_Result
@@ -245,7 +246,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                                     MHD_HTTP_HEADER_AUTHORIZATION);
     req.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
     req.csrf_token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
-    req.source_ip = client_ip(conn, &st->arena);
+    req.source_ip = client_ip(conn, st->client_ip);
     req.query = query_arg;
     req.conn = conn;
     memcpy(req.req_id, st->req_id, sizeof req.req_id);

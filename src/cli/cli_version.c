@@ -3,12 +3,12 @@
  */
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli_int.h"
 #include "rcm/api.h"
+#include "rcm/store.h"
 
 int
 cli_version(int argc, char **argv)
@@ -30,7 +30,7 @@ cli_version(int argc, char **argv)
     }
     printf("openrcm %s\n", RCM_VERSION);
     if (verbose)
-        printf("sqlite %s\nlibmicrohttpd %s\njansson %s\n%s\n", sqlite3_libversion(),
+        printf("%s\nlibmicrohttpd %s\njansson %s\n%s\n", rcm_store_library_versions(),
                rcm_server_library_version(), JANSSON_VERSION, OpenSSL_version(OPENSSL_VERSION));
     return CLI_OK;
 }

@@ -1293,6 +1293,14 @@ sq_tenant_find(void *impl, const char *slug, struct rcm_tenant *out,
     return err;
 }
 
+const char *
+rcm_store_library_versions(void)
+{
+    static char text[48];
+    snprintf(text, sizeof text, "sqlite %s", sqlite3_libversion());
+    return text;
+}
+
 const struct rcm_store_ops rcm_store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
