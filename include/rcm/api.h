@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "rcm/auth.h"
+#include "rcm/crypto.h"
 #include "rcm/err.h"
 #include "rcm/store.h"
 
@@ -30,6 +31,7 @@ struct rcm_server_options {
     struct rcm_store *store;        /* borrowed; must outlive the server */
     unsigned session_idle_s;        /* clamped to 60..1800 */
     const struct rcm_pwlist *pwlist;/* borrowed; common/breached passwords */
+    const struct rcm_key *mfa_key;  /* borrowed; seals TOTP secrets */
 };
 
 /* Version of the HTTP library underneath ("0.9.75"). */

@@ -171,6 +171,7 @@ struct rcm_principal {
     int role;
     int64_t created_ms;
     int64_t last_seen_ms;
+    bool mfa_ok;                    /* passed the second factor (or needs none) */
     char csrf_hash[RCM_HASH_HEX_LEN + 1];
 };
 
@@ -182,7 +183,7 @@ struct rcm_principal {
 RCM_MUST_CHECK enum rcm_err rcm_store_session_create(struct rcm_store *store,
                                                      const struct rcm_actor *actor,
                                                      const char *token_hash,
-                                                     const char *csrf_hash,
+                                                     const char *csrf_hash, bool mfa_ok,
                                                      int64_t now_ms, int64_t *session_id,
                                                      struct rcm_diag *diag);
 
@@ -205,6 +206,49 @@ RCM_MUST_CHECK enum rcm_err rcm_store_session_revoke(struct rcm_store *store,
                                                      int64_t session_id, bool all,
                                                      const char *action,
                                                      struct rcm_diag *diag);
+
+/* ---- second factor (TOTP) ---------------------------------------------- */
+
+#define RCM_MFA_SEALED_MAX 160
+#define RCM_MFA_RECOVERY_CODES 10
+
+struct rcm_mfa_state {
+    bool enabled;
+    int64_t last_step;              /* last accepted TOTP step */
+    uint8_t sealed[RCM_MFA_SEALED_MAX];  /* AES-256-GCM envelope of the secret */
+    size_t sealed_len;              /* 0: no secret */
+    uint8_t recovery[RCM_MFA_RECOVERY_CODES][32];  /* unused recovery code hashes */
+    int recovery_slot[RCM_MFA_RECOVERY_CODES];
+    size_t n_recovery;
+};
+
+/* The second-factor state of a user of actor->tenant_id. */
+RCM_MUST_CHECK enum rcm_err rcm_store_mfa_get(struct rcm_store *store,
+                                              const struct rcm_actor *actor,
+                                              int64_t user_id, struct rcm_mfa_state *out,
+                                              struct rcm_diag *diag);
+
+/* Store a new, not yet confirmed secret for actor->user_id (replacing any
+ * unconfirmed one); audited "mfa.enroll". RCM_E_CONFLICT when already on. */
+RCM_MUST_CHECK enum rcm_err rcm_store_mfa_begin(struct rcm_store *store,
+                                                const struct rcm_actor *actor,
+                                                const uint8_t *sealed, size_t sealed_len,
+                                                struct rcm_diag *diag);
+
+/* Turn the second factor on for actor->user_id with the step just accepted
+ * and the recovery code hashes, and mark `session_id` as having passed it;
+ * audited "mfa.enable". */
+RCM_MUST_CHECK enum rcm_err rcm_store_mfa_enable(struct rcm_store *store,
+                                                 const struct rcm_actor *actor,
+                                                 int64_t step, int64_t session_id,
+                                                 const uint8_t (*hashes)[32], size_t n,
+                                                 struct rcm_diag *diag);
+
+/* Record a used factor at login: the accepted TOTP step (step > 0) or the
+ * recovery code slot (slot >= 0), which can then never be used again. */
+RCM_MUST_CHECK enum rcm_err rcm_store_mfa_used(struct rcm_store *store,
+                                               int64_t user_id, int64_t step, int slot,
+                                               struct rcm_diag *diag);
 
 /* ---- API keys ------------------------------------------------------------ */
 

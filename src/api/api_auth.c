@@ -92,7 +92,8 @@ authorize_key(struct api_request *req, struct api_response *res, const char *key
                                             .user_id = k.created_by,
                                             .api_key_id = k.id,
                                             .role = k.role,
-                                            .created_ms = k.created_ms};
+                                            .created_ms = k.created_ms,
+                                            .mfa_ok = true};
     set_actor(req);
     return true;
 }
@@ -165,6 +166,16 @@ api_authorize(struct api_request *req, struct api_response *res, int permission)
     }
     if (!(is_key ? authorize_key(req, res, token) : authorize_session(req, res, token)))
         return false;
+    /* Owners and admins must pass a second factor before anything but
+     * managing their own session and enrolling one. */
+    if (!req->principal.mfa_ok && permission != RCM_PERM_SELF &&
+        rcm_role_requires_mfa((enum rcm_role)req->principal.role)) {
+        api_problem(req, res, API_PROBLEM_mfa_enrolment_required,
+                    "the role %s needs a second factor: enrol with POST /v1/auth/mfa/enroll "
+                    "and /v1/auth/mfa/confirm, or log in with it",
+                    rcm_role_name((enum rcm_role)req->principal.role));
+        return false;
+    }
     if (!rcm_role_can((enum rcm_role)req->principal.role, (enum rcm_permission)permission)) {
         api_problem(req, res, API_PROBLEM_forbidden, "the role %s may not do this",
                     rcm_role_name((enum rcm_role)req->principal.role));
@@ -257,6 +268,20 @@ api_post_login(struct api_request *req, struct api_response *res)
         login_refused(req, res);
         return;
     }
+    bool mfa_ok;
+    if (!api_mfa_login(req, res, &user, &mfa_ok)) {
+        if (res->status == 401 && strcmp(json_string_value(json_object_get(res->json, "code")),
+                                         "unauthorized") == 0) {
+            /* a wrong second factor counts like a wrong password */
+            struct rcm_throttle_policy policy = rcm_throttle_policy_account();
+            struct rcm_throttle_state state = {user.failures, user.last_failure_ms};
+            rcm_throttle_record_failure(&policy, &state, now);
+            if (rcm_store_login_failed(ctx->store, &actor, user.id, state.failures, now,
+                                       &diag) != RCM_OK)
+                RCM_LOG0(RCM_LOG_WARN, "login.audit_failed", req->req_id);
+        }
+        return;
+    }
     char token[RCM_TOKEN_TEXT_LEN + 1], csrf[RCM_TOKEN_TEXT_LEN + 1];
     char token_hash[2 * RCM_SHA256_BYTES + 1], csrf_hash[2 * RCM_SHA256_BYTES + 1];
     rcm_token_new(token);
@@ -264,17 +289,18 @@ api_post_login(struct api_request *req, struct api_response *res)
     rcm_token_hash(token, token_hash);
     rcm_token_hash(csrf, csrf_hash);
     int64_t session_id;
-    if (rcm_store_session_create(ctx->store, &actor, token_hash, csrf_hash, now,
+    if (rcm_store_session_create(ctx->store, &actor, token_hash, csrf_hash, mfa_ok, now,
                                  &session_id, &diag) != RCM_OK) {
         api_problem(req, res, API_PROBLEM_internal_error, "the session cannot be stored");
         return;
     }
     char expires[RCM_TIME_ISO_LEN + 1];
     rcm_time_format_iso(now + RCM_SESSION_ABSOLUTE_MS, expires);
-    res->json = json_pack("{s:s,s:s,s:s,s:s,s:I,s:{s:I,s:s,s:s,s:s,s:I}}",
+    res->json = json_pack("{s:s,s:s,s:s,s:s,s:I,s:b,s:{s:I,s:s,s:s,s:s,s:I}}",
                           "token", token, "token_type", "Bearer", "csrf_token", csrf,
                           "expires_at", expires, "idle_timeout_s",
-                          (json_int_t)(ctx->session_idle_ms / 1000), "user", "id",
+                          (json_int_t)(ctx->session_idle_ms / 1000), "mfa_enrolment_required",
+                          !mfa_ok, "user", "id",
                           (json_int_t)user.id, "email", user.email, "display_name",
                           user.display_name, "role", rcm_role_name((enum rcm_role)user.role),
                           "tenant_id", (json_int_t)user.tenant_id);
@@ -331,10 +357,11 @@ api_get_me(struct api_request *req, struct api_response *res)
     for (int p = 0; p < RCM_PERM_COUNT; p++)
         if (rcm_role_can(role, (enum rcm_permission)p))
             json_array_append_new(perms, json_string(rcm_permission_name((enum rcm_permission)p)));
-    res->json = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:I,s:I}", "id", (json_int_t)user.id,
+    res->json = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:I,s:I,s:b}", "id", (json_int_t)user.id,
                           "tenant_id", (json_int_t)user.tenant_id, "email", user.email,
                           "display_name", user.display_name, "role", rcm_role_name(role),
                           "permissions", perms, "session_id",
                           (json_int_t)req->principal.session_id, "api_key_id",
-                          (json_int_t)req->principal.api_key_id);
+                          (json_int_t)req->principal.api_key_id, "mfa_ok",
+                          req->principal.mfa_ok);
 }

@@ -33,6 +33,7 @@ struct api_context {
     int schema_version;         /* database schema version at start */
     int64_t session_idle_ms;    /* a session unused this long ends */
     const struct rcm_pwlist *pwlist;    /* common/breached passwords */
+    const struct rcm_key *mfa_key;      /* seals TOTP secrets */
     struct rcm_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
 };
 
@@ -128,6 +129,8 @@ void api_response_release(struct api_response *res);
     X(json_too_deep, 400, "JSON nested too deeply")                             \
     X(validation_failed, 422, "Validation failed")                              \
     X(unauthorized, 401, "Authentication required")                             \
+    X(mfa_required, 401, "Second factor required")                              \
+    X(mfa_enrolment_required, 403, "Second factor enrolment required")          \
     X(forbidden, 403, "Forbidden")                                              \
     X(csrf_failed, 403, "CSRF token missing or wrong")                          \
     X(conflict, 409, "Conflict")                                                \
@@ -189,6 +192,17 @@ void api_get_users(struct api_request *req, struct api_response *res);
 void api_post_users(struct api_request *req, struct api_response *res);
 void api_get_user(struct api_request *req, struct api_response *res);
 void api_get_audit(struct api_request *req, struct api_response *res);
+void api_post_mfa_enroll(struct api_request *req, struct api_response *res);
+void api_post_mfa_confirm(struct api_request *req, struct api_response *res);
+
+/*
+ * At login, after the password matched: when the user has a second factor,
+ * check the "totp" or "recovery_code" member of the body and record its use.
+ * Returns false with a problem in `res` when the login must stop; *mfa_ok
+ * says whether the session passed a second factor.
+ */
+bool api_mfa_login(struct api_request *req, struct api_response *res,
+                   const struct rcm_user *user, bool *mfa_ok);
 void api_post_api_keys(struct api_request *req, struct api_response *res);
 void api_get_api_keys(struct api_request *req, struct api_response *res);
 void api_delete_api_key(struct api_request *req, struct api_response *res);

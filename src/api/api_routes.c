@@ -16,6 +16,8 @@ const struct api_route api_routes[] = {
     {"POST", "/v1/auth/logout", api_post_logout, 0, RCM_PERM_SELF},
     {"POST", "/v1/auth/logout-all", api_post_logout_all, 0, RCM_PERM_SELF},
     {"GET", "/v1/me", api_get_me, 0, RCM_PERM_SELF},
+    {"POST", "/v1/auth/mfa/enroll", api_post_mfa_enroll, 0, RCM_PERM_SELF},
+    {"POST", "/v1/auth/mfa/confirm", api_post_mfa_confirm, API_BODY_JSON, RCM_PERM_SELF},
     {"GET", "/v1/users", api_get_users, 0, RCM_PERM_USER_READ},
     {"POST", "/v1/users", api_post_users, API_BODY_JSON, RCM_PERM_USER_MANAGE},
     {"GET", "/v1/users/{id}", api_get_user, 0, RCM_PERM_USER_READ},

@@ -319,6 +319,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     srv->max_body_bytes = opt->max_body_bytes;
     srv->ctx.session_idle_ms = rcm_session_idle_ms((int64_t)opt->session_idle_s * 1000);
     srv->ctx.pwlist = opt->pwlist;
+    srv->ctx.mfa_key = opt->mfa_key;
     /* one Argon2id at a time keeps a core free on a 2-core machine */
     if (rcm_pwhash_gate_init(&srv->pwhash_gate, 1, 64) != RCM_OK) {
         rcm_free(srv);

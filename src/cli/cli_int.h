@@ -59,6 +59,10 @@ bool cli_state_dir_ensure(const char *cmd, const struct rcm_config *cfg);
 struct rcm_store *cli_store_open(const char *cmd, const struct rcm_config *cfg,
                                  bool create_key);
 
+/* HMAC-SHA-256(master key, label): a key for one purpose (cli_keys.c). */
+bool cli_derived_key(const char *cmd, const struct rcm_config *cfg, bool create,
+                     const char *label, uint8_t out[32]);
+
 /* The audit log's MAC key, derived from the master key (cli_keys.c). */
 bool cli_audit_key(const char *cmd, const struct rcm_config *cfg, bool create,
                    uint8_t out[RCM_AUDIT_KEY_BYTES]);

@@ -53,14 +53,20 @@ master_key(const char *cmd, const struct rcm_config *cfg, bool create,
 }
 
 bool
-cli_audit_key(const char *cmd, const struct rcm_config *cfg, bool create,
-              uint8_t out[RCM_AUDIT_KEY_BYTES])
+cli_derived_key(const char *cmd, const struct rcm_config *cfg, bool create,
+                const char *label, uint8_t out[RCM_KEY_BYTES])
 {
     struct rcm_key master;
     if (!master_key(cmd, cfg, create, &master))
         return false;
-    rcm_hmac_sha256(master.bytes, sizeof master.bytes, AUDIT_KEY_LABEL,
-                    strlen(AUDIT_KEY_LABEL), out);
+    rcm_hmac_sha256(master.bytes, sizeof master.bytes, label, strlen(label), out);
     rcm_key_wipe(&master);
     return true;
+}
+
+bool
+cli_audit_key(const char *cmd, const struct rcm_config *cfg, bool create,
+              uint8_t out[RCM_AUDIT_KEY_BYTES])
+{
+    return cli_derived_key(cmd, cfg, create, AUDIT_KEY_LABEL, out);
 }

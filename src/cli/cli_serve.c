@@ -151,6 +151,7 @@ cli_serve(int argc, char **argv)
     struct rcm_store *store = NULL;
     struct rcm_server *server = NULL;
     struct rcm_pwlist pwlist = {0};
+    struct rcm_key mfa_key = {0};
     struct rcm_diag diag = RCM_DIAG_INIT;
     if (!parse_flags(&cfg, argc, argv, &demo))
         goto out;
@@ -183,6 +184,11 @@ cli_serve(int argc, char **argv)
         goto out;
     if (!load_tls(&cfg, &cert, &key))
         goto out;
+    uint8_t mfa_bytes[RCM_KEY_BYTES];
+    if (!cli_derived_key("serve", &cfg, true, "openrcm/mfa-secret/v1", mfa_bytes))
+        goto out;
+    rcm_key_from_bytes(&mfa_key, mfa_bytes);
+    rcm_crypto_wipe(mfa_bytes, sizeof mfa_bytes);
     if (rcm_pwlist_load_embedded(&pwlist, &diag) != RCM_OK) {
         cli_error("serve", "%s", diag.msg);
         goto out;
@@ -201,6 +207,7 @@ cli_serve(int argc, char **argv)
         .store = store,
         .session_idle_s = (unsigned)RCM_CFG_INT(&cfg, auth_session_idle_s),
         .pwlist = &pwlist,
+        .mfa_key = &mfa_key,
     };
     if (rcm_server_start(&opt, &server, &diag) != RCM_OK) {
         cli_error("serve", "%s", diag.msg);
@@ -226,6 +233,7 @@ out:
     rcm_server_stop(server, 0);
     rcm_store_close(store);
     rcm_pwlist_release(&pwlist);
+    rcm_key_wipe(&mfa_key);
     rcm_tls_pem_free(cert);
     rcm_tls_pem_free(key);
     rcm_config_release(&cfg);

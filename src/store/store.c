@@ -207,14 +207,14 @@ rcm_store_login_failed(struct rcm_store *store, const struct rcm_actor *actor,
 
 enum rcm_err
 rcm_store_session_create(struct rcm_store *store, const struct rcm_actor *actor,
-                         const char *token_hash, const char *csrf_hash, int64_t now_ms,
-                         int64_t *session_id, struct rcm_diag *diag)
+                         const char *token_hash, const char *csrf_hash, bool mfa_ok,
+                         int64_t now_ms, int64_t *session_id, struct rcm_diag *diag)
 {
     if (!tenant_scoped(actor, diag) || actor->user_id <= 0 ||
         strlen(token_hash) != RCM_HASH_HEX_LEN || strlen(csrf_hash) != RCM_HASH_HEX_LEN)
         return rcm_diag_fail(diag, RCM_E_INVAL, "a session needs a user and token hashes");
-    return store->ops->session_create(store->impl, actor, token_hash, csrf_hash, now_ms,
-                                      session_id, diag);
+    return store->ops->session_create(store->impl, actor, token_hash, csrf_hash, mfa_ok,
+                                      now_ms, session_id, diag);
 }
 
 enum rcm_err
@@ -242,6 +242,46 @@ rcm_store_session_revoke(struct rcm_store *store, const struct rcm_actor *actor,
         return RCM_E_INVAL;
     return store->ops->session_revoke(store->impl, actor, session_id, all, action,
                                       rcm_time_now_ms(), diag);
+}
+
+/* ---- second factor ------------------------------------------------------ */
+
+enum rcm_err
+rcm_store_mfa_get(struct rcm_store *store, const struct rcm_actor *actor, int64_t user_id,
+                  struct rcm_mfa_state *out, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    return store->ops->mfa_get(store->impl, actor->tenant_id, user_id, out, diag);
+}
+
+enum rcm_err
+rcm_store_mfa_begin(struct rcm_store *store, const struct rcm_actor *actor,
+                    const uint8_t *sealed, size_t sealed_len, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag) || actor->user_id <= 0 || sealed_len == 0 ||
+        sealed_len > RCM_MFA_SEALED_MAX)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "bad second-factor enrolment");
+    return store->ops->mfa_begin(store->impl, actor, sealed, sealed_len, rcm_time_now_ms(),
+                                 diag);
+}
+
+enum rcm_err
+rcm_store_mfa_enable(struct rcm_store *store, const struct rcm_actor *actor, int64_t step,
+                     int64_t session_id, const uint8_t (*hashes)[32], size_t n,
+                     struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag) || actor->user_id <= 0 || n > RCM_MFA_RECOVERY_CODES)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "bad second-factor confirmation");
+    return store->ops->mfa_enable(store->impl, actor, step, session_id, hashes, n,
+                                  rcm_time_now_ms(), diag);
+}
+
+enum rcm_err
+rcm_store_mfa_used(struct rcm_store *store, int64_t user_id, int64_t step, int slot,
+                   struct rcm_diag *diag)
+{
+    return store->ops->mfa_used(store->impl, user_id, step, slot, rcm_time_now_ms(), diag);
 }
 
 /* ---- API keys ------------------------------------------------------------ */

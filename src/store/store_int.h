@@ -42,8 +42,18 @@ struct rcm_store_ops {
                                  int64_t now_ms, struct rcm_diag *diag);
     enum rcm_err (*session_create)(void *impl, const struct rcm_actor *actor,
                                    const char *token_hash, const char *csrf_hash,
-                                   int64_t now_ms, int64_t *session_id,
+                                   bool mfa_ok, int64_t now_ms, int64_t *session_id,
                                    struct rcm_diag *diag);
+    enum rcm_err (*mfa_get)(void *impl, int64_t tenant_id, int64_t user_id,
+                            struct rcm_mfa_state *out, struct rcm_diag *diag);
+    enum rcm_err (*mfa_begin)(void *impl, const struct rcm_actor *actor,
+                              const uint8_t *sealed, size_t sealed_len, int64_t now_ms,
+                              struct rcm_diag *diag);
+    enum rcm_err (*mfa_enable)(void *impl, const struct rcm_actor *actor, int64_t step,
+                               int64_t session_id, const uint8_t (*hashes)[32], size_t n,
+                               int64_t now_ms, struct rcm_diag *diag);
+    enum rcm_err (*mfa_used)(void *impl, int64_t user_id, int64_t step, int slot,
+                             int64_t now_ms, struct rcm_diag *diag);
     enum rcm_err (*session_find)(void *impl, const char *token_hash,
                                  struct rcm_principal *out, struct rcm_diag *diag);
     enum rcm_err (*session_touch)(void *impl, int64_t session_id, int64_t now_ms,

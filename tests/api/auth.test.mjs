@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { assertProblem, runCli, startServer } from './harness.mjs';
+import { assertProblem, enrollMfa, runCli, startServer, totp } from './harness.mjs';
 
 const ROLES = ['owner', 'admin', 'biller', 'coder', 'front_desk', 'compliance', 'analyst', 'api_client'];
 // The policy under test, written out independently of src/auth/auth_roles.c.
@@ -50,6 +50,7 @@ describe('identity', () => {
     const r = await login('demo', 'boss@demo.example', pw);
     assert.equal(r.status, 200, r.text);
     owner = { token: r.json.token, csrf: r.json.csrf_token, id: r.json.user.id, cookie: r.headers['set-cookie'] };
+    owner.mfa = await enrollMfa(srv, owner.token);
     for (const role of ROLES) {
       const email = `${role}.user@demo.example`;
       const password = strongPassword();
@@ -62,6 +63,7 @@ describe('identity', () => {
       const l = await login('demo', email, password);
       assert.equal(l.status, 200, l.text);
       tokens[role] = l.json.token;
+      if (role === 'owner' || role === 'admin') await enrollMfa(srv, l.json.token);
     }
   });
   after(async () => {
@@ -166,6 +168,7 @@ describe('identity', () => {
     assert.equal(add.code, 0, add.stderr);
     const l = await login('other', 'admin@other.example', pw);
     assert.equal(l.status, 200);
+    await enrollMfa(srv, l.json.token);
     const theirs = bearer(l.json.token);
     const cross = await srv.request('GET', `/v1/users/${ids.coder}`, { headers: theirs });
     const missing = await srv.request('GET', '/v1/users/999999', { headers: theirs });
@@ -275,11 +278,13 @@ describe('API keys', () => {
       '--role', 'owner', '--password-file', '-', ...state], { input: pw }).code, 0);
     owner = (await srv.request('POST', '/v1/auth/login', json({ tenant: 'demo', email: 'keys.owner@demo.example',
       password: pw }))).json.token;
+    await enrollMfa(srv, owner);
     const apw = strongPassword();
     assert.equal((await post(owner, '/v1/users', { email: 'keys.admin@demo.example', display_name: 'A',
       role: 'admin', password: apw })).status, 201);
     admin = (await srv.request('POST', '/v1/auth/login', json({ tenant: 'demo', email: 'keys.admin@demo.example',
       password: apw }))).json.token;
+    await enrollMfa(srv, admin);
   });
   after(async () => {
     assert.equal((await srv.stop()).code, 0, srv.stderr);
@@ -331,9 +336,97 @@ describe('API keys', () => {
       '--role', 'owner', '--password-file', '-', ...state], { input: pw }).code, 0);
     const theirs = (await srv.request('POST', '/v1/auth/login', json({ tenant: 'elsewhere', email: 'o@else.example',
       password: pw }))).json.token;
+    await enrollMfa(srv, theirs);
     const c = (await post(owner, '/v1/api-keys', { name: 'c', role: 'coder' })).json;
     assertProblem(assert, await srv.request('DELETE', `/v1/api-keys/${c.id}`, { headers: bearer(theirs) }), 404, 'not_found');
     assert.equal((await srv.request('GET', '/v1/me', { headers: bearer(c.key) })).status, 200);
     assertProblem(assert, await srv.request('POST', '/v1/auth/logout', { headers: bearer(c.key) }), 400, 'bad_request');
+  });
+});
+
+describe('second factor (TOTP)', () => {
+  let srv;
+  const bearer = (token) => ({ authorization: `Bearer ${token}` });
+  const login = (body) => srv.request('POST', '/v1/auth/login', json({ tenant: 'demo', ...body }));
+
+  before(async () => { srv = await startServer({ args: ['--demo'] }); });
+  after(async () => {
+    assert.equal((await srv.stop()).code, 0, srv.stderr);
+    srv.cleanup();
+  });
+
+  test('an owner without a second factor may only enrol one', async () => {
+    const pw = strongPassword();
+    assert.equal(runCli(['user', 'add', '--tenant', 'demo', '--email', 'mfa.owner@demo.example', '--name', 'M',
+      '--role', 'owner', '--password-file', '-', '--set', `state_dir=${srv.stateDir}`], { input: pw }).code, 0);
+    const first = await login({ email: 'mfa.owner@demo.example', password: pw });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.mfa_enrolment_required, true);
+    const t = first.json.token;
+    assertProblem(assert, await srv.request('GET', '/v1/users', { headers: bearer(t) }), 403, 'mfa_enrolment_required');
+    const me = await srv.request('GET', '/v1/me', { headers: bearer(t) });
+    assert.equal(me.status, 200);
+    assert.equal(me.json.mfa_ok, false);
+
+    const e = await srv.request('POST', '/v1/auth/mfa/enroll', { headers: bearer(t) });
+    assert.equal(e.status, 200, e.text);
+    assert.match(e.json.secret, /^[A-Z2-7]{32}$/);
+    assert.ok(e.json.otpauth_uri.startsWith('otpauth://totp/openrcm:mfa.owner%40demo.example?'));
+    assert.match(e.json.qr_svg, /^<\?xml|^<svg/);
+    // the secret is sealed at rest
+    const stored = sql(srv, "SELECT hex(mfa_secret) FROM app_user WHERE email = 'mfa.owner@demo.example'");
+    assert.ok(stored.length > 80);
+    const raw = Buffer.from(e.json.secret.split('').map((c) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(c)
+      .toString(2).padStart(5, '0')).join('').match(/.{8}/g).map((b) => parseInt(b, 2))).toString('hex').toUpperCase();
+    assert.ok(!stored.includes(raw), 'the TOTP secret is not stored in plaintext');
+
+    const wrong = await srv.request('POST', '/v1/auth/mfa/confirm', {
+      headers: { ...bearer(t), 'content-type': 'application/json' }, body: JSON.stringify({ code: '000000' }) });
+    assertProblem(assert, wrong, 422, 'validation_failed');
+    const c = await srv.request('POST', '/v1/auth/mfa/confirm', {
+      headers: { ...bearer(t), 'content-type': 'application/json' }, body: JSON.stringify({ code: totp(e.json.secret) }) });
+    assert.equal(c.status, 200, c.text);
+    assert.equal(c.json.recovery_codes.length, 10);
+    // this session has now passed the second factor
+    assert.equal((await srv.request('GET', '/v1/users', { headers: bearer(t) })).status, 200);
+
+    // a new login needs the second factor
+    assertProblem(assert, await login({ email: 'mfa.owner@demo.example', password: pw }), 401, 'mfa_required');
+    // a code from two minutes ago is refused; the current one works once
+    const stale = await login({ email: 'mfa.owner@demo.example', password: pw, totp: totp(e.json.secret, Date.now() / 1000 - 120) });
+    assertProblem(assert, stale, 401, 'unauthorized');
+    let now = totp(e.json.secret);
+    const ok = await login({ email: 'mfa.owner@demo.example', password: pw, totp: now });
+    // (the confirm may have used this same step: then wait for the next one)
+    let good = ok;
+    if (ok.status !== 200) {
+      await new Promise((r) => setTimeout(r, 31000 - (Date.now() % 30000)));
+      now = totp(e.json.secret);
+      good = await login({ email: 'mfa.owner@demo.example', password: pw, totp: now });
+    }
+    assert.equal(good.status, 200, good.text);
+    assert.equal(good.json.mfa_enrolment_required, false);
+    assert.equal((await srv.request('GET', '/v1/users', { headers: bearer(good.json.token) })).status, 200);
+    // replaying the accepted code is refused
+    assertProblem(assert, await login({ email: 'mfa.owner@demo.example', password: pw, totp: now }), 401, 'unauthorized');
+
+    // a recovery code works exactly once
+    const code = c.json.recovery_codes[3];
+    assert.equal((await login({ email: 'mfa.owner@demo.example', password: pw, recovery_code: code })).status, 200);
+    assertProblem(assert, await login({ email: 'mfa.owner@demo.example', password: pw, recovery_code: code }), 401, 'unauthorized');
+    // enrolling again is refused while it is on
+    assertProblem(assert, await srv.request('POST', '/v1/auth/mfa/enroll', { headers: bearer(good.json.token) }), 409, 'conflict');
+    const actions = sql(srv, "SELECT group_concat(action) FROM audit_event WHERE action LIKE 'mfa.%'");
+    assert.match(actions, /mfa\.enroll/);
+    assert.match(actions, /mfa\.enable/);
+  });
+
+  test('roles that do not require it may log in without a second factor', async () => {
+    const pw = strongPassword();
+    assert.equal(runCli(['user', 'add', '--tenant', 'demo', '--email', 'plain.coder@demo.example', '--name', 'C',
+      '--role', 'coder', '--password-file', '-', '--set', `state_dir=${srv.stateDir}`], { input: pw }).code, 0);
+    const l = await login({ email: 'plain.coder@demo.example', password: pw });
+    assert.equal(l.status, 200);
+    assert.equal(l.json.mfa_enrolment_required, false);
   });
 });

@@ -7,6 +7,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
+import { createHmac } from 'node:crypto';
 
 export const BIN = process.env.OPENRCM_BIN;
 if (!BIN) throw new Error('OPENRCM_BIN must name the openrcm binary');
@@ -119,4 +120,32 @@ export function assertProblem(assert, res, status, code) {
   assert.equal(res.json.type, `urn:openrcm:problem:${code}`);
   assert.equal(typeof res.json.title, 'string');
   assert.equal(res.json.request_id, res.headers['x-request-id']);
+}
+
+// RFC 6238 TOTP (SHA-1, 30 s, 6 digits) for a base32 secret: what an
+// authenticator app computes.
+export function totp(base32, unixSeconds = Date.now() / 1000) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const off = mac[19] & 15;
+  const n = (mac.readUInt32BE(off) & 0x7fffffff) % 1000000;
+  return String(n).padStart(6, '0');
+}
+
+// Enrol a second factor for the session `token`; returns { secret, recovery }.
+export async function enrollMfa(srv, token) {
+  const auth = { authorization: `Bearer ${token}` };
+  const e = await srv.request('POST', '/v1/auth/mfa/enroll', { headers: auth });
+  if (e.status !== 200) throw new Error(`enroll: ${e.status} ${e.text}`);
+  const c = await srv.request('POST', '/v1/auth/mfa/confirm', {
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ code: totp(e.json.secret) }),
+  });
+  if (c.status !== 200) throw new Error(`confirm: ${c.status} ${c.text}`);
+  return { secret: e.json.secret, recovery: c.json.recovery_codes };
 }

@@ -64,10 +64,11 @@
     X(USER_FAILURES, "UPDATE app_user SET failures = ?2, last_failure_ms = ?3 " \
                      "WHERE id = ?1")                                          \
     X(SESSION_INSERT, "INSERT INTO session(tenant_id, user_id, token_hash, "   \
-                      "csrf_hash, created_ms, last_seen_ms) VALUES (?1, ?2, "  \
-                      "?3, ?4, ?5, ?5) RETURNING id")                          \
+                      "csrf_hash, created_ms, last_seen_ms, mfa_ok) VALUES "   \
+                      "(?1, ?2, ?3, ?4, ?5, ?5, ?6) RETURNING id")             \
     X(SESSION_FIND, "SELECT s.id, s.tenant_id, s.user_id, u.role, "            \
-                    "s.created_ms, s.last_seen_ms, s.csrf_hash FROM session s " \
+                    "s.created_ms, s.last_seen_ms, s.csrf_hash, s.mfa_ok "     \
+                    "FROM session s "                                          \
                     "JOIN app_user u ON u.id = s.user_id WHERE "               \
                     "s.token_hash = ?1 AND s.revoked_ms = 0 AND "              \
                     "u.disabled = 0")                                          \
@@ -76,6 +77,24 @@
                           "AND user_id = ?2 AND revoked_ms = 0")               \
     X(SESSION_REVOKE_ALL, "UPDATE session SET revoked_ms = ?2 WHERE "          \
                           "user_id = ?1 AND revoked_ms = 0")                   \
+    X(MFA_GET, "SELECT mfa_enabled, mfa_last_step, mfa_secret FROM app_user "  \
+               "WHERE tenant_id = ?1 AND id = ?2")                             \
+    X(MFA_CODES, "SELECT slot, code_hash FROM mfa_recovery WHERE user_id = ?1 " \
+                 "AND used_ms = 0 ORDER BY slot")                              \
+    X(MFA_BEGIN, "UPDATE app_user SET mfa_secret = ?3 WHERE tenant_id = ?1 "   \
+                 "AND id = ?2 AND mfa_enabled = 0")                            \
+    X(MFA_ENABLE, "UPDATE app_user SET mfa_enabled = 1, mfa_last_step = ?3 "   \
+                  "WHERE tenant_id = ?1 AND id = ?2 AND mfa_enabled = 0 AND "  \
+                  "mfa_secret IS NOT NULL")                                    \
+    X(MFA_CODES_CLEAR, "DELETE FROM mfa_recovery WHERE user_id = ?1")          \
+    X(MFA_CODE_ADD, "INSERT INTO mfa_recovery(user_id, slot, code_hash) "      \
+                    "VALUES (?1, ?2, ?3)")                                     \
+    X(MFA_STEP, "UPDATE app_user SET mfa_last_step = ?2 WHERE id = ?1 AND "    \
+                "mfa_last_step < ?2")                                          \
+    X(MFA_CODE_USE, "UPDATE mfa_recovery SET used_ms = ?3 WHERE user_id = ?1 " \
+                    "AND slot = ?2 AND used_ms = 0")                           \
+    X(SESSION_MFA_OK, "UPDATE session SET mfa_ok = 1 WHERE id = ?1 AND "       \
+                      "user_id = ?2")                                          \
     X(KEY_INSERT, "INSERT INTO api_key(tenant_id, created_by, name, role, "    \
                   "prefix, key_hash, created_ms, expires_ms) VALUES (?1, ?2, "  \
                   "?3, ?4, ?5, ?6, ?7, ?8) RETURNING id")                      \
@@ -988,7 +1007,7 @@ sq_login_failed(void *impl, const struct rcm_actor *actor, int64_t user_id,
 
 static enum rcm_err
 sq_session_create(void *impl, const struct rcm_actor *actor, const char *token_hash,
-                  const char *csrf_hash, int64_t now_ms, int64_t *session_id,
+                  const char *csrf_hash, bool mfa_ok, int64_t now_ms, int64_t *session_id,
                   struct rcm_diag *diag)
 {
     struct sq *sq = impl;
@@ -1004,6 +1023,7 @@ sq_session_create(void *impl, const struct rcm_actor *actor, const char *token_h
         sqlite3_bind_text(st, 3, token_hash, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, csrf_hash, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, now_ms);
+        sqlite3_bind_int(st, 6, mfa_ok);
         if (sqlite3_step(st) == SQLITE_ROW)
             *session_id = sqlite3_column_int64(st, 0);
         else
@@ -1041,6 +1061,7 @@ principal_out(sqlite3_stmt *st, void *out)
     p->last_seen_ms = sqlite3_column_int64(st, 5);
     rcm_str_copy(p->csrf_hash, sizeof p->csrf_hash,
                  rcm_str_c(nz((const char *)sqlite3_column_text(st, 6))));
+    p->mfa_ok = sqlite3_column_int(st, 7) != 0;
 }
 
 static enum rcm_err
@@ -1084,6 +1105,148 @@ sq_session_revoke(void *impl, const struct rcm_actor *actor, int64_t session_id,
         struct rcm_audit_what what = {action, all ? "user" : "session", id, NULL, "success"};
         err = audit_write(sq, actor, &what, now_ms, diag);
     }
+    return write_end(sq, err, diag);
+}
+
+/* ---- second factor -------------------------------------------------------- */
+
+static enum rcm_err
+sq_mfa_get(void *impl, int64_t tenant_id, int64_t user_id, struct rcm_mfa_state *out,
+           struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    struct conn *c;
+    enum rcm_err err = reader_acquire(sq, &c, diag);
+    if (err)
+        return err;
+    memset(out, 0, sizeof *out);
+    /* one read transaction: the user row and its codes agree */
+    err = exec(c->db, "BEGIN", diag);
+    sqlite3_stmt *st = err ? NULL : stmt(c, STMT_MFA_GET, diag);
+    if (st) {
+        sqlite3_bind_int64(st, 1, tenant_id);
+        sqlite3_bind_int64(st, 2, user_id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            out->enabled = sqlite3_column_int(st, 0) != 0;
+            out->last_step = sqlite3_column_int64(st, 1);
+            int n = sqlite3_column_bytes(st, 2);
+            if (n > 0 && n <= RCM_MFA_SEALED_MAX) {
+                memcpy(out->sealed, sqlite3_column_blob(st, 2), (size_t)n);
+                out->sealed_len = (size_t)n;
+            }
+        } else {
+            err = rc == SQLITE_DONE ? rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such user")
+                                    : db_fail(diag, c->db, "read second factor");
+        }
+        stmt_done(st);
+    } else if (!err) {
+        err = RCM_E_DB;
+    }
+    if (!err && (st = stmt(c, STMT_MFA_CODES, diag))) {
+        sqlite3_bind_int64(st, 1, user_id);
+        while (sqlite3_step(st) == SQLITE_ROW && out->n_recovery < RCM_MFA_RECOVERY_CODES) {
+            if (sqlite3_column_bytes(st, 1) != 32)
+                continue;
+            out->recovery_slot[out->n_recovery] = sqlite3_column_int(st, 0);
+            memcpy(out->recovery[out->n_recovery], sqlite3_column_blob(st, 1), 32);
+            out->n_recovery++;
+        }
+        stmt_done(st);
+    }
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    reader_release(sq, c);
+    return err;
+}
+
+static enum rcm_err
+sq_mfa_begin(void *impl, const struct rcm_actor *actor, const uint8_t *sealed,
+             size_t sealed_len, int64_t now_ms, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_MFA_BEGIN, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        sqlite3_bind_int64(st, 1, actor->tenant_id);
+        sqlite3_bind_int64(st, 2, actor->user_id);
+        sqlite3_bind_blob(st, 3, sealed, (int)sealed_len, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "store second factor");
+        else if (sqlite3_changes(sq->writer.db) == 0)
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT, "the second factor is already on");
+        stmt_done(st);
+    }
+    if (!err) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)actor->user_id);
+        struct rcm_audit_what what = {"mfa.enroll", "user", id, NULL, "success"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_mfa_enable(void *impl, const struct rcm_actor *actor, int64_t step, int64_t session_id,
+              const uint8_t (*hashes)[32], size_t n, int64_t now_ms, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    int64_t v[3] = {actor->tenant_id, actor->user_id, step};
+    err = write_ints(sq, STMT_MFA_ENABLE, 3, v, diag);
+    if (!err && sqlite3_changes(sq->writer.db) == 0)
+        err = rcm_diag_fail(diag, RCM_E_CONFLICT, "no enrolment to confirm");
+    if (!err)
+        err = write_ints(sq, STMT_MFA_CODES_CLEAR, 1, &actor->user_id, diag);
+    for (size_t i = 0; !err && i < n; i++) {
+        sqlite3_stmt *st = stmt(&sq->writer, STMT_MFA_CODE_ADD, diag);
+        if (!st) {
+            err = RCM_E_DB;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, actor->user_id);
+        sqlite3_bind_int(st, 2, (int)i);
+        sqlite3_bind_blob(st, 3, hashes[i], 32, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "store recovery codes");
+        stmt_done(st);
+    }
+    if (!err) {
+        int64_t s[2] = {session_id, actor->user_id};
+        err = write_ints(sq, STMT_SESSION_MFA_OK, 2, s, diag);
+    }
+    if (!err) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)actor->user_id);
+        struct rcm_audit_what what = {"mfa.enable", "user", id, NULL, "success"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_mfa_used(void *impl, int64_t user_id, int64_t step, int slot, int64_t now_ms,
+            struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    if (step > 0) {
+        int64_t v[2] = {user_id, step};
+        err = write_ints(sq, STMT_MFA_STEP, 2, v, diag);
+    } else {
+        int64_t v[3] = {user_id, slot, now_ms};
+        err = write_ints(sq, STMT_MFA_CODE_USE, 3, v, diag);
+    }
+    /* a concurrent login used the same step or code first: refuse this one */
+    if (!err && sqlite3_changes(sq->writer.db) == 0)
+        err = rcm_diag_fail(diag, RCM_E_CONFLICT, "the second factor was already used");
     return write_end(sq, err, diag);
 }
 
@@ -1319,6 +1482,10 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .session_find = sq_session_find,
     .session_touch = sq_session_touch,
     .session_revoke = sq_session_revoke,
+    .mfa_get = sq_mfa_get,
+    .mfa_begin = sq_mfa_begin,
+    .mfa_enable = sq_mfa_enable,
+    .mfa_used = sq_mfa_used,
     .api_key_create = sq_api_key_create,
     .api_key_list = sq_api_key_list,
     .api_key_revoke = sq_api_key_revoke,
