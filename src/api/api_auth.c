@@ -221,6 +221,14 @@ api_post_login(struct api_request *req, struct api_response *res)
         return;
     }
     int64_t now = rcm_time_now_ms();
+    struct rcm_throttle_decision by_ip = api_ip_throttle_decide(ctx->ip_throttle,
+                                                                req->source_ip, now);
+    if (by_ip.action != RCM_THROTTLE_ALLOW) {
+        api_problem(req, res, API_PROBLEM_too_many_requests,
+                    "too many failed logins from this address; wait before trying again");
+        res->retry_after_s = by_ip.retry_after_ms > 0 ? (by_ip.retry_after_ms + 999) / 1000 : 0;
+        return;
+    }
     struct rcm_user user;
     enum rcm_err err = rcm_store_login_lookup(ctx->store, tenant, email, &user, &diag);
     if (err && err != RCM_E_NOT_FOUND) {
@@ -265,6 +273,7 @@ api_post_login(struct api_request *req, struct api_response *res)
         if (rcm_store_login_failed(ctx->store, &actor, known ? user.id : 0, failures, now,
                                    &diag) != RCM_OK)
             RCM_LOG0(RCM_LOG_WARN, "login.audit_failed", req->req_id);
+        api_ip_throttle_failed(ctx->ip_throttle, req->source_ip, now);
         login_refused(req, res);
         return;
     }
@@ -279,6 +288,7 @@ api_post_login(struct api_request *req, struct api_response *res)
             if (rcm_store_login_failed(ctx->store, &actor, user.id, state.failures, now,
                                        &diag) != RCM_OK)
                 RCM_LOG0(RCM_LOG_WARN, "login.audit_failed", req->req_id);
+            api_ip_throttle_failed(ctx->ip_throttle, req->source_ip, now);
         }
         return;
     }

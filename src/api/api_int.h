@@ -34,6 +34,7 @@ struct api_context {
     int64_t session_idle_ms;    /* a session unused this long ends */
     const struct rcm_pwlist *pwlist;    /* common/breached passwords */
     const struct rcm_key *mfa_key;      /* seals TOTP secrets */
+    struct api_ip_throttle *ip_throttle;/* failed logins per client address */
     struct rcm_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
 };
 
@@ -175,6 +176,17 @@ const char *api_cookie_session(struct api_request *req);
 #define API_SESSION_COOKIE "rcm_session"
 #define API_KEY_PREFIX "rcmk_"          /* API keys: "rcmk_" + 43-char token */
 #define API_KEY_PREFIX_LEN 5
+
+/*
+ * Failed logins per client address, in memory (api_throttle.c): a fixed
+ * table, so an attacker cycling addresses evicts old entries rather than
+ * growing memory. Per process; accounts are throttled in the store.
+ */
+struct api_ip_throttle *api_ip_throttle_new(void);
+void api_ip_throttle_free(struct api_ip_throttle *t);
+struct rcm_throttle_decision api_ip_throttle_decide(struct api_ip_throttle *t,
+                                                   const char *ip, int64_t now_ms);
+void api_ip_throttle_failed(struct api_ip_throttle *t, const char *ip, int64_t now_ms);
 
 /* Handlers (api_system.c). */
 void api_get_healthz(struct api_request *req, struct api_response *res);

@@ -326,6 +326,11 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
         return RCM_E_NOMEM;
     }
     srv->ctx.pwhash_gate = &srv->pwhash_gate;
+    if (!(srv->ctx.ip_throttle = api_ip_throttle_new())) {
+        rcm_pwhash_gate_destroy(&srv->pwhash_gate);
+        rcm_free(srv);
+        return RCM_E_NOMEM;
+    }
 
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_TURBO;
@@ -348,6 +353,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
         MHD_OPTION_END);
     if (!srv->daemon) {
         rcm_pwhash_gate_destroy(&srv->pwhash_gate);
+        api_ip_throttle_free(srv->ctx.ip_throttle);
         rcm_free(srv);
         return rcm_diag_fail(diag, RCM_E_IO,
                              "cannot listen on %s:%u (address in use, bad TLS "
@@ -392,5 +398,6 @@ rcm_server_stop(struct rcm_server *server, unsigned grace_s)
         usleep(10 * 1000);
     MHD_stop_daemon(server->daemon);
     rcm_pwhash_gate_destroy(&server->pwhash_gate);
+    api_ip_throttle_free(server->ctx.ip_throttle);
     rcm_free(server);
 }

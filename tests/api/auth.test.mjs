@@ -430,3 +430,21 @@ describe('second factor (TOTP)', () => {
     assert.equal(l.json.mfa_enrolment_required, false);
   });
 });
+
+describe('per-address throttling', () => {
+  test('many failed logins from one address are slowed down, whatever the account', async () => {
+    const srv = await startServer({ args: ['--demo'] });
+    let last;
+    for (let i = 0; i < 24; i++) {
+      last = await srv.request('POST', '/v1/auth/login', json({ tenant: 'demo',
+        email: `nobody${i}@demo.example`, password: `guess number ${i} xxxxxxxx` }));
+      if (last.status === 429) break;
+      assertProblem(assert, last, 401, 'unauthorized');
+    }
+    assertProblem(assert, last, 429, 'too_many_requests');
+    assert.match(last.json.detail, /address/);
+    assert.ok(Number(last.headers['retry-after']) >= 1);
+    assert.equal((await srv.stop()).code, 0, srv.stderr);
+    srv.cleanup();
+  });
+});
