@@ -320,8 +320,9 @@ struct rcm_arena;
 
 /*
  * A claim reader turns one input document into claims allocated in `arena`
- * (*claims points at an array of *n claims). The JSON reader below is one;
- * an 837 → claim mapper plugs in with the same signature.
+ * (*claims points at an array of *n claims): rcm_claim_json_read and
+ * rcm_claim_x12_read (whole 837 in memory) below. For large 837 files use
+ * the streaming mapper (rcm_claim_x12_new) instead.
  */
 typedef enum rcm_err (*rcm_claim_reader_fn)(const char *data, size_t len,
                                             struct rcm_arena *arena,

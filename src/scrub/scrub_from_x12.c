@@ -156,10 +156,24 @@ opt(const char *s)
     return s[0] ? s : NULL;
 }
 
-static const char *
-loop_of(const struct rcm_x12_loop_ctx *l)
+/* Segment ids and loop ids as integers, so dispatch is integer compares:
+ * SK("NM1") equals rcm_x12_seg.key; LK("2010AA") equals loop_key() of the
+ * innermost loop id (up to 8 characters, zero-padded). */
+#define CH_(s, i) ((uint64_t)(sizeof(s) > (i) + 1 ? (unsigned char)(s)[(i)] : 0) << (8 * (i)))
+#define SK(s) ((uint32_t)(CH_(s, 0) | CH_(s, 1) | CH_(s, 2)))
+#define LK(s) (CH_(s, 0) | CH_(s, 1) | CH_(s, 2) | CH_(s, 3) | CH_(s, 4) | CH_(s, 5) | \
+               CH_(s, 6) | CH_(s, 7))
+
+static uint64_t
+loop_key(const struct rcm_x12_loop_ctx *l)
 {
-    return l && l->depth > 0 ? l->loops[l->depth - 1] : "";
+    if (!l || l->depth <= 0)
+        return 0;
+    const char *s = l->loops[l->depth - 1];
+    uint64_t k = 0;
+    for (unsigned i = 0; i < 8 && s[i]; i++)
+        k |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    return k;
 }
 
 /* ---- context resets ---------------------------------------------------- */
@@ -323,15 +337,15 @@ nm1_person(struct rcm_claim_x12 *m, struct person_buf *p, const struct rcm_str *
 
 /* N3, N4 into an address; true when the segment was one of them. */
 static bool
-address(struct rcm_claim_x12 *m, struct addr_buf *a, const char *id, const struct rcm_str *e,
+address(struct rcm_claim_x12 *m, struct addr_buf *a, uint32_t id, const struct rcm_str *e,
         size_t n)
 {
-    if (strcmp(id, "N3") == 0) {
+    if (id == SK("N3")) {
         CP(m, a->line1, el(e, n, 1));
         CP(m, a->line2, el(e, n, 2));
         return true;
     }
-    if (strcmp(id, "N4") == 0) {
+    if (id == SK("N4")) {
         CP(m, a->city, el(e, n, 1));
         CP(m, a->state, el(e, n, 2));
         CP(m, a->zip, el(e, n, 3));
@@ -342,14 +356,14 @@ address(struct rcm_claim_x12 *m, struct addr_buf *a, const char *id, const struc
 
 /* Segments of a provider loop (NM1, PRV, N3/N4, REF*EI/SY for billing). */
 static void
-provider_seg(struct rcm_claim_x12 *m, struct prov_buf *p, const char *id,
+provider_seg(struct rcm_claim_x12 *m, struct prov_buf *p, uint32_t id,
              const struct rcm_str *e, size_t n, bool tax_id)
 {
-    if (strcmp(id, "NM1") == 0) {
+    if (id == SK("NM1")) {
         nm1_provider(m, p, e, n);
-    } else if (strcmp(id, "PRV") == 0) {
+    } else if (id == SK("PRV")) {
         CP(m, p->taxonomy, el(e, n, 3));
-    } else if (strcmp(id, "REF") == 0 && tax_id) {
+    } else if (id == SK("REF") && tax_id) {
         struct rcm_str q = el(e, n, 1);
         if (rcm_str_eq_c(q, "EI") || rcm_str_eq_c(q, "SY")) {
             CP(m, p->tin, el(e, n, 2));
@@ -361,12 +375,12 @@ provider_seg(struct rcm_claim_x12 *m, struct prov_buf *p, const char *id,
 }
 
 static void
-person_seg(struct rcm_claim_x12 *m, struct person_buf *p, const char *id,
+person_seg(struct rcm_claim_x12 *m, struct person_buf *p, uint32_t id,
            const struct rcm_str *e, size_t n)
 {
-    if (strcmp(id, "NM1") == 0) {
+    if (id == SK("NM1")) {
         nm1_person(m, p, e, n);
-    } else if (strcmp(id, "DMG") == 0) {
+    } else if (id == SK("DMG")) {
         p->birth = rcm_str_eq_c(el(e, n, 1), "D8") ? date8(el(e, n, 2)) : RCM_CLAIM_NO_DATE;
         p->sex = ch(el(e, n, 3));
     } else {
@@ -435,10 +449,10 @@ procedure(struct rcm_claim_x12 *m, struct rcm_claim_line *l, struct line_buf *b,
 }
 
 static void
-line_seg(struct rcm_claim_x12 *m, const struct rcm_x12_seg *seg, const char *id,
+line_seg(struct rcm_claim_x12 *m, const struct rcm_x12_seg *seg, uint32_t id,
          const struct rcm_str *e, size_t n)
 {
-    if (strcmp(id, "LX") == 0) {
+    if (id == SK("LX")) {
         if (m->n_lines >= RCM_CLAIM_MAX_LINES) {
             m->info.lines_dropped++;
             return;
@@ -458,7 +472,7 @@ line_seg(struct rcm_claim_x12 *m, const struct rcm_x12_seg *seg, const char *id,
     struct rcm_claim_line *l = &m->lines[m->n_lines - 1];
     struct line_buf *b = &m->lb[m->n_lines - 1];
     char comp = seg->delims.component;
-    if (strcmp(id, "SV1") == 0) {
+    if (id == SK("SV1")) {
         procedure(m, l, b, el(e, n, 1), comp);
         l->charge_cents = cents(el(e, n, 2));
         l->units_milli = units(el(e, n, 4));
@@ -477,34 +491,34 @@ line_seg(struct rcm_claim_x12 *m, const struct rcm_x12_seg *seg, const char *id,
             l->dx_pointers[i] = ok ? (uint8_t)v : 0;
         }
         l->n_dx_pointers = (uint8_t)k;
-    } else if (strcmp(id, "SV2") == 0) {
+    } else if (id == SK("SV2")) {
         CP(m, b->revenue, el(e, n, 1));
         if (el(e, n, 2).n)
             procedure(m, l, b, el(e, n, 2), comp);
         l->charge_cents = cents(el(e, n, 3));
         l->units_milli = units(el(e, n, 5));
-    } else if (strcmp(id, "DTP") == 0 && rcm_str_eq_c(el(e, n, 1), "472")) {
+    } else if (id == SK("DTP") && rcm_str_eq_c(el(e, n, 1), "472")) {
         dtp_dates(el(e, n, 2), el(e, n, 3), &l->from_date, &l->to_date);
     }
 }
 
 /* Loops below 2400 whose NM1*82 is the line's rendering provider. */
 static void
-line_provider_seg(struct rcm_claim_x12 *m, const char *id, const struct rcm_str *e, size_t n)
+line_provider_seg(struct rcm_claim_x12 *m, uint32_t id, const struct rcm_str *e, size_t n)
 {
-    if (m->n_lines == 0 || m->info.lines_dropped || strcmp(id, "NM1") != 0 ||
+    if (m->n_lines == 0 || m->info.lines_dropped || id != SK("NM1") ||
         !rcm_str_eq_c(el(e, n, 1), "82") || !rcm_str_eq_c(el(e, n, 8), "XX"))
         return;
     CP(m, m->lb[m->n_lines - 1].rendering_npi, el(e, n, 9));
 }
 
 static void
-claim_seg(struct rcm_claim_x12 *m, const struct rcm_x12_seg *seg, const char *loop,
+claim_seg(struct rcm_claim_x12 *m, const struct rcm_x12_seg *seg, uint64_t loop,
           const struct rcm_str *e, size_t n)
 {
-    const char *id = seg->id;
+    uint32_t id = seg->key;
     bool inst = m->kind == 'I';
-    if (strcmp(id, "HL") == 0) {
+    if (id == SK("HL")) {
         flush_claim(m);
         struct rcm_str lvl = el(e, n, 3);
         if (rcm_str_eq_c(lvl, "20")) {
@@ -518,17 +532,17 @@ claim_seg(struct rcm_claim_x12 *m, const struct rcm_x12_seg *seg, const char *lo
         }
         return;
     }
-    if (strcmp(loop, "2000A") == 0) {
-        if (strcmp(id, "PRV") == 0)
+    if (loop == LK("2000A")) {
+        if (id == SK("PRV"))
             CP(m, m->billing.taxonomy, el(e, n, 3));
         return;
     }
-    if (strcmp(loop, "2010AA") == 0) {
+    if (loop == LK("2010AA")) {
         provider_seg(m, &m->billing, id, e, n, true);
         return;
     }
-    if (strcmp(loop, "2000B") == 0) {
-        if (strcmp(id, "SBR") == 0) {
+    if (loop == LK("2000B")) {
+        if (id == SK("SBR")) {
             m->sequence = ch(el(e, n, 1));
             CP(m, m->sbr02, el(e, n, 2));
             CP(m, m->insurance_type, el(e, n, 5));
@@ -536,38 +550,38 @@ claim_seg(struct rcm_claim_x12 *m, const struct rcm_x12_seg *seg, const char *lo
         }
         return;
     }
-    if (strcmp(loop, "2010BA") == 0) {
+    if (loop == LK("2010BA")) {
         person_seg(m, &m->subscriber, id, e, n);
         return;
     }
-    if (strcmp(loop, "2010BB") == 0) {
-        if (strcmp(id, "NM1") == 0) {
+    if (loop == LK("2010BB")) {
+        if (id == SK("NM1")) {
             CP(m, m->payer_name, el(e, n, 3));
             CP(m, m->payer_id, el(e, n, 9));
         }
         return;
     }
-    if (strcmp(loop, "2000C") == 0) {
-        if (strcmp(id, "PAT") == 0)
+    if (loop == LK("2000C")) {
+        if (id == SK("PAT"))
             CP(m, m->pat01, el(e, n, 1));
         return;
     }
-    if (strcmp(loop, "2010CA") == 0) {
+    if (loop == LK("2010CA")) {
         person_seg(m, &m->patient, id, e, n);
         return;
     }
-    if (strcmp(id, "CLM") == 0 && strcmp(loop, "2300") == 0) {
+    if (id == SK("CLM") && loop == LK("2300")) {
         clm(m, seg, e, n);
         return;
     }
     if (!m->in_claim)
         return;
-    if (strcmp(loop, "2300") == 0) {
-        if (strcmp(id, "HI") == 0) {
+    if (loop == LK("2300")) {
+        if (id == SK("HI")) {
             hi(m, seg, e, n);
-        } else if (strcmp(id, "REF") == 0 && rcm_str_eq_c(el(e, n, 1), "F8")) {
+        } else if (id == SK("REF") && rcm_str_eq_c(el(e, n, 1), "F8")) {
             CP(m, m->original_ref, el(e, n, 2));
-        } else if (strcmp(id, "DTP") == 0 && rcm_str_eq_c(el(e, n, 1), "434")) {
+        } else if (id == SK("DTP") && rcm_str_eq_c(el(e, n, 1), "434")) {
             int32_t from, to;
             dtp_dates(el(e, n, 2), el(e, n, 3), &from, &to);
             m->statement_from = from;
@@ -577,27 +591,27 @@ claim_seg(struct rcm_claim_x12 *m, const struct rcm_x12_seg *seg, const char *lo
     }
     /* 2310x claim-level providers; the guides name them differently */
     struct prov_buf *p = NULL;
-    if (strcmp(loop, "2310A") == 0)
+    if (loop == LK("2310A"))
         p = inst ? &m->attending : &m->referring;
-    else if (strcmp(loop, "2310B") == 0)
+    else if (loop == LK("2310B"))
         p = inst ? NULL : &m->rendering;
-    else if (strcmp(loop, "2310C") == 0)
+    else if (loop == LK("2310C"))
         p = inst ? NULL : &m->facility;
-    else if (strcmp(loop, "2310D") == 0)
+    else if (loop == LK("2310D"))
         p = inst ? &m->rendering : NULL;
-    else if (strcmp(loop, "2310E") == 0)
+    else if (loop == LK("2310E"))
         p = inst ? &m->facility : NULL;
-    else if (strcmp(loop, "2310F") == 0)
+    else if (loop == LK("2310F"))
         p = inst ? &m->referring : NULL;
     if (p) {
         provider_seg(m, p, id, e, n, false);
         return;
     }
-    if (strcmp(loop, "2400") == 0) {
+    if (loop == LK("2400")) {
         line_seg(m, seg, id, e, n);
         return;
     }
-    if ((!inst && strcmp(loop, "2420A") == 0) || (inst && strcmp(loop, "2420C") == 0))
+    if ((!inst && loop == LK("2420A")) || (inst && loop == LK("2420C")))
         line_provider_seg(m, id, e, n);
 }
 
@@ -610,7 +624,7 @@ rcm_claim_x12_segment(void *mapper, const struct rcm_x12_seg *seg,
     size_t n = rcm_x12_seg_elements(seg, e, 32);
     if (n > 32)
         n = 32;
-    if (strcmp(seg->id, "ST") == 0) {
+    if (seg->key == SK("ST")) {
         flush_claim(m);
         m->kind = 0;
         if (rcm_str_eq_c(el(e, n, 1), "837")) {
@@ -622,14 +636,14 @@ rcm_claim_x12_segment(void *mapper, const struct rcm_x12_seg *seg,
         }
         return;
     }
-    if (strcmp(seg->id, "SE") == 0 || strcmp(seg->id, "GE") == 0 ||
-        strcmp(seg->id, "IEA") == 0) {
+    if (seg->key == SK("SE") || seg->key == SK("GE") ||
+        seg->key == SK("IEA")) {
         flush_claim(m);
         m->kind = 0;
         return;
     }
     if (m->kind)
-        claim_seg(m, seg, loop_of(loops), e, n);
+        claim_seg(m, seg, loop_key(loops), e, n);
 }
 
 enum rcm_err
