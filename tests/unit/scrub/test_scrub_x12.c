@@ -530,9 +530,41 @@ test_malformed(void **state)
     rcm_arena_release(&arena);
 }
 
+/* Fail the 1st, 2nd, … allocation of rcm_claim_x12_read in turn: each run
+ * fails cleanly (ASan checks for leaks) until one succeeds. */
+static void
+test_alloc_failures(void **state)
+{
+    (void)state;
+    size_t len;
+    char *p = slurp(GOLDEN "/x12/findings-837i.837", &len);
+    uint64_t n;
+    for (n = 1; n < 10000; n++) {
+        struct rcm_arena arena;
+        rcm_arena_init(&arena, 1u << 24, RCM_ARENA_WIPE);
+        struct rcm_claim *c = NULL;
+        size_t count = 0;
+        struct rcm_diag diag = RCM_DIAG_INIT;
+        rcm_alloc_fail_after(n, 1);
+        enum rcm_err err = rcm_claim_x12_read(p, len, &arena, &c, &count, &diag);
+        uint64_t made = rcm_alloc_fail_after(0, 0);
+        rcm_arena_release(&arena);
+        if (err == RCM_OK) {
+            assert_int_equal(count, 2);
+            assert_true(made < n);
+            break;
+        }
+        assert_true(err == RCM_E_NOMEM);
+        assert_int_equal(count, 0);
+    }
+    assert_true(n > 2);      /* some allocation points were failed */
+    free(p);
+}
+
 RUN_TESTS(cmocka_unit_test_setup_teardown(test_twins_837p, setup, teardown),
           cmocka_unit_test_setup_teardown(test_twins_837i, setup, teardown),
           cmocka_unit_test(test_fields),
           cmocka_unit_test(test_stream_splits),
           cmocka_unit_test(test_limits),
-          cmocka_unit_test(test_malformed))
+          cmocka_unit_test(test_malformed),
+          cmocka_unit_test(test_alloc_failures))
