@@ -9,8 +9,21 @@
  *                 lines, 3 diagnoses, real ICD-10-CM / HCPCS / CPT codes,
  *                 payer rules and NCCI loaded)
  *
- * Usage: bench_scrub [claims [index]]   (default 200000, the build's index). Prints one line per figure.
- * Times are thread CPU time (index load: wall clock).
+ *   837 end to end (bench_scrub --837 FILE [index]): a large synthetic 837P
+ *                 (bench/x12's bench_x12_gen) streamed through the X12
+ *                 reader, validator, the 837 → claim mapper and
+ *                 rcm_scrub_claim, timed in three passes: parse (read +
+ *                 validate), parse + map, parse + map + scrub; map and
+ *                 scrub alone are the differences (timing each claim
+ *                 would cost more than the scrub: a CPU-clock read is a
+ *                 system call on this VM).
+ *
+ * Usage: bench_scrub [claims [index]]   (default 200000, the build's index)
+ *        bench_scrub --837 FILE [index]
+ *        bench_scrub --write-837 FILE CLAIMS   (837P of claims shaped like the
+ *                                               in-memory ones, 2026 dates)
+ * Prints one line per figure. Times are thread CPU time (index load: wall
+ * clock).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +35,7 @@
 #include "rcm/date.h"
 #include "rcm/mem.h"
 #include "rcm/scrub.h"
+#include "rcm/x12.h"
 
 /* CPU time of this thread: the machine is shared, and "per core" means
  * CPU seconds, not wall-clock seconds spent waiting for a core. */
@@ -114,9 +128,232 @@ write_ncci(const char *dir)
     fclose(f);
 }
 
+/* ---- 837 end to end ----------------------------------------------------- */
+
+struct e2e {
+    struct rcm_claim_x12 *mapper;
+    const struct rcm_scrub_ref *ref;   /* NULL: map only */
+    struct rcm_scrub_result res;
+    struct rcm_scrub_history *hist;
+    int32_t today;
+    size_t claims, lines, findings;
+};
+
+static enum rcm_err
+e2e_claim(void *ctx, const struct rcm_claim *c, const struct rcm_claim_x12_info *info)
+{
+    (void)info;
+    struct e2e *e = ctx;
+    e->claims++;
+    e->lines += c->n_lines;
+    if (!e->ref)
+        return RCM_OK;
+    rcm_scrub_result_reset(&e->res);
+    enum rcm_err err = rcm_scrub_claim(e->ref, c, e->today, e->hist, &e->res);
+    e->findings += e->res.n;
+    return err;
+}
+
+static void
+e2e_segment(void *ctx, const struct rcm_x12_seg *seg, const struct rcm_x12_loop_ctx *loops)
+{
+    rcm_claim_x12_segment(((struct e2e *)ctx)->mapper, seg, loops);
+}
+
+/* One pass over FILE: mode 0 parse, 1 parse + map, 2 parse + map + scrub. */
+static double
+e2e_pass(const char *file, int mode, struct e2e *e, uint64_t *bytes)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        perror(file);
+        exit(2);
+    }
+    static char chunk[1u << 20];
+    struct rcm_x12_validate_opts opts = {0};
+    if (mode >= 1) {
+        opts.on_segment = e2e_segment;
+        opts.ctx = e;
+        if (rcm_claim_x12_new(e2e_claim, e, &e->mapper) != RCM_OK)
+            exit(2);
+    }
+    struct rcm_x12_validator *v = rcm_x12_validator_new(&opts);
+    struct rcm_x12_reader r;
+    rcm_x12_reader_init(&r, 0);
+    *bytes = 0;
+    double t0 = now_s();
+    size_t got = fread(chunk, 1, sizeof chunk, f);
+    *bytes += got;
+    rcm_x12_reader_feed(&r, chunk, got, got < sizeof chunk);
+    for (;;) {
+        struct rcm_x12_seg seg;
+        struct rcm_x12_read_error err;
+        enum rcm_x12_event ev = rcm_x12_reader_next(&r, &seg, &err);
+        if (ev == RCM_X12_END)
+            break;
+        enum rcm_err rc = RCM_OK;
+        if (ev == RCM_X12_SEGMENT)
+            rc = rcm_x12_validator_segment(v, &seg);
+        else if (ev == RCM_X12_ERROR)
+            rc = rcm_x12_validator_read_error(v, &err);
+        else {
+            got = fread(chunk, 1, sizeof chunk, f);
+            *bytes += got;
+            rcm_x12_reader_feed(&r, chunk, got, got == 0);
+        }
+        if (rc)
+            exit(2);
+    }
+    if (rcm_x12_validator_finish(v) != RCM_OK)
+        exit(2);
+    if (mode >= 1 && rcm_claim_x12_finish(e->mapper) != RCM_OK)
+        exit(2);
+    double dt = now_s() - t0;
+    const struct rcm_x12_stats *st = rcm_x12_validator_stats(v);
+    if (st->errors)
+        fprintf(stderr, "bench_scrub: %s has %llu X12 errors\n", file,
+                (unsigned long long)st->errors);
+    rcm_x12_validator_free(v);
+    rcm_x12_reader_release(&r);
+    rcm_claim_x12_free(e->mapper);
+    e->mapper = NULL;
+    fclose(f);
+    return dt;
+}
+
+/* Write CLAIMS claims shaped like the in-memory ones (5 lines from the same
+ * procedure pool, 3 real ICD-10-CM codes, 2026 dates, a clean billing
+ * provider) as a valid 837P: one interchange, sets of 1000 claims. */
+static int
+write_837(const char *file, size_t n_claims)
+{
+    static const char *const procs[] = {"99213", "99214", "36415", "G0438", "81002",
+                                        "10021", "11042", "J1885"};
+    load_icd_codes();
+    FILE *f = fopen(file, "w");
+    if (!f) {
+        perror(file);
+        return 2;
+    }
+    fputs("ISA*00*          *00*          *ZZ*SUBMITTERID    *ZZ*RECEIVERID     *260401*1200*"
+          "^*00501*000000001*0*P*:~\nGS*HC*SUBMITTERID*RECEIVERID*20260401*1200*1*X*"
+          "005010X222A1~\n", f);
+    size_t sets = 0;
+    for (size_t c = 0; c < n_claims; sets++) {
+        unsigned segs = 0;
+#define SEG(...) (fprintf(f, __VA_ARGS__), fputs("~\n", f), segs++)
+        SEG("ST*837*%04zu*005010X222A1", sets + 1);
+        SEG("BHT*0019*00*B%zu*20260401*1200*CH", sets + 1);
+        SEG("NM1*41*2*BENCH SUBMITTER*****46*SUB123");
+        SEG("PER*IC*CONTACT*TE*5555551212");
+        SEG("NM1*40*2*BENCH RECEIVER*****46*REC123");
+        SEG("HL*1**20*1");
+        SEG("PRV*BI*PXC*207Q00000X");
+        SEG("NM1*85*2*BENCH CLINIC*****XX*1245319599");
+        SEG("N3*1 MAIN ST");
+        SEG("N4*SPRINGFIELD*IL*627011234");
+        SEG("REF*EI*371234567");
+        for (size_t i = 0; i < 1000 && c < n_claims; i++, c++) {
+            SEG("HL*%zu*1*22*0", i + 2);
+            SEG("SBR*P*18*******MB");
+            SEG("NM1*IL*1*DOE*JANE****MI*M%09zu", c);
+            SEG("N3*1 MAIN ST");
+            SEG("N4*SPRINGFIELD*IL*62701");
+            SEG("DMG*D8*19500401*F");
+            SEG("NM1*PR*2*MEDICARE*****PI*00882");
+            SEG("CLM*PCN%zu*510***11:B:1*Y*A*Y*Y", c);
+            SEG("HI*ABK:%s*ABF:%s*ABF:%s", icd[(c * 3) % n_icd], icd[(c * 3 + 1) % n_icd],
+                icd[(c * 3 + 2) % n_icd]);
+            for (size_t k = 0; k < 5; k++) {
+                SEG("LX*%zu", k + 1);
+                SEG("SV1*HC:%s*%zu*UN*1***1:2", procs[(c + k) % 8], 100 + k);
+                SEG("DTP*472*D8*20260302");
+            }
+        }
+        SEG("SE*%u*%04zu", segs + 1, sets + 1);
+#undef SEG
+    }
+    fprintf(f, "GE*%zu*1~\nIEA*1*000000001~\n", sets);
+    if (fclose(f) != 0)
+        return 2;
+    printf("%s: %zu claims, %zu lines, %zu transaction sets\n", file, n_claims, n_claims * 5,
+           sets);
+    return 0;
+}
+
+static int
+bench_837(const char *file, const char *index_path)
+{
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    struct rcm_codes *codes = NULL;
+    if (rcm_codes_open(index_path, &codes, &diag) != RCM_OK) {
+        fprintf(stderr, "%s\n", diag.msg);
+        return 2;
+    }
+    char dir[] = "/tmp/rcm-bench-ncci-XXXXXX";
+    if (!mkdtemp(dir))
+        return 2;
+    write_ncci(dir);
+    struct rcm_ncci *ncci = NULL;
+    struct rcm_ncci_stats st;
+    if (rcm_codes_ncci_load(dir, 0, &ncci, &st, &diag) != RCM_OK) {
+        fprintf(stderr, "%s\n", diag.msg);
+        return 2;
+    }
+    char path[512];
+    const char *names[] = {"ptp.txt", "mue_Eff_01-01-2026.csv", "aoc.txt"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    struct rcm_payer_rules *rules = NULL;
+    if (rcm_payer_rules_load(RCM_BENCH_DATA "/payer-rules", &rules, &diag) != RCM_OK) {
+        fprintf(stderr, "%s\n", diag.msg);
+        return 2;
+    }
+    struct rcm_scrub_ref ref = {codes, ncci, rules};
+    struct e2e e;
+    memset(&e, 0, sizeof e);
+    rcm_scrub_result_init(&e.res, 256);
+    if (rcm_scrub_history_new(0, &e.hist) != RCM_OK)
+        return 2;
+    e.today = rcm_date_from_ymd(2026, 4, 1);   /* as the in-memory claims */
+    uint64_t bytes = 0;
+    double parse = e2e_pass(file, 0, &e, &bytes);
+    double mb = (double)bytes / 1e6;
+    printf("837 end to end: %s, %.1f MB\n", file, mb);
+    printf("  parse (read + validate):       %.3f s  %.0f MB/s\n", parse, mb / parse);
+    double map = e2e_pass(file, 1, &e, &bytes);
+    size_t lines = e.lines, claims = e.claims;
+    printf("  parse + map to claims:         %.3f s  %.0f MB/s, %zu claims, %zu lines, "
+           "%.2f million lines/s\n", map, mb / map, claims, lines, (double)lines / map / 1e6);
+    e.claims = 0;
+    e.lines = 0;
+    e.ref = &ref;
+    double full = e2e_pass(file, 2, &e, &bytes);
+    printf("  parse + map + scrub:           %.3f s  %.2f million lines/s (%.0f claims/s), "
+           "%zu findings\n", full, (double)e.lines / full / 1e6, (double)e.claims / full,
+           e.findings);
+    printf("  map alone (pass 2 - pass 1):   %.3f s  %.2f million lines/s\n", map - parse,
+           (double)lines / (map - parse) / 1e6);
+    printf("  scrub alone (pass 3 - pass 2): %.3f s  %.2f million lines/s\n", full - map,
+           (double)e.lines / (full - map) / 1e6);
+    rcm_scrub_result_release(&e.res);
+    rcm_scrub_history_free(e.hist);
+    rcm_payer_rules_free(rules);
+    rcm_codes_ncci_free(ncci);
+    rcm_codes_close(codes);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+    if (argc > 3 && strcmp(argv[1], "--write-837") == 0)
+        return write_837(argv[2], (size_t)strtoul(argv[3], NULL, 10));
+    if (argc > 2 && strcmp(argv[1], "--837") == 0)
+        return bench_837(argv[2], argc > 3 ? argv[3] : RCM_BENCH_INDEX);
     size_t n_claims = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 200000;
     const char *index_path = argc > 2 ? argv[2] : RCM_BENCH_INDEX;
     struct rcm_diag diag = RCM_DIAG_INIT;

@@ -320,8 +320,9 @@ struct rcm_arena;
 
 /*
  * A claim reader turns one input document into claims allocated in `arena`
- * (*claims points at an array of *n claims). The JSON reader below is one;
- * an 837 → claim mapper plugs in with the same signature.
+ * (*claims points at an array of *n claims): rcm_claim_json_read and
+ * rcm_claim_x12_read (whole 837 in memory) below. For large 837 files use
+ * the streaming mapper (rcm_claim_x12_new) instead.
  */
 typedef enum rcm_err (*rcm_claim_reader_fn)(const char *data, size_t len,
                                             struct rcm_arena *arena,
@@ -338,5 +339,59 @@ RCM_MUST_CHECK enum rcm_err rcm_claim_json_read(const char *data, size_t len,
                                                 struct rcm_claim **claims,
                                                 size_t *n,
                                                 struct rcm_diag *diag);
+
+/* ---- 837 input (src/scrub/scrub_from_x12.c) ---------------------------- */
+
+struct rcm_x12_seg;
+struct rcm_x12_loop_ctx;
+
+/* Where a mapped claim sits in the 837 stream (no PHI). */
+struct rcm_claim_x12_info {
+    uint64_t claim_index;     /* 0-based claim number in the stream */
+    uint64_t seg_index;       /* index of its CLM segment in the stream */
+    uint64_t offset_bytes;    /* byte offset of its CLM segment */
+    uint32_t lines_dropped;   /* service lines beyond 999 (ignored) */
+    uint32_t dx_dropped;      /* diagnoses beyond 25 (ignored) */
+    uint32_t values_cut;      /* values longer than the guide allows (cut) */
+};
+
+/* Called once per claim; `claim` and its strings are valid for the call
+ * only. A non-OK return stops the mapping (rcm_claim_x12_finish returns it). */
+typedef enum rcm_err (*rcm_claim_x12_fn)(void *ctx, const struct rcm_claim *claim,
+                                         const struct rcm_claim_x12_info *info);
+
+/* 837P (005010X222A1) / 837I (005010X223A2) → struct rcm_claim mapper. */
+struct rcm_claim_x12;
+
+/*
+ * New mapper. Plug it into the X12 validator (include/rcm/x12.h):
+ * opts.on_segment = rcm_claim_x12_segment, opts.ctx = the mapper. Each
+ * complete 2300 claim, with its billing provider, subscriber, payer and
+ * patient context, is handed to on_claim. Memory is fixed (about 300 KB)
+ * whatever the input size. Field mapping: docs/scrub.md "837 input".
+ */
+RCM_MUST_CHECK enum rcm_err rcm_claim_x12_new(rcm_claim_x12_fn on_claim, void *ctx,
+                                              struct rcm_claim_x12 **out);
+void rcm_claim_x12_free(struct rcm_claim_x12 *m);
+/* rcm_x12_segment_fn: ctx is the mapper. */
+void rcm_claim_x12_segment(void *mapper, const struct rcm_x12_seg *seg,
+                           const struct rcm_x12_loop_ctx *loops);
+/* End of input: hand out a claim cut short; the first callback error, if any. */
+RCM_MUST_CHECK enum rcm_err rcm_claim_x12_finish(struct rcm_claim_x12 *m);
+/* 837 transaction sets and claims seen so far. */
+uint64_t rcm_claim_x12_sets(const struct rcm_claim_x12 *m);
+uint64_t rcm_claim_x12_claims(const struct rcm_claim_x12 *m);
+
+/*
+ * rcm_claim_reader_fn for a whole 837 in memory: validates it and maps every
+ * claim into `arena`. Strict: RCM_E_PARSE when the validator reports any
+ * error-level finding (diag: its code, segment id and position, never a
+ * value) or when no 837 transaction set is present. At most 100,000 claims.
+ * Streaming callers (the CLI) use the mapper above instead.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_claim_x12_read(const char *data, size_t len,
+                                               struct rcm_arena *arena,
+                                               struct rcm_claim **claims, size_t *n,
+                                               struct rcm_diag *diag);
 
 #endif

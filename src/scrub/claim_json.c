@@ -1,7 +1,7 @@
 /*
  * claim_json.c — the documented claim JSON (docs/scrub.md) to struct
- * rcm_claim. One of the claim readers (rcm_claim_reader_fn); an 837 → claim
- * mapper is another with the same signature.
+ * rcm_claim. One of the claim readers (rcm_claim_reader_fn); the 837 reader
+ * (scrub_from_x12.c) is another with the same signature.
  *
  * Strict: unknown keys are errors (a typo must not drop a field silently),
  * every string is length-capped, dates are YYYY-MM-DD, amounts are decimal
