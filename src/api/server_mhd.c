@@ -390,13 +390,17 @@ rcm_server_stop(struct rcm_server *server, unsigned grace_s)
 {
     if (!server)
         return;
+    /* Stop accepting. The listen socket MHD hands back must stay open until
+     * MHD_stop_daemon returns: its threads may still use it (closing it
+     * earlier let the descriptor number be reused under the polling thread,
+     * which then spun). */
     MHD_socket fd = MHD_quiesce_daemon(server->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     int64_t deadline = rcm_time_mono_ms() + (int64_t)grace_s * 1000;
     while (atomic_load(&server->in_flight) > 0 && rcm_time_mono_ms() < deadline)
         usleep(10 * 1000);
     MHD_stop_daemon(server->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
     rcm_pwhash_gate_destroy(&server->pwhash_gate);
     api_ip_throttle_free(server->ctx.ip_throttle);
     rcm_free(server);
