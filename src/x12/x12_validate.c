@@ -747,7 +747,7 @@ elem_problem(struct rcm_x12_validator *v, const struct x12_elem *e,
 }
 
 /* The problem with one simple value, or EP_NONE (no reporting here). */
-static inline enum elem_problem
+static inline __attribute__((always_inline)) enum elem_problem
 simple_problem(const struct rcm_x12_validator *v, size_t ei, struct rcm_str val)
 {
     const struct x12_elem *e = &x12_elems[ei];
@@ -956,6 +956,56 @@ check_period(struct rcm_x12_validator *v, const struct x12_node *n,
     }
 }
 
+/* A value with repetitions of element ei at position pos. */
+static void __attribute__((noinline))
+check_repeats(struct rcm_x12_validator *v, size_t ei, int pos, struct rcm_str val,
+              char rep_sep)
+{
+    const struct x12_elem *e = &x12_elems[ei];
+    struct rcm_str reps[64];
+    size_t nr = rcm_x12_split(val, rep_sep, reps, 64);
+    if (e->repeat && nr > e->repeat)
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "too_many_repetitions", "12",
+                     pos, 0, 0, e->data_ele),
+               "%s repeats more than %u times", e->xid, (unsigned)e->repeat);
+    for (size_t k = 0; k < nr && k < 64; k++)
+        if (reps[k].n)
+            check_value(v, ei, reps[k], pos, (int)k + 1);
+}
+
+/* Element ei of a segment, at position pos, with value val (empty when
+ * absent): usage, repetitions, then the value itself. */
+static inline __attribute__((always_inline)) void
+check_elem(struct rcm_x12_validator *v, size_t ei, int pos, struct rcm_str val,
+           char rep_sep)
+{
+    const struct x12_elem *e = &x12_elems[ei];
+    if (val.n == 0) {
+        if (e->usage == 'R')
+            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "required_element_missing", "1",
+                         pos, 0, 0, e->data_ele),
+                   "required element %s missing", e->xid);
+        return;
+    }
+    if (e->usage == 'N') {
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "not_used_element_present", "I10",
+                     pos, 0, 0, e->data_ele, val),
+               "element %s is not used in this guide", e->xid);
+        return;
+    }
+    if (rep_sep && e->repeat != 1 && memchr(val.p, rep_sep, val.n)) {
+        check_repeats(v, ei, pos, val, rep_sep);
+        return;
+    }
+    if (e->type != X12_COMPOSITE) {
+        enum elem_problem p = simple_problem(v, ei, val);
+        if (p != EP_NONE)
+            elem_problem(v, e, val, pos, 0, 0, p);
+        return;
+    }
+    check_value(v, ei, val, pos, 0);
+}
+
 static void
 check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
               const struct rcm_str *els, size_t nel)
@@ -968,49 +1018,25 @@ check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
                      (int)ndef + 1, 0, 0, NULL),
                "%s has more than %zu elements", n->id, ndef);
     }
-    size_t lim = ndef;
-    if (fast_ready && node_lim[n - x12_nodes] != 0xffff) {
-        size_t have = nel - 1 < ndef ? nel - 1 : ndef;
-        lim = have > node_lim[n - x12_nodes] ? have : node_lim[n - x12_nodes];
-    }
     char rep_sep = v->seg->delims.repetition;
-    for (size_t i = 0; i < lim; i++) {
-        const size_t ei = n->elem_first + i;
-        const struct x12_elem *e = &x12_elems[ei];
-        int pos = e->seq ? e->seq : (int)i + 1;
-        struct rcm_str val = (size_t)pos < nel ? els[pos] : (struct rcm_str){"", 0};
-        if (val.n == 0) {
-            if (e->usage == 'R')
-                report(v, FS(RCM_X12_LVL_ELEMENT, 0, "required_element_missing", "1",
-                             pos, 0, 0, e->data_ele),
-                       "required element %s missing", e->xid);
-            continue;
+    const uint16_t nl = fast_ready ? node_lim[n - x12_nodes] : 0xffff;
+    if (nl != 0xffff) {
+        /* elements at positions 1..ndef in order: the present ones, then
+         * the absent definitions up to the last Required one */
+        size_t have = nel - 1 < ndef ? nel - 1 : ndef;
+        for (size_t i = 0; i < have; i++)
+            check_elem(v, n->elem_first + i, (int)i + 1, els[i + 1], rep_sep);
+        for (size_t i = have; i < nl; i++)
+            check_elem(v, n->elem_first + i, (int)i + 1, (struct rcm_str){"", 0},
+                       rep_sep);
+    } else {
+        for (size_t i = 0; i < ndef; i++) {
+            const struct x12_elem *e = &x12_elems[n->elem_first + i];
+            int pos = e->seq ? e->seq : (int)i + 1;
+            struct rcm_str val = (size_t)pos < nel ? els[pos]
+                                                   : (struct rcm_str){"", 0};
+            check_elem(v, n->elem_first + i, pos, val, rep_sep);
         }
-        if (e->usage == 'N') {
-            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "not_used_element_present", "I10",
-                         pos, 0, 0, e->data_ele, val),
-                   "element %s is not used in this guide", e->xid);
-            continue;
-        }
-        if (rep_sep && e->repeat != 1 && memchr(val.p, rep_sep, val.n)) {
-            struct rcm_str reps[64];
-            size_t nr = rcm_x12_split(val, rep_sep, reps, 64);
-            if (e->repeat && nr > e->repeat)
-                report(v, FS(RCM_X12_LVL_ELEMENT, 0, "too_many_repetitions", "12",
-                             pos, 0, 0, e->data_ele),
-                       "%s repeats more than %u times", e->xid, (unsigned)e->repeat);
-            for (size_t k = 0; k < nr && k < 64; k++)
-                if (reps[k].n)
-                    check_value(v, ei, reps[k], pos, (int)k + 1);
-            continue;
-        }
-        if (e->type != X12_COMPOSITE) {
-            enum elem_problem p = simple_problem(v, ei, val);
-            if (p != EP_NONE)
-                elem_problem(v, e, val, pos, 0, 0, p);
-            continue;
-        }
-        check_value(v, ei, val, pos, 0);
     }
     check_rules(v, n, els, nel);
     check_period(v, n, els, nel);
