@@ -139,6 +139,14 @@ static uint8_t elem_short_codes[FAST_ELEMS_MAX];
  * including the last Required one (absent S/N components past it and past
  * the value's last component produce no finding). */
 static uint8_t comp_lim[FAST_ELEMS_MAX];
+/* rule_pos[r]: syntax rule x12_rules[r] ("P0304") parsed: its element
+ * positions, as check_rules would parse them each time. */
+#define FAST_RULES_MAX 4096u
+struct rule_parsed {
+    int16_t pos[12];
+    uint8_t np;
+};
+static struct rule_parsed rule_pos[FAST_RULES_MAX];
 /* loop_keys[n]: for a loop, one bit (key_bit) per segment id that can open
  * one of its children; a segment whose bit is clear cannot match any child
  * of the loop, so the walk need not scan them. ~0 = unknown (scan). */
@@ -259,6 +267,14 @@ fast_init(void)
                         codes_short(&x12_elems[e->comp_first + c]);
                 }
             }
+        }
+        if ((unsigned)n->rule_first + n->rule_n > FAST_RULES_MAX)
+            return;
+        for (unsigned r = n->rule_first; r < (unsigned)n->rule_first + n->rule_n; r++) {
+            struct rule_parsed *rp = &rule_pos[r];
+            rp->np = 0;
+            for (const char *p = x12_rules[r] + 1; p[0] && p[1] && rp->np < 12; p += 2)
+                rp->pos[rp->np++] = (int16_t)((p[0] - '0') * 10 + (p[1] - '0'));
         }
         if (dense)
             node_lim[i] = last_req;
@@ -861,8 +877,15 @@ check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
     for (uint16_t r = 0; r < n->rule_n; r++) {
         const char *rule = x12_rules[n->rule_first + r];
         int pos[12], np = 0;
-        for (const char *p = rule + 1; p[0] && p[1] && np < 12; p += 2)
-            pos[np++] = (p[0] - '0') * 10 + (p[1] - '0');
+        if (fast_ready) {
+            const struct rule_parsed *rp = &rule_pos[n->rule_first + r];
+            np = rp->np;
+            for (int i = 0; i < np; i++)
+                pos[i] = rp->pos[i];
+        } else {
+            for (const char *p = rule + 1; p[0] && p[1] && np < 12; p += 2)
+                pos[np++] = (p[0] - '0') * 10 + (p[1] - '0');
+        }
         if (np < 2)
             continue;
         int cnt = 0;
@@ -1136,18 +1159,12 @@ seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
     return elem_code_in(e, ei, val);
 }
 
-static void
-missing(struct rcm_x12_validator *v, int d, int from, int to)
+/* Report the required children `miss` (bits) of the loop at depth d. */
+static void __attribute__((noinline))
+report_missing(struct rcm_x12_validator *v, int d, uint64_t miss)
 {
     const struct level *L = &v->lv[d];
     const struct x12_node *ln = &x12_nodes[L->node];
-    if (to > (int)ln->child_n)
-        to = (int)ln->child_n;
-    if (from >= to || from < 0)
-        return;
-    /* required children in [from, to) not seen: bit arithmetic, no scan */
-    uint64_t range = (to >= 64 ? ~0ull : ((1ull << to) - 1)) & ~((1ull << from) - 1);
-    uint64_t miss = ln->req_mask & ~L->seen & range;
     while (miss) {
         int j = __builtin_ctzll(miss);
         miss &= miss - 1;
@@ -1163,6 +1180,22 @@ missing(struct rcm_x12_validator *v, int d, int from, int to)
                          .seg_id = first_seg(cn)->id, .loop_id = cn->id),
                    "required loop %s (%s) missing", cn->id, cn->name);
     }
+}
+
+static inline void
+missing(struct rcm_x12_validator *v, int d, int from, int to)
+{
+    const struct level *L = &v->lv[d];
+    const struct x12_node *ln = &x12_nodes[L->node];
+    if (to > (int)ln->child_n)
+        to = (int)ln->child_n;
+    if (from >= to || from < 0)
+        return;
+    /* required children in [from, to) not seen: bit arithmetic, no scan */
+    uint64_t range = (to >= 64 ? ~0ull : ((1ull << to) - 1)) & ~((1ull << from) - 1);
+    uint64_t miss = ln->req_mask & ~L->seen & range;
+    if (miss)
+        report_missing(v, d, miss);
 }
 
 /* Count one more use of child j in this loop instance. */
