@@ -814,7 +814,7 @@ simple_problem(const struct rcm_x12_validator *v, size_t ei, struct rcm_str val)
 }
 
 /* Check one simple value against its definition. */
-static inline void
+static inline __attribute__((always_inline)) void
 check_simple(struct rcm_x12_validator *v, size_t ei, struct rcm_str val,
              int el, int comp, int rep)
 {
@@ -1135,7 +1135,7 @@ first_seg(const struct x12_node *loop)
     return &x12_nodes[x12_children[loop->child_first].node];
 }
 
-static bool
+static inline __attribute__((always_inline)) bool
 seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
             const struct rcm_str *els, size_t nel, bool strict)
 {
