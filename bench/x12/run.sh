@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 MB=${1:-120}
 cmake --preset default >/dev/null
 cmake --build --preset default -j2 --target bench_x12_gen bench_x12_run >/dev/null
-B=build/bench
+B=build/bench/x12
 D=bench/x12/data
 mkdir -p "$D"
 for t in 837p 835; do

@@ -16,6 +16,7 @@
  * 2000B. Required children skipped over or left behind when a loop closes
  * are reported as missing.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,178 @@ struct rcm_x12_validator {
     bool ack_group;
     char date8[9], time4[5];
 };
+
+/* ------------------------------------------------- derived fast tables */
+
+/*
+ * Facts derived once per process from the generated schema tables, used only
+ * to skip work whose outcome is already known (never to change a result):
+ *
+ * - node_lim[n]: for a segment whose elements sit at positions 1..elem_n in
+ *   order, the number of leading element definitions up to and including the
+ *   last Required one. Definitions past both that and the segment's last
+ *   element can produce no finding (an absent S/N element is fine), so
+ *   check_segment stops there. 0xffff = not derived, check every definition.
+ * - elem_codes_ok[e]: element e is AN/ID-like (no numeric/date/time rules)
+ *   with a code list whose every code is free of control characters and
+ *   within the element's min/max length; a value found in the list then has
+ *   no problem at all, and the character and length checks can be skipped.
+ */
+#define FAST_NODES_MAX 1024u
+#define FAST_ELEMS_MAX 8192u
+#define FAST_CODES_MAX 16384u
+static uint16_t node_lim[FAST_NODES_MAX];
+/* code_key[k]: x12_codes[k] packed big-endian into 8 bytes, NUL-padded
+ * (so integer order is the codes' byte order); 0 when the code is longer
+ * than 8 bytes. elem_short_codes[e]: every code of e's list has a key. */
+static uint64_t code_key[FAST_CODES_MAX];
+static uint8_t elem_short_codes[FAST_ELEMS_MAX];
+/* comp_lim[e]: for a composite, the number of leading components up to and
+ * including the last Required one (absent S/N components past it and past
+ * the value's last component produce no finding). */
+static uint8_t comp_lim[FAST_ELEMS_MAX];
+/* rule_pos[r]: syntax rule x12_rules[r] ("P0304") parsed: its element
+ * positions, as check_rules would parse them each time. */
+#define FAST_RULES_MAX 4096u
+struct rule_parsed {
+    int16_t pos[12];
+    uint8_t np;
+};
+static struct rule_parsed rule_pos[FAST_RULES_MAX];
+/* loop_keys[n]: for a loop, one bit (key_bit) per segment id that can open
+ * one of its children; a segment whose bit is clear cannot match any child
+ * of the loop, so the walk need not scan them. ~0 = unknown (scan). */
+static uint64_t loop_keys[FAST_NODES_MAX];
+
+static inline uint64_t
+key_bit(uint32_t key)
+{
+    return 1ull << ((key * 0x9E3779B1u) >> 26);
+}
+static uint8_t elem_codes_ok[FAST_ELEMS_MAX];
+static bool fast_ready;
+static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
+
+static bool
+codes_fit(const struct x12_elem *e)
+{
+    switch (e->type) {
+    case X12_N0: case X12_N1: case X12_N2: case X12_N3: case X12_N4:
+    case X12_R: case X12_DT: case X12_TM: case X12_COMPOSITE:
+        return false;
+    default:
+        break;
+    }
+    for (unsigned k = e->codes_first; k < (unsigned)e->codes_first + e->codes_n; k++) {
+        const unsigned char *c = (const unsigned char *)x12_codes[k];
+        size_t n = strlen(x12_codes[k]);
+        if (n < e->min_len || (e->max_len && n > e->max_len))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (c[i] < 0x20 || c[i] == 0x7f)
+                return false;
+    }
+    return e->codes_n > 0;
+}
+
+static bool
+codes_short(const struct x12_elem *e)
+{
+    if (!e->codes_n || (unsigned)e->codes_first + e->codes_n > FAST_CODES_MAX)
+        return false;
+    for (unsigned k = e->codes_first; k < (unsigned)e->codes_first + e->codes_n; k++)
+        if (!code_key[k])
+            return false;
+    return true;
+}
+
+static void
+fast_init(void)
+{
+    if (x12_n_nodes > FAST_NODES_MAX)
+        return;
+    /* x12_codes has no count: it ends with the last list anyone uses */
+    unsigned ncodes = 0;
+    for (unsigned i = 0; i < x12_n_codesets; i++)
+        if ((unsigned)x12_codesets[i].first + x12_codesets[i].n > ncodes)
+            ncodes = (unsigned)x12_codesets[i].first + x12_codesets[i].n;
+    for (unsigned i = 0; i < x12_n_nodes; i++) {
+        const struct x12_node *n = &x12_nodes[i];
+        for (unsigned k = 0; n->kind == X12_NODE_SEGMENT && k < n->elem_n; k++) {
+            const struct x12_elem *e = &x12_elems[n->elem_first + k];
+            if ((unsigned)e->codes_first + e->codes_n > ncodes)
+                ncodes = (unsigned)e->codes_first + e->codes_n;
+            for (unsigned c = 0; c < e->comp_n; c++) {
+                const struct x12_elem *ce = &x12_elems[e->comp_first + c];
+                if ((unsigned)ce->codes_first + ce->codes_n > ncodes)
+                    ncodes = (unsigned)ce->codes_first + ce->codes_n;
+            }
+        }
+    }
+    if (ncodes > FAST_CODES_MAX)
+        return;
+    for (unsigned k = 0; k < ncodes; k++) {
+        size_t n = strlen(x12_codes[k]);
+        uint64_t key = 0;
+        for (size_t i = 0; i < 8; i++)
+            key = key << 8 | (uint64_t)(i < n ? (unsigned char)x12_codes[k][i] : 0);
+        code_key[k] = n >= 1 && n <= 8 ? key : 0;
+    }
+    for (unsigned i = 0; i < x12_n_nodes; i++) {
+        const struct x12_node *n = &x12_nodes[i];
+        node_lim[i] = 0xffff;
+        loop_keys[i] = ~0ull;
+        if (n->kind != X12_NODE_SEGMENT) {
+            uint64_t m = 0;
+            for (unsigned j = 0; j < n->child_n; j++)
+                m |= key_bit(x12_child_keys[n->child_first + j]);
+            loop_keys[i] = m;
+            continue;
+        }
+        if ((unsigned)n->elem_first + n->elem_n > FAST_ELEMS_MAX)
+            return;
+        bool dense = true;
+        uint16_t last_req = 0;
+        for (unsigned k = 0; k < n->elem_n; k++) {
+            const struct x12_elem *e = &x12_elems[n->elem_first + k];
+            int pos = e->seq ? e->seq : (int)k + 1;
+            if (pos != (int)k + 1)
+                dense = false;
+            if (e->usage == 'R')
+                last_req = (uint16_t)(k + 1);
+            elem_codes_ok[n->elem_first + k] = codes_fit(e);
+            elem_short_codes[n->elem_first + k] = codes_short(e);
+            if (e->type == X12_COMPOSITE) {
+                if ((unsigned)e->comp_first + e->comp_n > FAST_ELEMS_MAX ||
+                    e->comp_n > 255)
+                    return;
+                uint8_t cl = 0;
+                for (unsigned c = 0; c < e->comp_n; c++)
+                    if (x12_elems[e->comp_first + c].usage == 'R')
+                        cl = (uint8_t)(c + 1);
+                comp_lim[n->elem_first + k] = cl;
+                for (unsigned c = 0; c < e->comp_n; c++)
+                {
+                    elem_codes_ok[e->comp_first + c] =
+                        codes_fit(&x12_elems[e->comp_first + c]);
+                    elem_short_codes[e->comp_first + c] =
+                        codes_short(&x12_elems[e->comp_first + c]);
+                }
+            }
+        }
+        if ((unsigned)n->rule_first + n->rule_n > FAST_RULES_MAX)
+            return;
+        for (unsigned r = n->rule_first; r < (unsigned)n->rule_first + n->rule_n; r++) {
+            struct rule_parsed *rp = &rule_pos[r];
+            rp->np = 0;
+            for (const char *p = x12_rules[r] + 1; p[0] && p[1] && rp->np < 12; p += 2)
+                rp->pos[rp->np++] = (int16_t)((p[0] - '0') * 10 + (p[1] - '0'));
+        }
+        if (dense)
+            node_lim[i] = last_req;
+    }
+    fast_ready = true;
+}
 
 /* ------------------------------------------------------------ utilities */
 
@@ -229,6 +402,36 @@ code_in(struct rcm_str v, uint16_t first, uint16_t n)
         if (c == 0)
             return true;
         if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+/* Whether v is one of the codes of element e = &x12_elems[ei] (same answer as code_in over
+ * e's list; integer compares when every code of the list fits 8 bytes). */
+static inline bool
+elem_code_in(const struct x12_elem *e, size_t ei, struct rcm_str v)
+{
+    if (!fast_ready || !elem_short_codes[ei])
+        return code_in(v, e->codes_first, e->codes_n);
+    if (v.n == 0 || v.n > 8)
+        return false;
+    uint64_t key = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+        if (!c)
+            return false;
+        key = key << 8 | c;
+    }
+    key <<= 8 * (8 - v.n);
+    size_t lo = e->codes_first, hi = (size_t)e->codes_first + e->codes_n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (code_key[mid] == key)
+            return true;
+        if (code_key[mid] > key)
             hi = mid;
         else
             lo = mid + 1;
@@ -452,12 +655,15 @@ report(struct rcm_x12_validator *v, const struct fspec *fs, const char *fmt, ...
 
 /* --------------------------------------------------- element validation */
 
-static int
-digits_len(struct rcm_str s, bool decimal, bool *ok)
+/* The number of digits of a numeric (decimal: with at most one '.') value
+ * with an optional leading '-', or -1 when it is not one (no digits, or any
+ * other character). */
+static inline int
+digits_len(struct rcm_str s, bool decimal)
 {
     size_t i = 0;
     int n = 0, dots = 0;
-    *ok = s.n > 0;
+    bool ok = s.n > 0;
     if (i < s.n && s.p[i] == '-')
         i++;
     for (; i < s.n; i++) {
@@ -467,11 +673,37 @@ digits_len(struct rcm_str s, bool decimal, bool *ok)
         else if (c == '.' && decimal && dots == 0)
             dots++;
         else
-            *ok = false;
+            ok = false;
     }
-    if (n == 0)
-        *ok = false;
-    return n;
+    return ok && n ? n : -1;
+}
+
+/* Whether any byte of p[0..n) is a control character (< 0x20 or 0x7f):
+ * eight bytes at a time (the any-byte tests below are exact). */
+static inline bool
+has_control(const char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    if (n < 8) {
+        unsigned char bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)p[i];
+            bad |= (unsigned char)(c < 0x20) | (unsigned char)(c == 0x7f);
+        }
+        return bad;
+    }
+    uint64_t acc = 0;
+    for (size_t i = 0;; i += 8) {
+        if (i + 8 > n)
+            i = n - 8;          /* last word overlaps the previous one */
+        uint64_t x, y;
+        memcpy(&x, p + i, 8);
+        y = x ^ (ones * 0x7f);
+        acc |= ((x - ones * 0x20) & ~x) | ((y - ones) & ~y);
+        if (i + 8 == n)
+            break;
+    }
+    return (acc & highs) != 0;
 }
 
 /* Element problems found on the fast path, reported out of line. */
@@ -531,22 +763,26 @@ elem_problem(struct rcm_x12_validator *v, const struct x12_elem *e,
 }
 
 /* The problem with one simple value, or EP_NONE (no reporting here). */
-static enum elem_problem
-simple_problem(const struct rcm_x12_validator *v, const struct x12_elem *e,
-               struct rcm_str val)
+static inline __attribute__((always_inline)) enum elem_problem
+simple_problem(const struct rcm_x12_validator *v, size_t ei, struct rcm_str val)
 {
+    const struct x12_elem *e = &x12_elems[ei];
     size_t len = val.n;
-    bool ok = true;
+    int dl;
+    if (e->codes_n && fast_ready && elem_codes_ok[ei] && elem_code_in(e, ei, val))
+        return EP_NONE;
     switch (e->type) {
     case X12_N0: case X12_N1: case X12_N2: case X12_N3: case X12_N4:
-        len = (size_t)digits_len(val, false, &ok);
-        if (!ok)
+        dl = digits_len(val, false);
+        if (dl < 0)
             return EP_NUMERIC;
+        len = (size_t)dl;
         break;
     case X12_R:
-        len = (size_t)digits_len(val, true, &ok);
-        if (!ok)
+        dl = digits_len(val, true);
+        if (dl < 0)
             return EP_DECIMAL;
+        len = (size_t)dl;
         break;
     case X12_DT:
         if (!(len == 8 ? valid_date8(val) : len == 6 ? valid_date6(val) : false))
@@ -556,23 +792,17 @@ simple_problem(const struct rcm_x12_validator *v, const struct x12_elem *e,
         if (!valid_time(val))
             return EP_TIME;
         break;
-    default: {
-        unsigned char bad = 0;
-        for (size_t i = 0; i < val.n; i++) {
-            unsigned char c = (unsigned char)val.p[i];
-            bad |= (unsigned char)(c < 0x20) | (unsigned char)(c == 0x7f);
-        }
-        if (bad)
+    default:
+        if (has_control(val.p, val.n))
             return EP_CHAR;
         break;
-    }
     }
     if (len < e->min_len)
         return EP_SHORT;
     if (e->max_len && len > e->max_len)
         return EP_LONG;
     if (e->codes_n) {
-        if (!code_in(val, e->codes_first, e->codes_n))
+        if (!elem_code_in(e, ei, val))
             return EP_CODE;
     } else if (e->external >= 0 && !v->o.no_external_codes &&
                (unsigned)e->external < x12_n_codesets) {
@@ -584,21 +814,22 @@ simple_problem(const struct rcm_x12_validator *v, const struct x12_elem *e,
 }
 
 /* Check one simple value against its definition. */
-static inline void
-check_simple(struct rcm_x12_validator *v, const struct x12_elem *e,
-             struct rcm_str val, int el, int comp, int rep)
+static inline __attribute__((always_inline)) void
+check_simple(struct rcm_x12_validator *v, size_t ei, struct rcm_str val,
+             int el, int comp, int rep)
 {
-    enum elem_problem p = simple_problem(v, e, val);
+    enum elem_problem p = simple_problem(v, ei, val);
     if (p != EP_NONE)
-        elem_problem(v, e, val, el, comp, rep, p);
+        elem_problem(v, &x12_elems[ei], val, el, comp, rep, p);
 }
 
 static void
-check_value(struct rcm_x12_validator *v, const struct x12_elem *e,
-            struct rcm_str val, int el, int rep)
+check_value(struct rcm_x12_validator *v, size_t ei, struct rcm_str val, int el,
+            int rep)
 {
+    const struct x12_elem *e = &x12_elems[ei];
     if (e->type != X12_COMPOSITE) {
-        check_simple(v, e, val, el, 0, rep);
+        check_simple(v, ei, val, el, 0, rep);
         return;
     }
     struct rcm_str comp[40];
@@ -609,7 +840,10 @@ check_value(struct rcm_x12_validator *v, const struct x12_elem *e,
                "%s has more components than defined", e->xid);
         nc = e->comp_n;
     }
-    for (size_t i = 0; i < e->comp_n; i++) {
+    size_t lim = e->comp_n;
+    if (fast_ready)
+        lim = nc > comp_lim[ei] ? nc : comp_lim[ei];
+    for (size_t i = 0; i < lim; i++) {
         const struct x12_elem *c = &x12_elems[e->comp_first + i];
         struct rcm_str cv = i < nc ? comp[i] : (struct rcm_str){"", 0};
         int pos = c->seq ? c->seq : (int)i + 1;
@@ -626,7 +860,7 @@ check_value(struct rcm_x12_validator *v, const struct x12_elem *e,
                    "component %s is not used in this guide", c->xid);
             continue;
         }
-        check_simple(v, c, cv, el, pos, rep);
+        check_simple(v, e->comp_first + i, cv, el, pos, rep);
     }
 }
 
@@ -643,8 +877,15 @@ check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
     for (uint16_t r = 0; r < n->rule_n; r++) {
         const char *rule = x12_rules[n->rule_first + r];
         int pos[12], np = 0;
-        for (const char *p = rule + 1; p[0] && p[1] && np < 12; p += 2)
-            pos[np++] = (p[0] - '0') * 10 + (p[1] - '0');
+        if (fast_ready) {
+            const struct rule_parsed *rp = &rule_pos[n->rule_first + r];
+            np = rp->np;
+            for (int i = 0; i < np; i++)
+                pos[i] = rp->pos[i];
+        } else {
+            for (const char *p = rule + 1; p[0] && p[1] && np < 12; p += 2)
+                pos[np++] = (p[0] - '0') * 10 + (p[1] - '0');
+        }
         if (np < 2)
             continue;
         int cnt = 0;
@@ -738,6 +979,56 @@ check_period(struct rcm_x12_validator *v, const struct x12_node *n,
     }
 }
 
+/* A value with repetitions of element ei at position pos. */
+static void __attribute__((noinline))
+check_repeats(struct rcm_x12_validator *v, size_t ei, int pos, struct rcm_str val,
+              char rep_sep)
+{
+    const struct x12_elem *e = &x12_elems[ei];
+    struct rcm_str reps[64];
+    size_t nr = rcm_x12_split(val, rep_sep, reps, 64);
+    if (e->repeat && nr > e->repeat)
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "too_many_repetitions", "12",
+                     pos, 0, 0, e->data_ele),
+               "%s repeats more than %u times", e->xid, (unsigned)e->repeat);
+    for (size_t k = 0; k < nr && k < 64; k++)
+        if (reps[k].n)
+            check_value(v, ei, reps[k], pos, (int)k + 1);
+}
+
+/* Element ei of a segment, at position pos, with value val (empty when
+ * absent): usage, repetitions, then the value itself. */
+static inline __attribute__((always_inline)) void
+check_elem(struct rcm_x12_validator *v, size_t ei, int pos, struct rcm_str val,
+           char rep_sep)
+{
+    const struct x12_elem *e = &x12_elems[ei];
+    if (val.n == 0) {
+        if (e->usage == 'R')
+            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "required_element_missing", "1",
+                         pos, 0, 0, e->data_ele),
+                   "required element %s missing", e->xid);
+        return;
+    }
+    if (e->usage == 'N') {
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "not_used_element_present", "I10",
+                     pos, 0, 0, e->data_ele, val),
+               "element %s is not used in this guide", e->xid);
+        return;
+    }
+    if (rep_sep && e->repeat != 1 && memchr(val.p, rep_sep, val.n)) {
+        check_repeats(v, ei, pos, val, rep_sep);
+        return;
+    }
+    if (e->type != X12_COMPOSITE) {
+        enum elem_problem p = simple_problem(v, ei, val);
+        if (p != EP_NONE)
+            elem_problem(v, e, val, pos, 0, 0, p);
+        return;
+    }
+    check_value(v, ei, val, pos, 0);
+}
+
 static void
 check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
               const struct rcm_str *els, size_t nel)
@@ -751,36 +1042,24 @@ check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
                "%s has more than %zu elements", n->id, ndef);
     }
     char rep_sep = v->seg->delims.repetition;
-    for (size_t i = 0; i < ndef; i++) {
-        const struct x12_elem *e = &x12_elems[n->elem_first + i];
-        int pos = e->seq ? e->seq : (int)i + 1;
-        struct rcm_str val = (size_t)pos < nel ? els[pos] : (struct rcm_str){"", 0};
-        if (val.n == 0) {
-            if (e->usage == 'R')
-                report(v, FS(RCM_X12_LVL_ELEMENT, 0, "required_element_missing", "1",
-                             pos, 0, 0, e->data_ele),
-                       "required element %s missing", e->xid);
-            continue;
+    const uint16_t nl = fast_ready ? node_lim[n - x12_nodes] : 0xffff;
+    if (nl != 0xffff) {
+        /* elements at positions 1..ndef in order: the present ones, then
+         * the absent definitions up to the last Required one */
+        size_t have = nel - 1 < ndef ? nel - 1 : ndef;
+        for (size_t i = 0; i < have; i++)
+            check_elem(v, n->elem_first + i, (int)i + 1, els[i + 1], rep_sep);
+        for (size_t i = have; i < nl; i++)
+            check_elem(v, n->elem_first + i, (int)i + 1, (struct rcm_str){"", 0},
+                       rep_sep);
+    } else {
+        for (size_t i = 0; i < ndef; i++) {
+            const struct x12_elem *e = &x12_elems[n->elem_first + i];
+            int pos = e->seq ? e->seq : (int)i + 1;
+            struct rcm_str val = (size_t)pos < nel ? els[pos]
+                                                   : (struct rcm_str){"", 0};
+            check_elem(v, n->elem_first + i, pos, val, rep_sep);
         }
-        if (e->usage == 'N') {
-            report(v, FS(RCM_X12_LVL_ELEMENT, 0, "not_used_element_present", "I10",
-                         pos, 0, 0, e->data_ele, val),
-                   "element %s is not used in this guide", e->xid);
-            continue;
-        }
-        if (rep_sep && e->repeat != 1 && memchr(val.p, rep_sep, val.n)) {
-            struct rcm_str reps[64];
-            size_t nr = rcm_x12_split(val, rep_sep, reps, 64);
-            if (e->repeat && nr > e->repeat)
-                report(v, FS(RCM_X12_LVL_ELEMENT, 0, "too_many_repetitions", "12",
-                             pos, 0, 0, e->data_ele),
-                       "%s repeats more than %u times", e->xid, (unsigned)e->repeat);
-            for (size_t k = 0; k < nr && k < 64; k++)
-                if (reps[k].n)
-                    check_value(v, e, reps[k], pos, (int)k + 1);
-            continue;
-        }
-        check_value(v, e, val, pos, 0);
     }
     check_rules(v, n, els, nel);
     check_period(v, n, els, nel);
@@ -856,7 +1135,7 @@ first_seg(const struct x12_node *loop)
     return &x12_nodes[x12_children[loop->child_first].node];
 }
 
-static bool
+static inline __attribute__((always_inline)) bool
 seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
             const struct rcm_str *els, size_t nel, bool strict)
 {
@@ -864,30 +1143,28 @@ seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
         return false;
     if (!strict || n->qual_elem < 0)
         return true;
-    const struct x12_elem *e = &x12_elems[n->elem_first + n->qual_elem];
+    size_t ei = (size_t)n->elem_first + (size_t)n->qual_elem;
+    const struct x12_elem *e = &x12_elems[ei];
     int pos = e->seq ? e->seq : n->qual_elem + 1;
     struct rcm_str val = (size_t)pos < nel ? els[pos] : (struct rcm_str){"", 0};
     if (e->type == X12_COMPOSITE) {
-        struct rcm_str c[1];
-        rcm_x12_split(val, seg->delims.component, c, 1);
-        val = c[0];
-        e = &x12_elems[e->comp_first];
+        /* the first component */
+        const char *sep = seg->delims.component
+            ? memchr(val.p, seg->delims.component, val.n) : NULL;
+        if (sep)
+            val.n = (size_t)(sep - val.p);
+        ei = e->comp_first;
+        e = &x12_elems[ei];
     }
-    return code_in(val, e->codes_first, e->codes_n);
+    return elem_code_in(e, ei, val);
 }
 
-static void
-missing(struct rcm_x12_validator *v, int d, int from, int to)
+/* Report the required children `miss` (bits) of the loop at depth d. */
+static void __attribute__((noinline))
+report_missing(struct rcm_x12_validator *v, int d, uint64_t miss)
 {
     const struct level *L = &v->lv[d];
     const struct x12_node *ln = &x12_nodes[L->node];
-    if (to > (int)ln->child_n)
-        to = (int)ln->child_n;
-    if (from >= to || from < 0)
-        return;
-    /* required children in [from, to) not seen: bit arithmetic, no scan */
-    uint64_t range = (to >= 64 ? ~0ull : ((1ull << to) - 1)) & ~((1ull << from) - 1);
-    uint64_t miss = ln->req_mask & ~L->seen & range;
     while (miss) {
         int j = __builtin_ctzll(miss);
         miss &= miss - 1;
@@ -903,6 +1180,22 @@ missing(struct rcm_x12_validator *v, int d, int from, int to)
                          .seg_id = first_seg(cn)->id, .loop_id = cn->id),
                    "required loop %s (%s) missing", cn->id, cn->name);
     }
+}
+
+static inline void
+missing(struct rcm_x12_validator *v, int d, int from, int to)
+{
+    const struct level *L = &v->lv[d];
+    const struct x12_node *ln = &x12_nodes[L->node];
+    if (to > (int)ln->child_n)
+        to = (int)ln->child_n;
+    if (from >= to || from < 0)
+        return;
+    /* required children in [from, to) not seen: bit arithmetic, no scan */
+    uint64_t range = (to >= 64 ? ~0ull : ((1ull << to) - 1)) & ~((1ull << from) - 1);
+    uint64_t miss = ln->req_mask & ~L->seen & range;
+    if (miss)
+        report_missing(v, d, miss);
 }
 
 /* Count one more use of child j in this loop instance. */
@@ -941,7 +1234,8 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
 {
     int found_d = -1, found_j = -1;
     bool newiter = false;
-    bool is_hl = x12_idkey(seg->id) == KEY3('H', 'L', 0);
+    bool is_hl = seg->key == KEY3('H', 'L', 0);   /* id[3] is always NUL */
+    const uint64_t segbit = key_bit(seg->key);
     for (int pass = 0; pass < 2 && found_d < 0; pass++) {
         bool strict = pass == 0;
         for (int d = v->depth - 1; d >= 0 && found_d < 0; d--) {
@@ -953,7 +1247,10 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
             if (d > 0 && start < 1)
                 start = 1;
             const uint32_t *keys = &x12_child_keys[ln->child_first];
-            for (int j = start; j < (int)ln->child_n; j++) {
+            int nkids = (int)ln->child_n;
+            if (fast_ready && !(loop_keys[L->node] & segbit))
+                nkids = 0;      /* no child of this loop has this id */
+            for (int j = start; j < nkids; j++) {
                 if (keys[j] != seg->key)
                     continue;
                 const struct x12_node *cn =
@@ -1075,6 +1372,7 @@ set_now(struct rcm_x12_validator *v)
 struct rcm_x12_validator *
 rcm_x12_validator_new(const struct rcm_x12_validate_opts *opts)
 {
+    pthread_once(&fast_once, fast_init);
     struct rcm_x12_validator *v = rcm_calloc(1, sizeof *v);
     if (!v)
         return NULL;

@@ -288,6 +288,45 @@ test_empty_input(void **state)
     rcm_free(t);
 }
 
+/* rcm_x12_split (word-at-a-time) agrees with a plain byte loop for random
+ * strings of every length up to 40, separators next to each other, at the
+ * ends and in the last partial word, bytes >= 0x80 and NUL, and every cap. */
+static void
+test_split_matches_bytewise(void **state)
+{
+    (void)state;
+    static const char alphabet[] = {'*', '*', ':', 'A', '0', '\x01', '\x2b',
+                                    '\x80', '\xaa', '\xff', '\0', '^'};
+    static const char seps[] = {'*', ':', '^', '\xaa', '\x01'};
+    uint32_t seed = 12345;
+    char buf[48];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = (size_t)(round % 41);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = alphabet[(seed >> 16) % sizeof alphabet];
+        }
+        char sep = seps[round % (int)sizeof seps];
+        size_t max = (size_t)(round % 7 == 0 ? 3 : 48);
+        struct rcm_str got[48], want[48];
+        size_t ng = rcm_x12_split((struct rcm_str){buf, n}, sep, got, max);
+        size_t nw = 0, start = 0;
+        for (size_t i = 0; i <= n; i++) {
+            if (i < n && buf[i] != sep)
+                continue;
+            if (nw < max)
+                want[nw] = (struct rcm_str){buf + start, i - start};
+            nw++;
+            start = i + 1;
+        }
+        assert_int_equal(ng, nw);
+        for (size_t k = 0; k < ng && k < max; k++) {
+            assert_ptr_equal(got[k].p, want[k].p);
+            assert_int_equal(got[k].n, want[k].n);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -301,6 +340,7 @@ main(void)
         cmocka_unit_test(test_isa_without_iea_new_delimiters),
         cmocka_unit_test(test_split_every_offset),
         cmocka_unit_test(test_split_big_file),
+        cmocka_unit_test(test_split_matches_bytewise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
