@@ -854,12 +854,14 @@ sq_user_create(void *impl, const struct rcm_actor *actor, const char *email,
     return write_end(sq, err, diag);
 }
 
-/* Run a read statement with (tenant, id) or (slug, email) bound by `bind`
- * and return its first row through `row`. */
+/*
+ * Run a read statement bound by `bind` and hand each row to `each`, which
+ * returns non-zero to stop. *rows (if given) counts the rows handed over.
+ */
 static enum rcm_err
-read_one(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void *),
-         const void *args, void (*row)(sqlite3_stmt *, void *), void *out,
-         const char *missing, struct rcm_diag *diag)
+read_rows(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void *),
+          const void *args, int (*each)(sqlite3_stmt *, void *), void *ctx, int *rows,
+          struct rcm_diag *diag)
 {
     struct conn *c;
     enum rcm_err err = reader_acquire(sq, &c, diag);
@@ -871,15 +873,45 @@ read_one(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void
         return RCM_E_DB;
     }
     bind(st, args);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        row(st, out);
-    else if (rc == SQLITE_DONE)
-        err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "%s", missing);
-    else
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        n++;
+        if (each(st, ctx))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         err = db_fail(diag, c->db, "read");
     stmt_done(st);
     reader_release(sq, c);
+    if (rows)
+        *rows = n;
+    return err;
+}
+
+struct first_row {
+    void (*row)(sqlite3_stmt *, void *);
+    void *out;
+};
+
+static int
+take_first(sqlite3_stmt *st, void *ctx)
+{
+    struct first_row *f = ctx;
+    f->row(st, f->out);
+    return 1;
+}
+
+/* The first row of a read statement through `row`; `missing` when none. */
+static enum rcm_err
+read_one(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void *),
+         const void *args, void (*row)(sqlite3_stmt *, void *), void *out,
+         const char *missing, struct rcm_diag *diag)
+{
+    struct first_row f = {row, out};
+    int rows = 0;
+    enum rcm_err err = read_rows(sq, id, bind, args, take_first, &f, &rows, diag);
+    if (!err && rows == 0)
+        err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "%s", missing);
     return err;
 }
 
@@ -940,33 +972,32 @@ sq_login_lookup(void *impl, const char *slug, const char *email, struct rcm_user
                     "no such user", diag);
 }
 
+static void
+bind_id1(sqlite3_stmt *st, const void *args)
+{
+    sqlite3_bind_int64(st, 1, *(const int64_t *)args);
+}
+
+struct user_each {
+    rcm_user_row_fn fn;
+    void *ctx;
+};
+
+static int
+each_user(sqlite3_stmt *st, void *p)
+{
+    struct user_each *e = p;
+    struct rcm_user u;
+    user_row(st, &u);
+    return e->fn(e->ctx, &u);
+}
+
 static enum rcm_err
 sq_user_list(void *impl, int64_t tenant_id, rcm_user_row_fn fn, void *ctx,
              struct rcm_diag *diag)
 {
-    struct sq *sq = impl;
-    struct conn *c;
-    enum rcm_err err = reader_acquire(sq, &c, diag);
-    if (err)
-        return err;
-    sqlite3_stmt *st = stmt(c, STMT_USER_LIST, diag);
-    if (!st) {
-        reader_release(sq, c);
-        return RCM_E_DB;
-    }
-    sqlite3_bind_int64(st, 1, tenant_id);
-    int rc;
-    struct rcm_user u;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        user_row(st, &u);
-        if (fn(ctx, &u))
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        err = db_fail(diag, c->db, "list users");
-    stmt_done(st);
-    reader_release(sq, c);
-    return err;
+    struct user_each e = {fn, ctx};
+    return read_rows(impl, STMT_USER_LIST, bind_id1, &tenant_id, each_user, &e, NULL, diag);
 }
 
 /* Run one write statement binding up to three integers. */
@@ -1305,33 +1336,26 @@ sq_api_key_create(void *impl, const struct rcm_actor *actor, const struct rcm_ap
     return write_end(sq, err, diag);
 }
 
+struct key_each {
+    rcm_api_key_row_fn fn;
+    void *ctx;
+};
+
+static int
+each_key(sqlite3_stmt *st, void *p)
+{
+    struct key_each *e = p;
+    struct rcm_api_key k;
+    key_row(st, &k);
+    return e->fn(e->ctx, &k);
+}
+
 static enum rcm_err
 sq_api_key_list(void *impl, int64_t tenant_id, rcm_api_key_row_fn fn, void *ctx,
                 struct rcm_diag *diag)
 {
-    struct sq *sq = impl;
-    struct conn *c;
-    enum rcm_err err = reader_acquire(sq, &c, diag);
-    if (err)
-        return err;
-    sqlite3_stmt *st = stmt(c, STMT_KEY_LIST, diag);
-    if (!st) {
-        reader_release(sq, c);
-        return RCM_E_DB;
-    }
-    sqlite3_bind_int64(st, 1, tenant_id);
-    int rc;
-    struct rcm_api_key k;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        key_row(st, &k);
-        if (fn(ctx, &k))
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        err = db_fail(diag, c->db, "list API keys");
-    stmt_done(st);
-    reader_release(sq, c);
-    return err;
+    struct key_each e = {fn, ctx};
+    return read_rows(impl, STMT_KEY_LIST, bind_id1, &tenant_id, each_key, &e, NULL, diag);
 }
 
 static enum rcm_err
