@@ -659,6 +659,18 @@ audit_write(struct sq *sq, const struct rcm_actor *actor,
     return RCM_OK;
 }
 
+/* Audit a successful change to one object identified by a number. */
+static enum rcm_err
+audit_object(struct sq *sq, const struct rcm_actor *actor, const char *action,
+             const char *object_type, int64_t object_id, int64_t now_ms,
+             struct rcm_diag *diag)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)object_id);
+    struct rcm_audit_what what = {action, object_type, id, NULL, "success"};
+    return audit_write(sq, actor, &what, now_ms, diag);
+}
+
 static enum rcm_err
 sq_audit_append(void *impl, const struct rcm_actor *actor,
                 const struct rcm_audit_what *what, struct rcm_diag *diag)
@@ -845,12 +857,8 @@ sq_user_create(void *impl, const struct rcm_actor *actor, const char *email,
         }
         stmt_done(st);
     }
-    if (!err) {
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)out->id);
-        struct rcm_audit_what what = {"user.create", "user", id, NULL, "success"};
-        err = audit_write(sq, actor, &what, now_ms, diag);
-    }
+    if (!err)
+        err = audit_object(sq, actor, "user.create", "user", out->id, now_ms, diag);
     return write_end(sq, err, diag);
 }
 
@@ -1065,12 +1073,8 @@ sq_session_create(void *impl, const struct rcm_actor *actor, const char *token_h
         int64_t v[3] = {actor->user_id, 0, 0};
         err = write_ints(sq, STMT_USER_FAILURES, 3, v, diag);
     }
-    if (!err) {
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)*session_id);
-        struct rcm_audit_what what = {"login", "session", id, NULL, "success"};
-        err = audit_write(sq, actor, &what, now_ms, diag);
-    }
+    if (!err)
+        err = audit_object(sq, actor, "login", "session", *session_id, now_ms, diag);
     return write_end(sq, err, diag);
 }
 
@@ -1130,12 +1134,9 @@ sq_session_revoke(void *impl, const struct rcm_actor *actor, int64_t session_id,
         int64_t v[3] = {session_id, actor->user_id, now_ms};
         err = write_ints(sq, STMT_SESSION_REVOKE_ONE, 3, v, diag);
     }
-    if (!err) {
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)(all ? actor->user_id : session_id));
-        struct rcm_audit_what what = {action, all ? "user" : "session", id, NULL, "success"};
-        err = audit_write(sq, actor, &what, now_ms, diag);
-    }
+    if (!err)
+        err = audit_object(sq, actor, action, all ? "user" : "session",
+                           all ? actor->user_id : session_id, now_ms, diag);
     return write_end(sq, err, diag);
 }
 
@@ -1211,12 +1212,8 @@ sq_mfa_begin(void *impl, const struct rcm_actor *actor, const uint8_t *sealed,
             err = rcm_diag_fail(diag, RCM_E_CONFLICT, "the second factor is already on");
         stmt_done(st);
     }
-    if (!err) {
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)actor->user_id);
-        struct rcm_audit_what what = {"mfa.enroll", "user", id, NULL, "success"};
-        err = audit_write(sq, actor, &what, now_ms, diag);
-    }
+    if (!err)
+        err = audit_object(sq, actor, "mfa.enroll", "user", actor->user_id, now_ms, diag);
     return write_end(sq, err, diag);
 }
 
@@ -1251,12 +1248,8 @@ sq_mfa_enable(void *impl, const struct rcm_actor *actor, int64_t step, int64_t s
         int64_t s[2] = {session_id, actor->user_id};
         err = write_ints(sq, STMT_SESSION_MFA_OK, 2, s, diag);
     }
-    if (!err) {
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)actor->user_id);
-        struct rcm_audit_what what = {"mfa.enable", "user", id, NULL, "success"};
-        err = audit_write(sq, actor, &what, now_ms, diag);
-    }
+    if (!err)
+        err = audit_object(sq, actor, "mfa.enable", "user", actor->user_id, now_ms, diag);
     return write_end(sq, err, diag);
 }
 
@@ -1327,12 +1320,9 @@ sq_api_key_create(void *impl, const struct rcm_actor *actor, const struct rcm_ap
             err = db_fail(diag, sq->writer.db, "create API key");
         stmt_done(st);
     }
-    if (!err) {
-        char ids[24];
-        snprintf(ids, sizeof ids, "%lld", (long long)*id);
-        struct rcm_audit_what what = {"apikey.create", "api_key", ids, NULL, "success"};
-        err = audit_write(sq, actor, &what, now_ms, diag);
-    }
+    if (!err)
+        err = audit_object(sq, actor, "apikey.create", "api_key", *id, now_ms,
+                           diag);
     return write_end(sq, err, diag);
 }
 
@@ -1370,12 +1360,9 @@ sq_api_key_revoke(void *impl, const struct rcm_actor *actor, int64_t id, int64_t
     err = write_ints(sq, STMT_KEY_REVOKE, 3, v, diag);
     if (!err && sqlite3_changes(sq->writer.db) == 0)
         err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such key");
-    if (!err) {
-        char ids[24];
-        snprintf(ids, sizeof ids, "%lld", (long long)id);
-        struct rcm_audit_what what = {"apikey.revoke", "api_key", ids, NULL, "success"};
-        err = audit_write(sq, actor, &what, now_ms, diag);
-    }
+    if (!err)
+        err = audit_object(sq, actor, "apikey.revoke", "api_key", id, now_ms,
+                           diag);
     return write_end(sq, err, diag);
 }
 
@@ -1438,12 +1425,9 @@ sq_tenant_create(void *impl, const struct rcm_actor *actor, const char *slug,
         }
         stmt_done(st);
     }
-    if (!err) {
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)out->id);
-        struct rcm_audit_what what = {"tenant.create", "tenant", id, NULL, "success"};
-        err = audit_write(sq, actor, &what, now_ms, diag);
-    }
+    if (!err)
+        err = audit_object(sq, actor, "tenant.create", "tenant", out->id, now_ms,
+                           diag);
     return write_end(sq, err, diag);
 }
 
