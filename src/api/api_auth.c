@@ -152,6 +152,12 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
 }
 
 bool
+api_can(const struct api_request *req, enum rcm_permission perm)
+{
+    return rcm_role_can((enum rcm_role)req->principal.role, perm);
+}
+
+bool
 api_authorize(struct api_request *req, struct api_response *res, int permission)
 {
     const char *token = presented_token(req);
@@ -176,7 +182,7 @@ api_authorize(struct api_request *req, struct api_response *res, int permission)
                     rcm_role_name((enum rcm_role)req->principal.role));
         return false;
     }
-    if (!rcm_role_can((enum rcm_role)req->principal.role, (enum rcm_permission)permission)) {
+    if (!api_can(req, (enum rcm_permission)permission)) {
         api_problem(req, res, API_PROBLEM_forbidden, "the role %s may not do this",
                     rcm_role_name((enum rcm_role)req->principal.role));
         return false;

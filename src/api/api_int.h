@@ -170,6 +170,13 @@ char *api_response_body(const struct api_response *res, size_t *len);
  * with a problem in `res` when it may not proceed (api_auth.c). */
 bool api_authorize(struct api_request *req, struct api_response *res, int permission);
 
+/*
+ * Whether the authenticated principal holds `perm` now: the one place that
+ * decides it (route checks and field masks both ask here), so grants beyond
+ * the role, such as emergency access, are honoured everywhere at once.
+ */
+bool api_can(const struct api_request *req, enum rcm_permission perm);
+
 /* Value of the session cookie in a Cookie header, or NULL (arena copy). */
 const char *api_cookie_session(struct api_request *req);
 
