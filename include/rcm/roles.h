@@ -38,7 +38,8 @@ enum rcm_role {
     X(PHI_FINANCIAL, "phi.financial", "see SSN and bank data")                  \
     X(CLAIM_WRITE, "claim.write", "create, scrub and submit claims")            \
     X(CODING_WRITE, "coding.write", "assign and review codes")                  \
-    X(DEID_READ, "deid.read", "read de-identified data and reports")
+    X(DEID_READ, "deid.read", "read de-identified data and reports")           \
+    X(TENANT_MANAGE, "tenant.manage", "change the tenant's security policy")
 
 enum rcm_permission {
 #define RCM_PERM_ENUM(id, name, text) RCM_PERM_##id,

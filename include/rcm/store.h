@@ -78,11 +78,25 @@ RCM_MUST_CHECK enum rcm_err rcm_store_ping(struct rcm_store *store,
 #define RCM_TENANT_SLUG_MAX 63
 #define RCM_TENANT_NAME_MAX 200
 
+/* A tenant's security policy (migration 0007). */
+#define RCM_POLICY_IDLE_MIN_S 60
+#define RCM_POLICY_IDLE_MAX_S 1800
+#define RCM_POLICY_BREAK_GLASS_MIN_MINUTES 5
+#define RCM_POLICY_BREAK_GLASS_MAX_MINUTES 240
+#define RCM_POLICY_BREAK_GLASS_DEFAULT_MINUTES 60
+
+struct rcm_tenant_policy {
+    bool mfa_required;              /* every role needs a second factor */
+    int session_idle_s;             /* 60..1800; 0 = the server's auth.session_idle_s */
+    int break_glass_max_minutes;    /* longest emergency grant, 5..240 */
+};
+
 struct rcm_tenant {
     int64_t id;
     char slug[RCM_TENANT_SLUG_MAX + 1];     /* [a-z0-9-], unique */
     char name[RCM_TENANT_NAME_MAX + 1];
     int64_t created_ms;
+    struct rcm_tenant_policy policy;
 };
 
 /*
@@ -100,6 +114,22 @@ RCM_MUST_CHECK enum rcm_err rcm_store_tenant_find(struct rcm_store *store,
                                                   const char *slug,
                                                   struct rcm_tenant *out,
                                                   struct rcm_diag *diag);
+
+/* The tenant of actor->tenant_id, with its policy. */
+RCM_MUST_CHECK enum rcm_err rcm_store_tenant_get(struct rcm_store *store,
+                                                 const struct rcm_actor *actor,
+                                                 struct rcm_tenant *out,
+                                                 struct rcm_diag *diag);
+
+/*
+ * Replace the security policy of actor->tenant_id, audited
+ * "tenant.policy.update" in the same transaction. RCM_E_INVAL when a value
+ * is out of range (see RCM_POLICY_*).
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_tenant_policy_set(struct rcm_store *store,
+                                                        const struct rcm_actor *actor,
+                                                        const struct rcm_tenant_policy *policy,
+                                                        struct rcm_diag *diag);
 
 /* ---- users and sessions ------------------------------------------------ */
 
@@ -155,6 +185,35 @@ RCM_MUST_CHECK enum rcm_err rcm_store_login_lookup(struct rcm_store *store,
                                                    struct rcm_user *out,
                                                    struct rcm_diag *diag);
 
+/* A change to one user; members left at their "keep" value are unchanged. */
+struct rcm_user_change {
+    int role;                       /* enum rcm_role, or -1 = keep */
+    const char *display_name;       /* NULL = keep */
+    int disabled;                   /* 0 enable, 1 disable, -1 = keep */
+};
+
+/*
+ * Change a user of actor->tenant_id in one transaction: another tenant's or
+ * an unknown user is RCM_E_NOT_FOUND; RCM_E_CONFLICT when the change would
+ * leave the tenant without an active owner; RCM_E_INVAL for a bad value.
+ * Disabling or changing the role revokes every session of the user (and
+ * ends their break-glass grants); the caller decides who may do what.
+ * Audited per effect: "user.update" (display name), "user.role_change",
+ * "user.disable", "user.enable". *out is the user after the change.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_user_update(struct rcm_store *store,
+                                                  const struct rcm_actor *actor,
+                                                  int64_t user_id,
+                                                  const struct rcm_user_change *change,
+                                                  struct rcm_user *out,
+                                                  struct rcm_diag *diag);
+
+/* Reset the failed-login counter (lifts a lockout) of a user of
+ * actor->tenant_id, audited "user.unlock". */
+RCM_MUST_CHECK enum rcm_err rcm_store_user_unlock(struct rcm_store *store,
+                                                  const struct rcm_actor *actor,
+                                                  int64_t user_id, struct rcm_diag *diag);
+
 /* A failed login: store the user's counters (user_id 0 when the email is
  * unknown) and audit "login.failure". */
 RCM_MUST_CHECK enum rcm_err rcm_store_login_failed(struct rcm_store *store,
@@ -173,6 +232,10 @@ struct rcm_principal {
     int64_t last_seen_ms;
     bool mfa_ok;                    /* passed the second factor (or needs none) */
     char csrf_hash[RCM_HASH_HEX_LEN + 1];
+    /* sessions only (zero for API keys): */
+    bool mfa_enrolled;              /* the user has a confirmed second factor */
+    int64_t emergency_until_ms;     /* break-glass in force until; 0 = none */
+    struct rcm_tenant_policy policy;/* of the session's tenant */
 };
 
 /*
@@ -206,6 +269,51 @@ RCM_MUST_CHECK enum rcm_err rcm_store_session_revoke(struct rcm_store *store,
                                                      int64_t session_id, bool all,
                                                      const char *action,
                                                      struct rcm_diag *diag);
+
+/* ---- break-glass (emergency) access ------------------------------------- */
+
+#define RCM_BREAK_GLASS_REASON_MIN 10   /* characters */
+#define RCM_BREAK_GLASS_REASON_MAX 500
+
+struct rcm_break_glass {
+    int64_t id;
+    int64_t user_id;
+    int64_t session_id;
+    char reason[4 * RCM_BREAK_GLASS_REASON_MAX + 1];    /* UTF-8 */
+    int64_t started_ms;
+    int64_t expires_ms;
+    int64_t ended_ms;               /* ended early (or by logout); 0 = not */
+    int64_t actions;                /* audit records flagged emergency under it */
+};
+
+/*
+ * Start emergency access on `session_id` of actor->user_id until `until_ms`,
+ * audited "break_glass.start" (object: the grant) in the same transaction.
+ * RCM_E_CONFLICT when the user already has a grant in force (one at a
+ * time, on any session); RCM_E_INVAL for a reason outside 10..500
+ * characters of UTF-8 or an end not after now.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_break_glass_start(struct rcm_store *store,
+                                                        const struct rcm_actor *actor,
+                                                        int64_t session_id,
+                                                        const char *reason, int64_t until_ms,
+                                                        int64_t *grant_id,
+                                                        struct rcm_diag *diag);
+
+/* End the grant in force on `session_id` of actor->user_id, audited
+ * "break_glass.end"; RCM_E_NOT_FOUND when none is in force. */
+RCM_MUST_CHECK enum rcm_err rcm_store_break_glass_end(struct rcm_store *store,
+                                                      const struct rcm_actor *actor,
+                                                      int64_t session_id,
+                                                      struct rcm_diag *diag);
+
+typedef int (*rcm_break_glass_row_fn)(void *ctx, const struct rcm_break_glass *grant);
+
+/* Grants of actor->tenant_id, newest first, at most `limit` (1..1000). */
+RCM_MUST_CHECK enum rcm_err rcm_store_break_glass_list(struct rcm_store *store,
+                                                       const struct rcm_actor *actor,
+                                                       int limit, rcm_break_glass_row_fn fn,
+                                                       void *ctx, struct rcm_diag *diag);
 
 /* ---- second factor (TOTP) ---------------------------------------------- */
 
@@ -264,6 +372,7 @@ struct rcm_api_key {
     int64_t created_ms;
     int64_t expires_ms;
     int64_t revoked_ms;             /* 0 while active */
+    int creator_role;               /* only from rcm_store_api_key_find */
 };
 
 /* Create a key in actor->tenant_id (actor->user_id is the creator), audited
@@ -288,7 +397,8 @@ RCM_MUST_CHECK enum rcm_err rcm_store_api_key_revoke(struct rcm_store *store,
                                                      const struct rcm_actor *actor,
                                                      int64_t id, struct rcm_diag *diag);
 
-/* The active (unrevoked; expiry is the caller's check) key with this hash. */
+/* The active key with this hash: unrevoked, and its creator not disabled
+ * (expiry is the caller's check). creator_role is the creator's role now. */
 RCM_MUST_CHECK enum rcm_err rcm_store_api_key_find(struct rcm_store *store,
                                                    const char *key_hash,
                                                    struct rcm_api_key *out,
@@ -327,6 +437,7 @@ struct rcm_audit_filter {
     const char *patient_id;     /* NULL = any */
     int64_t from_ms, to_ms;     /* 0 = open */
     int64_t after_seq;          /* paging: records with seq > after_seq */
+    int emergency;              /* 0 = any, 1 = only break-glass records, -1 = only others */
     int limit;                  /* at most this many (1..10000) */
 };
 

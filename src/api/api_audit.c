@@ -1,7 +1,8 @@
 /*
  * api_audit.c — GET /v1/audit: the audit log of the caller's tenant for
- * compliance review, filtered by patient, user and time, paged by sequence
- * number (?after=SEQ). Reading the log is itself audited.
+ * compliance review, filtered by patient, user, time and break-glass flag
+ * (?emergency=true), paged by sequence number (?after=SEQ). Reading the log
+ * is itself audited.
  */
 #include <string.h>
 
@@ -62,6 +63,14 @@ api_get_audit(struct api_request *req, struct api_response *res)
         return;
     }
     f.limit = (int)limit;
+    const char *emergency = req->query ? req->query(req->conn, "emergency") : NULL;
+    if (emergency) {
+        if (strcmp(emergency, "true") != 0 && strcmp(emergency, "false") != 0) {
+            api_problem(req, res, API_PROBLEM_validation_failed, "emergency is true or false");
+            return;
+        }
+        f.emergency = emergency[0] == 't' ? 1 : -1;
+    }
     f.patient_id = req->query ? req->query(req->conn, "patient") : NULL;
     json_t *events = json_array();
     struct rcm_diag diag = RCM_DIAG_INIT;

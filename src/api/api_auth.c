@@ -88,6 +88,14 @@ authorize_key(struct api_request *req, struct api_response *res, const char *key
                     err ? "the API key is not valid" : "the API key has expired");
         return false;
     }
+    /* a key never does more than its creator may do now (the store already
+     * refuses keys of disabled creators) */
+    if (k.creator_role < 0 || k.creator_role == RCM_ROLE_API_CLIENT ||
+        !api_role_within((enum rcm_role)k.role, (enum rcm_role)k.creator_role)) {
+        api_problem(req, res, API_PROBLEM_unauthorized,
+                    "the API key's creator no longer holds a role that covers it");
+        return false;
+    }
     req->principal = (struct rcm_principal){.tenant_id = k.tenant_id,
                                             .user_id = k.created_by,
                                             .api_key_id = k.id,
@@ -118,7 +126,7 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
     int64_t now = rcm_time_now_ms();
     enum rcm_session_state state = rcm_session_check(req->principal.created_ms,
                                                      req->principal.last_seen_ms, now,
-                                                     ctx->session_idle_ms);
+                                                     api_idle_ms(ctx, &req->principal.policy));
     if (state != RCM_SESSION_VALID) {
         bool idle = state == RCM_SESSION_IDLE_EXPIRED;
         struct rcm_diag ignored = RCM_DIAG_INIT;
@@ -144,6 +152,11 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
             return false;
         }
     }
+    /* Break-glass in force: every audit record of this request is flagged,
+     * and api_can grants full patient data. It ends by itself at expiry. */
+    if (req->principal.emergency_until_ms > now &&
+        api_break_glass_role((enum rcm_role)req->principal.role))
+        req->actor.emergency = true;
     if (now - req->principal.last_seen_ms > TOUCH_EVERY_MS &&
         rcm_store_session_touch(ctx->store, req->principal.session_id, now, &diag) != RCM_OK)
         RCM_LOG(RCM_LOG_WARN, "session.touch_failed", req->req_id,
@@ -151,10 +164,31 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
     return true;
 }
 
+int64_t
+api_idle_ms(const struct api_context *ctx, const struct rcm_tenant_policy *policy)
+{
+    return policy->session_idle_s > 0 ? rcm_session_idle_ms((int64_t)policy->session_idle_s * 1000)
+                                      : ctx->session_idle_ms;
+}
+
+bool
+api_mfa_pending(const struct api_request *req)
+{
+    const struct rcm_principal *p = &req->principal;
+    if (p->api_key_id)
+        return false;           /* API keys are not subject to the second factor */
+    bool required = rcm_role_requires_mfa((enum rcm_role)p->role) || p->policy.mfa_required;
+    return required && !(p->mfa_ok && p->mfa_enrolled);
+}
+
 bool
 api_can(const struct api_request *req, enum rcm_permission perm)
 {
-    return rcm_role_can((enum rcm_role)req->principal.role, perm);
+    if (rcm_role_can((enum rcm_role)req->principal.role, perm))
+        return true;
+    /* break-glass adds full identified patient data, nothing else */
+    return req->actor.emergency && (perm == RCM_PERM_PHI_READ || perm == RCM_PERM_PHI_WRITE ||
+                                    perm == RCM_PERM_PHI_FINANCIAL);
 }
 
 bool
@@ -172,14 +206,16 @@ api_authorize(struct api_request *req, struct api_response *res, int permission)
     }
     if (!(is_key ? authorize_key(req, res, token) : authorize_session(req, res, token)))
         return false;
-    /* Owners and admins must pass a second factor before anything but
-     * managing their own session and enrolling one. */
-    if (!req->principal.mfa_ok && permission != RCM_PERM_SELF &&
-        rcm_role_requires_mfa((enum rcm_role)req->principal.role)) {
+    /* Owners and admins (and everyone when the tenant's policy says so) must
+     * pass a second factor before anything but managing their own session
+     * and enrolling one. */
+    if (permission != RCM_PERM_SELF && api_mfa_pending(req)) {
+        bool by_role = rcm_role_requires_mfa((enum rcm_role)req->principal.role);
         api_problem(req, res, API_PROBLEM_mfa_enrolment_required,
-                    "the role %s needs a second factor: enrol with POST /v1/auth/mfa/enroll "
+                    "%s%s needs a second factor: enrol with POST /v1/auth/mfa/enroll "
                     "and /v1/auth/mfa/confirm, or log in with it",
-                    rcm_role_name((enum rcm_role)req->principal.role));
+                    by_role ? "the role " : "the tenant's policy",
+                    by_role ? rcm_role_name((enum rcm_role)req->principal.role) : "");
         return false;
     }
     if (!api_can(req, (enum rcm_permission)permission)) {
@@ -312,10 +348,14 @@ api_post_login(struct api_request *req, struct api_response *res)
     }
     char expires[RCM_TIME_ISO_LEN + 1];
     rcm_time_format_iso(now + RCM_SESSION_ABSOLUTE_MS, expires);
+    struct rcm_tenant tenant_row;
+    int64_t idle_ms = rcm_store_tenant_get(ctx->store, &actor, &tenant_row, &diag) == RCM_OK
+                          ? api_idle_ms(ctx, &tenant_row.policy)
+                          : ctx->session_idle_ms;
     res->json = json_pack("{s:s,s:s,s:s,s:s,s:I,s:b,s:{s:I,s:s,s:s,s:s,s:I}}",
                           "token", token, "token_type", "Bearer", "csrf_token", csrf,
                           "expires_at", expires, "idle_timeout_s",
-                          (json_int_t)(ctx->session_idle_ms / 1000), "mfa_enrolment_required",
+                          (json_int_t)(idle_ms / 1000), "mfa_enrolment_required",
                           !mfa_ok, "user", "id",
                           (json_int_t)user.id, "email", user.email, "display_name",
                           user.display_name, "role", rcm_role_name((enum rcm_role)user.role),
@@ -369,15 +409,20 @@ api_get_me(struct api_request *req, struct api_response *res)
     }
     /* An API key acts with its own role, on behalf of the user who made it. */
     enum rcm_role role = (enum rcm_role)req->principal.role;
+    /* what this principal may do now: break-glass grants included */
     json_t *perms = json_array();
     for (int p = 0; p < RCM_PERM_COUNT; p++)
-        if (rcm_role_can(role, (enum rcm_permission)p))
+        if (api_can(req, (enum rcm_permission)p))
             json_array_append_new(perms, json_string(rcm_permission_name((enum rcm_permission)p)));
-    res->json = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:I,s:I,s:b}", "id", (json_int_t)user.id,
+    char until[RCM_TIME_ISO_LEN + 1];
+    if (req->actor.emergency)
+        rcm_time_format_iso(req->principal.emergency_until_ms, until);
+    res->json = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:I,s:I,s:b,s:o}", "id", (json_int_t)user.id,
                           "tenant_id", (json_int_t)user.tenant_id, "email", user.email,
                           "display_name", user.display_name, "role", rcm_role_name(role),
                           "permissions", perms, "session_id",
                           (json_int_t)req->principal.session_id, "api_key_id",
                           (json_int_t)req->principal.api_key_id, "mfa_ok",
-                          req->principal.mfa_ok);
+                          !api_mfa_pending(req), "emergency_until",
+                          req->actor.emergency ? json_string(until) : json_null());
 }

@@ -177,6 +177,26 @@ bool api_authorize(struct api_request *req, struct api_response *res, int permis
  */
 bool api_can(const struct api_request *req, enum rcm_permission perm);
 
+/* Whether the principal must still pass (or enrol) a second factor: its
+ * role or its tenant's policy needs one and the session has not passed a
+ * confirmed one. Never for API keys. */
+bool api_mfa_pending(const struct api_request *req);
+
+/* The idle timeout of a session under its tenant's policy (the server's
+ * auth.session_idle_s when the tenant sets none). */
+int64_t api_idle_ms(const struct api_context *ctx, const struct rcm_tenant_policy *policy);
+
+/* True when every permission of `granted` is also held by `holder`
+ * (api_keys.c). */
+bool api_role_within(enum rcm_role granted, enum rcm_role holder);
+
+/* True when the object `obj` has no member outside `allowed` (NULL-
+ * terminated); else *unknown names the first other one (api_users.c). */
+bool api_json_only(json_t *obj, const char *const *allowed, const char **unknown);
+
+/* Roles that may start break-glass access (api_break_glass.c). */
+bool api_break_glass_role(enum rcm_role role);
+
 /* Value of the session cookie in a Cookie header, or NULL (arena copy). */
 const char *api_cookie_session(struct api_request *req);
 
@@ -223,6 +243,16 @@ void api_post_mfa_confirm(struct api_request *req, struct api_response *res);
 bool api_mfa_login(struct api_request *req, struct api_response *res,
                    const struct rcm_user *user, bool *mfa_ok);
 void api_post_api_keys(struct api_request *req, struct api_response *res);
+
+/* Tenant policy, user management, break-glass (api_tenant.c, api_users.c,
+ * api_break_glass.c). */
+void api_get_tenant(struct api_request *req, struct api_response *res);
+void api_patch_tenant(struct api_request *req, struct api_response *res);
+void api_patch_user(struct api_request *req, struct api_response *res);
+void api_post_user_unlock(struct api_request *req, struct api_response *res);
+void api_post_break_glass(struct api_request *req, struct api_response *res);
+void api_delete_break_glass(struct api_request *req, struct api_response *res);
+void api_get_break_glass(struct api_request *req, struct api_response *res);
 void api_get_api_keys(struct api_request *req, struct api_response *res);
 void api_delete_api_key(struct api_request *req, struct api_response *res);
 

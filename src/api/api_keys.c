@@ -14,9 +14,8 @@
 
 #define KEY_MAX_DAYS 365
 
-/* True when every permission of `granted` is also held by `holder`. */
-static bool
-role_within(enum rcm_role granted, enum rcm_role holder)
+bool
+api_role_within(enum rcm_role granted, enum rcm_role holder)
 {
     for (int p = 0; p < RCM_PERM_COUNT; p++)
         if (rcm_role_can(granted, (enum rcm_permission)p) &&
@@ -56,7 +55,7 @@ api_post_api_keys(struct api_request *req, struct api_response *res)
                     KEY_MAX_DAYS);
         return;
     }
-    if (!role_within((enum rcm_role)role, (enum rcm_role)req->principal.role)) {
+    if (!api_role_within((enum rcm_role)role, (enum rcm_role)req->principal.role)) {
         api_problem(req, res, API_PROBLEM_forbidden,
                     "a key cannot do more than its creator's role");
         return;

@@ -54,7 +54,12 @@ api_mfa_login(struct api_request *req, struct api_response *res,
         return false;
     }
     if (!st.enabled) {
-        *mfa_ok = !rcm_role_requires_mfa((enum rcm_role)user->role);
+        /* no factor yet: the session is enrol-only when the role or the
+         * tenant's policy needs one (an unreadable policy counts as needing) */
+        struct rcm_tenant tenant;
+        bool by_policy = rcm_store_tenant_get(ctx->store, &scope, &tenant, &diag) != RCM_OK ||
+                         tenant.policy.mfa_required;
+        *mfa_ok = !(rcm_role_requires_mfa((enum rcm_role)user->role) || by_policy);
         return true;
     }
     const char *totp = NULL, *recovery = NULL;

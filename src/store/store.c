@@ -244,6 +244,122 @@ rcm_store_session_revoke(struct rcm_store *store, const struct rcm_actor *actor,
                                       rcm_time_now_ms(), diag);
 }
 
+/* ---- tenant policy, user management, break-glass ------------------------- */
+
+static bool
+valid_policy(const struct rcm_tenant_policy *p)
+{
+    return (p->session_idle_s == 0 || (p->session_idle_s >= RCM_POLICY_IDLE_MIN_S &&
+                                       p->session_idle_s <= RCM_POLICY_IDLE_MAX_S)) &&
+           p->break_glass_max_minutes >= RCM_POLICY_BREAK_GLASS_MIN_MINUTES &&
+           p->break_glass_max_minutes <= RCM_POLICY_BREAK_GLASS_MAX_MINUTES;
+}
+
+enum rcm_err
+rcm_store_tenant_get(struct rcm_store *store, const struct rcm_actor *actor,
+                     struct rcm_tenant *out, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    return store->ops->tenant_get(store->impl, actor->tenant_id, out, diag);
+}
+
+enum rcm_err
+rcm_store_tenant_policy_set(struct rcm_store *store, const struct rcm_actor *actor,
+                            const struct rcm_tenant_policy *policy, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    if (!valid_policy(policy))
+        return rcm_diag_fail(diag, RCM_E_INVAL,
+                             "session_idle_s must be %d-%d (or 0 for the server's default) "
+                             "and break_glass_max_minutes %d-%d",
+                             RCM_POLICY_IDLE_MIN_S, RCM_POLICY_IDLE_MAX_S,
+                             RCM_POLICY_BREAK_GLASS_MIN_MINUTES,
+                             RCM_POLICY_BREAK_GLASS_MAX_MINUTES);
+    return store->ops->tenant_policy_set(store->impl, actor, policy, rcm_time_now_ms(), diag);
+}
+
+enum rcm_err
+rcm_store_user_update(struct rcm_store *store, const struct rcm_actor *actor,
+                      int64_t user_id, const struct rcm_user_change *change,
+                      struct rcm_user *out, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    if (change->role < -1 || change->role >= RCM_ROLE_COUNT)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "unknown role");
+    if (change->disabled < -1 || change->disabled > 1)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "disabled must be true or false");
+    if (change->display_name) {
+        size_t n = strlen(change->display_name);
+        if (n == 0 || n > RCM_DISPLAY_NAME_MAX || !rcm_utf8_valid(change->display_name, n))
+            return rcm_diag_fail(diag, RCM_E_INVAL,
+                                 "display name must be 1-%d bytes of UTF-8",
+                                 RCM_DISPLAY_NAME_MAX);
+    }
+    return store->ops->user_update(store->impl, actor, user_id, change, rcm_time_now_ms(),
+                                   out, diag);
+}
+
+enum rcm_err
+rcm_store_user_unlock(struct rcm_store *store, const struct rcm_actor *actor,
+                      int64_t user_id, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    return store->ops->user_unlock(store->impl, actor, user_id, rcm_time_now_ms(), diag);
+}
+
+/* Characters (code points) of valid UTF-8. */
+static size_t
+utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+enum rcm_err
+rcm_store_break_glass_start(struct rcm_store *store, const struct rcm_actor *actor,
+                            int64_t session_id, const char *reason, int64_t until_ms,
+                            int64_t *grant_id, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag) || actor->user_id <= 0 || session_id <= 0)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "break-glass needs a user's session");
+    size_t bytes = strlen(reason), chars = rcm_utf8_valid(reason, bytes) ? utf8_chars(reason) : 0;
+    if (chars < RCM_BREAK_GLASS_REASON_MIN || chars > RCM_BREAK_GLASS_REASON_MAX)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "the reason must be %d-%d characters of UTF-8",
+                             RCM_BREAK_GLASS_REASON_MIN, RCM_BREAK_GLASS_REASON_MAX);
+    int64_t now = rcm_time_now_ms();
+    if (until_ms <= now)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "break-glass must end after now");
+    return store->ops->break_glass_start(store->impl, actor, session_id, reason, until_ms, now,
+                                         grant_id, diag);
+}
+
+enum rcm_err
+rcm_store_break_glass_end(struct rcm_store *store, const struct rcm_actor *actor,
+                          int64_t session_id, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag) || actor->user_id <= 0)
+        return RCM_E_INVAL;
+    return store->ops->break_glass_end(store->impl, actor, session_id, rcm_time_now_ms(),
+                                       diag);
+}
+
+enum rcm_err
+rcm_store_break_glass_list(struct rcm_store *store, const struct rcm_actor *actor, int limit,
+                           rcm_break_glass_row_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    if (limit < 1 || limit > 1000)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "limit must be 1..1000");
+    return store->ops->break_glass_list(store->impl, actor->tenant_id, limit, fn, ctx, diag);
+}
+
 /* ---- second factor ------------------------------------------------------ */
 
 enum rcm_err
@@ -357,6 +473,8 @@ rcm_store_audit_query(struct rcm_store *store, const struct rcm_audit_filter *f,
 {
     if (f->tenant_id < -1 || f->tenant_id == 0)
         return rcm_diag_fail(diag, RCM_E_INVAL, "an audit query needs a tenant");
+    if (f->emergency < -1 || f->emergency > 1)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "emergency must be -1, 0 or 1");
     if (f->limit < 1 || f->limit > 10000)
         return rcm_diag_fail(diag, RCM_E_INVAL, "limit must be 1..10000");
     return store->ops->audit_query(store->impl, f, fn, ctx, diag);

@@ -25,6 +25,26 @@ struct rcm_store_ops {
                                   struct rcm_diag *diag);
     enum rcm_err (*tenant_find)(void *impl, const char *slug,
                                 struct rcm_tenant *out, struct rcm_diag *diag);
+    enum rcm_err (*tenant_get)(void *impl, int64_t tenant_id, struct rcm_tenant *out,
+                               struct rcm_diag *diag);
+    enum rcm_err (*tenant_policy_set)(void *impl, const struct rcm_actor *actor,
+                                      const struct rcm_tenant_policy *policy,
+                                      int64_t now_ms, struct rcm_diag *diag);
+    enum rcm_err (*user_update)(void *impl, const struct rcm_actor *actor, int64_t user_id,
+                                const struct rcm_user_change *change, int64_t now_ms,
+                                struct rcm_user *out, struct rcm_diag *diag);
+    enum rcm_err (*user_unlock)(void *impl, const struct rcm_actor *actor, int64_t user_id,
+                                int64_t now_ms, struct rcm_diag *diag);
+    enum rcm_err (*break_glass_start)(void *impl, const struct rcm_actor *actor,
+                                      int64_t session_id, const char *reason,
+                                      int64_t until_ms, int64_t now_ms, int64_t *grant_id,
+                                      struct rcm_diag *diag);
+    enum rcm_err (*break_glass_end)(void *impl, const struct rcm_actor *actor,
+                                    int64_t session_id, int64_t now_ms,
+                                    struct rcm_diag *diag);
+    enum rcm_err (*break_glass_list)(void *impl, int64_t tenant_id, int limit,
+                                     rcm_break_glass_row_fn fn, void *ctx,
+                                     struct rcm_diag *diag);
     enum rcm_err (*user_create)(void *impl, const struct rcm_actor *actor,
                                 const char *email, const char *display_name,
                                 const char *role, const char *password_hash,

@@ -32,6 +32,9 @@
 #define USER_COLUMNS                                                           \
     "id, tenant_id, email, display_name, role, disabled, created_ms, "          \
     "failures, last_failure_ms"
+#define TENANT_COLUMNS                                                         \
+    "id, slug, name, created_ms, mfa_required, session_idle_s, "                \
+    "break_glass_max_minutes"
 #define KEY_COLUMNS                                                            \
     "id, tenant_id, created_by, name, role, prefix, created_ms, expires_ms, "   \
     "revoked_ms"
@@ -49,8 +52,7 @@
                      "applied_ms) VALUES (?1, ?2, ?3, ?4)")                    \
     X(TENANT_INSERT, "INSERT INTO tenant(slug, name, created_ms) "             \
                      "VALUES (?1, ?2, ?3) RETURNING id")                       \
-    X(TENANT_BY_SLUG, "SELECT id, slug, name, created_ms FROM tenant "         \
-                      "WHERE slug = ?1")                                       \
+    X(TENANT_BY_SLUG, "SELECT " TENANT_COLUMNS " FROM tenant WHERE slug = ?1") \
     X(USER_INSERT, "INSERT INTO app_user(tenant_id, email, display_name, role, " \
                    "password_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) " \
                    "RETURNING id")                                             \
@@ -63,13 +65,46 @@
                     "AND email = ?2")                                          \
     X(USER_FAILURES, "UPDATE app_user SET failures = ?2, last_failure_ms = ?3 " \
                      "WHERE id = ?1")                                          \
+    X(TENANT_GET, "SELECT " TENANT_COLUMNS " FROM tenant WHERE id = ?1")       \
+    X(TENANT_POLICY_SET, "UPDATE tenant SET mfa_required = ?2, "               \
+                         "session_idle_s = ?3, break_glass_max_minutes = ?4 "  \
+                         "WHERE id = ?1")                                      \
+    X(USER_SET, "UPDATE app_user SET role = ?3, display_name = ?4, "           \
+                "disabled = ?5 WHERE tenant_id = ?1 AND id = ?2")              \
+    X(USER_OWNERS, "SELECT count(*) FROM app_user WHERE tenant_id = ?1 AND "   \
+                   "role = 'owner' AND disabled = 0")                          \
+    X(USER_UNLOCK, "UPDATE app_user SET failures = 0, last_failure_ms = 0 "    \
+                   "WHERE tenant_id = ?1 AND id = ?2")                         \
+    X(BG_IN_FORCE, "SELECT count(*) FROM break_glass WHERE user_id = ?1 AND "  \
+                   "ended_ms = 0 AND expires_ms > ?2")                         \
+    X(BG_INSERT, "INSERT INTO break_glass(tenant_id, user_id, session_id, "    \
+                 "reason, started_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, " \
+                 "?6) RETURNING id")                                           \
+    X(SESSION_EMERGENCY, "UPDATE session SET emergency_until_ms = ?3 WHERE "   \
+                         "id = ?1 AND user_id = ?2 AND revoked_ms = 0")        \
+    X(BG_END_SESSION, "UPDATE break_glass SET ended_ms = ?3 WHERE "            \
+                      "session_id = ?1 AND user_id = ?2 AND ended_ms = 0 AND " \
+                      "expires_ms > ?3 RETURNING id")                          \
+    X(BG_END_USER, "UPDATE break_glass SET ended_ms = ?2 WHERE user_id = ?1 "  \
+                   "AND ended_ms = 0 AND expires_ms > ?2 RETURNING id")        \
+    X(BG_LIST, "SELECT b.id, b.user_id, b.session_id, b.reason, b.started_ms, " \
+               "b.expires_ms, b.ended_ms, (SELECT count(*) FROM audit_event e " \
+               "WHERE e.tenant_id = b.tenant_id AND e.actor_type = 'user' AND " \
+               "e.actor_id = b.user_id AND e.emergency = 1 AND e.action NOT "  \
+               "LIKE 'break!_glass.%' ESCAPE '!' AND e.ts_ms BETWEEN "         \
+               "b.started_ms AND (CASE WHEN b.ended_ms > 0 THEN b.ended_ms "   \
+               "ELSE b.expires_ms END)) FROM break_glass b WHERE "             \
+               "b.tenant_id = ?1 ORDER BY b.id DESC LIMIT ?2")                 \
     X(SESSION_INSERT, "INSERT INTO session(tenant_id, user_id, token_hash, "   \
                       "csrf_hash, created_ms, last_seen_ms, mfa_ok) VALUES "   \
                       "(?1, ?2, ?3, ?4, ?5, ?5, ?6) RETURNING id")             \
     X(SESSION_FIND, "SELECT s.id, s.tenant_id, s.user_id, u.role, "            \
-                    "s.created_ms, s.last_seen_ms, s.csrf_hash, s.mfa_ok "     \
+                    "s.created_ms, s.last_seen_ms, s.csrf_hash, s.mfa_ok, "    \
+                    "s.emergency_until_ms, u.mfa_enabled, t.mfa_required, "    \
+                    "t.session_idle_s, t.break_glass_max_minutes "             \
                     "FROM session s "                                          \
-                    "JOIN app_user u ON u.id = s.user_id WHERE "               \
+                    "JOIN app_user u ON u.id = s.user_id "                     \
+                    "JOIN tenant t ON t.id = s.tenant_id WHERE "               \
                     "s.token_hash = ?1 AND s.revoked_ms = 0 AND "              \
                     "u.disabled = 0")                                          \
     X(SESSION_TOUCH, "UPDATE session SET last_seen_ms = ?2 WHERE id = ?1")     \
@@ -102,8 +137,11 @@
                 "ORDER BY id DESC")                                            \
     X(KEY_REVOKE, "UPDATE api_key SET revoked_ms = ?3 WHERE id = ?1 AND "      \
                   "tenant_id = ?2 AND revoked_ms = 0")                         \
-    X(KEY_FIND, "SELECT " KEY_COLUMNS " FROM api_key WHERE key_hash = ?1 "     \
-                "AND revoked_ms = 0")                                          \
+    X(KEY_FIND, "SELECT k.id, k.tenant_id, k.created_by, k.name, k.role, "     \
+                "k.prefix, k.created_ms, k.expires_ms, k.revoked_ms, u.role "  \
+                "FROM api_key k JOIN app_user u ON u.id = k.created_by AND "   \
+                "u.tenant_id = k.tenant_id WHERE k.key_hash = ?1 AND "         \
+                "k.revoked_ms = 0 AND u.disabled = 0")                         \
     X(AUDIT_HEAD, "SELECT seq, hash, mac FROM audit_head WHERE id = 1")        \
     X(AUDIT_INSERT, "INSERT INTO audit_event(" AUDIT_COLUMNS ") VALUES "       \
                     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)") \
@@ -122,15 +160,15 @@
     X(AUDIT_QUERY, "SELECT " AUDIT_COLUMNS " FROM audit_event "                \
                    "WHERE (?1 = -1 OR tenant_id = ?1) AND (?2 = 0 OR "         \
                    "actor_id = ?2) AND (?3 = 0 OR ts_ms >= ?3) AND "           \
-                   "(?4 = 0 OR ts_ms <= ?4) AND seq > ?5 ORDER BY seq "        \
-                   "LIMIT ?6")                                                 \
+                   "(?4 = 0 OR ts_ms <= ?4) AND seq > ?5 AND (?8 = 0 OR "      \
+                   "emergency = (?8 > 0)) ORDER BY seq LIMIT ?6")              \
     X(AUDIT_QUERY_PATIENT, "SELECT " AUDIT_COLUMNS_E " FROM "                  \
                            "audit_event_patient p JOIN audit_event e ON "      \
                            "e.seq = p.seq WHERE p.tenant_id = ?1 AND "         \
                            "p.patient_id = ?7 AND (?2 = 0 OR e.actor_id = ?2) " \
                            "AND (?3 = 0 OR e.ts_ms >= ?3) AND (?4 = 0 OR "     \
-                           "e.ts_ms <= ?4) AND e.seq > ?5 ORDER BY e.seq "     \
-                           "LIMIT ?6")
+                           "e.ts_ms <= ?4) AND e.seq > ?5 AND (?8 = 0 OR "     \
+                           "e.emergency = (?8 > 0)) ORDER BY e.seq LIMIT ?6")
 
 enum stmt_id {
 #define STMT_ENUM(id, sql) STMT_##id,
@@ -785,6 +823,7 @@ sq_audit_query(void *impl, const struct rcm_audit_filter *f, rcm_audit_row_fn fn
     sqlite3_bind_int64(st, 4, f->to_ms);
     sqlite3_bind_int64(st, 5, f->after_seq);
     sqlite3_bind_int(st, 6, f->limit);
+    sqlite3_bind_int(st, 8, f->emergency);
     if (f->patient_id)
         sqlite3_bind_text(st, 7, f->patient_id, -1, SQLITE_STATIC);
     int rc;
@@ -1097,6 +1136,11 @@ principal_out(sqlite3_stmt *st, void *out)
     rcm_str_copy(p->csrf_hash, sizeof p->csrf_hash,
                  rcm_str_c(nz((const char *)sqlite3_column_text(st, 6))));
     p->mfa_ok = sqlite3_column_int(st, 7) != 0;
+    p->emergency_until_ms = sqlite3_column_int64(st, 8);
+    p->mfa_enrolled = sqlite3_column_int(st, 9) != 0;
+    p->policy.mfa_required = sqlite3_column_int(st, 10) != 0;
+    p->policy.session_idle_s = sqlite3_column_int(st, 11);
+    p->policy.break_glass_max_minutes = sqlite3_column_int(st, 12);
 }
 
 static enum rcm_err
@@ -1119,6 +1163,48 @@ sq_session_touch(void *impl, int64_t session_id, int64_t now_ms, struct rcm_diag
     return write_end(sq, err, diag);
 }
 
+/*
+ * Inside the write transaction: end the break-glass grants a statement
+ * (BG_END_SESSION or BG_END_USER, returning ids) selects, clear the
+ * sessions' emergency mark, and audit "break_glass.end" for each.
+ */
+static enum rcm_err
+end_grants(struct sq *sq, const struct rcm_actor *actor, enum stmt_id id, int n,
+           const int64_t *v, int64_t now_ms, struct rcm_diag *diag)
+{
+    sqlite3_stmt *st = stmt(&sq->writer, id, diag);
+    if (!st)
+        return RCM_E_DB;
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(st, i + 1, v[i]);
+    int64_t ended[16];
+    size_t n_ended = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (n_ended < sizeof ended / sizeof ended[0])
+            ended[n_ended++] = sqlite3_column_int64(st, 0);
+    stmt_done(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(diag, sq->writer.db, "end break-glass");
+    enum rcm_err err = RCM_OK;
+    for (size_t i = 0; !err && i < n_ended; i++)
+        err = audit_object(sq, actor, "break_glass.end", "break_glass", ended[i], now_ms, diag);
+    return err;
+}
+
+/* Inside the write transaction: revoke every session of `user_id` and end
+ * the user's break-glass grants (audited). */
+static enum rcm_err
+revoke_user_sessions(struct sq *sq, const struct rcm_actor *actor, int64_t user_id,
+                     int64_t now_ms, struct rcm_diag *diag)
+{
+    int64_t v[2] = {user_id, now_ms};
+    enum rcm_err err = write_ints(sq, STMT_SESSION_REVOKE_ALL, 2, v, diag);
+    if (!err)
+        err = end_grants(sq, actor, STMT_BG_END_USER, 2, v, now_ms, diag);
+    return err;
+}
+
 static enum rcm_err
 sq_session_revoke(void *impl, const struct rcm_actor *actor, int64_t session_id, bool all,
                   const char *action, int64_t now_ms, struct rcm_diag *diag)
@@ -1128,16 +1214,261 @@ sq_session_revoke(void *impl, const struct rcm_actor *actor, int64_t session_id,
     if (err)
         return err;
     if (all) {
-        int64_t v[2] = {actor->user_id, now_ms};
-        err = write_ints(sq, STMT_SESSION_REVOKE_ALL, 2, v, diag);
+        err = revoke_user_sessions(sq, actor, actor->user_id, now_ms, diag);
     } else {
         int64_t v[3] = {session_id, actor->user_id, now_ms};
         err = write_ints(sq, STMT_SESSION_REVOKE_ONE, 3, v, diag);
+        if (!err)
+            err = end_grants(sq, actor, STMT_BG_END_SESSION, 3, v, now_ms, diag);
     }
     if (!err)
         err = audit_object(sq, actor, action, all ? "user" : "session",
                            all ? actor->user_id : session_id, now_ms, diag);
     return write_end(sq, err, diag);
+}
+
+/* ---- tenant policy, user management, break-glass ------------------------- */
+
+static void
+tenant_row(sqlite3_stmt *st, void *out)
+{
+    struct rcm_tenant *t = out;
+    memset(t, 0, sizeof *t);
+    t->id = sqlite3_column_int64(st, 0);
+    rcm_str_copy(t->slug, sizeof t->slug, rcm_str_c(nz((const char *)sqlite3_column_text(st, 1))));
+    rcm_str_copy(t->name, sizeof t->name, rcm_str_c(nz((const char *)sqlite3_column_text(st, 2))));
+    t->created_ms = sqlite3_column_int64(st, 3);
+    t->policy.mfa_required = sqlite3_column_int(st, 4) != 0;
+    t->policy.session_idle_s = sqlite3_column_int(st, 5);
+    t->policy.break_glass_max_minutes = sqlite3_column_int(st, 6);
+}
+
+static enum rcm_err
+sq_tenant_get(void *impl, int64_t tenant_id, struct rcm_tenant *out, struct rcm_diag *diag)
+{
+    return read_one(impl, STMT_TENANT_GET, bind_id1, &tenant_id, tenant_row, out,
+                    "no such tenant", diag);
+}
+
+static enum rcm_err
+sq_tenant_policy_set(void *impl, const struct rcm_actor *actor,
+                     const struct rcm_tenant_policy *p, int64_t now_ms, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    int64_t v[4] = {actor->tenant_id, p->mfa_required, p->session_idle_s,
+                    p->break_glass_max_minutes};
+    err = write_ints(sq, STMT_TENANT_POLICY_SET, 4, v, diag);
+    if (!err && sqlite3_changes(sq->writer.db) == 0)
+        err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such tenant");
+    if (!err)
+        err = audit_object(sq, actor, "tenant.policy.update", "tenant", actor->tenant_id,
+                           now_ms, diag);
+    return write_end(sq, err, diag);
+}
+
+/* One integer from a read statement run on the writer (inside its
+ * transaction, so it sees the transaction's own changes). */
+static enum rcm_err
+writer_count(struct sq *sq, enum stmt_id id, int n, const int64_t *v, int64_t *out,
+             struct rcm_diag *diag)
+{
+    sqlite3_stmt *st = stmt(&sq->writer, id, diag);
+    if (!st)
+        return RCM_E_DB;
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(st, i + 1, v[i]);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    stmt_done(st);
+    return rc == SQLITE_ROW ? RCM_OK : db_fail(diag, sq->writer.db, "read");
+}
+
+static enum rcm_err
+sq_user_update(void *impl, const struct rcm_actor *actor, int64_t user_id,
+               const struct rcm_user_change *chg, int64_t now_ms, struct rcm_user *out,
+               struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    /* we hold the write lock, so the row read here cannot change under us */
+    struct rcm_user before;
+    struct id_pair ids = {actor->tenant_id, user_id};
+    err = read_one(sq, STMT_USER_GET, bind_ids, &ids, user_out, &before, "no such user", diag);
+    if (err)
+        return write_end(sq, err, diag);
+    *out = before;
+    if (chg->role >= 0)
+        out->role = chg->role;
+    if (chg->display_name)
+        rcm_str_copy(out->display_name, sizeof out->display_name, rcm_str_c(chg->display_name));
+    if (chg->disabled >= 0)
+        out->disabled = chg->disabled != 0;
+    bool role_changed = out->role != before.role;
+    bool name_changed = strcmp(out->display_name, before.display_name) != 0;
+    bool disabled_changed = out->disabled != before.disabled;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_USER_SET, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        sqlite3_bind_int64(st, 1, actor->tenant_id);
+        sqlite3_bind_int64(st, 2, user_id);
+        sqlite3_bind_text(st, 3, rcm_role_name((enum rcm_role)out->role), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, out->display_name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, out->disabled);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "update user");
+        stmt_done(st);
+    }
+    /* the tenant keeps at least one active owner */
+    if (!err && before.role == RCM_ROLE_OWNER && !before.disabled &&
+        (role_changed || out->disabled)) {
+        int64_t owners = 0;
+        err = writer_count(sq, STMT_USER_OWNERS, 1, &actor->tenant_id, &owners, diag);
+        if (!err && owners < 1)
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT,
+                                "the tenant's last active owner cannot be demoted or disabled");
+    }
+    /* a new role applies from the next login; a disabled user is out now */
+    if (!err && (role_changed || (disabled_changed && out->disabled)))
+        err = revoke_user_sessions(sq, actor, user_id, now_ms, diag);
+    if (!err && name_changed)
+        err = audit_object(sq, actor, "user.update", "user", user_id, now_ms, diag);
+    if (!err && role_changed)
+        err = audit_object(sq, actor, "user.role_change", "user", user_id, now_ms, diag);
+    if (!err && disabled_changed)
+        err = audit_object(sq, actor, out->disabled ? "user.disable" : "user.enable", "user",
+                           user_id, now_ms, diag);
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_user_unlock(void *impl, const struct rcm_actor *actor, int64_t user_id, int64_t now_ms,
+               struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    int64_t v[2] = {actor->tenant_id, user_id};
+    err = write_ints(sq, STMT_USER_UNLOCK, 2, v, diag);
+    if (!err && sqlite3_changes(sq->writer.db) == 0)
+        err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such user");
+    if (!err)
+        err = audit_object(sq, actor, "user.unlock", "user", user_id, now_ms, diag);
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_break_glass_start(void *impl, const struct rcm_actor *actor, int64_t session_id,
+                     const char *reason, int64_t until_ms, int64_t now_ms, int64_t *grant_id,
+                     struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    int64_t in_force = 0, v[2] = {actor->user_id, now_ms};
+    err = writer_count(sq, STMT_BG_IN_FORCE, 2, v, &in_force, diag);
+    if (!err && in_force)
+        err = rcm_diag_fail(diag, RCM_E_CONFLICT, "break-glass access is already in force");
+    if (!err) {
+        int64_t s[3] = {session_id, actor->user_id, until_ms};
+        err = write_ints(sq, STMT_SESSION_EMERGENCY, 3, s, diag);
+        if (!err && sqlite3_changes(sq->writer.db) == 0)
+            err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such session");
+    }
+    sqlite3_stmt *st = err ? NULL : stmt(&sq->writer, STMT_BG_INSERT, diag);
+    if (st) {
+        sqlite3_bind_int64(st, 1, actor->tenant_id);
+        sqlite3_bind_int64(st, 2, actor->user_id);
+        sqlite3_bind_int64(st, 3, session_id);
+        sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, now_ms);
+        sqlite3_bind_int64(st, 6, until_ms);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            *grant_id = sqlite3_column_int64(st, 0);
+        else
+            err = db_fail(diag, sq->writer.db, "store break-glass");
+        stmt_done(st);
+    } else if (!err) {
+        err = RCM_E_DB;
+    }
+    if (!err) {
+        /* the grant is in force from this record on */
+        struct rcm_actor flagged = *actor;
+        flagged.emergency = true;
+        err = audit_object(sq, &flagged, "break_glass.start", "break_glass", *grant_id, now_ms,
+                           diag);
+    }
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_break_glass_end(void *impl, const struct rcm_actor *actor, int64_t session_id,
+                   int64_t now_ms, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    int64_t s[3] = {session_id, actor->user_id, 0};
+    err = write_ints(sq, STMT_SESSION_EMERGENCY, 3, s, diag);
+    int64_t ended = 0, v[3] = {session_id, actor->user_id, now_ms};
+    sqlite3_stmt *st = err ? NULL : stmt(&sq->writer, STMT_BG_END_SESSION, diag);
+    if (st) {
+        for (int i = 0; i < 3; i++)
+            sqlite3_bind_int64(st, i + 1, v[i]);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            ended = sqlite3_column_int64(st, 0);
+        if (rc != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "end break-glass");
+        stmt_done(st);
+    } else if (!err) {
+        err = RCM_E_DB;
+    }
+    if (!err && !ended)
+        err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no break-glass access is in force");
+    if (!err)
+        err = audit_object(sq, actor, "break_glass.end", "break_glass", ended, now_ms, diag);
+    return write_end(sq, err, diag);
+}
+
+struct grant_each {
+    rcm_break_glass_row_fn fn;
+    void *ctx;
+};
+
+static int
+each_grant(sqlite3_stmt *st, void *p)
+{
+    struct grant_each *e = p;
+    struct rcm_break_glass g;
+    memset(&g, 0, sizeof g);
+    g.id = sqlite3_column_int64(st, 0);
+    g.user_id = sqlite3_column_int64(st, 1);
+    g.session_id = sqlite3_column_int64(st, 2);
+    rcm_str_copy(g.reason, sizeof g.reason, rcm_str_c(nz((const char *)sqlite3_column_text(st, 3))));
+    g.started_ms = sqlite3_column_int64(st, 4);
+    g.expires_ms = sqlite3_column_int64(st, 5);
+    g.ended_ms = sqlite3_column_int64(st, 6);
+    g.actions = sqlite3_column_int64(st, 7);
+    return e->fn(e->ctx, &g);
+}
+
+static enum rcm_err
+sq_break_glass_list(void *impl, int64_t tenant_id, int limit, rcm_break_glass_row_fn fn,
+                    void *ctx, struct rcm_diag *diag)
+{
+    struct grant_each e = {fn, ctx};
+    struct id_pair args = {tenant_id, limit};
+    return read_rows(impl, STMT_BG_LIST, bind_ids, &args, each_grant, &e, NULL, diag);
 }
 
 /* ---- second factor -------------------------------------------------------- */
@@ -1366,12 +1697,20 @@ sq_api_key_revoke(void *impl, const struct rcm_actor *actor, int64_t id, int64_t
     return write_end(sq, err, diag);
 }
 
+static void
+key_find_row(sqlite3_stmt *st, void *out)
+{
+    struct rcm_api_key *k = out;
+    key_row(st, k);
+    k->creator_role = rcm_role_parse(nz((const char *)sqlite3_column_text(st, 9)));
+}
+
 static enum rcm_err
 sq_api_key_find(void *impl, const char *key_hash, struct rcm_api_key *out,
                 struct rcm_diag *diag)
 {
-    return read_one(impl, STMT_KEY_FIND, bind_text1, key_hash, key_row, out, "no such key",
-                    diag);
+    return read_one(impl, STMT_KEY_FIND, bind_text1, key_hash, key_find_row, out,
+                    "no such key", diag);
 }
 
 /* ---- operations -------------------------------------------------------- */
@@ -1417,6 +1756,8 @@ sq_tenant_create(void *impl, const struct rcm_actor *actor, const char *slug,
             rcm_str_copy(out->slug, sizeof out->slug, rcm_str_c(slug));
             rcm_str_copy(out->name, sizeof out->name, rcm_str_c(name));
             out->created_ms = now_ms;
+            out->policy = (struct rcm_tenant_policy){
+                .break_glass_max_minutes = RCM_POLICY_BREAK_GLASS_DEFAULT_MINUTES};
         } else if (sqlite3_extended_errcode(sq->writer.db) ==
                    SQLITE_CONSTRAINT_UNIQUE) {
             err = rcm_diag_fail(diag, RCM_E_CONFLICT, "a tenant with this slug exists");
@@ -1435,33 +1776,8 @@ static enum rcm_err
 sq_tenant_find(void *impl, const char *slug, struct rcm_tenant *out,
                struct rcm_diag *diag)
 {
-    struct sq *sq = impl;
-    struct conn *c;
-    enum rcm_err err = reader_acquire(sq, &c, diag);
-    if (err)
-        return err;
-    sqlite3_stmt *st = stmt(c, STMT_TENANT_BY_SLUG, diag);
-    if (!st) {
-        err = RCM_E_DB;
-    } else {
-        sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            out->id = sqlite3_column_int64(st, 0);
-            rcm_str_copy(out->slug, sizeof out->slug,
-                         rcm_str_c((const char *)sqlite3_column_text(st, 1)));
-            rcm_str_copy(out->name, sizeof out->name,
-                         rcm_str_c((const char *)sqlite3_column_text(st, 2)));
-            out->created_ms = sqlite3_column_int64(st, 3);
-        } else if (rc == SQLITE_DONE) {
-            err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such tenant");
-        } else {
-            err = db_fail(diag, c->db, "find tenant");
-        }
-        stmt_done(st);
-    }
-    reader_release(sq, c);
-    return err;
+    return read_one(impl, STMT_TENANT_BY_SLUG, bind_text1, slug, tenant_row, out,
+                    "no such tenant", diag);
 }
 
 const char *
@@ -1481,6 +1797,13 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .ping = sq_ping,
     .tenant_create = sq_tenant_create,
     .tenant_find = sq_tenant_find,
+    .tenant_get = sq_tenant_get,
+    .tenant_policy_set = sq_tenant_policy_set,
+    .user_update = sq_user_update,
+    .user_unlock = sq_user_unlock,
+    .break_glass_start = sq_break_glass_start,
+    .break_glass_end = sq_break_glass_end,
+    .break_glass_list = sq_break_glass_list,
     .user_create = sq_user_create,
     .user_get = sq_user_get,
     .user_list = sq_user_list,
