@@ -65,8 +65,9 @@ api_patch_tenant(struct api_request *req, struct api_response *res)
     /* null puts the idle timeout back to the server's default */
     if (json_is_null(idle_v))
         idle = 0;
-    else if (rcm_json_get_int(req->json, "session_idle_s", false, &idle, &diag) != RCM_OK ||
-             idle < RCM_POLICY_IDLE_MIN_S || idle > RCM_POLICY_IDLE_MAX_S)
+    else if (idle_v &&
+             (rcm_json_get_int(req->json, "session_idle_s", true, &idle, &diag) != RCM_OK ||
+              idle < RCM_POLICY_IDLE_MIN_S || idle > RCM_POLICY_IDLE_MAX_S))
         goto invalid;
     if (rcm_json_get_bool(req->json, "mfa_required", false, &p.mfa_required, &diag) != RCM_OK ||
         rcm_json_get_int(req->json, "break_glass_max_minutes", false, &bg, &diag) != RCM_OK ||

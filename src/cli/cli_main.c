@@ -12,7 +12,7 @@ static const struct cli_command commands[] = {
     {"config", "show the effective configuration (config dump)", cli_config},
     {"version", "print the version", cli_version},
     {"audit", "verify or export the audit log", cli_audit},
-    {"user", "create users (user add)", cli_user},
+    {"user", "create and change users (user add|disable|enable|unlock|role)", cli_user},
     {"tenant", "create tenants (tenant add)", cli_tenant},
     {"raf", "CMS-HCC V24/V28 risk scores, blends and gap flags", cli_raf},
     {"codes", "look up and search code sets (ICD-10-CM, HCPCS, POS ...)", cli_codes},

@@ -2,7 +2,9 @@
  * cli_user.c — `openrcm user add`: create a user from the command line (the
  * first owner of a tenant, or a service account). The password comes from a
  * file or standard input, never from argv, where other users of the machine
- * could read it.
+ * could read it. `user disable|enable|unlock|role` change a user as the
+ * operator (audited as the system actor; the store still keeps one active
+ * owner per tenant).
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,12 +19,58 @@ static void
 help(void)
 {
     printf("usage: openrcm user add --tenant SLUG --email EMAIL --name NAME --role ROLE\n"
-           "                        [--password-file FILE|-]\n\n"
-           "Create a user in a tenant. The password is read from FILE, or from\n"
+           "                        [--password-file FILE|-]\n"
+           "       openrcm user disable|enable|unlock --tenant SLUG --email EMAIL\n"
+           "       openrcm user role --tenant SLUG --email EMAIL --role ROLE\n\n"
+           "add: create a user in a tenant. The password is read from FILE, or from\n"
            "standard input with '-' (first line); without --password-file a\n"
            "random one is generated and printed once. It must satisfy the\n"
            "password policy (docs/security.md). Roles: owner, admin, biller,\n"
-           "coder, front_desk, compliance, analyst, api_client.\n");
+           "coder, front_desk, compliance, analyst, api_client.\n"
+           "disable: the user can no longer log in; their sessions end and the API\n"
+           "keys they created stop working (until enabled again).\n"
+           "enable: undo disable. unlock: reset the failed-login counter.\n"
+           "role: change the role; the user's sessions end (log in again).\n"
+           "A tenant always keeps one active owner: disabling or re-roling the\n"
+           "last one is refused (exit 1). Every change is audited.\n");
+}
+
+/* `user disable|enable|unlock|role`: change one user found by email. */
+static int
+user_change(const char *verb, struct rcm_store *store, const char *slug, const char *email,
+            int role)
+{
+    struct rcm_tenant t;
+    struct rcm_user u;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_store_tenant_find(store, slug, &t, &diag) != RCM_OK) {
+        cli_error("user", "no tenant '%s'", slug);
+        return CLI_PROBLEMS;
+    }
+    if (rcm_store_login_lookup(store, slug, email, &u, &diag) != RCM_OK) {
+        cli_error("user", "no user with that email in tenant '%s'", slug);
+        return CLI_PROBLEMS;
+    }
+    rcm_crypto_wipe(u.password_hash, sizeof u.password_hash);
+    struct rcm_actor actor = cli_system_actor;
+    actor.tenant_id = t.id;
+    enum rcm_err err;
+    if (strcmp(verb, "unlock") == 0) {
+        err = rcm_store_user_unlock(store, &actor, u.id, &diag);
+    } else {
+        struct rcm_user_change change = {.role = -1, .disabled = -1};
+        if (strcmp(verb, "role") == 0)
+            change.role = role;
+        else
+            change.disabled = strcmp(verb, "disable") == 0;
+        err = rcm_store_user_update(store, &actor, u.id, &change, &u, &diag);
+    }
+    if (err) {
+        cli_error("user", "%s", diag.msg);
+        return CLI_PROBLEMS;
+    }
+    printf("user %lld: %s done\n", (long long)u.id, verb);
+    return CLI_OK;
 }
 
 static bool
@@ -102,8 +150,13 @@ cli_user(int argc, char **argv)
     int rc = CLI_USAGE;
     struct rcm_store *store = NULL;
     char password[RCM_PASSWORD_MAX_BYTES + 2] = {0};
-    if (argc < 2 || strcmp(argv[1], "add") != 0) {
-        cli_error("user", "expected 'add' (see openrcm user --help)");
+    static const char *const verbs[] = {"add", "disable", "enable", "unlock", "role", NULL};
+    const char *verb = NULL;
+    for (const char *const *v = verbs; argc >= 2 && *v && !verb; v++)
+        if (strcmp(argv[1], *v) == 0)
+            verb = *v;
+    if (!verb) {
+        cli_error("user", "expected add, disable, enable, unlock or role (see openrcm user --help)");
         goto out;
     }
     for (int i = 2; i < argc; i += 2) {
@@ -117,6 +170,28 @@ cli_user(int argc, char **argv)
             goto out;
         }
         *slot = argv[i + 1];
+    }
+    bool adding = strcmp(verb, "add") == 0, re_role = strcmp(verb, "role") == 0;
+    if (!adding) {
+        if (!tenant || !email || name || pwfile || (re_role != (role_name != NULL))) {
+            cli_error("user", re_role ? "role needs --tenant, --email and --role"
+                                      : "%s needs --tenant and --email only", verb);
+            goto out;
+        }
+        int role = re_role ? rcm_role_parse(role_name) : -1;
+        if (re_role && role < 0) {
+            cli_error("user", "unknown role '%s'", role_name);
+            goto out;
+        }
+        if (!(store = cli_store_open("user", &cfg, true)))
+            goto out;
+        struct rcm_diag mdiag = RCM_DIAG_INIT;
+        if (rcm_store_migrate(store, NULL, &mdiag) != RCM_OK) {
+            cli_error("user", "%s", mdiag.msg);
+            goto out;
+        }
+        rc = user_change(verb, store, tenant, email, role);
+        goto out;
     }
     if (!tenant || !email || !name || !role_name) {
         cli_error("user", "--tenant, --email, --name and --role are required");

@@ -17,6 +17,21 @@ const MAY = {
   'GET /v1/users/{id}': ['owner', 'admin', 'compliance'],
   'GET /v1/audit': ['owner', 'admin', 'compliance'],
   'GET /v1/api-keys': ['owner', 'admin'],
+  'PATCH /v1/users/{id}': ['owner', 'admin'],
+  'POST /v1/users/{id}/unlock': ['owner', 'admin'],
+  'GET /v1/tenant': ROLES,
+  'PATCH /v1/tenant': ['owner', 'admin'],
+  'GET /v1/break-glass': ['owner', 'admin', 'compliance'],
+  // sessions of these roles may start emergency access (the api_client role never)
+  'POST /v1/auth/break-glass': ['owner', 'admin', 'biller', 'coder', 'front_desk', 'compliance'],
+};
+// Request bodies for the matrix: each leaves the tenant as it was.
+const MATRIX_BODY = {
+  'POST /v1/users': (role) => ({ email: `new-${role}-${randomBytes(3).toString('hex')}@demo.example`,
+    display_name: 'New', role: 'analyst', password: strongPassword() }),
+  'PATCH /v1/users/{id}': () => ({ display_name: 'The coder' }),
+  'PATCH /v1/tenant': () => ({ break_glass_max_minutes: 60 }),
+  'POST /v1/auth/break-glass': () => ({ reason: 'matrix test: emergency access check', minutes: 1 }),
 };
 
 const strongPassword = () => `pw-${randomBytes(18).toString('base64url')}`;
@@ -103,9 +118,8 @@ describe('identity', () => {
       for (const role of ROLES) {
         const path = pattern.replace('{id}', String(ids.coder));
         const opts = { headers: bearer(tokens[role]) };
-        if (method === 'POST') {
-          Object.assign(opts, json({ email: `new-${role}-${randomBytes(3).toString('hex')}@demo.example`,
-            display_name: 'New', role: 'analyst', password: strongPassword() }));
+        if (MATRIX_BODY[route]) {
+          Object.assign(opts, json(MATRIX_BODY[route](role)));
           opts.headers = { ...opts.headers, ...bearer(tokens[role]) };
         }
         const r = await srv.request(method, path, opts);
@@ -114,6 +128,10 @@ describe('identity', () => {
         } else {
           assertProblem(assert, r, 403, 'forbidden');
         }
+        if (route === 'POST /v1/auth/break-glass' && r.status === 201) {
+          const end = await srv.request('DELETE', '/v1/auth/break-glass', { headers: bearer(tokens[role]) });
+          assert.equal(end.status, 200, end.text);
+        }
       }
     }
   });
@@ -121,7 +139,7 @@ describe('identity', () => {
   test('every protected route refuses anonymous and forged tokens', async () => {
     const forged = randomBytes(32).toString('base64url');
     for (const route of Object.keys(MAY).concat(['POST /v1/auth/logout', 'POST /v1/auth/logout-all',
-      'POST /v1/api-keys', 'DELETE /v1/api-keys/{id}'])) {
+      'POST /v1/api-keys', 'DELETE /v1/api-keys/{id}', 'DELETE /v1/auth/break-glass'])) {
       const [method, pattern] = route.split(' ');
       const path = pattern.replace('{id}', '1');
       for (const headers of [{}, bearer(forged), bearer(`rcmk_${forged}`), { authorization: 'Basic Zm9vOmJhcg==' },
@@ -177,6 +195,31 @@ describe('identity', () => {
     for (const k of ['type', 'title', 'status', 'detail', 'code']) assert.equal(cross.json[k], missing.json[k]);
     const list = await srv.request('GET', '/v1/users', { headers: theirs });
     assert.deepEqual(list.json.users.map((u) => u.email), ['admin@other.example']);
+    // changing or unlocking another tenant's user: 404 like a missing one, and nothing changes
+    for (const [method, suffix, body] of [['PATCH', '', { disabled: true }], ['PATCH', '', { role: 'analyst' }],
+      ['POST', '/unlock', undefined]]) {
+      const opts = body ? { ...json(body), headers: { ...theirs, 'content-type': 'application/json' } } : { headers: theirs };
+      const c = await srv.request(method, `/v1/users/${ids.coder}${suffix}`, opts);
+      const m = await srv.request(method, `/v1/users/999999${suffix}`, opts);
+      assertProblem(assert, c, 404, 'not_found');
+      assertProblem(assert, m, 404, 'not_found');
+      for (const k of ['type', 'title', 'status', 'detail', 'code']) assert.equal(c.json[k], m.json[k]);
+    }
+    const coder = await srv.request('GET', `/v1/users/${ids.coder}`, { headers: bearer(owner.token) });
+    assert.equal(coder.json.disabled, false);
+    assert.equal(coder.json.role, 'coder');
+    // each sees and changes only its own tenant's policy and grants
+    const ourTenant = (await srv.request('GET', '/v1/tenant', { headers: bearer(owner.token) })).json;
+    const p = await srv.request('PATCH', '/v1/tenant', { ...json({ break_glass_max_minutes: 17 }),
+      headers: { ...theirs, 'content-type': 'application/json' } });
+    assert.equal(p.status, 200, p.text);
+    assert.equal(p.json.slug, 'other');
+    assert.notEqual(p.json.id, ourTenant.id);
+    assert.equal((await srv.request('GET', '/v1/tenant', { headers: bearer(owner.token) })).json.policy.break_glass_max_minutes,
+      ourTenant.policy.break_glass_max_minutes);
+    const grants = await srv.request('GET', '/v1/break-glass', { headers: theirs });
+    assert.equal(grants.status, 200, grants.text);
+    assert.deepEqual(grants.json.grants, []);
     const audit = await srv.request('GET', '/v1/audit?limit=1000', { headers: theirs });
     assert.ok(audit.json.events.every((e) => !String(e.actor_id) || e.actor_id !== owner.id));
   });
