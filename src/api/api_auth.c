@@ -90,7 +90,7 @@ authorize_key(struct api_request *req, struct api_response *res, const char *key
     }
     /* a key never does more than its creator may do now (the store already
      * refuses keys of disabled creators) */
-    if (k.creator_role < 0 || k.creator_role == RCM_ROLE_API_CLIENT ||
+    if (k.creator_role < 0 ||
         !api_role_within((enum rcm_role)k.role, (enum rcm_role)k.creator_role)) {
         api_problem(req, res, API_PROBLEM_unauthorized,
                     "the API key's creator no longer holds a role that covers it");

@@ -182,6 +182,16 @@ describe('user management', () => {
     const acts = sql(w.srv, `SELECT group_concat(action) FROM audit_event WHERE object_id = '${u.id}' AND object_type = 'user'`);
     assert.match(acts, /user\.role_change/);
     assert.match(acts, /user\.update/);
+    // a key never does more than its creator's current role
+    const admin = await w.user('admin', 'keymaker.admin');
+    const key = (await w.send('POST', admin.token, '/v1/api-keys', { name: 'reports', role: 'analyst' })).json;
+    assert.equal((await w.send('GET', key.key, '/v1/me')).status, 200);
+    assert.equal((await w.send('PATCH', w.owner.token, `/v1/users/${admin.id}`, { role: 'coder' })).status, 200);
+    const refused = await w.send('GET', key.key, '/v1/me');
+    assertProblem(assert, refused, 401, 'unauthorized');
+    assert.match(refused.json.detail, /creator/);
+    assert.equal((await w.send('PATCH', w.owner.token, `/v1/users/${admin.id}`, { role: 'admin' })).status, 200);
+    assert.equal((await w.send('GET', key.key, '/v1/me')).status, 200);
   });
 
   test('only owners touch owners; nobody disables or re-roles themselves', async () => {

@@ -1186,9 +1186,13 @@ end_grants(struct sq *sq, const struct rcm_actor *actor, enum stmt_id id, int n,
     stmt_done(st);
     if (rc != SQLITE_DONE)
         return db_fail(diag, sq->writer.db, "end break-glass");
+    /* start and end records of a grant are always flagged emergency */
+    struct rcm_actor flagged = *actor;
+    flagged.emergency = true;
     enum rcm_err err = RCM_OK;
     for (size_t i = 0; !err && i < n_ended; i++)
-        err = audit_object(sq, actor, "break_glass.end", "break_glass", ended[i], now_ms, diag);
+        err = audit_object(sq, &flagged, "break_glass.end", "break_glass", ended[i], now_ms,
+                           diag);
     return err;
 }
 
@@ -1435,8 +1439,11 @@ sq_break_glass_end(void *impl, const struct rcm_actor *actor, int64_t session_id
     }
     if (!err && !ended)
         err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no break-glass access is in force");
-    if (!err)
-        err = audit_object(sq, actor, "break_glass.end", "break_glass", ended, now_ms, diag);
+    if (!err) {
+        struct rcm_actor flagged = *actor;
+        flagged.emergency = true;
+        err = audit_object(sq, &flagged, "break_glass.end", "break_glass", ended, now_ms, diag);
+    }
     return write_end(sq, err, diag);
 }
 
