@@ -301,6 +301,14 @@ describe('break-glass access', () => {
     const key = (await w.send('POST', w.owner.token, '/v1/api-keys', { name: 'k', role: 'biller' })).json;
     assertProblem(assert, await w.send('POST', key.key, '/v1/auth/break-glass', { reason }), 403, 'forbidden');
     assertProblem(assert, await w.send('DELETE', key.key, '/v1/auth/break-glass'), 404, 'not_found');
+    // an admin who has not passed a second factor (enrol-only) cannot use it to reach patient data
+    const pw = strongPassword();
+    assert.equal((await w.send('POST', w.owner.token, '/v1/users', { email: 'bg.admin@demo.example',
+      display_name: 'A', role: 'admin', password: pw })).status, 201);
+    const pending = (await w.login('bg.admin@demo.example', pw)).json;
+    assert.equal(pending.mfa_enrolment_required, true);
+    assertProblem(assert, await w.send('POST', pending.token, '/v1/auth/break-glass', { reason }), 403,
+      'mfa_enrolment_required');
     assert.equal(sql(w.srv, 'SELECT count(*) FROM break_glass'), '0');
   });
 
