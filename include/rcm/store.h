@@ -278,6 +278,7 @@ RCM_MUST_CHECK enum rcm_err rcm_store_session_revoke(struct rcm_store *store,
 struct rcm_break_glass {
     int64_t id;
     int64_t user_id;
+    char user_email[RCM_EMAIL_MAX + 1];
     int64_t session_id;
     char reason[4 * RCM_BREAK_GLASS_REASON_MAX + 1];    /* UTF-8 */
     int64_t started_ms;

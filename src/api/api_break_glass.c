@@ -132,8 +132,9 @@ append_grant(void *ctx, const struct rcm_break_glass *g)
     struct grant_list *gl = ctx;
     bool active = g->ended_ms == 0 && g->expires_ms > gl->now_ms;
     int64_t end = g->ended_ms ? g->ended_ms : g->expires_ms;
-    json_t *o = json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:I}", "id", (json_int_t)g->id,
-                          "user_id", (json_int_t)g->user_id, "session_id",
+    json_t *o = json_pack("{s:I,s:I,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:I}", "id",
+                          (json_int_t)g->id, "user_id", (json_int_t)g->user_id, "user_email",
+                          g->user_email, "session_id",
                           (json_int_t)g->session_id, "reason", g->reason, "started_at",
                           iso(gl->req, g->started_ms), "expires_at", iso(gl->req, g->expires_ms),
                           "ended_at", iso(gl->req, active ? 0 : end), "ended_by",

@@ -340,6 +340,7 @@ describe('break-glass access', () => {
     assert.equal(list.status, 200, list.text);
     const g = list.json.grants[0];
     assert.equal(g.user_id, coder.id);
+    assert.equal(g.user_email, coder.email);
     assert.equal(g.reason, 'ärztlicher Notfall Ω');
     assert.equal(g.active, true);
     assert.equal(g.ended_at, null);

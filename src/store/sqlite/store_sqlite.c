@@ -93,8 +93,9 @@
                "e.actor_id = b.user_id AND e.emergency = 1 AND e.action NOT "  \
                "LIKE 'break!_glass.%' ESCAPE '!' AND e.ts_ms BETWEEN "         \
                "b.started_ms AND (CASE WHEN b.ended_ms > 0 THEN b.ended_ms "   \
-               "ELSE b.expires_ms END)) FROM break_glass b WHERE "             \
-               "b.tenant_id = ?1 ORDER BY b.id DESC LIMIT ?2")                 \
+               "ELSE b.expires_ms END)), u.email FROM break_glass b JOIN "     \
+               "app_user u ON u.id = b.user_id WHERE b.tenant_id = ?1 "        \
+               "ORDER BY b.id DESC LIMIT ?2")                                  \
     X(SESSION_INSERT, "INSERT INTO session(tenant_id, user_id, token_hash, "   \
                       "csrf_hash, created_ms, last_seen_ms, mfa_ok) VALUES "   \
                       "(?1, ?2, ?3, ?4, ?5, ?5, ?6) RETURNING id")             \
@@ -1466,6 +1467,8 @@ each_grant(sqlite3_stmt *st, void *p)
     g.expires_ms = sqlite3_column_int64(st, 5);
     g.ended_ms = sqlite3_column_int64(st, 6);
     g.actions = sqlite3_column_int64(st, 7);
+    rcm_str_copy(g.user_email, sizeof g.user_email,
+                 rcm_str_c(nz((const char *)sqlite3_column_text(st, 8))));
     return e->fn(e->ctx, &g);
 }
 
