@@ -34,7 +34,8 @@ main(int argc, char **argv)
         return 2;
     snprintf(path, sizeof path, "%s/openrcm.db", dir);
     static const uint8_t key[RCM_AUDIT_KEY_BYTES] = "benchmark-audit-key-0123456789ab";
-    struct rcm_store_options opt = {"sqlite", path, 5000, 2, key};
+    struct rcm_store_options opt = {.backend = "sqlite", .path = path,
+        .busy_timeout_ms = 5000, .read_connections = 2, .audit_key = key};
     struct rcm_store *s;
     struct rcm_diag d = RCM_DIAG_INIT;
     if (rcm_store_open(&opt, &s, &d) || rcm_store_migrate(s, NULL, &d)) {

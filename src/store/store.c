@@ -14,11 +14,6 @@
 #include "rcm/str.h"
 #include "store_int.h"
 
-struct rcm_store {
-    const struct rcm_store_ops *ops;
-    void *impl;
-};
-
 static const struct rcm_store_ops *const backends[] = {
     &rcm_store_sqlite_ops,
 };
@@ -40,8 +35,12 @@ rcm_store_open(const struct rcm_store_options *opt, struct rcm_store **out,
         return RCM_E_NOMEM;
     s->ops = ops;
     enum rcm_err err = ops->open(opt, &s->impl, diag);
+    if (!err && opt->master_key)
+        err = store_keyring_new(opt, &s->keys, diag);
+    if (!err)
+        err = store_keyring_sync(s, diag);
     if (err) {
-        rcm_free(s);
+        rcm_store_close(s);
         return err;
     }
     *out = s;
@@ -53,7 +52,9 @@ rcm_store_close(struct rcm_store *store)
 {
     if (!store)
         return;
-    store->ops->close(store->impl);
+    if (store->impl)
+        store->ops->close(store->impl);
+    store_keyring_free(store->keys);
     rcm_free(store);
 }
 
@@ -68,7 +69,8 @@ rcm_store_migrate(struct rcm_store *store, struct rcm_migrate_report *report,
                   struct rcm_diag *diag)
 {
     struct rcm_migrate_report ignored;
-    return store->ops->migrate(store->impl, report ? report : &ignored, diag);
+    enum rcm_err err = store->ops->migrate(store->impl, report ? report : &ignored, diag);
+    return err ? err : store_keyring_sync(store, diag);
 }
 
 enum rcm_err

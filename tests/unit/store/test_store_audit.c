@@ -23,7 +23,8 @@ struct fixture {
 static struct rcm_store *
 open_with(const char *path, const uint8_t *k)
 {
-    struct rcm_store_options opt = {"sqlite", path, 5000, 4, k};
+    struct rcm_store_options opt = {.backend = "sqlite", .path = path,
+        .busy_timeout_ms = 5000, .read_connections = 4, .audit_key = k};
     struct rcm_store *s = NULL;
     struct rcm_diag d = RCM_DIAG_INIT;
     assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_OK);
@@ -295,7 +296,8 @@ static void
 no_key_no_audited_writes(void **state)
 {
     struct fixture *f = *state;
-    struct rcm_store_options opt = {"sqlite", f->path, 5000, 2, NULL};
+    struct rcm_store_options opt = {.backend = "sqlite", .path = f->path,
+        .busy_timeout_ms = 5000, .read_connections = 2, .audit_key = NULL};
     struct rcm_store *s = NULL;
     struct rcm_diag d = RCM_DIAG_INIT;
     assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_OK);
