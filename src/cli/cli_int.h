@@ -73,6 +73,8 @@ extern const struct rcm_actor cli_system_actor;
 /* Subcommands. */
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
+int cli_keys(int argc, char **argv);
+int cli_backup(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);
 int cli_audit(int argc, char **argv);

@@ -119,9 +119,9 @@ unwrap_row(const struct store_keyring *kr, int64_t tenant_id, const char *purpos
     char ctx[RCM_KEY_CONTEXT_MAX_LEN + 1];
     const struct rcm_key *kek = master_for(kr, wrapped);
     if (!kek)
-        return rcm_diag_fail(diag, RCM_E_CONFIG, "a stored key is wrapped under a master "
-                             "key that is not configured (is a master key rotation "
-                             "unfinished? set security.previous_master_key_file)");
+        return rcm_diag_fail(diag, RCM_E_CONFIG, "a stored key is wrapped under another "
+                             "master key (wrong security.master_key_file? during a "
+                             "rotation also set security.previous_master_key_file)");
     enum rcm_err err = key_context(tenant_id, purpose, ctx);
     if (!err)
         err = rcm_key_unwrap(kek, ctx, wrapped, RCM_KEY_WRAPPED_BYTES, out);
