@@ -372,8 +372,9 @@ struct rcm_key_rotation {
 };
 
 typedef int (*rcm_key_rotation_fn)(void *ctx, const struct rcm_key_rotation *r);
-/* Called after every batch, so a command can show progress. */
-typedef void (*rcm_rotation_progress_fn)(void *ctx, int64_t done, int64_t total);
+/* Called after every batch, so a command can show progress; returning
+ * non-zero stops the run there (RCM_E_STOPPED), to be resumed later. */
+typedef int (*rcm_rotation_progress_fn)(void *ctx, int64_t done, int64_t total);
 
 /*
  * Re-wrap every tenant and system key from the previous master key to the
@@ -389,7 +390,8 @@ RCM_MUST_CHECK enum rcm_err rcm_store_rotate_master(struct rcm_store *store,
  * Give a tenant a new data key: create it (or resume with the one a stopped
  * run created), re-wrap every patient key in batches of `batch` — each its
  * own short transaction, so the server keeps working — then make the new key
- * current. Patients created meanwhile are wrapped under the new key.
+ * current. Patients created meanwhile are wrapped under the new key. A run
+ * stopped by `progress` or a crash resumes with the same new key.
  */
 RCM_MUST_CHECK enum rcm_err rcm_store_rotate_tenant(struct rcm_store *store,
                                                     const struct rcm_actor *actor,

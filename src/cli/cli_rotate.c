@@ -7,6 +7,7 @@
  * (so `keys status` shows it from anywhere), and a stopped run resumes when
  * started again.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +35,28 @@ usage(FILE *f)
             "  remove previous_master_key_file and retire the old file.\n"
             "rotate tenant: give the tenant a new data key and re-wrap every\n"
             "  patient key under it, N per transaction (default %d), while the\n"
-            "  server keeps running. Interrupted runs resume where they stopped.\n"
+            "  server keeps running. Ctrl-C stops after the current batch; an\n"
+            "  interrupted run resumes with the same new key when started again.\n"
             "status: every rotation with its progress.\n", DEFAULT_BATCH);
 }
 
+static volatile sig_atomic_t stop_requested;
+
 static void
+on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* Progress on stderr; SIGINT/SIGTERM stop after the current batch. */
+static int
 show_progress(void *ctx, int64_t done, int64_t total)
 {
     (void)ctx;
     fprintf(stderr, "openrcm keys: re-wrapped %lld of %lld keys\n", (long long)done,
             (long long)total);
+    return stop_requested;
 }
 
 static int
@@ -97,6 +110,8 @@ rotate(struct rcm_store *store, int argc, char **argv)
         }
         struct rcm_actor actor = cli_system_actor;
         actor.tenant_id = t.id;
+        signal(SIGINT, on_stop_signal);
+        signal(SIGTERM, on_stop_signal);
         err = rcm_store_rotate_tenant(store, &actor, t.id, (int)batch, show_progress, NULL,
                                       &diag);
     } else {
@@ -105,7 +120,8 @@ rotate(struct rcm_store *store, int argc, char **argv)
     }
     if (err) {
         cli_error("keys", "%s", diag.msg);
-        return err == RCM_E_CRYPTO || err == RCM_E_CONFIG ? CLI_PROBLEMS : CLI_USAGE;
+        return err == RCM_E_CRYPTO || err == RCM_E_CONFIG || err == RCM_E_STOPPED
+                   ? CLI_PROBLEMS : CLI_USAGE;
     }
     printf("rotation complete\n");
     return CLI_OK;

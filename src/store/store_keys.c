@@ -357,7 +357,7 @@ rcm_store_rotate_master(struct rcm_store *store, const struct rcm_actor *actor,
         err = rcm_store_audit_append(store, actor, &what, diag);
     }
     if (!err && progress)
-        progress(ctx, n, n);
+        (void)progress(ctx, n, n);
     return err;
 }
 
@@ -431,8 +431,9 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
                 total = done;
             err = store->ops->rotation_progress(store->impl, id, done, false,
                                                 rcm_time_now_ms(), diag);
-            if (!err && progress)
-                progress(ctx, done, total);
+            if (!err && progress && progress(ctx, done, total))
+                err = rcm_diag_fail(diag, RCM_E_STOPPED, "stopped after %lld keys; run "
+                                    "it again to resume", (long long)done);
         } while (!err);
         if (err)
             break;
