@@ -200,7 +200,7 @@ api_delete_patient(struct api_request *req, struct api_response *res)
     if (err)
         patient_problem(req, res, err, &diag);
     else
-        res->status = 204;
+        res->json = json_pack("{s:I,s:b}", "id", (json_int_t)id, "deleted", 1);
 }
 
 struct listing {
