@@ -403,11 +403,15 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
     struct tenant_rewrap t = {.store = store, .diag = diag};
     int64_t total = 0, id = 0, done = 0;
     /* the current key must exist first: a tenant without patients has none */
-    struct rcm_key current;
+    struct rcm_key current, fresh;
     if ((err = store_tenant_key(store, tenant_id, STORE_KEY_DATA, true, &current, diag)))
         return err;
+    /* a new id, so envelopes tell old from new; a resumed run keeps the
+     * stored data-next instead */
+    rcm_key_generate(&fresh, current.key_id);
     rcm_key_wipe(&current);
-    err = store_tenant_key(store, tenant_id, STORE_KEY_DATA_NEXT, true, &t.next, diag);
+    err = load_key(store, tenant_id, STORE_KEY_DATA_NEXT, true, &fresh, &t.next, diag);
+    rcm_key_wipe(&fresh);
     if (!err)
         err = store->ops->patient_count(store->impl, tenant_id, &total, diag);
     if (!err)
