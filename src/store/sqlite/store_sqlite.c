@@ -233,6 +233,11 @@ struct sq {
     int busy_timeout_ms;
     pthread_mutex_t write_mu;
     struct conn writer;
+    /* group commit of audit-only records (sq_audit_append) */
+    pthread_mutex_t group_mu;
+    pthread_cond_t group_cv;
+    struct audit_waiter *group_queue;   /* records waiting for the next leader */
+    bool group_leader;                  /* a thread is committing a batch */
     pthread_mutex_t pool_mu;
     pthread_cond_t pool_cv;
     struct conn *idle;          /* idle read connections */
@@ -414,6 +419,8 @@ sq_close(void *impl)
         conn_close(&sq->writer);
     }
     pthread_mutex_destroy(&sq->write_mu);
+    pthread_mutex_destroy(&sq->group_mu);
+    pthread_cond_destroy(&sq->group_cv);
     pthread_mutex_destroy(&sq->pool_mu);
     pthread_cond_destroy(&sq->pool_cv);
     rcm_crypto_wipe(sq->audit_key, sizeof sq->audit_key);
@@ -430,6 +437,8 @@ sq_open(const struct rcm_store_options *opt, void **impl, struct rcm_diag *diag)
     if (!sq)
         return RCM_E_NOMEM;
     pthread_mutex_init(&sq->write_mu, NULL);
+    pthread_mutex_init(&sq->group_mu, NULL);
+    pthread_cond_init(&sq->group_cv, NULL);
     pthread_mutex_init(&sq->pool_mu, NULL);
     pthread_cond_init(&sq->pool_cv, NULL);
     sq->busy_timeout_ms = opt->busy_timeout_ms;
@@ -747,16 +756,80 @@ audit_object(struct sq *sq, const struct rcm_actor *actor, const char *action,
     return audit_write(sq, actor, &what, now_ms, diag);
 }
 
+/* One caller of sq_audit_append waiting for its record to be committed. */
+struct audit_waiter {
+    const struct rcm_actor *actor;
+    const struct rcm_audit_what *what;
+    struct rcm_diag *diag;
+    enum rcm_err err;
+    bool done;
+    struct audit_waiter *next;
+};
+
+/* Write records in one transaction; false when it failed (nothing kept). */
+static bool
+audit_batch(struct sq *sq, struct audit_waiter *list)
+{
+    enum rcm_err err = write_begin(sq, list->diag);
+    if (!err) {
+        int64_t now_ms = rcm_time_now_ms();
+        for (struct audit_waiter *w = list; w && !err; w = w->next)
+            err = audit_write(sq, w->actor, w->what, now_ms, w->diag);
+        err = write_end(sq, err, list->diag);
+    }
+    for (struct audit_waiter *w = list; w; w = w->next)
+        w->err = err;
+    return err == RCM_OK;
+}
+
+/*
+ * An audit record that changes nothing else (a read of PHI, a failed
+ * login). Group commit: callers arriving while a commit is under way queue
+ * up, and the next of them commits the whole queue in one transaction — one
+ * fsync for many records — before any of them returns. A failed batch is
+ * retried record by record so one caller's error is not another's.
+ */
 static enum rcm_err
 sq_audit_append(void *impl, const struct rcm_actor *actor,
                 const struct rcm_audit_what *what, struct rcm_diag *diag)
 {
     struct sq *sq = impl;
-    enum rcm_err err = write_begin(sq, diag);
-    if (err)
-        return err;
-    err = audit_write(sq, actor, what, rcm_time_now_ms(), diag);
-    return write_end(sq, err, diag);
+    struct audit_waiter me = {actor, what, diag, RCM_OK, false, NULL};
+    pthread_mutex_lock(&sq->group_mu);
+    me.next = sq->group_queue;
+    sq->group_queue = &me;
+    while (!me.done && sq->group_leader)
+        pthread_cond_wait(&sq->group_cv, &sq->group_mu);
+    if (me.done) {
+        pthread_mutex_unlock(&sq->group_mu);
+        return me.err;
+    }
+    sq->group_leader = true;
+    /* the queue is newest first; commit in arrival order */
+    struct audit_waiter *batch = NULL;
+    while (sq->group_queue) {
+        struct audit_waiter *w = sq->group_queue;
+        sq->group_queue = w->next;
+        w->next = batch;
+        batch = w;
+    }
+    pthread_mutex_unlock(&sq->group_mu);
+
+    if (batch && !audit_batch(sq, batch) && batch->next) {
+        for (struct audit_waiter *w = batch; w; w = w->next) {
+            struct audit_waiter *rest = w->next;
+            w->next = NULL;
+            audit_batch(sq, w);
+            w->next = rest;
+        }
+    }
+    pthread_mutex_lock(&sq->group_mu);
+    for (struct audit_waiter *w = batch; w; w = w->next)
+        w->done = true;
+    sq->group_leader = false;
+    pthread_cond_broadcast(&sq->group_cv);
+    pthread_mutex_unlock(&sq->group_mu);
+    return me.err;
 }
 
 /* Row of AUDIT_COLUMNS -> event (strings borrowed until the next step). */
