@@ -90,6 +90,7 @@ RCM_MUST_CHECK enum rcm_err rcm_store_ping(struct rcm_store *store,
 
 struct rcm_tenant {
     int64_t id;
+    int64_t manager_id;                     /* managing company, or 0 */
     char slug[RCM_TENANT_SLUG_MAX + 1];     /* [a-z0-9-], unique */
     char name[RCM_TENANT_NAME_MAX + 1];
     int64_t created_ms;
@@ -105,6 +106,26 @@ RCM_MUST_CHECK enum rcm_err rcm_store_tenant_create(struct rcm_store *store,
                                                     const char *name,
                                                     struct rcm_tenant *out,
                                                     struct rcm_diag *diag);
+/*
+ * Create a client practice managed by actor->tenant_id (a billing company),
+ * audited "tenant.create" in the company's log. RCM_E_PERM when the actor's
+ * tenant is itself managed (one level only); otherwise as
+ * rcm_store_tenant_create.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_create(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
+                                                    const char *slug, const char *name,
+                                                    struct rcm_tenant *out,
+                                                    struct rcm_diag *diag);
+
+typedef int (*rcm_tenant_row_fn)(void *ctx, const struct rcm_tenant *t);
+
+/* The client practices actor->tenant_id manages, by id. */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_list(struct rcm_store *store,
+                                                  const struct rcm_actor *actor,
+                                                  rcm_tenant_row_fn fn, void *ctx,
+                                                  struct rcm_diag *diag);
+
 /* RCM_E_NOT_FOUND when no tenant has the slug. */
 RCM_MUST_CHECK enum rcm_err rcm_store_tenant_find(struct rcm_store *store,
                                                   const char *slug,
@@ -128,6 +149,9 @@ struct rcm_user {
     uint32_t failures;              /* consecutive failed logins */
     int64_t last_failure_ms;
     char password_hash[128];        /* only from rcm_store_login_lookup */
+    /* Only from rcm_store_login_lookup: the tenant the login names, which
+     * is tenant_id, or a client practice that tenant_id manages. */
+    int64_t login_tenant_id;
 };
 
 /*
@@ -157,8 +181,9 @@ RCM_MUST_CHECK enum rcm_err rcm_store_user_list(struct rcm_store *store,
                                                 rcm_user_row_fn fn, void *ctx,
                                                 struct rcm_diag *diag);
 
-/* The user a login names, with password hash and failure counters. Not
- * audited: the caller records the login's outcome. */
+/* The user a login names, with password hash and failure counters: a user
+ * of the named tenant, or else of the billing company that manages it.
+ * Not audited: the caller records the login's outcome. */
 RCM_MUST_CHECK enum rcm_err rcm_store_login_lookup(struct rcm_store *store,
                                                    const char *tenant_slug,
                                                    const char *email,

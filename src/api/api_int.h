@@ -202,6 +202,10 @@ void api_get_version(struct api_request *req, struct api_response *res);
 void api_get_openapi(struct api_request *req, struct api_response *res);
 void api_post_echo(struct api_request *req, struct api_response *res);
 
+/* Handlers (api_clients.c). */
+void api_get_clients(struct api_request *req, struct api_response *res);
+void api_post_clients(struct api_request *req, struct api_response *res);
+
 /* Handlers (api_patients.c). */
 void api_post_patients(struct api_request *req, struct api_response *res);
 void api_get_patients(struct api_request *req, struct api_response *res);

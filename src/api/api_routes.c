@@ -31,5 +31,7 @@ const struct api_route api_routes[] = {
     {"GET", "/v1/patients/{id}", api_get_patient, 0, RCM_PERM_PHI_READ},
     {"PATCH", "/v1/patients/{id}", api_patch_patient, API_BODY_JSON, RCM_PERM_PHI_WRITE},
     {"DELETE", "/v1/patients/{id}", api_delete_patient, 0, RCM_PERM_PHI_WRITE},
+    {"GET", "/v1/clients", api_get_clients, 0, RCM_PERM_USER_MANAGE},
+    {"POST", "/v1/clients", api_post_clients, API_BODY_JSON, RCM_PERM_USER_MANAGE},
     {NULL, NULL, NULL, 0, 0},
 };

@@ -100,10 +100,10 @@ valid_slug(const char *slug)
     return true;
 }
 
-enum rcm_err
-rcm_store_tenant_create(struct rcm_store *store, const struct rcm_actor *actor,
-                        const char *slug, const char *name,
-                        struct rcm_tenant *out, struct rcm_diag *diag)
+static enum rcm_err
+tenant_create(struct rcm_store *store, const struct rcm_actor *actor, const char *slug,
+              const char *name, int64_t manager_id, struct rcm_tenant *out,
+              struct rcm_diag *diag)
 {
     if (!valid_slug(slug))
         return rcm_diag_fail(diag, RCM_E_INVAL,
@@ -114,8 +114,33 @@ rcm_store_tenant_create(struct rcm_store *store, const struct rcm_actor *actor,
     if (n == 0 || n > RCM_TENANT_NAME_MAX)
         return rcm_diag_fail(diag, RCM_E_INVAL,
                              "tenant name must be 1-%d bytes", RCM_TENANT_NAME_MAX);
-    return store->ops->tenant_create(store->impl, actor, slug, name,
+    return store->ops->tenant_create(store->impl, actor, slug, name, manager_id,
                                      rcm_time_now_ms(), out, diag);
+}
+
+enum rcm_err
+rcm_store_tenant_create(struct rcm_store *store, const struct rcm_actor *actor,
+                        const char *slug, const char *name,
+                        struct rcm_tenant *out, struct rcm_diag *diag)
+{
+    return tenant_create(store, actor, slug, name, 0, out, diag);
+}
+
+enum rcm_err
+rcm_store_client_create(struct rcm_store *store, const struct rcm_actor *actor,
+                        const char *slug, const char *name, struct rcm_tenant *out,
+                        struct rcm_diag *diag)
+{
+    if (actor->tenant_id <= 0)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "a client practice needs a managing tenant");
+    return tenant_create(store, actor, slug, name, actor->tenant_id, out, diag);
+}
+
+enum rcm_err
+rcm_store_client_list(struct rcm_store *store, const struct rcm_actor *actor,
+                      rcm_tenant_row_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    return store->ops->client_list(store->impl, actor->tenant_id, fn, ctx, diag);
 }
 
 enum rcm_err

@@ -51,12 +51,15 @@ struct rcm_store_ops {
     enum rcm_err (*schema_version)(void *impl, int *current, int *latest,
                                    struct rcm_diag *diag);
     enum rcm_err (*ping)(void *impl, struct rcm_diag *diag);
+    /* manager_id 0: an independent tenant; else a client practice of it */
     enum rcm_err (*tenant_create)(void *impl, const struct rcm_actor *actor,
-                                  const char *slug, const char *name,
+                                  const char *slug, const char *name, int64_t manager_id,
                                   int64_t now_ms, struct rcm_tenant *out,
                                   struct rcm_diag *diag);
     enum rcm_err (*tenant_find)(void *impl, const char *slug,
                                 struct rcm_tenant *out, struct rcm_diag *diag);
+    enum rcm_err (*client_list)(void *impl, int64_t manager_id, rcm_tenant_row_fn fn,
+                                void *ctx, struct rcm_diag *diag);
     enum rcm_err (*user_create)(void *impl, const struct rcm_actor *actor,
                                 const char *email, const char *display_name,
                                 const char *role, const char *password_hash,

@@ -33,6 +33,15 @@
 #define USER_COLUMNS                                                           \
     "id, tenant_id, email, display_name, role, disabled, created_ms, "          \
     "failures, last_failure_ms"
+#define TENANT_COLUMNS "id, slug, name, created_ms, coalesce(manager_id, 0)"
+#define USER_COLUMNS_U                                                         \
+    "u.id, u.tenant_id, u.email, u.display_name, u.role, u.disabled, "          \
+    "u.created_ms, u.failures, u.last_failure_ms"
+/* A user who may act in tenant ?1: one of its own, or of the billing
+ * company that manages it (migration 0008). */
+#define ACTING_TENANT_USER                                                     \
+    "(tenant_id = ?1 OR tenant_id = (SELECT manager_id FROM tenant WHERE "      \
+    "id = ?1))"
 #define KEY_COLUMNS                                                            \
     "id, tenant_id, created_by, name, role, prefix, created_ms, expires_ms, "   \
     "revoked_ms"
@@ -48,20 +57,24 @@
     X(MIGRATION_GET, "SELECT sha256 FROM schema_migrations WHERE version = ?1") \
     X(MIGRATION_ADD, "INSERT INTO schema_migrations(version, name, sha256, "   \
                      "applied_ms) VALUES (?1, ?2, ?3, ?4)")                    \
-    X(TENANT_INSERT, "INSERT INTO tenant(slug, name, created_ms) "             \
-                     "VALUES (?1, ?2, ?3) RETURNING id")                       \
-    X(TENANT_BY_SLUG, "SELECT id, slug, name, created_ms FROM tenant "         \
-                      "WHERE slug = ?1")                                       \
+    X(TENANT_INSERT, "INSERT INTO tenant(slug, name, created_ms, manager_id) " \
+                     "VALUES (?1, ?2, ?3, nullif(?4, 0)) RETURNING id")        \
+    X(TENANT_BY_SLUG, "SELECT " TENANT_COLUMNS " FROM tenant WHERE slug = ?1") \
+    X(TENANT_MANAGER, "SELECT coalesce(manager_id, 0) FROM tenant WHERE "      \
+                      "id = ?1")                                               \
+    X(CLIENT_LIST, "SELECT " TENANT_COLUMNS " FROM tenant WHERE "              \
+                   "manager_id = ?1 ORDER BY id")                              \
     X(USER_INSERT, "INSERT INTO app_user(tenant_id, email, display_name, role, " \
                    "password_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) " \
                    "RETURNING id")                                             \
-    X(USER_GET, "SELECT " USER_COLUMNS " FROM app_user WHERE tenant_id = ?1 "  \
-                "AND id = ?2")                                                 \
+    X(USER_GET, "SELECT " USER_COLUMNS " FROM app_user WHERE "                 \
+                ACTING_TENANT_USER " AND id = ?2")                             \
     X(USER_LIST, "SELECT " USER_COLUMNS " FROM app_user WHERE tenant_id = ?1 " \
                  "ORDER BY id")                                                \
-    X(LOGIN_LOOKUP, "SELECT " USER_COLUMNS ", password_hash FROM app_user "    \
-                    "WHERE tenant_id = (SELECT id FROM tenant WHERE slug = ?1) " \
-                    "AND email = ?2")                                          \
+    X(LOGIN_LOOKUP, "SELECT " USER_COLUMNS_U ", u.password_hash, t.id FROM "   \
+                    "tenant t JOIN app_user u ON u.email = ?2 AND (u.tenant_id " \
+                    "= t.id OR u.tenant_id = t.manager_id) WHERE t.slug = ?1 " \
+                    "ORDER BY u.tenant_id = t.id DESC LIMIT 1")                \
     X(USER_FAILURES, "UPDATE app_user SET failures = ?2, last_failure_ms = ?3 " \
                      "WHERE id = ?1")                                          \
     X(SESSION_INSERT, "INSERT INTO session(tenant_id, user_id, token_hash, "   \
@@ -79,14 +92,14 @@
     X(SESSION_REVOKE_ALL, "UPDATE session SET revoked_ms = ?2 WHERE "          \
                           "user_id = ?1 AND revoked_ms = 0")                   \
     X(MFA_GET, "SELECT mfa_enabled, mfa_last_step, mfa_secret FROM app_user "  \
-               "WHERE tenant_id = ?1 AND id = ?2")                             \
+               "WHERE " ACTING_TENANT_USER " AND id = ?2")                     \
     X(MFA_CODES, "SELECT slot, code_hash FROM mfa_recovery WHERE user_id = ?1 " \
                  "AND used_ms = 0 ORDER BY slot")                              \
-    X(MFA_BEGIN, "UPDATE app_user SET mfa_secret = ?3 WHERE tenant_id = ?1 "   \
-                 "AND id = ?2 AND mfa_enabled = 0")                            \
+    X(MFA_BEGIN, "UPDATE app_user SET mfa_secret = ?3 WHERE "                  \
+                 ACTING_TENANT_USER " AND id = ?2 AND mfa_enabled = 0")        \
     X(MFA_ENABLE, "UPDATE app_user SET mfa_enabled = 1, mfa_last_step = ?3 "   \
-                  "WHERE tenant_id = ?1 AND id = ?2 AND mfa_enabled = 0 AND "  \
-                  "mfa_secret IS NOT NULL")                                    \
+                  "WHERE " ACTING_TENANT_USER " AND id = ?2 AND "              \
+                  "mfa_enabled = 0 AND mfa_secret IS NOT NULL")                \
     X(MFA_CODES_CLEAR, "DELETE FROM mfa_recovery WHERE user_id = ?1")          \
     X(MFA_CODE_ADD, "INSERT INTO mfa_recovery(user_id, slot, code_hash) "      \
                     "VALUES (?1, ?2, ?3)")                                     \
@@ -1072,6 +1085,35 @@ read_one(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void
     return err;
 }
 
+/* read_rows on the writer, inside its open transaction. */
+static enum rcm_err
+writer_rows(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void *),
+            const void *args, int (*each)(sqlite3_stmt *, void *), void *ctx,
+            struct rcm_diag *diag)
+{
+    sqlite3_stmt *st = stmt(&sq->writer, id, diag);
+    if (!st)
+        return RCM_E_DB;
+    bind(st, args);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (each(st, ctx))
+            break;
+    enum rcm_err err = RCM_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = db_fail(diag, sq->writer.db, "read");
+    stmt_done(st);
+    return err;
+}
+
+/* Row callback: the first column as an integer, then stop. */
+static int
+take_int(sqlite3_stmt *st, void *ctx)
+{
+    *(int64_t *)ctx = sqlite3_column_int64(st, 0);
+    return 1;
+}
+
 struct id_pair {
     int64_t a, b;
 };
@@ -1110,6 +1152,7 @@ login_out(sqlite3_stmt *st, void *out)
     user_row(st, u);
     rcm_str_copy(u->password_hash, sizeof u->password_hash,
                  rcm_str_c(nz((const char *)sqlite3_column_text(st, 9))));
+    u->login_tenant_id = sqlite3_column_int64(st, 10);
 }
 
 static enum rcm_err
@@ -1544,25 +1587,46 @@ sq_ping(void *impl, struct rcm_diag *diag)
     return err;
 }
 
+static void
+tenant_row(sqlite3_stmt *st, void *out)
+{
+    struct rcm_tenant *t = out;
+    t->id = sqlite3_column_int64(st, 0);
+    rcm_str_copy(t->slug, sizeof t->slug, rcm_str_c(nz((const char *)sqlite3_column_text(st, 1))));
+    rcm_str_copy(t->name, sizeof t->name, rcm_str_c(nz((const char *)sqlite3_column_text(st, 2))));
+    t->created_ms = sqlite3_column_int64(st, 3);
+    t->manager_id = sqlite3_column_int64(st, 4);
+}
+
 static enum rcm_err
 sq_tenant_create(void *impl, const struct rcm_actor *actor, const char *slug,
-                 const char *name, int64_t now_ms, struct rcm_tenant *out,
-                 struct rcm_diag *diag)
+                 const char *name, int64_t manager_id, int64_t now_ms,
+                 struct rcm_tenant *out, struct rcm_diag *diag)
 {
     struct sq *sq = impl;
     enum rcm_err err = write_begin(sq, diag);
     if (err)
         return err;
-    sqlite3_stmt *st = stmt(&sq->writer, STMT_TENANT_INSERT, diag);
-    if (!st) {
+    if (manager_id) {
+        /* the manager must exist and be managed by no one itself */
+        int64_t above = -1;
+        err = writer_rows(sq, STMT_TENANT_MANAGER, bind_id1, &manager_id, take_int, &above,
+                          diag);
+        if (!err && above != 0)
+            err = rcm_diag_fail(diag, RCM_E_PERM, "a managed practice cannot manage others");
+    }
+    sqlite3_stmt *st = err ? NULL : stmt(&sq->writer, STMT_TENANT_INSERT, diag);
+    if (!err && !st) {
         err = RCM_E_DB;
-    } else {
+    } else if (!err) {
         sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, now_ms);
+        sqlite3_bind_int64(st, 4, manager_id);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             out->id = sqlite3_column_int64(st, 0);
+            out->manager_id = manager_id;
             rcm_str_copy(out->slug, sizeof out->slug, rcm_str_c(slug));
             rcm_str_copy(out->name, sizeof out->name, rcm_str_c(name));
             out->created_ms = now_ms;
@@ -1584,33 +1648,32 @@ static enum rcm_err
 sq_tenant_find(void *impl, const char *slug, struct rcm_tenant *out,
                struct rcm_diag *diag)
 {
-    struct sq *sq = impl;
-    struct conn *c;
-    enum rcm_err err = reader_acquire(sq, &c, diag);
-    if (err)
-        return err;
-    sqlite3_stmt *st = stmt(c, STMT_TENANT_BY_SLUG, diag);
-    if (!st) {
-        err = RCM_E_DB;
-    } else {
-        sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            out->id = sqlite3_column_int64(st, 0);
-            rcm_str_copy(out->slug, sizeof out->slug,
-                         rcm_str_c((const char *)sqlite3_column_text(st, 1)));
-            rcm_str_copy(out->name, sizeof out->name,
-                         rcm_str_c((const char *)sqlite3_column_text(st, 2)));
-            out->created_ms = sqlite3_column_int64(st, 3);
-        } else if (rc == SQLITE_DONE) {
-            err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such tenant");
-        } else {
-            err = db_fail(diag, c->db, "find tenant");
-        }
-        stmt_done(st);
-    }
-    reader_release(sq, c);
-    return err;
+    struct text_pair args = {slug, NULL};
+    return read_one(impl, STMT_TENANT_BY_SLUG, bind_texts, &args, tenant_row, out,
+                    "no such tenant", diag);
+}
+
+struct tenant_each {
+    rcm_tenant_row_fn fn;
+    void *ctx;
+};
+
+static int
+each_tenant(sqlite3_stmt *st, void *p)
+{
+    struct tenant_each *e = p;
+    struct rcm_tenant t;
+    tenant_row(st, &t);
+    return e->fn(e->ctx, &t);
+}
+
+static enum rcm_err
+sq_client_list(void *impl, int64_t manager_id, rcm_tenant_row_fn fn, void *ctx,
+               struct rcm_diag *diag)
+{
+    struct tenant_each e = {fn, ctx};
+    return read_rows(impl, STMT_CLIENT_LIST, bind_id1, &manager_id, each_tenant, &e, NULL,
+                     diag);
 }
 
 /* ---- keys ------------------------------------------------------------------- */
@@ -1677,27 +1740,6 @@ sq_key_put(void *impl, int64_t tenant_id, const char *purpose,
         stmt_done(st);
     }
     return write_end(sq, err, diag);
-}
-
-/* A read of the writer inside its transaction: one row through `row`. */
-static enum rcm_err
-writer_rows(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void *),
-            const void *args, int (*each)(sqlite3_stmt *, void *), void *ctx,
-            struct rcm_diag *diag)
-{
-    sqlite3_stmt *st = stmt(&sq->writer, id, diag);
-    if (!st)
-        return RCM_E_DB;
-    bind(st, args);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (each(st, ctx))
-            break;
-    enum rcm_err err = RCM_OK;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        err = db_fail(diag, sq->writer.db, "read");
-    stmt_done(st);
-    return err;
 }
 
 #define REWRAP_BATCH_MAX 10000
@@ -1857,13 +1899,6 @@ bind_other(sqlite3_stmt *st, const void *args)
     sqlite3_bind_blob(st, 2, o->key_id, 4, SQLITE_STATIC);
 }
 
-static int
-take_count(sqlite3_stmt *st, void *ctx)
-{
-    count_out(st, ctx);
-    return 1;
-}
-
 static enum rcm_err
 sq_tenant_key_promote(void *impl, const struct rcm_actor *actor, int64_t tenant_id,
                       uint32_t next_id, int64_t now_ms, struct rcm_diag *diag)
@@ -1875,7 +1910,7 @@ sq_tenant_key_promote(void *impl, const struct rcm_actor *actor, int64_t tenant_
     enum rcm_err err = write_begin(sq, diag);
     if (err)
         return err;
-    err = writer_rows(sq, STMT_PATIENT_KEYS_OTHER, bind_other, &o, take_count, &left, diag);
+    err = writer_rows(sq, STMT_PATIENT_KEYS_OTHER, bind_other, &o, take_int, &left, diag);
     if (!err && left > 0)
         err = rcm_diag_fail(diag, RCM_E_CONFLICT, "%lld patient keys still under the old "
                             "tenant key", (long long)left);
@@ -2319,6 +2354,7 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .ping = sq_ping,
     .tenant_create = sq_tenant_create,
     .tenant_find = sq_tenant_find,
+    .client_list = sq_client_list,
     .user_create = sq_user_create,
     .user_get = sq_user_get,
     .user_list = sq_user_list,
