@@ -79,6 +79,9 @@ enum rcm_setting_type {
       "", 0, 0, NULL, "file holding the master key (mode 0600); empty means a " \
                       "development key in <state_dir>/keys, created on first " \
                       "start")                                                 \
+    X(security_previous_master_key_file, "security.previous_master_key_file",  \
+      RCM_SET_SECRET, "", 0, 0, NULL, "the master key being replaced, only "   \
+      "while `openrcm keys rotate master` has not finished; empty otherwise")  \
     X(auth_session_idle_s, "auth.session_idle_s", RCM_SET_INT, "900", 60,     \
       1800, NULL, "a session unused this long ends (HIPAA automatic logoff)")  \
     X(log_level, "log.level", RCM_SET_ENUM, "info", 0, 0,                      \

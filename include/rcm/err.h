@@ -34,7 +34,8 @@
     X(E_BUSY, -12, "busy", "resource busy")                             \
     X(E_UNSUPPORTED, -13, "unsupported", "not supported")               \
     X(E_CONFIG, -14, "config", "invalid configuration")                 \
-    X(E_INTERNAL, -15, "internal", "internal error")
+    X(E_INTERNAL, -15, "internal", "internal error")                    \
+    X(E_STOPPED, -16, "stopped", "stopped on request before finishing")
 
 enum rcm_err {
 #define RCM_ERR_ENUM(suffix, value, name, text) RCM_##suffix = value,

@@ -16,7 +16,9 @@
 #include <stdint.h>
 
 #include "rcm/audit.h"
+#include "rcm/crypto.h"
 #include "rcm/err.h"
+#include "rcm/patient.h"
 
 struct rcm_store;
 
@@ -29,6 +31,14 @@ struct rcm_store_options {
      * copied). NULL: every operation that must write an audit record fails
      * with RCM_E_CONFIG rather than write an unprotected log. */
     const uint8_t *audit_key;
+    /* The master key (copied), which wraps every tenant key and the system
+     * keys; NULL: patient data and key rotation are unavailable
+     * (RCM_E_CONFIG). With a master key and no audit_key, the audit MAC key
+     * is the stored system key (see rcm_store_system_key). */
+    const struct rcm_key *master_key;
+    /* The master key being rotated away from, while `openrcm keys rotate
+     * master` has not finished (copied; may be NULL). */
+    const struct rcm_key *previous_master_key;
 };
 
 /*
@@ -93,6 +103,7 @@ struct rcm_tenant_policy {
 
 struct rcm_tenant {
     int64_t id;
+    int64_t manager_id;                     /* managing company, or 0 */
     char slug[RCM_TENANT_SLUG_MAX + 1];     /* [a-z0-9-], unique */
     char name[RCM_TENANT_NAME_MAX + 1];
     int64_t created_ms;
@@ -109,6 +120,26 @@ RCM_MUST_CHECK enum rcm_err rcm_store_tenant_create(struct rcm_store *store,
                                                     const char *name,
                                                     struct rcm_tenant *out,
                                                     struct rcm_diag *diag);
+/*
+ * Create a client practice managed by actor->tenant_id (a billing company),
+ * audited "tenant.create" in the company's log. RCM_E_PERM when the actor's
+ * tenant is itself managed (one level only); otherwise as
+ * rcm_store_tenant_create.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_create(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
+                                                    const char *slug, const char *name,
+                                                    struct rcm_tenant *out,
+                                                    struct rcm_diag *diag);
+
+typedef int (*rcm_tenant_row_fn)(void *ctx, const struct rcm_tenant *t);
+
+/* The client practices actor->tenant_id manages, by id. */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_list(struct rcm_store *store,
+                                                  const struct rcm_actor *actor,
+                                                  rcm_tenant_row_fn fn, void *ctx,
+                                                  struct rcm_diag *diag);
+
 /* RCM_E_NOT_FOUND when no tenant has the slug. */
 RCM_MUST_CHECK enum rcm_err rcm_store_tenant_find(struct rcm_store *store,
                                                   const char *slug,
@@ -148,6 +179,9 @@ struct rcm_user {
     uint32_t failures;              /* consecutive failed logins */
     int64_t last_failure_ms;
     char password_hash[128];        /* only from rcm_store_login_lookup */
+    /* Only from rcm_store_login_lookup: the tenant the login names, which
+     * is tenant_id, or a client practice that tenant_id manages. */
+    int64_t login_tenant_id;
 };
 
 /*
@@ -177,8 +211,9 @@ RCM_MUST_CHECK enum rcm_err rcm_store_user_list(struct rcm_store *store,
                                                 rcm_user_row_fn fn, void *ctx,
                                                 struct rcm_diag *diag);
 
-/* The user a login names, with password hash and failure counters. Not
- * audited: the caller records the login's outcome. */
+/* The user a login names, with password hash and failure counters: a user
+ * of the named tenant, or else of the billing company that manages it.
+ * Not audited: the caller records the login's outcome. */
 RCM_MUST_CHECK enum rcm_err rcm_store_login_lookup(struct rcm_store *store,
                                                    const char *tenant_slug,
                                                    const char *email,
@@ -449,5 +484,122 @@ RCM_MUST_CHECK enum rcm_err rcm_store_audit_query(struct rcm_store *store,
                                                   const struct rcm_audit_filter *filter,
                                                   rcm_audit_row_fn fn, void *ctx,
                                                   struct rcm_diag *diag);
+
+/* ---- keys ---------------------------------------------------------------- */
+
+#define RCM_SYSTEM_KEY_AUDIT "audit-mac"
+#define RCM_SYSTEM_KEY_MFA "mfa-secret"
+
+/*
+ * A system key (RCM_SYSTEM_KEY_*), stored wrapped under the master key so a
+ * master key rotation keeps its value. Created on first use as
+ * HMAC-SHA-256(master, "openrcm/<purpose>/v1") — what earlier versions
+ * derived, so existing MFA secrets and audit MACs stay valid.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_system_key(struct rcm_store *store, const char *purpose,
+                                                 struct rcm_key *out, struct rcm_diag *diag);
+
+struct rcm_key_rotation {
+    int64_t id;
+    const char *kind;               /* "master" or "tenant" */
+    int64_t tenant_id;              /* 0 for master */
+    const char *state;              /* "running" or "done" */
+    int64_t total, done;
+    int64_t started_ms, updated_ms;
+};
+
+typedef int (*rcm_key_rotation_fn)(void *ctx, const struct rcm_key_rotation *r);
+/* Called after every batch, so a command can show progress; returning
+ * non-zero stops the run there (RCM_E_STOPPED), to be resumed later. */
+typedef int (*rcm_rotation_progress_fn)(void *ctx, int64_t done, int64_t total);
+
+/*
+ * Re-wrap every tenant and system key from the previous master key to the
+ * current one (both given at open). Resumable: keys already under the
+ * current master are verified and kept. Audited "keys.rotate".
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_rotate_master(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
+                                                    rcm_rotation_progress_fn progress,
+                                                    void *ctx, struct rcm_diag *diag);
+
+/*
+ * Give a tenant a new data key: create it (or resume with the one a stopped
+ * run created), re-wrap every patient key in batches of `batch` — each its
+ * own short transaction, so the server keeps working — then make the new key
+ * current. Patients created meanwhile are wrapped under the new key. A run
+ * stopped by `progress` or a crash resumes with the same new key.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_rotate_tenant(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
+                                                    int64_t tenant_id, int batch,
+                                                    rcm_rotation_progress_fn progress,
+                                                    void *ctx, struct rcm_diag *diag);
+
+/* Every rotation, newest first. */
+RCM_MUST_CHECK enum rcm_err rcm_store_key_rotations(struct rcm_store *store,
+                                                    rcm_key_rotation_fn fn, void *ctx,
+                                                    struct rcm_diag *diag);
+
+/* A consistent copy of the database (taken while others read and write)
+ * into a new file created with mode 0600; RCM_E_CONFLICT if it exists. */
+RCM_MUST_CHECK enum rcm_err rcm_store_backup(struct rcm_store *store, const char *path,
+                                             struct rcm_diag *diag);
+
+/* ---- patients ----------------------------------------------------------- */
+
+/*
+ * Patients of actor->tenant_id. Every field is sealed with the patient's own
+ * data key before it reaches the database (associated data: tenant, table,
+ * column, row), and member id, MRN, SSN and name + date of birth get keyed
+ * blind indexes for exact search. `fields` masks (RCM_PF_BIT) which fields
+ * are opened on reads; the others are never decrypted. Reads are audited
+ * ("patient.read", "patient.search", "patient.list") with the patient ids.
+ * Another tenant's patient is RCM_E_NOT_FOUND.
+ */
+
+/* Create from in->value for the fields in in->present (each checked with
+ * rcm_patient_value_check; last name, first name and date of birth are
+ * required). Audited "patient.create". */
+RCM_MUST_CHECK enum rcm_err rcm_store_patient_create(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     const struct rcm_patient *in,
+                                                     int64_t *id, struct rcm_diag *diag);
+
+RCM_MUST_CHECK enum rcm_err rcm_store_patient_get(struct rcm_store *store,
+                                                  const struct rcm_actor *actor, int64_t id,
+                                                  uint32_t fields, struct rcm_patient *out,
+                                                  struct rcm_diag *diag);
+
+typedef int (*rcm_patient_fn)(void *ctx, const struct rcm_patient *p);
+
+/* Exact search (see struct rcm_patient_query); at most `limit` matches. */
+RCM_MUST_CHECK enum rcm_err rcm_store_patient_search(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     const struct rcm_patient_query *q,
+                                                     uint32_t fields, int limit,
+                                                     rcm_patient_fn fn, void *ctx,
+                                                     struct rcm_diag *diag);
+
+/* Patients with id > after_id, by id, at most `limit` (1..500). */
+RCM_MUST_CHECK enum rcm_err rcm_store_patient_list(struct rcm_store *store,
+                                                   const struct rcm_actor *actor,
+                                                   int64_t after_id, int limit,
+                                                   uint32_t fields, rcm_patient_fn fn,
+                                                   void *ctx, struct rcm_diag *diag);
+
+/* Set the fields in changes->present (an empty value clears an optional
+ * field). Audited "patient.update". */
+RCM_MUST_CHECK enum rcm_err rcm_store_patient_update(struct rcm_store *store,
+                                                     const struct rcm_actor *actor, int64_t id,
+                                                     const struct rcm_patient *changes,
+                                                     struct rcm_diag *diag);
+
+/* Delete the patient and their data key (crypto-shredding: copies of the
+ * sealed fields anywhere can no longer be opened). Audited
+ * "patient.delete". */
+RCM_MUST_CHECK enum rcm_err rcm_store_patient_delete(struct rcm_store *store,
+                                                     const struct rcm_actor *actor, int64_t id,
+                                                     struct rcm_diag *diag);
 
 #endif

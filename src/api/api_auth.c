@@ -278,7 +278,8 @@ api_post_login(struct api_request *req, struct api_response *res)
         return;
     }
     bool known = err == RCM_OK && !user.disabled && user.password_hash[0];
-    struct rcm_actor actor = {.tenant_id = known ? user.tenant_id : 0, .type = "user",
+    /* a billing company's staff act in the client practice they named */
+    struct rcm_actor actor = {.tenant_id = known ? user.login_tenant_id : 0, .type = "user",
                               .user_id = known ? user.id : 0, .request_id = req->req_id,
                               .source_ip = req->source_ip, .purpose = "operations"};
     if (known) {
@@ -417,8 +418,10 @@ api_get_me(struct api_request *req, struct api_response *res)
     char until[RCM_TIME_ISO_LEN + 1];
     if (req->actor.emergency)
         rcm_time_format_iso(req->principal.emergency_until_ms, until);
-    res->json = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:I,s:I,s:b,s:o}", "id", (json_int_t)user.id,
-                          "tenant_id", (json_int_t)user.tenant_id, "email", user.email,
+    res->json = json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:o,s:I,s:I,s:b,s:o}", "id",
+                          (json_int_t)user.id, "tenant_id",
+                          (json_int_t)req->principal.tenant_id, "home_tenant_id",
+                          (json_int_t)user.tenant_id, "email", user.email,
                           "display_name", user.display_name, "role", rcm_role_name(role),
                           "permissions", perms, "session_id",
                           (json_int_t)req->principal.session_id, "api_key_id",

@@ -222,6 +222,18 @@ void api_get_version(struct api_request *req, struct api_response *res);
 void api_get_openapi(struct api_request *req, struct api_response *res);
 void api_post_echo(struct api_request *req, struct api_response *res);
 
+/* Handlers (api_clients.c). */
+void api_get_clients(struct api_request *req, struct api_response *res);
+void api_post_clients(struct api_request *req, struct api_response *res);
+
+/* Handlers (api_patients.c). */
+void api_post_patients(struct api_request *req, struct api_response *res);
+void api_get_patients(struct api_request *req, struct api_response *res);
+void api_post_patient_search(struct api_request *req, struct api_response *res);
+void api_get_patient(struct api_request *req, struct api_response *res);
+void api_patch_patient(struct api_request *req, struct api_response *res);
+void api_delete_patient(struct api_request *req, struct api_response *res);
+
 /* Handlers (api_auth.c, api_users.c, api_audit.c). */
 void api_post_login(struct api_request *req, struct api_response *res);
 void api_post_logout(struct api_request *req, struct api_response *res);

@@ -57,7 +57,9 @@ api_mfa_login(struct api_request *req, struct api_response *res,
         /* no factor yet: the session is enrol-only when the role or the
          * tenant's policy needs one (an unreadable policy counts as needing) */
         struct rcm_tenant tenant;
-        bool by_policy = rcm_store_tenant_get(ctx->store, &scope, &tenant, &diag) != RCM_OK ||
+        struct rcm_actor in = scope;    /* the practice the session acts in */
+        in.tenant_id = user->login_tenant_id ? user->login_tenant_id : user->tenant_id;
+        bool by_policy = rcm_store_tenant_get(ctx->store, &in, &tenant, &diag) != RCM_OK ||
                          tenant.policy.mfa_required;
         *mfa_ok = !(rcm_role_requires_mfa((enum rcm_role)user->role) || by_policy);
         return true;

@@ -32,5 +32,13 @@ const struct api_route api_routes[] = {
     {"POST", "/v1/api-keys", api_post_api_keys, API_BODY_JSON, RCM_PERM_USER_MANAGE},
     {"GET", "/v1/api-keys", api_get_api_keys, 0, RCM_PERM_USER_MANAGE},
     {"DELETE", "/v1/api-keys/{id}", api_delete_api_key, 0, RCM_PERM_USER_MANAGE},
+    {"POST", "/v1/patients", api_post_patients, API_BODY_JSON, RCM_PERM_PHI_WRITE},
+    {"GET", "/v1/patients", api_get_patients, 0, RCM_PERM_PHI_READ},
+    {"POST", "/v1/patients/search", api_post_patient_search, API_BODY_JSON, RCM_PERM_PHI_READ},
+    {"GET", "/v1/patients/{id}", api_get_patient, 0, RCM_PERM_PHI_READ},
+    {"PATCH", "/v1/patients/{id}", api_patch_patient, API_BODY_JSON, RCM_PERM_PHI_WRITE},
+    {"DELETE", "/v1/patients/{id}", api_delete_patient, 0, RCM_PERM_PHI_WRITE},
+    {"GET", "/v1/clients", api_get_clients, 0, RCM_PERM_USER_MANAGE},
+    {"POST", "/v1/clients", api_post_clients, API_BODY_JSON, RCM_PERM_USER_MANAGE},
     {NULL, NULL, NULL, 0, 0},
 };

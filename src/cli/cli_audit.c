@@ -26,14 +26,17 @@ help(void)
 }
 
 static int
-verify(struct rcm_store *store, const struct rcm_config *cfg)
+verify(struct rcm_store *store)
 {
     struct rcm_audit_verify v;
-    uint8_t key[RCM_AUDIT_KEY_BYTES];
-    if (!cli_audit_key("audit", cfg, false, key))
-        return CLI_USAGE;
-    rcm_audit_verify_init(&v, key);
+    struct rcm_key key;
     struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_store_system_key(store, RCM_SYSTEM_KEY_AUDIT, &key, &diag) != RCM_OK) {
+        cli_error("audit", "%s", diag.msg);
+        return CLI_USAGE;
+    }
+    rcm_audit_verify_init(&v, key.bytes);
+    rcm_key_wipe(&key);
     enum rcm_err err = rcm_store_audit_verify(store, &v, &diag);
     if (err) {
         cli_error("audit", "%s", diag.msg);
@@ -181,7 +184,7 @@ cli_audit(int argc, char **argv)
             cli_error("audit", "unknown option '%s'", argv[2]);
             goto out;
         }
-        rc = verify(store, &cfg);
+        rc = verify(store);
     } else {
         rc = export(store, argc, argv);
     }

@@ -52,20 +52,20 @@ struct rcm_store;
 bool cli_state_dir_ensure(const char *cmd, const struct rcm_config *cfg);
 
 /*
- * Open the configured store (creating state_dir) with the audit key derived
- * from the master key; `create_key` makes a development master key when none
- * is configured or present. NULL after printing.
+ * Open the configured store (creating state_dir) with the master key (and
+ * the previous one while a rotation is unfinished); `create_key` makes a
+ * development master key when none is configured or present. NULL after
+ * printing.
  */
 struct rcm_store *cli_store_open(const char *cmd, const struct rcm_config *cfg,
                                  bool create_key);
 
-/* HMAC-SHA-256(master key, label): a key for one purpose (cli_keys.c). */
-bool cli_derived_key(const char *cmd, const struct rcm_config *cfg, bool create,
-                     const char *label, uint8_t out[32]);
-
-/* The audit log's MAC key, derived from the master key (cli_keys.c). */
-bool cli_audit_key(const char *cmd, const struct rcm_config *cfg, bool create,
-                   uint8_t out[RCM_AUDIT_KEY_BYTES]);
+/* The configured master key (cli_keys.c); `create` as for cli_store_open. */
+bool cli_master_key(const char *cmd, const struct rcm_config *cfg, bool create,
+                    struct rcm_key *out);
+/* The previous master key when security.previous_master_key_file is set. */
+bool cli_previous_master_key(const char *cmd, const struct rcm_config *cfg,
+                             struct rcm_key *out, bool *have);
 
 /* The actor for work the operator does from the command line. */
 extern const struct rcm_actor cli_system_actor;
@@ -73,6 +73,8 @@ extern const struct rcm_actor cli_system_actor;
 /* Subcommands. */
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
+int cli_keys(int argc, char **argv);
+int cli_backup(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);
 int cli_audit(int argc, char **argv);

@@ -1,10 +1,8 @@
 /*
  * cli_keys.c — the master key for a command: the configured file, or a
- * development key in <state_dir>/keys created on first use; and the keys
- * derived from it (the audit log's MAC key).
- *
- * Derived keys are HMAC-SHA-256(master, label), so each purpose has its own
- * key and none reveals the master.
+ * development key in <state_dir>/keys created on first use; and the
+ * previous master key while a rotation is unfinished. Every other key is
+ * kept by the store, wrapped under the master key (src/store/store_keys.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,12 +13,10 @@
 #include "rcm/crypto.h"
 #include "rcm/log.h"
 
-#define AUDIT_KEY_LABEL "openrcm/audit-mac/v1"
-
 /* Load the master key; with `create`, make a development key when none is
  * configured and none exists yet. */
-static bool
-master_key(const char *cmd, const struct rcm_config *cfg, bool create,
+bool
+cli_master_key(const char *cmd, const struct rcm_config *cfg, bool create,
            struct rcm_key *out)
 {
     const char *path = RCM_CFG_STR(cfg, security_master_key_file);
@@ -53,20 +49,17 @@ master_key(const char *cmd, const struct rcm_config *cfg, bool create,
 }
 
 bool
-cli_derived_key(const char *cmd, const struct rcm_config *cfg, bool create,
-                const char *label, uint8_t out[RCM_KEY_BYTES])
+cli_previous_master_key(const char *cmd, const struct rcm_config *cfg, struct rcm_key *out,
+                        bool *have)
 {
-    struct rcm_key master;
-    if (!master_key(cmd, cfg, create, &master))
+    const char *path = RCM_CFG_STR(cfg, security_previous_master_key_file);
+    *have = path[0] != '\0';
+    if (!*have)
+        return true;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_master_key_load(path, out, &diag) != RCM_OK) {
+        cli_error(cmd, "previous master key: %s", diag.msg);
         return false;
-    rcm_hmac_sha256(master.bytes, sizeof master.bytes, label, strlen(label), out);
-    rcm_key_wipe(&master);
+    }
     return true;
-}
-
-bool
-cli_audit_key(const char *cmd, const struct rcm_config *cfg, bool create,
-              uint8_t out[RCM_AUDIT_KEY_BYTES])
-{
-    return cli_derived_key(cmd, cfg, create, AUDIT_KEY_LABEL, out);
 }

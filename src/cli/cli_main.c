@@ -14,6 +14,8 @@ static const struct cli_command commands[] = {
     {"audit", "verify or export the audit log", cli_audit},
     {"user", "create and change users (user add|disable|enable|unlock|role)", cli_user},
     {"tenant", "create tenants (tenant add)", cli_tenant},
+    {"keys", "new master keys, key rotation and its progress", cli_keys},
+    {"backup", "a consistent copy of the database, taken live", cli_backup},
     {"raf", "CMS-HCC V24/V28 risk scores, blends and gap flags", cli_raf},
     {"codes", "look up and search code sets (ICD-10-CM, HCPCS, POS ...)", cli_codes},
     {"scrub", "check claims against the edits before submission", cli_scrub},

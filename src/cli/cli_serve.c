@@ -184,11 +184,10 @@ cli_serve(int argc, char **argv)
         goto out;
     if (!load_tls(&cfg, &cert, &key))
         goto out;
-    uint8_t mfa_bytes[RCM_KEY_BYTES];
-    if (!cli_derived_key("serve", &cfg, true, "openrcm/mfa-secret/v1", mfa_bytes))
+    if (rcm_store_system_key(store, RCM_SYSTEM_KEY_MFA, &mfa_key, &diag) != RCM_OK) {
+        cli_error("serve", "%s", diag.msg);
         goto out;
-    rcm_key_from_bytes(&mfa_key, mfa_bytes);
-    rcm_crypto_wipe(mfa_bytes, sizeof mfa_bytes);
+    }
     if (rcm_pwlist_load_embedded(&pwlist, &diag) != RCM_OK) {
         cli_error("serve", "%s", diag.msg);
         goto out;

@@ -42,26 +42,32 @@ const struct rcm_actor cli_system_actor = {.tenant_id = 0, .type = "system"};
 struct rcm_store *
 cli_store_open(const char *cmd, const struct rcm_config *cfg, bool create_key)
 {
-    uint8_t audit_key[RCM_AUDIT_KEY_BYTES];
-    if (!cli_state_dir_ensure(cmd, cfg) || !cli_audit_key(cmd, cfg, create_key, audit_key))
+    struct rcm_key master, previous;
+    bool have_previous = false;
+    if (!cli_state_dir_ensure(cmd, cfg) || !cli_master_key(cmd, cfg, create_key, &master))
         return NULL;
-    char *path = rcm_config_database_path(cfg);
-    if (!path) {
+    char *path = NULL;
+    if (!cli_previous_master_key(cmd, cfg, &previous, &have_previous))
+        goto out;
+    if (!(path = rcm_config_database_path(cfg))) {
         cli_error(cmd, "out of memory");
-        return NULL;
+        goto out;
     }
     struct rcm_store_options opt = {
         .backend = RCM_CFG_STR(cfg, database_backend),
         .path = path,
         .busy_timeout_ms = (int)RCM_CFG_INT(cfg, database_busy_timeout_ms),
         .read_connections = (int)RCM_CFG_INT(cfg, database_read_connections),
-        .audit_key = audit_key,
+        .master_key = &master,
+        .previous_master_key = have_previous ? &previous : NULL,
     };
     struct rcm_store *store = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
     if (rcm_store_open(&opt, &store, &diag) != RCM_OK)
         cli_error(cmd, "%s", diag.msg);
+out:
     rcm_free(path);
-    rcm_crypto_wipe(audit_key, sizeof audit_key);
+    rcm_key_wipe(&master);
+    rcm_key_wipe(&previous);
     return store;
 }

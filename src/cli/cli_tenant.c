@@ -11,10 +11,11 @@ int
 cli_tenant(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
-        printf("usage: openrcm tenant add --slug SLUG --name NAME\n\n"
+        printf("usage: openrcm tenant add --slug SLUG --name NAME [--manager SLUG]\n\n"
                "Create a tenant (a practice, or a billing company). SLUG is 1-63\n"
                "characters of a-z, 0-9 and '-'. Then create its first owner with\n"
-               "`openrcm user add`.\n");
+               "`openrcm user add`. --manager makes it a client practice of that\n"
+               "billing company, whose staff may then log in to it by naming it.\n");
         return CLI_OK;
     }
     struct rcm_config cfg;
@@ -22,7 +23,7 @@ cli_tenant(int argc, char **argv)
         return CLI_USAGE;
     int rc = CLI_USAGE;
     struct rcm_store *store = NULL;
-    const char *slug = NULL, *name = NULL;
+    const char *slug = NULL, *name = NULL, *manager = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
     if (argc < 2 || strcmp(argv[1], "add") != 0) {
         cli_error("tenant", "expected 'add' (see openrcm tenant --help)");
@@ -33,8 +34,10 @@ cli_tenant(int argc, char **argv)
             slug = argv[i + 1];
         else if (strcmp(argv[i], "--name") == 0)
             name = argv[i + 1];
+        else if (strcmp(argv[i], "--manager") == 0)
+            manager = argv[i + 1];
     }
-    if (!slug || !name || argc != 6) {
+    if (!slug || !name || argc != (manager ? 8 : 6)) {
         cli_error("tenant", "--slug and --name are required");
         goto out;
     }
@@ -44,11 +47,24 @@ cli_tenant(int argc, char **argv)
         cli_error("tenant", "%s", diag.msg);
         goto out;
     }
-    struct rcm_tenant t;
-    enum rcm_err err = rcm_store_tenant_create(store, &cli_system_actor, slug, name, &t, &diag);
+    struct rcm_tenant t, boss;
+    enum rcm_err err;
+    if (manager) {
+        if (rcm_store_tenant_find(store, manager, &boss, &diag) != RCM_OK) {
+            cli_error("tenant", "no tenant \"%s\" to manage it", manager);
+            rc = CLI_PROBLEMS;
+            goto out;
+        }
+        struct rcm_actor actor = cli_system_actor;
+        actor.tenant_id = boss.id;
+        err = rcm_store_client_create(store, &actor, slug, name, &t, &diag);
+    } else {
+        err = rcm_store_tenant_create(store, &cli_system_actor, slug, name, &t, &diag);
+    }
     if (err) {
         cli_error("tenant", "%s", diag.msg);
-        rc = err == RCM_E_CONFLICT || err == RCM_E_INVAL ? CLI_PROBLEMS : CLI_USAGE;
+        rc = err == RCM_E_CONFLICT || err == RCM_E_INVAL || err == RCM_E_PERM ? CLI_PROBLEMS
+                                                                              : CLI_USAGE;
         goto out;
     }
     printf("created tenant %lld (%s)\n", (long long)t.id, t.slug);

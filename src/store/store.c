@@ -14,11 +14,6 @@
 #include "rcm/str.h"
 #include "store_int.h"
 
-struct rcm_store {
-    const struct rcm_store_ops *ops;
-    void *impl;
-};
-
 static const struct rcm_store_ops *const backends[] = {
     &rcm_store_sqlite_ops,
 };
@@ -40,8 +35,12 @@ rcm_store_open(const struct rcm_store_options *opt, struct rcm_store **out,
         return RCM_E_NOMEM;
     s->ops = ops;
     enum rcm_err err = ops->open(opt, &s->impl, diag);
+    if (!err && opt->master_key)
+        err = store_keyring_new(opt, &s->keys, diag);
+    if (!err)
+        err = store_keyring_sync(s, diag);
     if (err) {
-        rcm_free(s);
+        rcm_store_close(s);
         return err;
     }
     *out = s;
@@ -53,7 +52,9 @@ rcm_store_close(struct rcm_store *store)
 {
     if (!store)
         return;
-    store->ops->close(store->impl);
+    if (store->impl)
+        store->ops->close(store->impl);
+    store_keyring_free(store->keys);
     rcm_free(store);
 }
 
@@ -68,7 +69,8 @@ rcm_store_migrate(struct rcm_store *store, struct rcm_migrate_report *report,
                   struct rcm_diag *diag)
 {
     struct rcm_migrate_report ignored;
-    return store->ops->migrate(store->impl, report ? report : &ignored, diag);
+    enum rcm_err err = store->ops->migrate(store->impl, report ? report : &ignored, diag);
+    return err ? err : store_keyring_sync(store, diag);
 }
 
 enum rcm_err
@@ -98,10 +100,10 @@ valid_slug(const char *slug)
     return true;
 }
 
-enum rcm_err
-rcm_store_tenant_create(struct rcm_store *store, const struct rcm_actor *actor,
-                        const char *slug, const char *name,
-                        struct rcm_tenant *out, struct rcm_diag *diag)
+static enum rcm_err
+tenant_create(struct rcm_store *store, const struct rcm_actor *actor, const char *slug,
+              const char *name, int64_t manager_id, struct rcm_tenant *out,
+              struct rcm_diag *diag)
 {
     if (!valid_slug(slug))
         return rcm_diag_fail(diag, RCM_E_INVAL,
@@ -112,8 +114,33 @@ rcm_store_tenant_create(struct rcm_store *store, const struct rcm_actor *actor,
     if (n == 0 || n > RCM_TENANT_NAME_MAX)
         return rcm_diag_fail(diag, RCM_E_INVAL,
                              "tenant name must be 1-%d bytes", RCM_TENANT_NAME_MAX);
-    return store->ops->tenant_create(store->impl, actor, slug, name,
+    return store->ops->tenant_create(store->impl, actor, slug, name, manager_id,
                                      rcm_time_now_ms(), out, diag);
+}
+
+enum rcm_err
+rcm_store_tenant_create(struct rcm_store *store, const struct rcm_actor *actor,
+                        const char *slug, const char *name,
+                        struct rcm_tenant *out, struct rcm_diag *diag)
+{
+    return tenant_create(store, actor, slug, name, 0, out, diag);
+}
+
+enum rcm_err
+rcm_store_client_create(struct rcm_store *store, const struct rcm_actor *actor,
+                        const char *slug, const char *name, struct rcm_tenant *out,
+                        struct rcm_diag *diag)
+{
+    if (actor->tenant_id <= 0)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "a client practice needs a managing tenant");
+    return tenant_create(store, actor, slug, name, actor->tenant_id, out, diag);
+}
+
+enum rcm_err
+rcm_store_client_list(struct rcm_store *store, const struct rcm_actor *actor,
+                      rcm_tenant_row_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    return store->ops->client_list(store->impl, actor->tenant_id, fn, ctx, diag);
 }
 
 enum rcm_err

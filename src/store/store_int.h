@@ -7,7 +7,39 @@
 #ifndef RCM_STORE_INT_H
 #define RCM_STORE_INT_H
 
+#include "rcm/crypto.h"
+#include "rcm/patient.h"
 #include "rcm/store.h"
+
+/* Blind-index columns, in the order of enum rcm_blind_kind - 1. */
+#define STORE_BIDX_COUNT 4
+
+/* A patient as stored: every field an AES-256-GCM envelope (len 0 = none). */
+struct store_patient_row {
+    int64_t id;
+    int64_t tenant_id;
+    int64_t created_ms;
+    int64_t updated_ms;
+    char uid[33];
+    uint8_t wrapped_key[RCM_KEY_WRAPPED_BYTES];
+    uint8_t sealed[RCM_PF_COUNT][RCM_PATIENT_VALUE_MAX + RCM_AEAD_OVERHEAD_BYTES];
+    size_t sealed_len[RCM_PF_COUNT];
+    uint8_t bidx[STORE_BIDX_COUNT][RCM_BLIND_INDEX_BYTES];
+    bool has_bidx[STORE_BIDX_COUNT];
+};
+
+typedef int (*store_patient_row_fn)(void *ctx, const struct store_patient_row *row);
+
+/* Re-wrap one wrapped key (rotation): `owner` says whose key it is (for the
+ * wrapping context); out gets the new envelope. */
+typedef enum rcm_err (*store_rewrap_fn)(void *ctx, int64_t tenant_id, const char *owner,
+                                        const uint8_t *wrapped,
+                                        uint8_t out[RCM_KEY_WRAPPED_BYTES]);
+
+/* Key rows named by purpose: system keys use tenant_id 0. */
+#define STORE_KEY_DATA "data"
+#define STORE_KEY_INDEX "index"
+#define STORE_KEY_DATA_NEXT "data-next"
 
 struct rcm_store_ops {
     const char *name;
@@ -19,8 +51,9 @@ struct rcm_store_ops {
     enum rcm_err (*schema_version)(void *impl, int *current, int *latest,
                                    struct rcm_diag *diag);
     enum rcm_err (*ping)(void *impl, struct rcm_diag *diag);
+    /* manager_id 0: an independent tenant; else a client practice of it */
     enum rcm_err (*tenant_create)(void *impl, const struct rcm_actor *actor,
-                                  const char *slug, const char *name,
+                                  const char *slug, const char *name, int64_t manager_id,
                                   int64_t now_ms, struct rcm_tenant *out,
                                   struct rcm_diag *diag);
     enum rcm_err (*tenant_find)(void *impl, const char *slug,
@@ -45,6 +78,8 @@ struct rcm_store_ops {
     enum rcm_err (*break_glass_list)(void *impl, int64_t tenant_id, int limit,
                                      rcm_break_glass_row_fn fn, void *ctx,
                                      struct rcm_diag *diag);
+    enum rcm_err (*client_list)(void *impl, int64_t manager_id, rcm_tenant_row_fn fn,
+                                void *ctx, struct rcm_diag *diag);
     enum rcm_err (*user_create)(void *impl, const struct rcm_actor *actor,
                                 const char *email, const char *display_name,
                                 const char *role, const char *password_hash,
@@ -99,9 +134,97 @@ struct rcm_store_ops {
     enum rcm_err (*audit_query)(void *impl, const struct rcm_audit_filter *f,
                                 rcm_audit_row_fn fn, void *ctx,
                                 struct rcm_diag *diag);
+
+    /* Wrapped keys. tenant_id 0 = system keys (purpose "audit-mac",
+     * "mfa-secret"); RCM_E_NOT_FOUND when absent. key_put inserts and
+     * leaves an existing row alone (a racing creator wins; read back). */
+    enum rcm_err (*key_get)(void *impl, int64_t tenant_id, const char *purpose,
+                            uint8_t out[RCM_KEY_WRAPPED_BYTES], struct rcm_diag *diag);
+    enum rcm_err (*key_put)(void *impl, int64_t tenant_id, const char *purpose,
+                            const uint8_t wrapped[RCM_KEY_WRAPPED_BYTES], int64_t now_ms,
+                            struct rcm_diag *diag);
+    /* Master rotation: pass every system and tenant key row through `fn`
+     * and store what it returns, in one transaction. *n counts rows. */
+    enum rcm_err (*keys_rewrap_all)(void *impl, store_rewrap_fn fn, void *ctx, int64_t *n,
+                                    struct rcm_diag *diag);
+    /* Tenant rotation: re-wrap up to `limit` patient keys of the tenant with
+     * id > after_id in one transaction; *last_id is the last id handled
+     * (0 when none were left). */
+    enum rcm_err (*patient_keys_rewrap)(void *impl, int64_t tenant_id, int64_t after_id,
+                                        int limit, store_rewrap_fn fn, void *ctx,
+                                        int64_t *last_id, int *n, struct rcm_diag *diag);
+    /* Tenant rotation's end, in one transaction: fail with RCM_E_CONFLICT if
+     * any patient key of the tenant is not wrapped under key id `next_id`,
+     * else make data-next the data key and audit "keys.rotate". */
+    enum rcm_err (*tenant_key_promote)(void *impl, const struct rcm_actor *actor,
+                                       int64_t tenant_id, uint32_t next_id, int64_t now_ms,
+                                       struct rcm_diag *diag);
+    enum rcm_err (*patient_count)(void *impl, int64_t tenant_id, int64_t *n,
+                                  struct rcm_diag *diag);
+    /* Rotation jobs: start (or find the running one of the same kind and
+     * tenant), record progress, list. */
+    enum rcm_err (*rotation_begin)(void *impl, const char *kind, int64_t tenant_id,
+                                   int64_t total, int64_t now_ms, int64_t *id,
+                                   int64_t *done, struct rcm_diag *diag);
+    enum rcm_err (*rotation_progress)(void *impl, int64_t id, int64_t done, bool finished,
+                                      int64_t now_ms, struct rcm_diag *diag);
+    enum rcm_err (*rotation_list)(void *impl, rcm_key_rotation_fn fn, void *ctx,
+                                  struct rcm_diag *diag);
+
+    /* Patients. insert/update/delete audit in the same transaction; update
+     * fails with RCM_E_CONFLICT when the row changed since `seen_updated_ms`. */
+    enum rcm_err (*patient_insert)(void *impl, const struct rcm_actor *actor,
+                                   const struct store_patient_row *row, int64_t *id,
+                                   struct rcm_diag *diag);
+    enum rcm_err (*patient_get)(void *impl, int64_t tenant_id, int64_t id,
+                                struct store_patient_row *out, struct rcm_diag *diag);
+    enum rcm_err (*patient_find)(void *impl, int64_t tenant_id, int kind,
+                                 const uint8_t bidx[RCM_BLIND_INDEX_BYTES], int limit,
+                                 store_patient_row_fn fn, void *ctx, struct rcm_diag *diag);
+    enum rcm_err (*patient_list)(void *impl, int64_t tenant_id, int64_t after_id, int limit,
+                                 store_patient_row_fn fn, void *ctx, struct rcm_diag *diag);
+    enum rcm_err (*patient_update)(void *impl, const struct rcm_actor *actor,
+                                   const struct store_patient_row *row,
+                                   int64_t seen_updated_ms, struct rcm_diag *diag);
+    enum rcm_err (*patient_delete)(void *impl, const struct rcm_actor *actor, int64_t id,
+                                   int64_t now_ms, struct rcm_diag *diag);
+    /* Consistent copy of the whole database to a new file (mode 0600). */
+    enum rcm_err (*backup)(void *impl, const char *path, struct rcm_diag *diag);
+    /* Replace the audit MAC key (once the stored system key is known). */
+    void (*set_audit_key)(void *impl, const uint8_t key[RCM_AUDIT_KEY_BYTES]);
 };
 
 extern const struct rcm_store_ops rcm_store_sqlite_ops;
+
+/* Keys the store holds (store_keys.c). */
+struct store_keyring;
+
+struct rcm_store {
+    const struct rcm_store_ops *ops;
+    void *impl;
+    struct store_keyring *keys;     /* NULL when opened without a master key */
+};
+
+/* Keyring: master key(s) given at open, tenant keys unwrapped on demand and
+ * cached by (tenant, key id). */
+enum rcm_err store_keyring_new(const struct rcm_store_options *opt,
+                               struct store_keyring **out, struct rcm_diag *diag);
+void store_keyring_free(struct store_keyring *kr);
+/* The key `purpose` of tenant_id, unwrapped (created on first use when
+ * `create`). The copy in *out is the caller's to wipe. */
+enum rcm_err store_tenant_key(struct rcm_store *s, int64_t tenant_id, const char *purpose,
+                              bool create, struct rcm_key *out, struct rcm_diag *diag);
+/* The key that wraps a new patient's key: data-next while a tenant rotation
+ * runs, else data (created on the tenant's first patient). */
+enum rcm_err store_sealing_key(struct rcm_store *s, int64_t tenant_id, struct rcm_key *out,
+                               struct rcm_diag *diag);
+/* The tenant key (data or data-next) with this key id, for unwrapping a
+ * patient key. */
+enum rcm_err store_tenant_key_by_id(struct rcm_store *s, int64_t tenant_id, uint32_t key_id,
+                                    struct rcm_key *out, struct rcm_diag *diag);
+/* After open or migration: adopt the stored audit MAC key (storing today's
+ * derived one when the schema has the table but no row yet). */
+enum rcm_err store_keyring_sync(struct rcm_store *s, struct rcm_diag *diag);
 
 /*
  * Compiled-in migrations for a backend, sorted by version: files named

@@ -274,10 +274,16 @@ describe('break-glass access', () => {
   let w;
   let coder;
   let comp;
+  let patient;      // created by a biller, with an SSN and bank account
   before(async () => {
     w = await world();
     coder = await w.user('coder', 'bg.coder');
     comp = await w.user('compliance', 'bg.compliance');
+    const biller = await w.user('biller', 'bg.seed.biller');
+    const p = await w.send('POST', biller.token, '/v1/patients', { last_name: 'Vandersnoot', first_name: 'Oriel',
+      dob: '1961-04-09', ssn: '219-09-9988', bank_routing: '011000015', bank_account: '44556677' });
+    assert.equal(p.status, 201, p.text);
+    patient = p.json;
   });
   after(async () => {
     // the reason is never written to the operations log
@@ -316,6 +322,12 @@ describe('break-glass access', () => {
     const before = await perms(coder.token);
     assert.ok(!before.permissions.includes('phi.financial'));
     assert.equal(before.emergency_until, null);
+    // without it: the SSN is masked, and searching by it (which needs phi.financial) is refused
+    const masked = await w.send('GET', coder.token, `/v1/patients/${patient.id}`);
+    assert.equal(masked.status, 200, masked.text);
+    assert.ok(masked.json.masked.includes('ssn'));
+    assert.equal(masked.json.ssn, undefined);
+    assertProblem(assert, await w.send('POST', coder.token, '/v1/patients/search', { ssn: '219099988' }), 403, 'forbidden');
     const startSeq = Number(sql(w.srv, 'SELECT max(seq) FROM audit_event'));
     const s = await w.send('POST', coder.token, '/v1/auth/break-glass', { reason: 'ärztlicher Notfall Ω', minutes: 5 });
     assert.equal(s.status, 201, s.text);
@@ -329,12 +341,19 @@ describe('break-glass access', () => {
     assertProblem(assert, await w.send('GET', coder.token, '/v1/users'), 403, 'forbidden');
     // one grant at a time
     assertProblem(assert, await w.send('POST', coder.token, '/v1/auth/break-glass', { reason }), 409, 'conflict');
-    // audited actions under the grant (enrolment is audited): all flagged
-    assert.equal((await w.send('POST', coder.token, '/v1/auth/mfa/enroll')).status, 200);
-    assert.equal((await w.send('POST', coder.token, '/v1/auth/mfa/enroll')).status, 200);
+    // full, unmasked patient data: the financial fields and searching by SSN
+    const full = await w.send('GET', coder.token, `/v1/patients/${patient.id}`);
+    assert.equal(full.status, 200, full.text);
+    assert.deepEqual(full.json.masked, []);
+    assert.equal(full.json.ssn, '219099988');
+    assert.equal(full.json.bank_account, '44556677');
+    const found = await w.send('POST', coder.token, '/v1/patients/search', { ssn: '219099988' });
+    assert.equal(found.status, 200, found.text);
+    assert.deepEqual(found.json.patients.map((x) => x.id), [patient.id]);
+    // every audited action under the grant is flagged
     const mine = sql(w.srv, `SELECT group_concat(action || ':' || emergency) FROM audit_event WHERE seq > ${startSeq}
       AND actor_id = ${coder.id} AND actor_type = 'user'`);
-    assert.equal(mine, 'break_glass.start:1,mfa.enroll:1,mfa.enroll:1');
+    assert.equal(mine, 'break_glass.start:1,patient.read:1,patient.search:1');
     // compliance: the grant with its reason and the count of actions; the emergency filter
     const list = await w.send('GET', comp.token, '/v1/break-glass');
     assert.equal(list.status, 200, list.text);
@@ -345,6 +364,9 @@ describe('break-glass access', () => {
     assert.equal(g.active, true);
     assert.equal(g.ended_at, null);
     assert.equal(g.actions, 2);
+    // the patient's access history shows the emergency read
+    const history = await w.send('GET', comp.token, `/v1/audit?patient=${patient.id}&emergency=true`);
+    assert.ok(history.json.events.some((e) => e.action === 'patient.read' && e.actor_id === coder.id && e.emergency));
     assert.equal(g.id, s.json.id);
     const flagged = await w.send('GET', comp.token, '/v1/audit?emergency=true&limit=1000');
     assert.equal(flagged.status, 200, flagged.text);
@@ -364,9 +386,11 @@ describe('break-glass access', () => {
     assert.ok(!afterEnd.permissions.includes('phi.financial'));
     assert.equal(afterEnd.emergency_until, null);
     assertProblem(assert, await w.send('DELETE', coder.token, '/v1/auth/break-glass'), 404, 'not_found');
-    assert.equal((await w.send('POST', coder.token, '/v1/auth/mfa/enroll')).status, 200);
+    const again = await w.send('GET', coder.token, `/v1/patients/${patient.id}`);
+    assert.ok(again.json.masked.includes('ssn'));
+    assertProblem(assert, await w.send('POST', coder.token, '/v1/patients/search', { ssn: '219099988' }), 403, 'forbidden');
     const last = sql(w.srv, `SELECT group_concat(action || ':' || emergency) FROM audit_event WHERE seq > ${startSeq}
-      AND actor_id = ${coder.id} AND actor_type = 'user' AND action != 'mfa.enroll'`);
+      AND actor_id = ${coder.id} AND actor_type = 'user' AND action LIKE 'break_glass.%'`);
     assert.equal(last, 'break_glass.start:1,break_glass.end:1');
     assert.equal(sql(w.srv, `SELECT emergency FROM audit_event WHERE actor_id = ${coder.id} ORDER BY seq DESC LIMIT 1`), '0');
     const ended = (await w.send('GET', comp.token, '/v1/break-glass')).json.grants[0];

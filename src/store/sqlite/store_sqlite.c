@@ -21,6 +21,7 @@
 #include "rcm/crypto.h"
 #include "rcm/date.h"
 #include "rcm/mem.h"
+#include "rcm/patient.h"
 #include "rcm/roles.h"
 #include "rcm/str.h"
 #include "store/store_int.h"
@@ -33,8 +34,16 @@
     "id, tenant_id, email, display_name, role, disabled, created_ms, "          \
     "failures, last_failure_ms"
 #define TENANT_COLUMNS                                                         \
-    "id, slug, name, created_ms, mfa_required, session_idle_s, "                \
-    "break_glass_max_minutes"
+    "id, slug, name, created_ms, coalesce(manager_id, 0), mfa_required, "       \
+    "session_idle_s, break_glass_max_minutes"
+#define USER_COLUMNS_U                                                         \
+    "u.id, u.tenant_id, u.email, u.display_name, u.role, u.disabled, "          \
+    "u.created_ms, u.failures, u.last_failure_ms"
+/* A user who may act in tenant ?1: one of its own, or of the billing
+ * company that manages it (migration 0008). */
+#define ACTING_TENANT_USER                                                     \
+    "(tenant_id = ?1 OR tenant_id = (SELECT manager_id FROM tenant WHERE "      \
+    "id = ?1))"
 #define KEY_COLUMNS                                                            \
     "id, tenant_id, created_by, name, role, prefix, created_ms, expires_ms, "   \
     "revoked_ms"
@@ -50,19 +59,24 @@
     X(MIGRATION_GET, "SELECT sha256 FROM schema_migrations WHERE version = ?1") \
     X(MIGRATION_ADD, "INSERT INTO schema_migrations(version, name, sha256, "   \
                      "applied_ms) VALUES (?1, ?2, ?3, ?4)")                    \
-    X(TENANT_INSERT, "INSERT INTO tenant(slug, name, created_ms) "             \
-                     "VALUES (?1, ?2, ?3) RETURNING id")                       \
+    X(TENANT_INSERT, "INSERT INTO tenant(slug, name, created_ms, manager_id) " \
+                     "VALUES (?1, ?2, ?3, nullif(?4, 0)) RETURNING id")        \
     X(TENANT_BY_SLUG, "SELECT " TENANT_COLUMNS " FROM tenant WHERE slug = ?1") \
+    X(TENANT_MANAGER, "SELECT coalesce(manager_id, 0) FROM tenant WHERE "      \
+                      "id = ?1")                                               \
+    X(CLIENT_LIST, "SELECT " TENANT_COLUMNS " FROM tenant WHERE "              \
+                   "manager_id = ?1 ORDER BY id")                              \
     X(USER_INSERT, "INSERT INTO app_user(tenant_id, email, display_name, role, " \
                    "password_hash, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) " \
                    "RETURNING id")                                             \
-    X(USER_GET, "SELECT " USER_COLUMNS " FROM app_user WHERE tenant_id = ?1 "  \
-                "AND id = ?2")                                                 \
+    X(USER_GET, "SELECT " USER_COLUMNS " FROM app_user WHERE "                 \
+                ACTING_TENANT_USER " AND id = ?2")                             \
     X(USER_LIST, "SELECT " USER_COLUMNS " FROM app_user WHERE tenant_id = ?1 " \
                  "ORDER BY id")                                                \
-    X(LOGIN_LOOKUP, "SELECT " USER_COLUMNS ", password_hash FROM app_user "    \
-                    "WHERE tenant_id = (SELECT id FROM tenant WHERE slug = ?1) " \
-                    "AND email = ?2")                                          \
+    X(LOGIN_LOOKUP, "SELECT " USER_COLUMNS_U ", u.password_hash, t.id FROM "   \
+                    "tenant t JOIN app_user u ON u.email = ?2 AND (u.tenant_id " \
+                    "= t.id OR u.tenant_id = t.manager_id) WHERE t.slug = ?1 " \
+                    "ORDER BY u.tenant_id = t.id DESC LIMIT 1")                \
     X(USER_FAILURES, "UPDATE app_user SET failures = ?2, last_failure_ms = ?3 " \
                      "WHERE id = ?1")                                          \
     X(TENANT_GET, "SELECT " TENANT_COLUMNS " FROM tenant WHERE id = ?1")       \
@@ -114,14 +128,14 @@
     X(SESSION_REVOKE_ALL, "UPDATE session SET revoked_ms = ?2 WHERE "          \
                           "user_id = ?1 AND revoked_ms = 0")                   \
     X(MFA_GET, "SELECT mfa_enabled, mfa_last_step, mfa_secret FROM app_user "  \
-               "WHERE tenant_id = ?1 AND id = ?2")                             \
+               "WHERE " ACTING_TENANT_USER " AND id = ?2")                     \
     X(MFA_CODES, "SELECT slot, code_hash FROM mfa_recovery WHERE user_id = ?1 " \
                  "AND used_ms = 0 ORDER BY slot")                              \
-    X(MFA_BEGIN, "UPDATE app_user SET mfa_secret = ?3 WHERE tenant_id = ?1 "   \
-                 "AND id = ?2 AND mfa_enabled = 0")                            \
+    X(MFA_BEGIN, "UPDATE app_user SET mfa_secret = ?3 WHERE "                  \
+                 ACTING_TENANT_USER " AND id = ?2 AND mfa_enabled = 0")        \
     X(MFA_ENABLE, "UPDATE app_user SET mfa_enabled = 1, mfa_last_step = ?3 "   \
-                  "WHERE tenant_id = ?1 AND id = ?2 AND mfa_enabled = 0 AND "  \
-                  "mfa_secret IS NOT NULL")                                    \
+                  "WHERE " ACTING_TENANT_USER " AND id = ?2 AND "              \
+                  "mfa_enabled = 0 AND mfa_secret IS NOT NULL")                \
     X(MFA_CODES_CLEAR, "DELETE FROM mfa_recovery WHERE user_id = ?1")          \
     X(MFA_CODE_ADD, "INSERT INTO mfa_recovery(user_id, slot, code_hash) "      \
                     "VALUES (?1, ?2, ?3)")                                     \
@@ -169,7 +183,79 @@
                            "p.patient_id = ?7 AND (?2 = 0 OR e.actor_id = ?2) " \
                            "AND (?3 = 0 OR e.ts_ms >= ?3) AND (?4 = 0 OR "     \
                            "e.ts_ms <= ?4) AND e.seq > ?5 AND (?8 = 0 OR "     \
-                           "e.emergency = (?8 > 0)) ORDER BY e.seq LIMIT ?6")
+                           "e.emergency = (?8 > 0)) ORDER BY e.seq LIMIT ?6")  \
+    PATIENT_STMTS(X)
+
+#define PF_COLUMN(id, name, perm, kind) ", " name
+#define PF_SET(id, name, perm, kind) name " = ?, "
+#define PATIENT_COLUMNS                                                        \
+    "p.id, p.tenant_id, p.uid, p.created_ms, p.updated_ms"                     \
+    RCM_PATIENT_FIELDS(PF_COLUMN) ", p.bidx_member_id, p.bidx_mrn, "           \
+    "p.bidx_name_dob, p.bidx_ssn, k.wrapped"
+#define PATIENT_FROM " FROM patient p JOIN patient_key k ON k.patient_id = p.id "
+/* Column of each blind-index kind (enum rcm_blind_kind - 1) */
+#define PATIENT_FIND(col)                                                      \
+    "SELECT " PATIENT_COLUMNS PATIENT_FROM "WHERE p.tenant_id = ?1 AND "       \
+    "p." col " = ?2 ORDER BY p.id LIMIT ?3"
+
+#define PATIENT_STMTS(X)                                                       \
+    X(KEY_GET, "SELECT wrapped FROM tenant_key WHERE tenant_id = ?1 AND "      \
+               "purpose = ?2")                                                 \
+    X(KEY_PUT, "INSERT INTO tenant_key(tenant_id, purpose, wrapped, "          \
+               "created_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")   \
+    X(SYSTEM_KEY_GET, "SELECT wrapped FROM system_key WHERE purpose = ?2")     \
+    X(SYSTEM_KEY_PUT, "INSERT INTO system_key(purpose, wrapped, created_ms) "  \
+                      "VALUES (?2, ?3, ?4) ON CONFLICT DO NOTHING")            \
+    X(KEYS_ALL, "SELECT 0, purpose, wrapped FROM system_key UNION ALL "        \
+                "SELECT tenant_id, purpose, wrapped FROM tenant_key")          \
+    X(KEY_SET, "UPDATE tenant_key SET wrapped = ?3 WHERE tenant_id = ?1 AND "  \
+               "purpose = ?2")                                                 \
+    X(SYSTEM_KEY_SET, "UPDATE system_key SET wrapped = ?3 WHERE purpose = ?2") \
+    X(PATIENT_KEYS_PAGE, "SELECT k.patient_id, p.uid, k.wrapped FROM "         \
+                         "patient_key k JOIN patient p ON p.id = k.patient_id " \
+                         "WHERE k.tenant_id = ?1 AND k.patient_id > ?2 "       \
+                         "ORDER BY k.patient_id LIMIT ?3")                     \
+    X(PATIENT_KEY_SET, "UPDATE patient_key SET wrapped = ?2 WHERE "            \
+                       "patient_id = ?1")                                      \
+    X(PATIENT_KEYS_OTHER, "SELECT count(*) FROM patient_key WHERE "            \
+                          "tenant_id = ?1 AND substr(wrapped, 2, 4) != ?2")    \
+    X(TENANT_KEY_PROMOTE, "UPDATE tenant_key SET wrapped = (SELECT wrapped "   \
+                          "FROM tenant_key WHERE tenant_id = ?1 AND purpose = " \
+                          "'data-next'), created_ms = ?2 WHERE tenant_id = ?1 " \
+                          "AND purpose = 'data'")                              \
+    X(TENANT_KEY_DROP_NEXT, "DELETE FROM tenant_key WHERE tenant_id = ?1 AND " \
+                            "purpose = 'data-next'")                           \
+    X(PATIENT_COUNT, "SELECT count(*) FROM patient WHERE tenant_id = ?1")      \
+    X(ROTATION_FIND, "SELECT id, done FROM key_rotation WHERE kind = ?1 AND "  \
+                     "coalesce(tenant_id, 0) = ?2 AND state = 'running'")      \
+    X(ROTATION_INSERT, "INSERT INTO key_rotation(kind, tenant_id, state, "     \
+                       "total, done, started_ms, updated_ms) VALUES (?1, "     \
+                       "nullif(?2, 0), 'running', ?3, 0, ?4, ?4) RETURNING id") \
+    X(ROTATION_UPDATE, "UPDATE key_rotation SET done = ?2, state = ?3, "       \
+                       "updated_ms = ?4, total = max(total, ?2) WHERE id = ?1") \
+    X(ROTATION_LIST, "SELECT id, kind, coalesce(tenant_id, 0), state, total, " \
+                     "done, started_ms, updated_ms FROM key_rotation ORDER BY " \
+                     "id DESC")                                                \
+    X(PATIENT_INSERT, "INSERT INTO patient(tenant_id, uid, created_ms, "       \
+                      "updated_ms" RCM_PATIENT_FIELDS(PF_COLUMN) ", "          \
+                      "bidx_member_id, bidx_mrn, bidx_name_dob, bidx_ssn) "    \
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "  \
+                      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")            \
+    X(PATIENT_KEY_INSERT, "INSERT INTO patient_key(patient_id, tenant_id, "    \
+                          "wrapped) VALUES (?1, ?2, ?3)")                      \
+    X(PATIENT_GET, "SELECT " PATIENT_COLUMNS PATIENT_FROM "WHERE "             \
+                   "p.tenant_id = ?1 AND p.id = ?2")                           \
+    X(PATIENT_FIND_MEMBER_ID, PATIENT_FIND("bidx_member_id"))                  \
+    X(PATIENT_FIND_MRN, PATIENT_FIND("bidx_mrn"))                              \
+    X(PATIENT_FIND_NAME_DOB, PATIENT_FIND("bidx_name_dob"))                    \
+    X(PATIENT_FIND_SSN, PATIENT_FIND("bidx_ssn"))                              \
+    X(PATIENT_LIST, "SELECT " PATIENT_COLUMNS PATIENT_FROM "WHERE "            \
+                    "p.tenant_id = ?1 AND p.id > ?2 ORDER BY p.id LIMIT ?3")   \
+    X(PATIENT_UPDATE, "UPDATE patient SET " RCM_PATIENT_FIELDS(PF_SET)         \
+                      "bidx_member_id = ?, bidx_mrn = ?, bidx_name_dob = ?, "  \
+                      "bidx_ssn = ?, updated_ms = ? WHERE tenant_id = ? AND "  \
+                      "id = ? AND updated_ms = ?")                             \
+    X(PATIENT_DELETE, "DELETE FROM patient WHERE tenant_id = ?1 AND id = ?2")
 
 enum stmt_id {
 #define STMT_ENUM(id, sql) STMT_##id,
@@ -199,6 +285,11 @@ struct sq {
     int busy_timeout_ms;
     pthread_mutex_t write_mu;
     struct conn writer;
+    /* group commit of audit-only records (sq_audit_append) */
+    pthread_mutex_t group_mu;
+    pthread_cond_t group_cv;
+    struct audit_waiter *group_queue;   /* records waiting for the next leader */
+    bool group_leader;                  /* a thread is committing a batch */
     pthread_mutex_t pool_mu;
     pthread_cond_t pool_cv;
     struct conn *idle;          /* idle read connections */
@@ -251,7 +342,10 @@ conn_open(struct sq *sq, struct conn *c, bool read_only, struct rcm_diag *diag)
     enum rcm_err err = exec(c->db,
                             "PRAGMA journal_mode=WAL;"
                             "PRAGMA synchronous=FULL;"
-                            "PRAGMA foreign_keys=ON;", diag);
+                            "PRAGMA foreign_keys=ON;"
+                            /* freed pages are zeroed, so deleted rows do
+                             * not linger in the file */
+                            "PRAGMA secure_delete=ON;", diag);
     if (!err && read_only)
         err = exec(c->db, "PRAGMA query_only=ON;", diag);
     if (err)
@@ -377,6 +471,8 @@ sq_close(void *impl)
         conn_close(&sq->writer);
     }
     pthread_mutex_destroy(&sq->write_mu);
+    pthread_mutex_destroy(&sq->group_mu);
+    pthread_cond_destroy(&sq->group_cv);
     pthread_mutex_destroy(&sq->pool_mu);
     pthread_cond_destroy(&sq->pool_cv);
     rcm_crypto_wipe(sq->audit_key, sizeof sq->audit_key);
@@ -393,6 +489,8 @@ sq_open(const struct rcm_store_options *opt, void **impl, struct rcm_diag *diag)
     if (!sq)
         return RCM_E_NOMEM;
     pthread_mutex_init(&sq->write_mu, NULL);
+    pthread_mutex_init(&sq->group_mu, NULL);
+    pthread_cond_init(&sq->group_cv, NULL);
     pthread_mutex_init(&sq->pool_mu, NULL);
     pthread_cond_init(&sq->pool_cv, NULL);
     sq->busy_timeout_ms = opt->busy_timeout_ms;
@@ -710,16 +808,80 @@ audit_object(struct sq *sq, const struct rcm_actor *actor, const char *action,
     return audit_write(sq, actor, &what, now_ms, diag);
 }
 
+/* One caller of sq_audit_append waiting for its record to be committed. */
+struct audit_waiter {
+    const struct rcm_actor *actor;
+    const struct rcm_audit_what *what;
+    struct rcm_diag *diag;
+    enum rcm_err err;
+    bool done;
+    struct audit_waiter *next;
+};
+
+/* Write records in one transaction; false when it failed (nothing kept). */
+static bool
+audit_batch(struct sq *sq, struct audit_waiter *list)
+{
+    enum rcm_err err = write_begin(sq, list->diag);
+    if (!err) {
+        int64_t now_ms = rcm_time_now_ms();
+        for (struct audit_waiter *w = list; w && !err; w = w->next)
+            err = audit_write(sq, w->actor, w->what, now_ms, w->diag);
+        err = write_end(sq, err, list->diag);
+    }
+    for (struct audit_waiter *w = list; w; w = w->next)
+        w->err = err;
+    return err == RCM_OK;
+}
+
+/*
+ * An audit record that changes nothing else (a read of PHI, a failed
+ * login). Group commit: callers arriving while a commit is under way queue
+ * up, and the next of them commits the whole queue in one transaction — one
+ * fsync for many records — before any of them returns. A failed batch is
+ * retried record by record so one caller's error is not another's.
+ */
 static enum rcm_err
 sq_audit_append(void *impl, const struct rcm_actor *actor,
                 const struct rcm_audit_what *what, struct rcm_diag *diag)
 {
     struct sq *sq = impl;
-    enum rcm_err err = write_begin(sq, diag);
-    if (err)
-        return err;
-    err = audit_write(sq, actor, what, rcm_time_now_ms(), diag);
-    return write_end(sq, err, diag);
+    struct audit_waiter me = {actor, what, diag, RCM_OK, false, NULL};
+    pthread_mutex_lock(&sq->group_mu);
+    me.next = sq->group_queue;
+    sq->group_queue = &me;
+    while (!me.done && sq->group_leader)
+        pthread_cond_wait(&sq->group_cv, &sq->group_mu);
+    if (me.done) {
+        pthread_mutex_unlock(&sq->group_mu);
+        return me.err;
+    }
+    sq->group_leader = true;
+    /* the queue is newest first; commit in arrival order */
+    struct audit_waiter *batch = NULL;
+    while (sq->group_queue) {
+        struct audit_waiter *w = sq->group_queue;
+        sq->group_queue = w->next;
+        w->next = batch;
+        batch = w;
+    }
+    pthread_mutex_unlock(&sq->group_mu);
+
+    if (batch && !audit_batch(sq, batch) && batch->next) {
+        for (struct audit_waiter *w = batch; w; w = w->next) {
+            struct audit_waiter *rest = w->next;
+            w->next = NULL;
+            audit_batch(sq, w);
+            w->next = rest;
+        }
+    }
+    pthread_mutex_lock(&sq->group_mu);
+    for (struct audit_waiter *w = batch; w; w = w->next)
+        w->done = true;
+    sq->group_leader = false;
+    pthread_cond_broadcast(&sq->group_cv);
+    pthread_mutex_unlock(&sq->group_mu);
+    return me.err;
 }
 
 /* Row of AUDIT_COLUMNS -> event (strings borrowed until the next step). */
@@ -963,6 +1125,35 @@ read_one(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void
     return err;
 }
 
+/* read_rows on the writer, inside its open transaction. */
+static enum rcm_err
+writer_rows(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void *),
+            const void *args, int (*each)(sqlite3_stmt *, void *), void *ctx,
+            struct rcm_diag *diag)
+{
+    sqlite3_stmt *st = stmt(&sq->writer, id, diag);
+    if (!st)
+        return RCM_E_DB;
+    bind(st, args);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (each(st, ctx))
+            break;
+    enum rcm_err err = RCM_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = db_fail(diag, sq->writer.db, "read");
+    stmt_done(st);
+    return err;
+}
+
+/* Row callback: the first column as an integer, then stop. */
+static int
+take_int(sqlite3_stmt *st, void *ctx)
+{
+    *(int64_t *)ctx = sqlite3_column_int64(st, 0);
+    return 1;
+}
+
 struct id_pair {
     int64_t a, b;
 };
@@ -1001,6 +1192,7 @@ login_out(sqlite3_stmt *st, void *out)
     user_row(st, u);
     rcm_str_copy(u->password_hash, sizeof u->password_hash,
                  rcm_str_c(nz((const char *)sqlite3_column_text(st, 9))));
+    u->login_tenant_id = sqlite3_column_int64(st, 10);
 }
 
 static enum rcm_err
@@ -1243,9 +1435,10 @@ tenant_row(sqlite3_stmt *st, void *out)
     rcm_str_copy(t->slug, sizeof t->slug, rcm_str_c(nz((const char *)sqlite3_column_text(st, 1))));
     rcm_str_copy(t->name, sizeof t->name, rcm_str_c(nz((const char *)sqlite3_column_text(st, 2))));
     t->created_ms = sqlite3_column_int64(st, 3);
-    t->policy.mfa_required = sqlite3_column_int(st, 4) != 0;
-    t->policy.session_idle_s = sqlite3_column_int(st, 5);
-    t->policy.break_glass_max_minutes = sqlite3_column_int(st, 6);
+    t->manager_id = sqlite3_column_int64(st, 4);
+    t->policy.mfa_required = sqlite3_column_int(st, 5) != 0;
+    t->policy.session_idle_s = sqlite3_column_int(st, 6);
+    t->policy.break_glass_max_minutes = sqlite3_column_int(st, 7);
 }
 
 static enum rcm_err
@@ -1305,6 +1498,10 @@ sq_user_update(void *impl, const struct rcm_actor *actor, int64_t user_id,
     struct rcm_user before;
     struct id_pair ids = {actor->tenant_id, user_id};
     err = read_one(sq, STMT_USER_GET, bind_ids, &ids, user_out, &before, "no such user", diag);
+    /* only the tenant's own users: a managing company's staff acting here
+     * are changed in their own tenant, not by the practices they serve */
+    if (!err && before.tenant_id != actor->tenant_id)
+        err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such user");
     if (err)
         return write_end(sq, err, diag);
     *out = before;
@@ -1746,23 +1943,33 @@ sq_ping(void *impl, struct rcm_diag *diag)
 
 static enum rcm_err
 sq_tenant_create(void *impl, const struct rcm_actor *actor, const char *slug,
-                 const char *name, int64_t now_ms, struct rcm_tenant *out,
-                 struct rcm_diag *diag)
+                 const char *name, int64_t manager_id, int64_t now_ms,
+                 struct rcm_tenant *out, struct rcm_diag *diag)
 {
     struct sq *sq = impl;
     enum rcm_err err = write_begin(sq, diag);
     if (err)
         return err;
-    sqlite3_stmt *st = stmt(&sq->writer, STMT_TENANT_INSERT, diag);
-    if (!st) {
+    if (manager_id) {
+        /* the manager must exist and be managed by no one itself */
+        int64_t above = -1;
+        err = writer_rows(sq, STMT_TENANT_MANAGER, bind_id1, &manager_id, take_int, &above,
+                          diag);
+        if (!err && above != 0)
+            err = rcm_diag_fail(diag, RCM_E_PERM, "a managed practice cannot manage others");
+    }
+    sqlite3_stmt *st = err ? NULL : stmt(&sq->writer, STMT_TENANT_INSERT, diag);
+    if (!err && !st) {
         err = RCM_E_DB;
-    } else {
+    } else if (!err) {
         sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, now_ms);
+        sqlite3_bind_int64(st, 4, manager_id);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             out->id = sqlite3_column_int64(st, 0);
+            out->manager_id = manager_id;
             rcm_str_copy(out->slug, sizeof out->slug, rcm_str_c(slug));
             rcm_str_copy(out->name, sizeof out->name, rcm_str_c(name));
             out->created_ms = now_ms;
@@ -1786,8 +1993,693 @@ static enum rcm_err
 sq_tenant_find(void *impl, const char *slug, struct rcm_tenant *out,
                struct rcm_diag *diag)
 {
-    return read_one(impl, STMT_TENANT_BY_SLUG, bind_text1, slug, tenant_row, out,
+    struct text_pair args = {slug, NULL};
+    return read_one(impl, STMT_TENANT_BY_SLUG, bind_texts, &args, tenant_row, out,
                     "no such tenant", diag);
+}
+
+struct tenant_each {
+    rcm_tenant_row_fn fn;
+    void *ctx;
+};
+
+static int
+each_tenant(sqlite3_stmt *st, void *p)
+{
+    struct tenant_each *e = p;
+    struct rcm_tenant t;
+    tenant_row(st, &t);
+    return e->fn(e->ctx, &t);
+}
+
+static enum rcm_err
+sq_client_list(void *impl, int64_t manager_id, rcm_tenant_row_fn fn, void *ctx,
+               struct rcm_diag *diag)
+{
+    struct tenant_each e = {fn, ctx};
+    return read_rows(impl, STMT_CLIENT_LIST, bind_id1, &manager_id, each_tenant, &e, NULL,
+                     diag);
+}
+
+/* ---- keys ------------------------------------------------------------------- */
+
+struct key_args {
+    int64_t tenant_id;
+    const char *purpose;
+};
+
+static void
+bind_key(sqlite3_stmt *st, const void *args)
+{
+    const struct key_args *k = args;
+    if (k->tenant_id)
+        sqlite3_bind_int64(st, 1, k->tenant_id);
+    sqlite3_bind_text(st, 2, k->purpose, -1, SQLITE_STATIC);
+}
+
+/* Copy a blob column of exactly n bytes; false when its size differs. */
+static bool
+column_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t n)
+{
+    if ((size_t)sqlite3_column_bytes(st, col) != n)
+        return false;
+    memcpy(out, sqlite3_column_blob(st, col), n);
+    return true;
+}
+
+static void
+wrapped_out(sqlite3_stmt *st, void *out)
+{
+    if (!column_blob(st, 0, out, RCM_KEY_WRAPPED_BYTES))
+        memset(out, 0, RCM_KEY_WRAPPED_BYTES);
+}
+
+static enum rcm_err
+sq_key_get(void *impl, int64_t tenant_id, const char *purpose,
+           uint8_t out[RCM_KEY_WRAPPED_BYTES], struct rcm_diag *diag)
+{
+    struct key_args k = {tenant_id, purpose};
+    return read_one(impl, tenant_id ? STMT_KEY_GET : STMT_SYSTEM_KEY_GET, bind_key, &k,
+                    wrapped_out, out, "no such key", diag);
+}
+
+static enum rcm_err
+sq_key_put(void *impl, int64_t tenant_id, const char *purpose,
+           const uint8_t wrapped[RCM_KEY_WRAPPED_BYTES], int64_t now_ms,
+           struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, tenant_id ? STMT_KEY_PUT : STMT_SYSTEM_KEY_PUT, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        struct key_args k = {tenant_id, purpose};
+        bind_key(st, &k);
+        sqlite3_bind_blob(st, 3, wrapped, RCM_KEY_WRAPPED_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now_ms);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "store key");
+        stmt_done(st);
+    }
+    return write_end(sq, err, diag);
+}
+
+#define REWRAP_BATCH_MAX 10000
+
+struct key_row {
+    int64_t tenant_id;          /* or patient id */
+    char owner[40];             /* purpose, or patient uid */
+    uint8_t wrapped[RCM_KEY_WRAPPED_BYTES];
+};
+
+struct key_rows {
+    struct key_row *rows;
+    int n, cap;
+    bool bad;                   /* a wrapped column had the wrong size */
+};
+
+static int
+take_key_row(sqlite3_stmt *st, void *ctx)
+{
+    struct key_rows *k = ctx;
+    if (k->n == k->cap)
+        return 1;
+    struct key_row *r = &k->rows[k->n++];
+    r->tenant_id = sqlite3_column_int64(st, 0);
+    rcm_str_copy(r->owner, sizeof r->owner,
+                 rcm_str_c(nz((const char *)sqlite3_column_text(st, 1))));
+    if (!column_blob(st, 2, r->wrapped, RCM_KEY_WRAPPED_BYTES))
+        k->bad = true;
+    return 0;
+}
+
+static void
+bind_none(sqlite3_stmt *st, const void *args)
+{
+    (void)st;
+    (void)args;
+}
+
+/* Write back one re-wrapped key row. */
+static enum rcm_err
+key_set(struct sq *sq, enum stmt_id id, int64_t owner_id, const char *purpose,
+        const uint8_t wrapped[RCM_KEY_WRAPPED_BYTES], struct rcm_diag *diag)
+{
+    sqlite3_stmt *st = stmt(&sq->writer, id, diag);
+    if (!st)
+        return RCM_E_DB;
+    sqlite3_bind_int64(st, 1, owner_id);
+    int col = 2;
+    if (purpose)
+        sqlite3_bind_text(st, col++, purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, col == 3 ? 3 : 2, wrapped, RCM_KEY_WRAPPED_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    stmt_done(st);
+    return rc == SQLITE_DONE ? RCM_OK : db_fail(diag, sq->writer.db, "re-wrap key");
+}
+
+static enum rcm_err
+sq_keys_rewrap_all(void *impl, store_rewrap_fn fn, void *ctx, int64_t *n,
+                   struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    *n = 0;
+    struct key_rows k = {.cap = REWRAP_BATCH_MAX};
+    if (!(k.rows = rcm_calloc((size_t)k.cap, sizeof *k.rows)))
+        return RCM_E_NOMEM;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err) {
+        rcm_free(k.rows);
+        return err;
+    }
+    err = writer_rows(sq, STMT_KEYS_ALL, bind_none, NULL, take_key_row, &k, diag);
+    if (!err && (k.bad || k.n == k.cap))
+        err = rcm_diag_fail(diag, RCM_E_DB, "key table malformed or too large");
+    for (int i = 0; i < k.n && !err; i++) {
+        struct key_row *r = &k.rows[i];
+        uint8_t out[RCM_KEY_WRAPPED_BYTES];
+        err = fn(ctx, r->tenant_id, r->owner, r->wrapped, out);
+        if (!err)
+            err = r->tenant_id ? key_set(sq, STMT_KEY_SET, r->tenant_id, r->owner, out, diag)
+                               : key_set(sq, STMT_SYSTEM_KEY_SET, 0, r->owner, out, diag);
+    }
+    if (!err)
+        *n = k.n;
+    rcm_crypto_wipe(k.rows, (size_t)k.cap * sizeof *k.rows);
+    rcm_free(k.rows);
+    return write_end(sq, err, diag);
+}
+
+struct page_args {
+    int64_t tenant_id, after_id, limit;
+};
+
+static void
+bind_page(sqlite3_stmt *st, const void *args)
+{
+    const struct page_args *p = args;
+    sqlite3_bind_int64(st, 1, p->tenant_id);
+    sqlite3_bind_int64(st, 2, p->after_id);
+    sqlite3_bind_int64(st, 3, p->limit);
+}
+
+static enum rcm_err
+sq_patient_keys_rewrap(void *impl, int64_t tenant_id, int64_t after_id, int limit,
+                       store_rewrap_fn fn, void *ctx, int64_t *last_id, int *n,
+                       struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    *last_id = 0;
+    *n = 0;
+    struct key_rows k = {.cap = limit};
+    if (limit < 1 || limit > REWRAP_BATCH_MAX || !(k.rows = rcm_calloc((size_t)limit,
+                                                                         sizeof *k.rows)))
+        return limit < 1 || limit > REWRAP_BATCH_MAX ? RCM_E_INVAL : RCM_E_NOMEM;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err) {
+        rcm_free(k.rows);
+        return err;
+    }
+    struct page_args pa = {tenant_id, after_id, limit};
+    err = writer_rows(sq, STMT_PATIENT_KEYS_PAGE, bind_page, &pa, take_key_row, &k, diag);
+    if (!err && k.bad)
+        err = rcm_diag_fail(diag, RCM_E_DB, "a patient key row is malformed");
+    for (int i = 0; i < k.n && !err; i++) {
+        uint8_t out[RCM_KEY_WRAPPED_BYTES];
+        err = fn(ctx, tenant_id, k.rows[i].owner, k.rows[i].wrapped, out);
+        if (err)
+            err = rcm_diag_fail(diag, err, "patient %lld: key does not re-wrap",
+                                (long long)k.rows[i].tenant_id);
+        else
+            err = key_set(sq, STMT_PATIENT_KEY_SET, k.rows[i].tenant_id, NULL, out, diag);
+    }
+    if (!err && k.n) {
+        *last_id = k.rows[k.n - 1].tenant_id;
+        *n = k.n;
+    }
+    rcm_crypto_wipe(k.rows, (size_t)k.cap * sizeof *k.rows);
+    rcm_free(k.rows);
+    return write_end(sq, err, diag);
+}
+
+static void
+count_out(sqlite3_stmt *st, void *out)
+{
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+}
+
+struct other_args {
+    int64_t tenant_id;
+    uint8_t key_id[4];
+};
+
+static void
+bind_other(sqlite3_stmt *st, const void *args)
+{
+    const struct other_args *o = args;
+    sqlite3_bind_int64(st, 1, o->tenant_id);
+    sqlite3_bind_blob(st, 2, o->key_id, 4, SQLITE_STATIC);
+}
+
+static enum rcm_err
+sq_tenant_key_promote(void *impl, const struct rcm_actor *actor, int64_t tenant_id,
+                      uint32_t next_id, int64_t now_ms, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    struct other_args o = {tenant_id, {(uint8_t)(next_id >> 24), (uint8_t)(next_id >> 16),
+                                       (uint8_t)(next_id >> 8), (uint8_t)next_id}};
+    int64_t left = 0;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    err = writer_rows(sq, STMT_PATIENT_KEYS_OTHER, bind_other, &o, take_int, &left, diag);
+    if (!err && left > 0)
+        err = rcm_diag_fail(diag, RCM_E_CONFLICT, "%lld patient keys still under the old "
+                            "tenant key", (long long)left);
+    if (!err) {
+        int64_t v[2] = {tenant_id, now_ms};
+        err = write_ints(sq, STMT_TENANT_KEY_PROMOTE, 2, v, diag);
+    }
+    if (!err)
+        err = write_ints(sq, STMT_TENANT_KEY_DROP_NEXT, 1, &tenant_id, diag);
+    if (!err)
+        err = audit_object(sq, actor, "keys.rotate", "tenant_key", tenant_id, now_ms, diag);
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_patient_count(void *impl, int64_t tenant_id, int64_t *n, struct rcm_diag *diag)
+{
+    return read_one(impl, STMT_PATIENT_COUNT, bind_id1, &tenant_id, count_out, n,
+                    "no count", diag);
+}
+
+struct rotation_args {
+    const char *kind;
+    int64_t tenant_id;
+};
+
+static void
+bind_rotation(sqlite3_stmt *st, const void *args)
+{
+    const struct rotation_args *r = args;
+    sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, r->tenant_id);
+}
+
+static int
+take_rotation(sqlite3_stmt *st, void *ctx)
+{
+    int64_t *v = ctx;
+    v[0] = sqlite3_column_int64(st, 0);
+    v[1] = sqlite3_column_int64(st, 1);
+    return 1;
+}
+
+static enum rcm_err
+sq_rotation_begin(void *impl, const char *kind, int64_t tenant_id, int64_t total,
+                  int64_t now_ms, int64_t *id, int64_t *done, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    int64_t found[2] = {0, 0};
+    struct rotation_args ra = {kind, tenant_id};
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    err = writer_rows(sq, STMT_ROTATION_FIND, bind_rotation, &ra, take_rotation, found, diag);
+    if (!err && !found[0]) {
+        sqlite3_stmt *st = stmt(&sq->writer, STMT_ROTATION_INSERT, diag);
+        if (!st) {
+            err = RCM_E_DB;
+        } else {
+            bind_rotation(st, &ra);
+            sqlite3_bind_int64(st, 3, total);
+            sqlite3_bind_int64(st, 4, now_ms);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                found[0] = sqlite3_column_int64(st, 0);
+            else
+                err = db_fail(diag, sq->writer.db, "start rotation");
+            stmt_done(st);
+        }
+    }
+    *id = found[0];
+    *done = found[1];
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_rotation_progress(void *impl, int64_t id, int64_t done, bool finished, int64_t now_ms,
+                     struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_ROTATION_UPDATE, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, done);
+        sqlite3_bind_text(st, 3, finished ? "done" : "running", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now_ms);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "record rotation progress");
+        stmt_done(st);
+    }
+    return write_end(sq, err, diag);
+}
+
+struct rotation_each {
+    rcm_key_rotation_fn fn;
+    void *ctx;
+};
+
+static int
+each_rotation(sqlite3_stmt *st, void *p)
+{
+    struct rotation_each *e = p;
+    struct rcm_key_rotation r = {
+        .id = sqlite3_column_int64(st, 0),
+        .kind = nz((const char *)sqlite3_column_text(st, 1)),
+        .tenant_id = sqlite3_column_int64(st, 2),
+        .state = nz((const char *)sqlite3_column_text(st, 3)),
+        .total = sqlite3_column_int64(st, 4),
+        .done = sqlite3_column_int64(st, 5),
+        .started_ms = sqlite3_column_int64(st, 6),
+        .updated_ms = sqlite3_column_int64(st, 7),
+    };
+    return e->fn(e->ctx, &r);
+}
+
+static enum rcm_err
+sq_rotation_list(void *impl, rcm_key_rotation_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    struct rotation_each e = {fn, ctx};
+    return read_rows(impl, STMT_ROTATION_LIST, bind_none, NULL, each_rotation, &e, NULL, diag);
+}
+
+/* ---- patients ------------------------------------------------------------- */
+
+#define PATIENT_FIRST_FIELD_COL 5
+#define PATIENT_FIRST_BIDX_COL (PATIENT_FIRST_FIELD_COL + RCM_PF_COUNT)
+#define PATIENT_WRAPPED_COL (PATIENT_FIRST_BIDX_COL + STORE_BIDX_COUNT)
+
+/* Row of PATIENT_COLUMNS -> row; false when a column is malformed. */
+static bool
+patient_row(sqlite3_stmt *st, struct store_patient_row *r)
+{
+    bool ok = true;
+    r->id = sqlite3_column_int64(st, 0);
+    r->tenant_id = sqlite3_column_int64(st, 1);
+    ok &= rcm_str_copy(r->uid, sizeof r->uid, rcm_str_c(nz((const char *)
+                                                          sqlite3_column_text(st, 2))));
+    r->created_ms = sqlite3_column_int64(st, 3);
+    r->updated_ms = sqlite3_column_int64(st, 4);
+    for (int f = 0; f < RCM_PF_COUNT; f++) {
+        int col = PATIENT_FIRST_FIELD_COL + f;
+        size_t n = (size_t)sqlite3_column_bytes(st, col);
+        r->sealed_len[f] = 0;
+        if (n > sizeof r->sealed[f]) {
+            ok = false;
+        } else if (n) {
+            memcpy(r->sealed[f], sqlite3_column_blob(st, col), n);
+            r->sealed_len[f] = n;
+        }
+    }
+    for (int b = 0; b < STORE_BIDX_COUNT; b++)
+        r->has_bidx[b] = column_blob(st, PATIENT_FIRST_BIDX_COL + b, r->bidx[b],
+                                     RCM_BLIND_INDEX_BYTES);
+    ok &= column_blob(st, PATIENT_WRAPPED_COL, r->wrapped_key, RCM_KEY_WRAPPED_BYTES);
+    return ok;
+}
+
+/* Bind fields and blind indexes from column `first` on. */
+static void
+bind_patient_values(sqlite3_stmt *st, int first, const struct store_patient_row *r)
+{
+    for (int f = 0; f < RCM_PF_COUNT; f++) {
+        if (r->sealed_len[f])
+            sqlite3_bind_blob(st, first + f, r->sealed[f], (int)r->sealed_len[f],
+                              SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, first + f);
+    }
+    for (int b = 0; b < STORE_BIDX_COUNT; b++) {
+        if (r->has_bidx[b])
+            sqlite3_bind_blob(st, first + RCM_PF_COUNT + b, r->bidx[b],
+                              RCM_BLIND_INDEX_BYTES, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, first + RCM_PF_COUNT + b);
+    }
+}
+
+static enum rcm_err
+audit_patient(struct sq *sq, const struct rcm_actor *actor, const char *action, int64_t id,
+              int64_t now_ms, struct rcm_diag *diag)
+{
+    char pid[24];
+    snprintf(pid, sizeof pid, "%lld", (long long)id);
+    struct rcm_audit_what what = {action, "patient", pid, pid, "success"};
+    return audit_write(sq, actor, &what, now_ms, diag);
+}
+
+static enum rcm_err
+sq_patient_insert(void *impl, const struct rcm_actor *actor,
+                  const struct store_patient_row *row, int64_t *id, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_PATIENT_INSERT, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        sqlite3_bind_int64(st, 1, row->tenant_id);
+        sqlite3_bind_text(st, 2, row->uid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, row->created_ms);
+        sqlite3_bind_int64(st, 4, row->updated_ms);
+        bind_patient_values(st, 5, row);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            *id = sqlite3_column_int64(st, 0);
+        else
+            err = db_fail(diag, sq->writer.db, "create patient");
+        stmt_done(st);
+    }
+    if (!err && !(st = stmt(&sq->writer, STMT_PATIENT_KEY_INSERT, diag)))
+        err = RCM_E_DB;
+    if (!err) {
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, row->tenant_id);
+        sqlite3_bind_blob(st, 3, row->wrapped_key, RCM_KEY_WRAPPED_BYTES, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "store patient key");
+        stmt_done(st);
+    }
+    if (!err)
+        err = audit_patient(sq, actor, "patient.create", *id, row->created_ms, diag);
+    if (err)
+        *id = 0;
+    return write_end(sq, err, diag);
+}
+
+struct patient_take {
+    struct store_patient_row *out;
+    bool bad;
+};
+
+static void
+patient_out(sqlite3_stmt *st, void *out)
+{
+    struct patient_take *t = out;
+    t->bad = !patient_row(st, t->out);
+}
+
+static enum rcm_err
+sq_patient_get(void *impl, int64_t tenant_id, int64_t id, struct store_patient_row *out,
+               struct rcm_diag *diag)
+{
+    struct id_pair ids = {tenant_id, id};
+    struct patient_take t = {out, false};
+    enum rcm_err err = read_one(impl, STMT_PATIENT_GET, bind_ids, &ids, patient_out, &t,
+                                "no such patient", diag);
+    if (!err && t.bad)
+        err = rcm_diag_fail(diag, RCM_E_DB, "patient %lld: malformed row", (long long)id);
+    return err;
+}
+
+struct patient_each {
+    store_patient_row_fn fn;
+    void *ctx;
+    struct store_patient_row row;
+    bool bad;
+};
+
+static int
+each_patient(sqlite3_stmt *st, void *p)
+{
+    struct patient_each *e = p;
+    if (!patient_row(st, &e->row)) {
+        e->bad = true;
+        return 1;
+    }
+    return e->fn(e->ctx, &e->row);
+}
+
+struct find_args {
+    int64_t tenant_id;
+    const uint8_t *bidx;
+    int64_t limit;
+};
+
+static void
+bind_find(sqlite3_stmt *st, const void *args)
+{
+    const struct find_args *f = args;
+    sqlite3_bind_int64(st, 1, f->tenant_id);
+    sqlite3_bind_blob(st, 2, f->bidx, RCM_BLIND_INDEX_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, f->limit);
+}
+
+static enum rcm_err
+patient_rows(struct sq *sq, enum stmt_id id, void (*bind)(sqlite3_stmt *, const void *),
+             const void *args, store_patient_row_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    struct patient_each *e = rcm_malloc(sizeof *e);
+    if (!e)
+        return RCM_E_NOMEM;
+    e->fn = fn;
+    e->ctx = ctx;
+    e->bad = false;
+    enum rcm_err err = read_rows(sq, id, bind, args, each_patient, e, NULL, diag);
+    if (!err && e->bad)
+        err = rcm_diag_fail(diag, RCM_E_DB, "a patient row is malformed");
+    rcm_crypto_wipe(e, sizeof *e);
+    rcm_free(e);
+    return err;
+}
+
+static enum rcm_err
+sq_patient_find(void *impl, int64_t tenant_id, int kind,
+                const uint8_t bidx[RCM_BLIND_INDEX_BYTES], int limit,
+                store_patient_row_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    static const enum stmt_id by_kind[STORE_BIDX_COUNT] = {
+        STMT_PATIENT_FIND_MEMBER_ID, STMT_PATIENT_FIND_MRN, STMT_PATIENT_FIND_NAME_DOB,
+        STMT_PATIENT_FIND_SSN};
+    if (kind < 1 || kind > STORE_BIDX_COUNT)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "unknown search kind");
+    struct find_args f = {tenant_id, bidx, limit};
+    return patient_rows(impl, by_kind[kind - 1], bind_find, &f, fn, ctx, diag);
+}
+
+static enum rcm_err
+sq_patient_list(void *impl, int64_t tenant_id, int64_t after_id, int limit,
+                store_patient_row_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    struct page_args pa = {tenant_id, after_id, limit};
+    return patient_rows(impl, STMT_PATIENT_LIST, bind_page, &pa, fn, ctx, diag);
+}
+
+static enum rcm_err
+sq_patient_update(void *impl, const struct rcm_actor *actor,
+                  const struct store_patient_row *row, int64_t seen_updated_ms,
+                  struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_PATIENT_UPDATE, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        int col = 1;
+        bind_patient_values(st, col, row);
+        col += RCM_PF_COUNT + STORE_BIDX_COUNT;
+        sqlite3_bind_int64(st, col++, row->updated_ms);
+        sqlite3_bind_int64(st, col++, row->tenant_id);
+        sqlite3_bind_int64(st, col++, row->id);
+        sqlite3_bind_int64(st, col, seen_updated_ms);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "update patient");
+        else if (sqlite3_changes(sq->writer.db) == 0)
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT, "the patient changed meanwhile");
+        stmt_done(st);
+    }
+    if (!err)
+        err = audit_patient(sq, actor, "patient.update", row->id, row->updated_ms, diag);
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
+sq_patient_delete(void *impl, const struct rcm_actor *actor, int64_t id, int64_t now_ms,
+                  struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    int64_t v[2] = {actor->tenant_id, id};
+    err = write_ints(sq, STMT_PATIENT_DELETE, 2, v, diag);
+    if (!err && sqlite3_changes(sq->writer.db) == 0)
+        err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such patient");
+    if (!err)
+        err = audit_patient(sq, actor, "patient.delete", id, now_ms, diag);
+    return write_end(sq, err, diag);
+}
+
+/* ---- backup ------------------------------------------------------------------ */
+
+static enum rcm_err
+sq_backup(void *impl, const char *path, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return rcm_diag_fail(diag, errno == EEXIST ? RCM_E_CONFLICT : RCM_E_IO,
+                             "cannot create %s: %s", path, strerror(errno));
+    close(fd);
+    sqlite3 *dest = NULL;
+    struct conn *c = NULL;
+    enum rcm_err err = RCM_OK;
+    if (sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        err = db_fail(diag, dest, "open backup");
+    if (!err)
+        err = reader_acquire(sq, &c, diag);
+    if (!err) {
+        /* one step copies every page under one read transaction: a
+         * consistent snapshot while writers go on in the WAL */
+        sqlite3_backup *b = sqlite3_backup_init(dest, "main", c->db, "main");
+        if (!b) {
+            err = db_fail(diag, dest, "backup");
+        } else {
+            int rc = sqlite3_backup_step(b, -1);
+            sqlite3_backup_finish(b);
+            if (rc != SQLITE_DONE)
+                err = db_fail(diag, dest, "backup");
+        }
+        reader_release(sq, c);
+    }
+    /* leave one self-contained file: fold the copy's WAL back */
+    if (!err)
+        err = exec(dest, "PRAGMA journal_mode=DELETE", diag);
+    sqlite3_close(dest);
+    if (err)
+        unlink(path);
+    return err;
+}
+
+static void
+sq_set_audit_key(void *impl, const uint8_t key[RCM_AUDIT_KEY_BYTES])
+{
+    struct sq *sq = impl;
+    memcpy(sq->audit_key, key, RCM_AUDIT_KEY_BYTES);
+    sq->has_audit_key = true;
 }
 
 const char *
@@ -1814,6 +2706,7 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .break_glass_start = sq_break_glass_start,
     .break_glass_end = sq_break_glass_end,
     .break_glass_list = sq_break_glass_list,
+    .client_list = sq_client_list,
     .user_create = sq_user_create,
     .user_get = sq_user_get,
     .user_list = sq_user_list,
@@ -1834,4 +2727,21 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .audit_append = sq_audit_append,
     .audit_verify = sq_audit_verify,
     .audit_query = sq_audit_query,
+    .key_get = sq_key_get,
+    .key_put = sq_key_put,
+    .keys_rewrap_all = sq_keys_rewrap_all,
+    .patient_keys_rewrap = sq_patient_keys_rewrap,
+    .tenant_key_promote = sq_tenant_key_promote,
+    .patient_count = sq_patient_count,
+    .rotation_begin = sq_rotation_begin,
+    .rotation_progress = sq_rotation_progress,
+    .rotation_list = sq_rotation_list,
+    .patient_insert = sq_patient_insert,
+    .patient_get = sq_patient_get,
+    .patient_find = sq_patient_find,
+    .patient_list = sq_patient_list,
+    .patient_update = sq_patient_update,
+    .patient_delete = sq_patient_delete,
+    .backup = sq_backup,
+    .set_audit_key = sq_set_audit_key,
 };

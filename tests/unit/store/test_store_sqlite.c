@@ -23,7 +23,8 @@ static const struct rcm_actor sys = {.tenant_id = 0, .type = "system"};
 static struct rcm_store *
 open_store(const char *path)
 {
-    struct rcm_store_options opt = {"sqlite", path, 5000, 4, audit_key};
+    struct rcm_store_options opt = {.backend = "sqlite", .path = path,
+        .busy_timeout_ms = 5000, .read_connections = 4, .audit_key = audit_key};
     struct rcm_store *s = NULL;
     struct rcm_diag d = RCM_DIAG_INIT;
     assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_OK);
@@ -237,10 +238,12 @@ open_errors_are_clear(void **state)
     (void)state;
     struct rcm_store *s = NULL;
     struct rcm_diag d = RCM_DIAG_INIT;
-    struct rcm_store_options bad_backend = {"oracle", "/tmp/x.db", 1000, 1, NULL};
+    struct rcm_store_options bad_backend = {.backend = "oracle", .path = "/tmp/x.db",
+        .busy_timeout_ms = 1000, .read_connections = 1, .audit_key = NULL};
     assert_int_equal(rcm_store_open(&bad_backend, &s, &d), RCM_E_UNSUPPORTED);
     assert_non_null(strstr(d.msg, "oracle"));
-    struct rcm_store_options bad_dir = {"sqlite", "/nonexistent/dir/x.db", 1000, 1, NULL};
+    struct rcm_store_options bad_dir = {.backend = "sqlite", .path = "/nonexistent/dir/x.db",
+        .busy_timeout_ms = 1000, .read_connections = 1, .audit_key = NULL};
     assert_int_equal(rcm_store_open(&bad_dir, &s, &d), RCM_E_IO);
     assert_non_null(strstr(d.msg, "cannot create database"));
     assert_null(s);

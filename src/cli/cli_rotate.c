@@ -1,0 +1,170 @@
+/*
+ * cli_rotate.c — `openrcm keys new|rotate|status`: the operator's side of
+ * the key hierarchy (docs/security.md, "Key rotation").
+ *
+ * A rotation runs in this process against the live database while servers
+ * keep serving: each batch is its own short transaction, progress is stored
+ * (so `keys status` shows it from anywhere), and a stopped run resumes when
+ * started again.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_int.h"
+#include "rcm/crypto.h"
+#include "rcm/date.h"
+#include "rcm/store.h"
+
+#define DEFAULT_BATCH 500
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+            "usage: openrcm keys new FILE\n"
+            "       openrcm keys rotate master\n"
+            "       openrcm keys rotate tenant SLUG [--batch N]\n"
+            "       openrcm keys status\n\n"
+            "new: write a new master key to FILE (mode 0600; never overwrites).\n"
+            "rotate master: re-wrap every tenant and system key from the previous\n"
+            "  master key to the current one. Set security.master_key_file to the\n"
+            "  new key and security.previous_master_key_file to the old one (for\n"
+            "  the servers too, so they read both meanwhile); when this finishes,\n"
+            "  remove previous_master_key_file and retire the old file.\n"
+            "rotate tenant: give the tenant a new data key and re-wrap every\n"
+            "  patient key under it, N per transaction (default %d), while the\n"
+            "  server keeps running. Ctrl-C stops after the current batch; an\n"
+            "  interrupted run resumes with the same new key when started again.\n"
+            "status: every rotation with its progress.\n", DEFAULT_BATCH);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* Progress on stderr; SIGINT/SIGTERM stop after the current batch. */
+static int
+show_progress(void *ctx, int64_t done, int64_t total)
+{
+    (void)ctx;
+    fprintf(stderr, "openrcm keys: re-wrapped %lld of %lld keys\n", (long long)done,
+            (long long)total);
+    return stop_requested;
+}
+
+static int
+print_rotation(void *ctx, const struct rcm_key_rotation *r)
+{
+    (void)ctx;
+    char started[32], updated[32];
+    rcm_time_format_iso(r->started_ms, started);
+    rcm_time_format_iso(r->updated_ms, updated);
+    printf("%lld\t%s\t%s\t%lld/%lld\t%s\t%s\n", (long long)r->id,
+           r->kind, r->state, (long long)r->done,
+           (long long)r->total, started, updated);
+    if (r->tenant_id)
+        printf("\ttenant %lld\n", (long long)r->tenant_id);
+    return 0;
+}
+
+static int
+new_key(const char *path)
+{
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_master_key_create(path, NULL, &diag) != RCM_OK) {
+        cli_error("keys", "%s", diag.msg);
+        return CLI_USAGE;
+    }
+    printf("wrote a new master key to %s\n", path);
+    return CLI_OK;
+}
+
+static int
+rotate(struct rcm_store *store, int argc, char **argv)
+{
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    enum rcm_err err;
+    if (strcmp(argv[2], "master") == 0 && argc == 3) {
+        err = rcm_store_rotate_master(store, &cli_system_actor, show_progress, NULL, &diag);
+    } else if (strcmp(argv[2], "tenant") == 0 && (argc == 4 || argc == 6)) {
+        long batch = DEFAULT_BATCH;
+        if (argc == 6) {
+            char *end = NULL;
+            batch = strcmp(argv[4], "--batch") == 0 ? strtol(argv[5], &end, 10) : 0;
+            if (!end || *end || batch < 1 || batch > 10000) {
+                cli_error("keys", "--batch must be 1-10000");
+                return CLI_USAGE;
+            }
+        }
+        struct rcm_tenant t;
+        if (rcm_store_tenant_find(store, argv[3], &t, &diag) != RCM_OK) {
+            cli_error("keys", "no tenant \"%s\"", argv[3]);
+            return CLI_PROBLEMS;
+        }
+        struct rcm_actor actor = cli_system_actor;
+        actor.tenant_id = t.id;
+        signal(SIGINT, on_stop_signal);
+        signal(SIGTERM, on_stop_signal);
+        err = rcm_store_rotate_tenant(store, &actor, t.id, (int)batch, show_progress, NULL,
+                                      &diag);
+    } else {
+        cli_error("keys", "expected 'rotate master' or 'rotate tenant SLUG'");
+        return CLI_USAGE;
+    }
+    if (err) {
+        cli_error("keys", "%s", diag.msg);
+        return err == RCM_E_CRYPTO || err == RCM_E_CONFIG || err == RCM_E_STOPPED
+                   ? CLI_PROBLEMS : CLI_USAGE;
+    }
+    printf("rotation complete\n");
+    return CLI_OK;
+}
+
+int
+cli_keys(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    struct rcm_config cfg;
+    if (!cli_config_load("keys", &cfg, &argc, argv))
+        return CLI_USAGE;
+    int rc = CLI_USAGE;
+    struct rcm_store *store = NULL;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    const char *verb = argc > 1 ? argv[1] : "";
+    if (strcmp(verb, "new") == 0 && argc == 3) {
+        rc = new_key(argv[2]);
+        goto out;
+    }
+    bool is_rotate = strcmp(verb, "rotate") == 0 && argc >= 3;
+    if (!is_rotate && !(strcmp(verb, "status") == 0 && argc == 2)) {
+        usage(stderr);
+        goto out;
+    }
+    if (!(store = cli_store_open("keys", &cfg, false)))
+        goto out;
+    if (rcm_store_migrate(store, NULL, &diag) != RCM_OK) {
+        cli_error("keys", "%s", diag.msg);
+        goto out;
+    }
+    if (is_rotate) {
+        rc = rotate(store, argc, argv);
+    } else if (rcm_store_key_rotations(store, print_rotation, NULL, &diag) != RCM_OK) {
+        cli_error("keys", "%s", diag.msg);
+    } else {
+        rc = CLI_OK;
+    }
+out:
+    rcm_store_close(store);
+    rcm_config_release(&cfg);
+    return rc;
+}
