@@ -442,3 +442,64 @@ describe('break-glass access', () => {
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });
 });
+
+describe('access policy in a client practice of a billing company', () => {
+  let srv;
+  const pw = {};
+  const state = () => ['--set', `state_dir=${srv.stateDir}`];
+  const addUser = (tenant, email, role) => {
+    pw[email] = strongPassword();
+    const r = runCli(['user', 'add', '--tenant', tenant, '--email', email, '--name', email, '--role', role,
+      '--password-file', '-', ...state()], { input: `${pw[email]}\n` });
+    assert.equal(r.code, 0, r.stderr);
+  };
+  const login = async (tenant, email) => {
+    const l = await srv.request('POST', '/v1/auth/login', {
+      headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant, email, password: pw[email] }) });
+    assert.equal(l.status, 200, l.text);
+    return l.json;
+  };
+  const call = (token, method, path, body) => srv.request(method, path, {
+    headers: { ...bearer(token), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+
+  before(async () => {
+    srv = await startServer();
+    assert.equal(runCli(['tenant', 'add', '--slug', 'billco', '--name', 'Billing Co', ...state()]).code, 0);
+    const c = runCli(['tenant', 'add', '--slug', 'clinic', '--name', 'Clinic', '--manager', 'billco', ...state()]);
+    assert.equal(c.code, 0, c.stderr);
+    addUser('billco', 'staff@billco.example', 'biller');
+    addUser('clinic', 'admin@clinic.example', 'admin');
+  });
+  after(async () => {
+    assert.equal((await srv.stop()).code, 0, srv.stderr);
+    srv.cleanup();
+  });
+
+  test('the client cannot change the company staff; its policy binds them while they act in it', async () => {
+    const admin = await login('clinic', 'admin@clinic.example');
+    await enrollMfa(srv, admin.token);
+    const inClinic = await login('clinic', 'staff@billco.example');
+    const atHome = await login('billco', 'staff@billco.example');
+    const staffId = inClinic.user.id;
+    // the company's staff are not the clinic's users to change or unlock
+    assertProblem(assert, await call(admin.token, 'PATCH', `/v1/users/${staffId}`, { disabled: true }), 404, 'not_found');
+    assertProblem(assert, await call(admin.token, 'PATCH', `/v1/users/${staffId}`, { role: 'coder' }), 404, 'not_found');
+    assertProblem(assert, await call(admin.token, 'POST', `/v1/users/${staffId}/unlock`), 404, 'not_found');
+    assert.equal((await call(inClinic.token, 'GET', '/v1/me')).json.role, 'biller');
+    // the clinic requires a second factor: the staff's clinic session is enrol-only, their home session is not
+    assert.equal((await call(admin.token, 'PATCH', '/v1/tenant', { mfa_required: true })).status, 200);
+    assertProblem(assert, await call(inClinic.token, 'GET', '/v1/patients'), 403, 'mfa_enrolment_required');
+    assert.equal((await call(atHome.token, 'GET', '/v1/patients')).status, 200);
+    assert.equal((await call(atHome.token, 'GET', '/v1/tenant')).json.policy.mfa_required, false);
+    assert.equal((await call(inClinic.token, 'GET', '/v1/tenant')).json.slug, 'clinic');
+    // a break-glass grant of the staff in the clinic is the clinic's to review, not the company's
+    assert.equal((await call(admin.token, 'PATCH', '/v1/tenant', { mfa_required: false })).status, 200);
+    const bg = await call(inClinic.token, 'POST', '/v1/auth/break-glass', { reason: 'covering the clinic front desk today' });
+    assert.equal(bg.status, 201, bg.text);
+    const clinicGrants = (await call(admin.token, 'GET', '/v1/break-glass')).json.grants;
+    assert.deepEqual(clinicGrants.map((g) => [g.id, g.user_id, g.user_email]), [[bg.json.id, staffId, 'staff@billco.example']]);
+    assert.equal((await call(inClinic.token, 'DELETE', '/v1/auth/break-glass')).status, 200);
+  });
+});
