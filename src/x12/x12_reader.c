@@ -20,6 +20,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "rcm/x12.h"
 
@@ -143,18 +146,21 @@ isa_delims(struct rcm_x12_reader *r)
     return true;
 }
 
-static void
+/*
+ * Hand out p[0..n) as the next segment. idn = length of its id (the bytes
+ * before the first element separator, at most 3; the caller has checked or
+ * bounded it).
+ */
+static inline void
 emit(struct rcm_x12_reader *r, struct rcm_x12_seg *seg, const char *p, size_t n,
-     uint64_t offset)
+     size_t idn, uint64_t offset)
 {
-    size_t idn = 0;
-    while (idn < 3 && idn < n && p[idn] != r->delims.element)
-        idn++;
-    memset(seg->id, 0, sizeof seg->id);
-    memcpy(seg->id, p, idn);
-    seg->key = (uint32_t)(unsigned char)seg->id[0] |
-               (uint32_t)(unsigned char)seg->id[1] << 8 |
-               (uint32_t)(unsigned char)seg->id[2] << 16;
+    uint32_t key = 0;
+    for (size_t i = 0; i < idn; i++)
+        key |= (uint32_t)(unsigned char)p[i] << (8 * i);
+    for (size_t i = 0; i < 4; i++)       /* NUL-padded */
+        seg->id[i] = (char)(key >> (8 * i));
+    seg->key = key;
     seg->raw = (struct rcm_str){p, n};
     seg->delims = r->delims;
     seg->offset_bytes = offset;
@@ -278,7 +284,7 @@ step_isa(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
         }
         r->state = ST_IN;
         r->in_interchange = true;
-        emit(r, seg, r->isa, r->isa_len - 1, r->seg_start);
+        emit(r, seg, r->isa, r->isa_len - 1, 3, r->seg_start);
         return RCM_X12_SEGMENT;
     }
     return RCM_X12_NEED_MORE;
@@ -294,8 +300,11 @@ finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
 {
     if (r->delims.segment == '\n' && n > 0 && p[n - 1] == '\r')
         n--;
+    /* the id: the bytes before the first separator; only 2-3 can be valid,
+     * so look at no more than 4 */
+    const char e = r->delims.element;
     size_t idn = 0;
-    while (idn < n && p[idn] != r->delims.element)
+    while (idn < 4 && idn < n && p[idn] != e)
         idn++;
     if (!id_ok(p, idn)) {
         enum rcm_x12_event ev =
@@ -309,8 +318,8 @@ finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
         r->seg_index++;
         return ev;
     }
-    emit(r, seg, p, n, r->seg_start);
-    if (idn == 3 && memcmp(p, "IEA", 3) == 0) {
+    emit(r, seg, p, n, idn, r->seg_start);
+    if (idn == 3 && p[0] == 'I' && p[1] == 'E' && p[2] == 'A') {
         r->state = ST_SEEK;
         r->in_interchange = false;
         r->garbage = false;
@@ -324,7 +333,7 @@ head_is_isa(const char *p, size_t n)
 {
     if (n < 4)
         return -1;
-    return memcmp(p, "ISA", 3) == 0 && !is_alnum((unsigned char)p[3]) &&
+    return p[0] == 'I' && p[1] == 'S' && p[2] == 'A' && !is_alnum((unsigned char)p[3]) &&
            !is_space((unsigned char)p[3]);
 }
 
@@ -483,6 +492,29 @@ rcm_x12_reader_next(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
     }
 }
 
+/* One more piece of a split: the bytes from *start up to q (exclusive). */
+static inline __attribute__((always_inline)) void
+piece(struct rcm_str *out, size_t max, size_t *count, const char **start,
+      const char *q)
+{
+    if (*count < max)
+        out[*count] = (struct rcm_str){*start, (size_t)(q - *start)};
+    (*count)++;
+    *start = q + 1;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Bit 8k+7 set exactly where byte k of x equals the byte in every lane of
+ * pat (no false positives, so every set bit is a separator). */
+static inline uint64_t
+swar_eq(uint64_t x, uint64_t pat)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    uint64_t y = x ^ pat;
+    return ~(((y & low7) + low7) | y | low7);
+}
+#endif
+
 size_t
 rcm_x12_split(struct rcm_str s, char sep, struct rcm_str *out, size_t max)
 {
@@ -492,37 +524,51 @@ rcm_x12_split(struct rcm_str s, char sep, struct rcm_str *out, size_t max)
             out[0] = s;
         return 1;
     }
-    /* one pass over the bytes, eight at a time: segments and elements are
-     * short, so this beats a memchr call per piece */
+    /* Segments and elements are short (20-odd bytes), so the cost is per
+     * piece, not per byte: compare a whole block against the separator and
+     * walk the set bits of the match mask. The tail of a slice of at least
+     * one block is handled by re-reading its last full block (overlapping)
+     * with the bits already seen masked off, so no byte outside s is read. */
     const char *p = s.p, *start = s.p, *end = s.p + s.n;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    const uint64_t pat = ones * (unsigned char)sep;
-    while (end - p >= 8) {
-        uint64_t x;
-        memcpy(&x, p, 8);
-        uint64_t y = x ^ pat;
-        uint64_t m = (y - ones) & ~y & highs;
-        if (!m) {
-            p += 8;
-            continue;
+#if defined(__SSE2__)
+    if (s.n >= 16) {
+        const __m128i vs = _mm_set1_epi8(sep);
+        for (;;) {
+            const char *blk = end - p >= 16 ? p : end - 16;
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)blk), vs));
+            m &= ~0u << (p - blk);
+            while (m) {
+                piece(out, max, &count, &start, blk + __builtin_ctz(m));
+                m &= m - 1;
+            }
+            p = blk + 16;
+            if (p >= end)
+                break;
         }
-        /* the lowest flagged byte is always a real match */
-        p += __builtin_ctzll(m) >> 3;
-        if (count < max)
-            out[count] = (struct rcm_str){start, (size_t)(p - start)};
-        count++;
-        start = ++p;
     }
 #endif
-    for (; p < end; p++) {
-        if (*p != sep)
-            continue;
-        if (count < max)
-            out[count] = (struct rcm_str){start, (size_t)(p - start)};
-        count++;
-        start = p + 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (end - p >= 8) {
+        const uint64_t pat = 0x0101010101010101ull * (unsigned char)sep;
+        for (;;) {
+            const char *blk = end - p >= 8 ? p : end - 8;
+            uint64_t x;
+            memcpy(&x, blk, 8);
+            uint64_t m = swar_eq(x, pat) & (~0ull << (8 * (p - blk)));
+            while (m) {
+                piece(out, max, &count, &start, blk + (__builtin_ctzll(m) >> 3));
+                m &= m - 1;
+            }
+            p = blk + 8;
+            if (p >= end)
+                break;
+        }
     }
+#endif
+    for (; p < end; p++)
+        if (*p == sep)
+            piece(out, max, &count, &start, p);
     if (count < max)
         out[count] = (struct rcm_str){start, (size_t)(end - start)};
     return count + 1;
