@@ -145,6 +145,8 @@ static uint8_t comp_lim[FAST_ELEMS_MAX];
 struct rule_parsed {
     int16_t pos[12];
     uint8_t np;
+    bool masked;            /* every position < 64: the masks below apply */
+    uint64_t all, first;    /* bits of the positions / of the first one */
 };
 static struct rule_parsed rule_pos[FAST_RULES_MAX];
 /* loop_keys[n]: for a loop, one bit (key_bit) per segment id that can open
@@ -158,6 +160,37 @@ key_bit(uint32_t key)
     return 1ull << ((key * 0x9E3779B1u) >> 26);
 }
 static uint8_t elem_codes_ok[FAST_ELEMS_MAX];
+
+/*
+ * elem_op[e]: the checks of element (or component) e in a compact form, so
+ * that the common case — a value with nothing wrong — is accepted in a few
+ * instructions. The fast path only ever *accepts*: whenever it cannot show
+ * that the full check (check_elem / check_value) would find nothing, it
+ * hands the element to that full check, which reports exactly as before.
+ */
+enum op_kind {
+    OP_SLOW = 0,   /* no fast form: always the full check */
+    OP_CODES,      /* code list of short keys that is enough on its own */
+    OP_TEXT,       /* AN/ID/B without codes: no control char, length */
+    OP_NUM,        /* N0-N4: digits (optional '-'), digit count in range */
+    OP_DEC,        /* R: as N with at most one '.' */
+    OP_DATE,       /* DT: CCYYMMDD or YYMMDD, length in range */
+    OP_TIME,       /* TM */
+    OP_COMP,       /* composite: each component by its own elem_op */
+};
+enum op_set { SET_NONE = 0, SET_KEYS, SET_EXTERNAL };
+struct elem_op {
+    uint8_t kind;          /* enum op_kind */
+    uint8_t req;           /* usage R */
+    uint8_t may_repeat;    /* repeat != 1: a repetition separator means slow */
+    uint8_t set;           /* enum op_set: after the type and length checks,
+                              the value must be in code_key[lo..lo+n)
+                              (SET_KEYS) or in x12_codes[lo..lo+n) unless
+                              external sets are off (SET_EXTERNAL) */
+    uint16_t min_len, max_len;   /* max_len 0xffff = no maximum */
+    uint16_t lo, n;
+};
+static struct elem_op elem_op[FAST_ELEMS_MAX];
 static bool fast_ready;
 static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
 
@@ -192,6 +225,51 @@ codes_short(const struct x12_elem *e)
         if (!code_key[k])
             return false;
     return true;
+}
+
+/* Fill elem_op[ei] from x12_elems[ei] (elem_codes_ok / elem_short_codes of
+ * ei are already set). */
+static void
+make_op(unsigned ei)
+{
+    const struct x12_elem *e = &x12_elems[ei];
+    struct elem_op *op = &elem_op[ei];
+    memset(op, 0, sizeof *op);
+    op->req = e->usage == 'R';
+    op->may_repeat = e->repeat != 1;
+    op->min_len = e->min_len;
+    op->max_len = e->max_len ? e->max_len : 0xffff;
+    if (e->usage == 'N')
+        return;                 /* any value is a finding: OP_SLOW */
+    if (e->type == X12_COMPOSITE) {
+        op->kind = OP_COMP;
+        return;
+    }
+    if (e->codes_n) {
+        if (!elem_short_codes[ei])
+            return;             /* OP_SLOW */
+        op->set = SET_KEYS;
+        op->lo = e->codes_first;
+        op->n = e->codes_n;
+        if (elem_codes_ok[ei]) {
+            op->kind = OP_CODES;   /* in the list = nothing else to check */
+            return;
+        }
+    }
+    switch (e->type) {
+    case X12_N0: case X12_N1: case X12_N2: case X12_N3: case X12_N4:
+        op->kind = OP_NUM;
+        break;
+    case X12_R: op->kind = OP_DEC; break;
+    case X12_DT: op->kind = OP_DATE; break;
+    case X12_TM: op->kind = OP_TIME; break;
+    default: op->kind = OP_TEXT; break;
+    }
+    if (!e->codes_n && e->external >= 0 && (unsigned)e->external < x12_n_codesets) {
+        op->set = SET_EXTERNAL;
+        op->lo = x12_codesets[e->external].first;
+        op->n = x12_codesets[e->external].n;
+    }
 }
 
 static void
@@ -275,9 +353,26 @@ fast_init(void)
             rp->np = 0;
             for (const char *p = x12_rules[r] + 1; p[0] && p[1] && rp->np < 12; p += 2)
                 rp->pos[rp->np++] = (int16_t)((p[0] - '0') * 10 + (p[1] - '0'));
+            rp->masked = true;
+            rp->all = rp->first = 0;
+            for (unsigned k = 0; k < rp->np; k++) {
+                if (rp->pos[k] < 1 || rp->pos[k] > 63 ||
+                    (rp->all & (1ull << rp->pos[k])))
+                    rp->masked = false;     /* out of range or repeated */
+                else
+                    rp->all |= 1ull << rp->pos[k];
+            }
+            if (rp->masked && rp->np > 0)
+                rp->first = 1ull << rp->pos[0];
         }
         if (dense)
             node_lim[i] = last_req;
+        for (unsigned k = 0; k < n->elem_n; k++) {
+            const struct x12_elem *e = &x12_elems[n->elem_first + k];
+            make_op(n->elem_first + k);
+            for (unsigned c = 0; e->type == X12_COMPOSITE && c < e->comp_n; c++)
+                make_op(e->comp_first + c);
+        }
     }
     fast_ready = true;
 }
@@ -870,15 +965,44 @@ present(const struct rcm_str *els, size_t nel, int pos)
     return pos >= 1 && (size_t)pos < nel && els[pos].n > 0;
 }
 
+/*
+ * Whether syntax rule rp surely holds, from the presence bits of the
+ * segment's elements (bit i = element i present). False = not shown: let
+ * the full check decide (and report).
+ */
+static inline bool
+rule_holds(const struct rule_parsed *rp, char kind, uint64_t pres)
+{
+    if (!rp->masked || rp->np < 2)
+        return false;
+    uint64_t have = pres & rp->all, others = rp->all & ~rp->first;
+    switch (kind) {
+    case 'P': return have == 0 || have == rp->all;
+    case 'R': return have != 0;
+    case 'E': return (have & (have - 1)) == 0;
+    case 'C': return !(have & rp->first) || (have & others) == others;
+    case 'L': return !(have & rp->first) || (have & others) != 0;
+    default: return true;
+    }
+}
+
 static void
 check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
             const struct rcm_str *els, size_t nel)
 {
+    if (n->rule_n == 0)
+        return;
+    uint64_t pres = 0;
+    if (fast_ready)
+        for (size_t i = 1; i < nel && i < 64; i++)
+            pres |= (uint64_t)(els[i].n > 0) << i;
     for (uint16_t r = 0; r < n->rule_n; r++) {
         const char *rule = x12_rules[n->rule_first + r];
         int pos[12], np = 0;
         if (fast_ready) {
             const struct rule_parsed *rp = &rule_pos[n->rule_first + r];
+            if (rule_holds(rp, rule[0], pres))
+                continue;
             np = rp->np;
             for (int i = 0; i < np; i++)
                 pos[i] = rp->pos[i];
@@ -1029,6 +1153,118 @@ check_elem(struct rcm_x12_validator *v, size_t ei, int pos, struct rcm_str val,
     check_value(v, ei, val, pos, 0);
 }
 
+/* Whether v is one of the short codes code_key[lo..lo+n) (as elem_code_in). */
+static inline __attribute__((always_inline)) bool
+key_in(struct rcm_str v, size_t lo, size_t n)
+{
+    if (v.n == 0 || v.n > 8)
+        return false;
+    uint64_t key = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+        if (!c)
+            return false;
+        key = key << 8 | c;
+    }
+    key <<= 8 * (8 - v.n);
+    size_t hi = lo + n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (code_key[mid] == key)
+            return true;
+        if (code_key[mid] > key)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+/*
+ * Fast acceptance of a present simple value (or component) by its elem_op:
+ * true only when simple_problem would answer EP_NONE. `clean` says the
+ * whole segment has no control character. False means "not shown clean",
+ * never "wrong": the caller then runs the full check.
+ */
+static inline __attribute__((always_inline)) bool
+value_ok(const struct rcm_x12_validator *v, const struct elem_op *op,
+         struct rcm_str val, bool clean)
+{
+    size_t len = val.n;
+    int dl;
+    switch (op->kind) {
+    case OP_CODES:
+        return key_in(val, op->lo, op->n);
+    case OP_TEXT:
+        if (!clean && has_control(val.p, val.n))
+            return false;
+        break;
+    case OP_NUM:
+        dl = digits_len(val, false);
+        if (dl < 0)
+            return false;
+        len = (size_t)dl;
+        break;
+    case OP_DEC:
+        dl = digits_len(val, true);
+        if (dl < 0)
+            return false;
+        len = (size_t)dl;
+        break;
+    case OP_DATE:
+        if (!(len == 8 ? valid_date8(val) : len == 6 ? valid_date6(val) : false))
+            return false;
+        break;
+    case OP_TIME:
+        if (!valid_time(val))
+            return false;
+        break;
+    default:
+        return false;
+    }
+    if (len < op->min_len || len > op->max_len)
+        return false;
+    if (op->set == SET_KEYS)
+        return key_in(val, op->lo, op->n);
+    if (op->set == SET_EXTERNAL && !v->o.no_external_codes)
+        return code_in(val, op->lo, op->n);
+    return true;
+}
+
+/*
+ * Fast acceptance of a composite value of element ei: true only when
+ * check_value would report nothing (no extra components, required
+ * components present, every present component accepted by value_ok).
+ */
+static inline bool
+comp_ok(const struct rcm_x12_validator *v, size_t ei, struct rcm_str val,
+        char csep, bool clean)
+{
+    const struct x12_elem *e = &x12_elems[ei];
+    const struct elem_op *ops = &elem_op[e->comp_first];
+    const char *p = val.p, *end = val.p + val.n;
+    size_t i = 0;
+    if (!csep)
+        return false;
+    for (;; i++) {
+        const char *q = p;
+        while (q < end && *q != csep)
+            q++;
+        if (i >= e->comp_n)
+            return false;       /* too many components */
+        struct rcm_str cv = {p, (size_t)(q - p)};
+        if (cv.n == 0 ? ops[i].req : !value_ok(v, &ops[i], cv, clean))
+            return false;
+        if (q == end)
+            break;
+        p = q + 1;
+    }
+    for (i++; i < comp_lim[ei]; i++)
+        if (ops[i].req)
+            return false;       /* required component missing */
+    return true;
+}
+
 static void
 check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
               const struct rcm_str *els, size_t nel)
@@ -1047,8 +1283,25 @@ check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
         /* elements at positions 1..ndef in order: the present ones, then
          * the absent definitions up to the last Required one */
         size_t have = nel - 1 < ndef ? nel - 1 : ndef;
-        for (size_t i = 0; i < have; i++)
-            check_elem(v, n->elem_first + i, (int)i + 1, els[i + 1], rep_sep);
+        const struct rcm_str raw = v->seg->raw;
+        const bool clean = !has_control(raw.p, raw.n);
+        const char csep = v->seg->delims.component;
+        for (size_t i = 0; i < have; i++) {
+            const size_t ei = n->elem_first + i;
+            const struct elem_op *op = &elem_op[ei];
+            const struct rcm_str val = els[i + 1];
+            bool ok;
+            if (val.n == 0)
+                ok = !op->req;
+            else if (op->may_repeat && rep_sep && memchr(val.p, rep_sep, val.n))
+                ok = false;
+            else if (op->kind == OP_COMP)
+                ok = comp_ok(v, ei, val, csep, clean);
+            else
+                ok = value_ok(v, op, val, clean);
+            if (!ok)
+                check_elem(v, ei, (int)i + 1, val, rep_sep);
+        }
         for (size_t i = have; i < nl; i++)
             check_elem(v, n->elem_first + i, (int)i + 1, (struct rcm_str){"", 0},
                        rep_sep);
