@@ -6,12 +6,13 @@
  *         followed by a non-alphanumeric byte (the element separator);
  *   ISA   collect the ISA byte by byte (it is at most a few hundred bytes)
  *         until its 16th element separator, ISA16 and the terminator;
- *   IN    inside an interchange: find each terminator with memchr and hand
- *         out a slice of the caller's buffer, or of `carry` when the segment
- *         began in an earlier feed.
+ *   IN    inside an interchange: find each terminator (and, in the same
+ *         pass, the element separators: scan_segment) and hand out a slice
+ *         of the caller's buffer, or of `carry` when the segment began in an
+ *         earlier feed.
  * Byte-at-a-time work happens only around interchange boundaries and at the
  * start of each segment (CR/LF skipping); the bulk of the input is scanned
- * by memchr.
+ * 16 bytes at a time.
  *
  * Split invariance: every decision depends only on bytes of the stream, never
  * on where a feed ends; when a decision needs bytes that have not arrived,
@@ -153,8 +154,10 @@ isa_delims(struct rcm_x12_reader *r)
  */
 static inline void
 emit(struct rcm_x12_reader *r, struct rcm_x12_seg *seg, const char *p, size_t n,
-     size_t idn, uint64_t offset)
+     size_t idn, uint64_t offset, bool have_els)
 {
+    seg->els = have_els ? r->els : NULL;
+    seg->n_els = have_els ? r->n_els : 0;
     uint32_t key = 0;
     for (size_t i = 0; i < idn; i++)
         key |= (uint32_t)(unsigned char)p[i] << (8 * i);
@@ -284,7 +287,7 @@ step_isa(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
         }
         r->state = ST_IN;
         r->in_interchange = true;
-        emit(r, seg, r->isa, r->isa_len - 1, 3, r->seg_start);
+        emit(r, seg, r->isa, r->isa_len - 1, 3, r->seg_start, false);
         return RCM_X12_SEGMENT;
     }
     return RCM_X12_NEED_MORE;
@@ -296,16 +299,22 @@ step_isa(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
  */
 static enum rcm_x12_event
 finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
-               struct rcm_x12_read_error *err, const char *p, size_t n)
+               struct rcm_x12_read_error *err, const char *p, size_t n,
+               bool have_els)
 {
-    if (r->delims.segment == '\n' && n > 0 && p[n - 1] == '\r')
+    if (r->delims.segment == '\n' && n > 0 && p[n - 1] == '\r') {
         n--;
+        have_els = false;       /* r->els was split with the CR */
+    }
     /* the id: the bytes before the first separator; only 2-3 can be valid,
      * so look at no more than 4 */
     const char e = r->delims.element;
     size_t idn = 0;
-    while (idn < 4 && idn < n && p[idn] != e)
-        idn++;
+    if (have_els)
+        idn = r->els[0].n < 4 ? r->els[0].n : 4;
+    else
+        while (idn < 4 && idn < n && p[idn] != e)
+            idn++;
     if (!id_ok(p, idn)) {
         enum rcm_x12_event ev =
             fail(r, err, RCM_X12_RE_BAD_SEGMENT_ID, r->seg_start,
@@ -318,13 +327,69 @@ finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
         r->seg_index++;
         return ev;
     }
-    emit(r, seg, p, n, idn, r->seg_start);
+    emit(r, seg, p, n, idn, r->seg_start, have_els);
     if (idn == 3 && p[0] == 'I' && p[1] == 'E' && p[2] == 'A') {
         r->state = ST_SEEK;
         r->in_interchange = false;
         r->garbage = false;
     }
     return RCM_X12_SEGMENT;
+}
+
+/* Record one element piece p[start..end) of the segment being scanned. */
+static inline __attribute__((always_inline)) void
+el_piece(struct rcm_x12_reader *r, const char *p, size_t start, size_t end)
+{
+    if (r->n_els < RCM_X12_SEG_ELEMS_MAX)
+        r->els[r->n_els] = (struct rcm_str){p + start, end - start};
+    r->n_els++;
+}
+
+/*
+ * Find the terminator of the segment that starts at p (n bytes of the chunk
+ * available) and split it into elements on the way, so each byte is looked
+ * at once: returns the terminator's offset (n when it is not in the chunk;
+ * r->els is then meaningless) and fills r->els / r->n_els exactly as
+ * rcm_x12_split(p[0..offset), element separator) would. Reads only p[0..n).
+ */
+static size_t
+scan_segment(struct rcm_x12_reader *r, const char *p, size_t n)
+{
+    const char t = r->delims.segment, e = r->delims.element;
+    size_t i = 0, start = 0;
+    r->n_els = 0;
+#if defined(__SSE2__)
+    const __m128i vt = _mm_set1_epi8(t), ve = _mm_set1_epi8(e);
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned mt = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vt));
+        unsigned me = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, ve));
+        if (mt)
+            me &= (1u << __builtin_ctz(mt)) - 1;   /* separators before it */
+        while (me) {
+            size_t at = i + (size_t)__builtin_ctz(me);
+            el_piece(r, p, start, at);
+            start = at + 1;
+            me &= me - 1;
+        }
+        if (mt) {
+            size_t end = i + (size_t)__builtin_ctz(mt);
+            el_piece(r, p, start, end);
+            return end;
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        if (p[i] == t) {
+            el_piece(r, p, start, i);
+            return i;
+        }
+        if (p[i] == e) {
+            el_piece(r, p, start, i);
+            start = i + 1;
+        }
+    }
+    return n;
 }
 
 /* Does a segment starting at p[0..n) begin with "ISA" + separator? */
@@ -387,8 +452,8 @@ step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
             }
             const char *p = r->chunk + r->pos;
             size_t avail = r->chunk_len - r->pos;
-            const char *q = memchr(p, term, avail);
-            size_t seglen = q ? (size_t)(q - p) : avail;
+            size_t seglen = scan_segment(r, p, avail);
+            const char *q = seglen < avail ? p + seglen : NULL;
             if (seglen >= 4 || q || r->eof) {
                 if (head_is_isa(p, seglen) == 1) {
                     r->pos += 4;
@@ -400,7 +465,7 @@ step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
                 if (seglen > r->max_segment_bytes)
                     return fail(r, err, RCM_X12_RE_TOO_LONG, r->seg_start,
                                 "segment longer than the limit (skipped)");
-                return finish_segment(r, seg, err, p, seglen);
+                return finish_segment(r, seg, err, p, seglen, true);
             }
             /* no terminator in this chunk: keep the bytes */
             r->pos = r->chunk_len;
@@ -449,7 +514,7 @@ step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
         r->pos++;
         /* hand out the carried segment; reset on the next call */
         size_t n = r->carry.len;
-        enum rcm_x12_event ev = finish_segment(r, seg, err, r->carry.data, n);
+        enum rcm_x12_event ev = finish_segment(r, seg, err, r->carry.data, n, false);
         r->carry.len = 0; /* data stays valid until the next append */
         return ev;
     }
@@ -578,6 +643,10 @@ size_t
 rcm_x12_seg_elements(const struct rcm_x12_seg *seg, struct rcm_str *out,
                      size_t max)
 {
+    if (seg->els && seg->n_els <= RCM_X12_SEG_ELEMS_MAX) {
+        memcpy(out, seg->els, (seg->n_els < max ? seg->n_els : max) * sizeof *out);
+        return seg->n_els;
+    }
     return rcm_x12_split(seg->raw, seg->delims.element, out, max);
 }
 

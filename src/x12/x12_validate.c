@@ -23,6 +23,10 @@
 #include <string.h>
 #include <time.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "rcm/date.h"
 #include "rcm/mem.h"
 #include "rcm/x12.h"
@@ -149,6 +153,8 @@ struct rule_parsed {
     uint64_t all, first;    /* bits of the positions / of the first one */
 };
 static struct rule_parsed rule_pos[FAST_RULES_MAX];
+/* node_rule_bits[n]: union of the masked rules' position bits of segment n */
+static uint64_t node_rule_bits[FAST_NODES_MAX];
 /* loop_keys[n]: for a loop, one bit (key_bit) per segment id that can open
  * one of its children; a segment whose bit is clear cannot match any child
  * of the loop, so the walk need not scan them. ~0 = unknown (scan). */
@@ -178,7 +184,7 @@ enum op_kind {
     OP_TIME,       /* TM */
     OP_COMP,       /* composite: each component by its own elem_op */
 };
-enum op_set { SET_NONE = 0, SET_KEYS, SET_EXTERNAL };
+enum op_set { SET_NONE = 0, SET_KEYS, SET_EXTERNAL, SET_EXTERNAL_KEYS };
 struct elem_op {
     uint8_t kind;          /* enum op_kind */
     uint8_t req;           /* usage R */
@@ -186,11 +192,16 @@ struct elem_op {
     uint8_t set;           /* enum op_set: after the type and length checks,
                               the value must be in code_key[lo..lo+n)
                               (SET_KEYS) or in x12_codes[lo..lo+n) unless
-                              external sets are off (SET_EXTERNAL) */
+                              external sets are off (SET_EXTERNAL; with
+                              SET_EXTERNAL_KEYS every code has a key) */
     uint16_t min_len, max_len;   /* max_len 0xffff = no maximum */
     uint16_t lo, n;
 };
 static struct elem_op elem_op[FAST_ELEMS_MAX];
+/* kid_keys: x12_child_keys copied with zero padding behind, so next_key
+ * may read a whole block past the last child of any loop. */
+#define FAST_KIDS_MAX 8192u
+static uint32_t kid_keys[FAST_KIDS_MAX + 4];
 static bool fast_ready;
 static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
 
@@ -269,6 +280,11 @@ make_op(unsigned ei)
         op->set = SET_EXTERNAL;
         op->lo = x12_codesets[e->external].first;
         op->n = x12_codesets[e->external].n;
+        bool short_keys = op->n > 0;
+        for (unsigned k = op->lo; k < (unsigned)op->lo + op->n && short_keys; k++)
+            short_keys = code_key[k] != 0;
+        if (short_keys)
+            op->set = SET_EXTERNAL_KEYS;
     }
 }
 
@@ -304,6 +320,14 @@ fast_init(void)
             key = key << 8 | (uint64_t)(i < n ? (unsigned char)x12_codes[k][i] : 0);
         code_key[k] = n >= 1 && n <= 8 ? key : 0;
     }
+    unsigned nkids = 0;
+    for (unsigned i = 0; i < x12_n_nodes; i++)
+        if (x12_nodes[i].kind == X12_NODE_LOOP &&
+            (unsigned)x12_nodes[i].child_first + x12_nodes[i].child_n > nkids)
+            nkids = (unsigned)x12_nodes[i].child_first + x12_nodes[i].child_n;
+    if (nkids > FAST_KIDS_MAX)
+        return;
+    memcpy(kid_keys, x12_child_keys, nkids * sizeof kid_keys[0]);
     for (unsigned i = 0; i < x12_n_nodes; i++) {
         const struct x12_node *n = &x12_nodes[i];
         node_lim[i] = 0xffff;
@@ -364,6 +388,8 @@ fast_init(void)
             }
             if (rp->masked && rp->np > 0)
                 rp->first = 1ull << rp->pos[0];
+            if (rp->masked)
+                node_rule_bits[i] |= rp->all;
         }
         if (dense)
             node_lim[i] = last_req;
@@ -534,16 +560,35 @@ elem_code_in(const struct x12_elem *e, size_t ei, struct rcm_str v)
     return false;
 }
 
-static bool
+/* The same answer as rcm_date_valid_ymd, inline (years 1-9999). */
+static inline bool
+ymd_ok(int y, int m, int d)
+{
+    static const uint8_t mdays[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+        return false;
+    if (m == 2 && d == 29)
+        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= mdays[m];
+}
+
+/* CCYYMMDD, a real calendar date. */
+static inline bool
 valid_date8(struct rcm_str s)
 {
-    if (s.n != 8 || !all_digits(s))
+    if (s.n != 8)
+        return false;
+    uint64_t x;
+    memcpy(&x, s.p, 8);
+    /* every byte 0x30-0x39: high nibble 3 and low nibble + 6 not carrying */
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, threes = 0x3030303030303030ull;
+    if ((x & hi) != threes || ((x + 0x0606060606060606ull) & hi) != threes)
         return false;
     int y = (s.p[0] - '0') * 1000 + (s.p[1] - '0') * 100 + (s.p[2] - '0') * 10 +
             (s.p[3] - '0');
     int m = (s.p[4] - '0') * 10 + (s.p[5] - '0');
     int d = (s.p[6] - '0') * 10 + (s.p[7] - '0');
-    return rcm_date_valid_ymd(y, m, d);
+    return ymd_ok(y, m, d);
 }
 
 static bool
@@ -778,6 +823,24 @@ digits_len(struct rcm_str s, bool decimal)
 static inline bool
 has_control(const char *p, size_t n)
 {
+#if defined(__SSE2__)
+    if (n >= 16) {
+        /* c < 0x20 (unsigned) <=> min(c, 0x1f) == c; the last block
+         * overlaps the one before */
+        const __m128i lim = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+        __m128i acc = _mm_setzero_si128();
+        for (size_t i = 0;; i += 16) {
+            if (i + 16 > n)
+                i = n - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            acc = _mm_or_si128(acc, _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x));
+            acc = _mm_or_si128(acc, _mm_cmpeq_epi8(x, del));
+            if (i + 16 == n)
+                break;
+        }
+        return _mm_movemask_epi8(acc) != 0;
+    }
+#endif
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     if (n < 8) {
         unsigned char bad = 0;
@@ -992,10 +1055,15 @@ check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
 {
     if (n->rule_n == 0)
         return;
+    /* presence bits of the positions the rules look at (the others stay
+     * 0 and are never looked at by rule_holds) */
     uint64_t pres = 0;
     if (fast_ready)
-        for (size_t i = 1; i < nel && i < 64; i++)
-            pres |= (uint64_t)(els[i].n > 0) << i;
+        for (uint64_t need = node_rule_bits[n - x12_nodes]; need; need &= need - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(need);
+            if (i < nel && els[i].n > 0)
+                pres |= 1ull << i;
+        }
     for (uint16_t r = 0; r < n->rule_n; r++) {
         const char *rule = x12_rules[n->rule_first + r];
         int pos[12], np = 0;
@@ -1082,7 +1150,7 @@ check_period(struct rcm_x12_validator *v, const struct x12_node *n,
             return;
         struct rcm_str f = els[qp], d = els[ep];
         bool ok = true;
-        if (rcm_str_eq_c(f, "D8")) {
+        if (f.n == 2 && f.p[0] == 'D' && f.p[1] == '8') {
             ok = valid_date8(d);
         } else if (rcm_str_eq_c(f, "RD8")) {
             ok = d.n == 17 && d.p[8] == '-' &&
@@ -1226,8 +1294,9 @@ value_ok(const struct rcm_x12_validator *v, const struct elem_op *op,
         return false;
     if (op->set == SET_KEYS)
         return key_in(val, op->lo, op->n);
-    if (op->set == SET_EXTERNAL && !v->o.no_external_codes)
-        return code_in(val, op->lo, op->n);
+    if (op->set >= SET_EXTERNAL && !v->o.no_external_codes)
+        return op->set == SET_EXTERNAL_KEYS ? key_in(val, op->lo, op->n)
+                                            : code_in(val, op->lo, op->n);
     return true;
 }
 
@@ -1412,6 +1481,33 @@ seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
     return elem_code_in(e, ei, val);
 }
 
+/*
+ * The first j in [j, n) with keys[j] == key, or n. With fast_ready, keys
+ * points into kid_keys, whose padding makes the 4-key reads past n safe.
+ */
+static inline int
+next_key(const uint32_t *keys, int j, int n, uint32_t key)
+{
+#if defined(__SSE2__)
+    if (fast_ready) {
+        const __m128i k = _mm_set1_epi32((int)key);
+        for (; j < n; j += 4) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(keys + j));
+            unsigned m = (unsigned)_mm_movemask_ps(
+                _mm_castsi128_ps(_mm_cmpeq_epi32(x, k)));
+            if (m) {
+                j += __builtin_ctz(m);
+                return j < n ? j : n;
+            }
+        }
+        return n;
+    }
+#endif
+    while (j < n && keys[j] != key)
+        j++;
+    return j;
+}
+
 /* Report the required children `miss` (bits) of the loop at depth d. */
 static void __attribute__((noinline))
 report_missing(struct rcm_x12_validator *v, int d, uint64_t miss)
@@ -1499,13 +1595,12 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
             int start = d == v->depth - 1 ? (L->cur > 0 ? L->cur : 0) : L->cur + 1;
             if (d > 0 && start < 1)
                 start = 1;
-            const uint32_t *keys = &x12_child_keys[ln->child_first];
+            const uint32_t *keys = fast_ready ? &kid_keys[ln->child_first]
+                                              : &x12_child_keys[ln->child_first];
             int nkids = (int)ln->child_n;
             if (fast_ready && !(loop_keys[L->node] & segbit))
                 nkids = 0;      /* no child of this loop has this id */
-            for (int j = start; j < nkids; j++) {
-                if (keys[j] != seg->key)
-                    continue;
+            for (int j = start; (j = next_key(keys, j, nkids, seg->key)) < nkids; j++) {
                 const struct x12_node *cn =
                     &x12_nodes[x12_children[ln->child_first + j].node];
                 bool m = cn->kind == X12_NODE_SEGMENT
@@ -2060,8 +2155,18 @@ loop_ctx(const struct rcm_x12_validator *v, struct rcm_x12_loop_ctx *c)
 enum rcm_err
 rcm_x12_validator_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg)
 {
-    struct rcm_str els[MAX_ELEMS];
-    size_t nel = rcm_x12_seg_elements(seg, els, MAX_ELEMS);
+    /* the reader's split when it has one (it holds the first
+     * RCM_X12_SEG_ELEMS_MAX >= MAX_ELEMS elements), else our own */
+    _Static_assert(MAX_ELEMS <= RCM_X12_SEG_ELEMS_MAX, "reader split too short");
+    struct rcm_str own[MAX_ELEMS];
+    const struct rcm_str *els = own;
+    size_t nel;
+    if (seg->els) {
+        els = seg->els;
+        nel = seg->n_els;
+    } else {
+        nel = rcm_x12_split(seg->raw, seg->delims.element, own, MAX_ELEMS);
+    }
     v->seg = seg;
     v->seg_ik3 = false;
     v->seg_name = NULL;
