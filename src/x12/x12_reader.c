@@ -336,13 +336,15 @@ finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
     return RCM_X12_SEGMENT;
 }
 
-/* Record one element piece p[start..end) of the segment being scanned. */
+/* Record one element piece p[start..end) of the segment being scanned in
+ * els[*cnt] (when below the cap) and count it. */
 static inline __attribute__((always_inline)) void
-el_piece(struct rcm_x12_reader *r, const char *p, size_t start, size_t end)
+el_piece(struct rcm_str *els, size_t *cnt, const char *p, size_t start,
+         size_t end)
 {
-    if (r->n_els < RCM_X12_SEG_ELEMS_MAX)
-        r->els[r->n_els] = (struct rcm_str){p + start, end - start};
-    r->n_els++;
+    if (*cnt < RCM_X12_SEG_ELEMS_MAX)
+        els[*cnt] = (struct rcm_str){p + start, end - start};
+    (*cnt)++;
 }
 
 /*
@@ -356,8 +358,8 @@ static size_t
 scan_segment(struct rcm_x12_reader *r, const char *p, size_t n)
 {
     const char t = r->delims.segment, e = r->delims.element;
-    size_t i = 0, start = 0;
-    r->n_els = 0;
+    struct rcm_str *els = r->els;
+    size_t i = 0, start = 0, cnt = 0;
 #if defined(__SSE2__)
     const __m128i vt = _mm_set1_epi8(t), ve = _mm_set1_epi8(e);
     for (; i + 16 <= n; i += 16) {
@@ -368,27 +370,30 @@ scan_segment(struct rcm_x12_reader *r, const char *p, size_t n)
             me &= (1u << __builtin_ctz(mt)) - 1;   /* separators before it */
         while (me) {
             size_t at = i + (size_t)__builtin_ctz(me);
-            el_piece(r, p, start, at);
+            el_piece(els, &cnt, p, start, at);
             start = at + 1;
             me &= me - 1;
         }
         if (mt) {
             size_t end = i + (size_t)__builtin_ctz(mt);
-            el_piece(r, p, start, end);
+            el_piece(els, &cnt, p, start, end);
+            r->n_els = cnt;
             return end;
         }
     }
 #endif
     for (; i < n; i++) {
         if (p[i] == t) {
-            el_piece(r, p, start, i);
+            el_piece(els, &cnt, p, start, i);
+            r->n_els = cnt;
             return i;
         }
         if (p[i] == e) {
-            el_piece(r, p, start, i);
+            el_piece(els, &cnt, p, start, i);
             start = i + 1;
         }
     }
+    r->n_els = cnt;
     return n;
 }
 
