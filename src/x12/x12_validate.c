@@ -55,8 +55,27 @@ struct idset {
     bool full;
 };
 
+/*
+ * Placement cache. Where a segment lands when it is found in the innermost
+ * open loop on the first (strict) look is a function of that loop's node,
+ * the child position the scan starts at, the segment id and — only when a
+ * candidate's qualifier was consulted — the value of element 1. Table 0
+ * holds placements that consulted no value, table 1 those that consulted
+ * element 1 only (keyed by it too, when it fits 8 bytes); placements that
+ * looked at anything else are not cached. Entries never go stale: they
+ * depend on the schema alone. j >= 0: child j; -1: a new occurrence of the
+ * loop.
+ */
+#define PCACHE_BITS 9
+struct pcache {
+    uint64_t key;    /* bit 63 set when used | depth>1 | node | start | id */
+    uint64_t el1;    /* element 1, big-endian NUL-padded (table 1) */
+    int16_t j;
+};
+
 struct rcm_x12_validator {
     struct rcm_x12_validate_opts o;
+    struct pcache pcache[2][1u << PCACHE_BITS];
     struct rcm_x12_stats st;
     enum rcm_err oom;
 
@@ -1457,9 +1476,15 @@ first_seg(const struct x12_node *loop)
     return &x12_nodes[x12_children[loop->child_first].node];
 }
 
+/*
+ * Whether seg can be node n (same id and, when strict, a qualifier value
+ * that n allows). *qdep records which values the answer looked at: bit 0 =
+ * element 1 as a whole, bit 1 = anything else (another element or a
+ * component) — what the placement cache needs to know.
+ */
 static inline __attribute__((always_inline)) bool
 seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
-            const struct rcm_str *els, size_t nel, bool strict)
+            const struct rcm_str *els, size_t nel, bool strict, int *qdep)
 {
     if (n->idkey != seg->key)
         return false;
@@ -1468,6 +1493,7 @@ seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
     size_t ei = (size_t)n->elem_first + (size_t)n->qual_elem;
     const struct x12_elem *e = &x12_elems[ei];
     int pos = e->seq ? e->seq : n->qual_elem + 1;
+    *qdep |= pos == 1 && e->type != X12_COMPOSITE ? 1 : 2;
     struct rcm_str val = (size_t)pos < nel ? els[pos] : (struct rcm_str){"", 0};
     if (e->type == X12_COMPOSITE) {
         /* the first component */
@@ -1506,6 +1532,44 @@ next_key(const uint32_t *keys, int j, int n, uint32_t key)
     while (j < n && keys[j] != key)
         j++;
     return j;
+}
+
+/*
+ * The value v (inside a segment ending at lim) as a big-endian NUL-padded
+ * 64-bit key; false when it does not fit 8 bytes or holds a NUL (then the
+ * key would not identify it).
+ */
+static inline bool
+value_key(struct rcm_str v, const char *lim, uint64_t *key)
+{
+    if (v.n > 8)
+        return false;
+    if (v.n == 0) {
+        *key = 0;
+        return true;
+    }
+    uint64_t x = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (lim - v.p >= 8) {
+        const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        uint64_t mask = ~0ull << (8 * (8 - v.n));
+        memcpy(&x, v.p, 8);
+        x = __builtin_bswap64(x) & mask;
+        uint64_t y = x | ~mask;             /* padding bytes are not NULs */
+        *key = x;
+        return ((y - ones) & ~y & highs) == 0;
+    }
+#else
+    (void)lim;
+#endif
+    for (size_t i = 0; i < 8; i++) {
+        unsigned char c = i < v.n ? (unsigned char)v.p[i] : 0;
+        if (!c && i < v.n)
+            return false;
+        x = x << 8 | c;
+    }
+    *key = x;
+    return true;
 }
 
 /* Report the required children `miss` (bits) of the loop at depth d. */
@@ -1585,6 +1649,38 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
     bool newiter = false;
     bool is_hl = seg->key == KEY3('H', 'L', 0);   /* id[3] is always NUL */
     const uint64_t segbit = key_bit(seg->key);
+    /* placement cache (see struct pcache): only for a match in the
+     * innermost loop, which depends on nothing but that loop, where its
+     * scan starts, the segment id and (maybe) element 1 */
+    int qdep = 0, top = v->depth - 1;
+    uint64_t ck = 0, el1k = 0;
+    bool el1ok = false;
+    struct pcache *pa = NULL, *pb = NULL;
+    if (fast_ready && top >= 0) {
+        const struct level *L = &v->lv[top];
+        int start = L->cur > 0 ? L->cur : 0;
+        if (top > 0 && start < 1)
+            start = 1;
+        if (start <= 255) {
+            ck = 1ull << 63 | (uint64_t)(top > 0) << 62 | (uint64_t)L->node << 32 |
+                 (uint64_t)start << 24 | (seg->key & 0xffffffu);
+            pa = &v->pcache[0][(ck * 0x9E3779B97F4A7C15ull) >> (64 - PCACHE_BITS)];
+            if (pa->key == ck) {
+                found_d = top;
+                goto cached;
+            }
+            struct rcm_str e1 = nel > 1 ? els[1] : (struct rcm_str){"", 0};
+            el1ok = value_key(e1, seg->raw.p + seg->raw.n, &el1k);
+            if (el1ok) {
+                pb = &v->pcache[1][((ck ^ el1k) * 0x9E3779B97F4A7C15ull) >> (64 - PCACHE_BITS)];
+                if (pb->key == ck && pb->el1 == el1k) {
+                    pa = pb;
+                    found_d = top;
+                    goto cached;
+                }
+            }
+        }
+    }
     for (int pass = 0; pass < 2 && found_d < 0; pass++) {
         bool strict = pass == 0;
         for (int d = v->depth - 1; d >= 0 && found_d < 0; d--) {
@@ -1604,8 +1700,8 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
                 const struct x12_node *cn =
                     &x12_nodes[x12_children[ln->child_first + j].node];
                 bool m = cn->kind == X12_NODE_SEGMENT
-                    ? seg_matches(cn, seg, els, nel, strict)
-                    : seg_matches(first_seg(cn), seg, els, nel, strict);
+                    ? seg_matches(cn, seg, els, nel, strict, &qdep)
+                    : seg_matches(first_seg(cn), seg, els, nel, strict, &qdep);
                 if (m) {
                     found_d = d;
                     found_j = j;
@@ -1613,9 +1709,18 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
                 }
             }
             if (found_d < 0 && d > 0 &&
-                seg_matches(first_seg(ln), seg, els, nel, strict)) {
+                seg_matches(first_seg(ln), seg, els, nel, strict, &qdep)) {
                 found_d = d;
                 newiter = true;
+            }
+            if (found_d == top && strict && pa) {
+                /* found in the innermost loop on the first look: remember */
+                struct pcache *pc = qdep == 0 ? pa : qdep == 1 ? pb : NULL;
+                if (pc) {
+                    pc->key = ck;
+                    pc->el1 = el1k;
+                    pc->j = (int16_t)(newiter ? -1 : found_j);
+                }
             }
         }
         /* HL loops may follow each other in any order the tree allows
@@ -1632,7 +1737,7 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
                 const struct x12_node *cn =
                     &x12_nodes[x12_children[ln->child_first + j].node];
                 if (cn->kind == X12_NODE_LOOP &&
-                    seg_matches(first_seg(cn), seg, els, nel, true)) {
+                    seg_matches(first_seg(cn), seg, els, nel, true, &qdep)) {
                     found_d = d;
                     found_j = j;
                     break;
@@ -1652,6 +1757,11 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
             report(v, FS(RCM_X12_LVL_SEGMENT, 0, "segment_not_in_set", "6"),
                    "segment %s is not defined for this transaction set", seg->id);
         return NULL;
+    }
+    if (0) {
+cached:
+        newiter = pa->j < 0;
+        found_j = pa->j;
     }
     /* close the loops above the one it belongs to */
     while (v->depth - 1 > found_d) {
