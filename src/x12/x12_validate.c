@@ -39,6 +39,7 @@
 #define MAX_HL_DEPTH 16
 #define IDSET_MAX (1u << 20)
 #define ACK_BODY_MAX ((size_t)256 << 20)
+#define FAST_NODES_MAX 1024u      /* schema nodes the derived tables cover */
 
 struct level {
     uint16_t node;
@@ -76,6 +77,9 @@ struct pcache {
 struct rcm_x12_validator {
     struct rcm_x12_validate_opts o;
     struct pcache pcache[2][1u << PCACHE_BITS];
+    /* rules_ok[n]: a presence pattern of segment n's elements known to
+     * satisfy all of n's syntax rules (~0 = none; bit 0 is never set) */
+    uint64_t rules_ok[FAST_NODES_MAX];
     struct rcm_x12_stats st;
     enum rcm_err oom;
 
@@ -149,7 +153,6 @@ struct rcm_x12_validator {
  *   within the element's min/max length; a value found in the list then has
  *   no problem at all, and the character and length checks can be skipped.
  */
-#define FAST_NODES_MAX 1024u
 #define FAST_ELEMS_MAX 8192u
 #define FAST_CODES_MAX 16384u
 static uint16_t node_lim[FAST_NODES_MAX];
@@ -172,8 +175,10 @@ struct rule_parsed {
     uint64_t all, first;    /* bits of the positions / of the first one */
 };
 static struct rule_parsed rule_pos[FAST_RULES_MAX];
-/* node_rule_bits[n]: union of the masked rules' position bits of segment n */
+/* node_rule_bits[n]: union of the masked rules' position bits of segment n;
+ * node_rules_masked[n]: every rule of n is masked (decided by presence bits) */
 static uint64_t node_rule_bits[FAST_NODES_MAX];
+static bool node_rules_masked[FAST_NODES_MAX];
 /* loop_keys[n]: for a loop, one bit (key_bit) per segment id that can open
  * one of its children; a segment whose bit is clear cannot match any child
  * of the loop, so the walk need not scan them. ~0 = unknown (scan). */
@@ -391,6 +396,7 @@ fast_init(void)
         }
         if ((unsigned)n->rule_first + n->rule_n > FAST_RULES_MAX)
             return;
+        node_rules_masked[i] = true;
         for (unsigned r = n->rule_first; r < (unsigned)n->rule_first + n->rule_n; r++) {
             struct rule_parsed *rp = &rule_pos[r];
             rp->np = 0;
@@ -407,8 +413,10 @@ fast_init(void)
             }
             if (rp->masked && rp->np > 0)
                 rp->first = 1ull << rp->pos[0];
-            if (rp->masked)
+            if (rp->masked && rp->np >= 2)
                 node_rule_bits[i] |= rp->all;
+            else
+                node_rules_masked[i] = false;
         }
         if (dense)
             node_lim[i] = last_req;
@@ -1083,6 +1091,13 @@ check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
             if (i < nel && els[i].n > 0)
                 pres |= 1ull << i;
         }
+    /* every rule of n is decided by pres alone (node_rules_masked), so a
+     * pattern that passed them all once passes them again */
+    const size_t ni = (size_t)(n - x12_nodes);
+    const bool memo = fast_ready && node_rules_masked[ni];
+    if (memo && v->rules_ok[ni] == pres)
+        return;
+    bool all_held = fast_ready;
     for (uint16_t r = 0; r < n->rule_n; r++) {
         const char *rule = x12_rules[n->rule_first + r];
         int pos[12], np = 0;
@@ -1090,6 +1105,7 @@ check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
             const struct rule_parsed *rp = &rule_pos[n->rule_first + r];
             if (rule_holds(rp, rule[0], pres))
                 continue;
+            all_held = false;
             np = rp->np;
             for (int i = 0; i < np; i++)
                 pos[i] = rp->pos[i];
@@ -1146,6 +1162,8 @@ check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
                    "syntax rule %s of %s violated", rule, n->id);
         }
     }
+    if (memo && all_held)
+        v->rules_ok[ni] = pres;
 }
 
 static void check_hl(struct rcm_x12_validator *v, const struct rcm_str *els,
@@ -1836,6 +1854,7 @@ rcm_x12_validator_new(const struct rcm_x12_validate_opts *opts)
         return NULL;
     if (opts)
         v->o = *opts;
+    memset(v->rules_ok, 0xff, sizeof v->rules_ok);
     if (!v->o.max_ik3_per_set)
         v->o.max_ik3_per_set = 100;
     v->ack_isa13 = v->o.ack_isa13 ? v->o.ack_isa13 : 1;
