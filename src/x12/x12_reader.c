@@ -106,15 +106,18 @@ fail(struct rcm_x12_reader *r, struct rcm_x12_read_error *err,
 }
 
 /* 2-3 characters, upper-case letter then upper-case letters or digits. */
-static bool
+static inline bool
 id_ok(const char *p, size_t n)
 {
-    if (n < 2 || n > 3 || !(p[0] >= 'A' && p[0] <= 'Z'))
+    if (n < 2 || n > 3)
         return false;
-    for (size_t i = 1; i < n; i++)
-        if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9')))
-            return false;
-    return true;
+    unsigned c0 = (unsigned char)p[0], c1 = (unsigned char)p[1];
+    bool ok = c0 - 'A' < 26u && (c1 - 'A' < 26u || c1 - '0' < 10u);
+    if (n == 3) {
+        unsigned c2 = (unsigned char)p[2];
+        ok = ok && (c2 - 'A' < 26u || c2 - '0' < 10u);
+    }
+    return ok;
 }
 
 /*
@@ -149,8 +152,7 @@ isa_delims(struct rcm_x12_reader *r)
 
 /*
  * Hand out p[0..n) as the next segment. idn = length of its id (the bytes
- * before the first element separator, at most 3; the caller has checked or
- * bounded it).
+ * before the first element separator), 2 or 3 (the caller has checked it).
  */
 static inline void
 emit(struct rcm_x12_reader *r, struct rcm_x12_seg *seg, const char *p, size_t n,
@@ -158,9 +160,9 @@ emit(struct rcm_x12_reader *r, struct rcm_x12_seg *seg, const char *p, size_t n,
 {
     seg->els = have_els ? r->els : NULL;
     seg->n_els = have_els ? r->n_els : 0;
-    uint32_t key = 0;
-    for (size_t i = 0; i < idn; i++)
-        key |= (uint32_t)(unsigned char)p[i] << (8 * i);
+    uint32_t key = (uint32_t)(unsigned char)p[0] |
+                   (uint32_t)(unsigned char)p[1] << 8 |
+                   (idn > 2 ? (uint32_t)(unsigned char)p[2] << 16 : 0);
     for (size_t i = 0; i < 4; i++)       /* NUL-padded */
         seg->id[i] = (char)(key >> (8 * i));
     seg->key = key;
@@ -297,7 +299,7 @@ step_isa(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
  * A complete segment p[0..n) (terminator excluded). Returns SEGMENT or an
  * error event.
  */
-static enum rcm_x12_event
+static inline __attribute__((always_inline)) enum rcm_x12_event
 finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
                struct rcm_x12_read_error *err, const char *p, size_t n,
                bool have_els)
