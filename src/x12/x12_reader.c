@@ -461,7 +461,7 @@ step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
             size_t avail = r->chunk_len - r->pos;
             size_t seglen = scan_segment(r, p, avail);
             const char *q = seglen < avail ? p + seglen : NULL;
-            if (seglen >= 4 || q || r->eof) {
+            if (p[0] == 'I' && (seglen >= 4 || q || r->eof)) {
                 if (head_is_isa(p, seglen) == 1) {
                     r->pos += 4;
                     return start_isa_from(r, err, p);
