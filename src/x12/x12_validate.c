@@ -1305,17 +1305,20 @@ value_ok(const struct rcm_x12_validator *v, const struct elem_op *op,
             return false;
         break;
     case OP_NUM:
-        dl = digits_len(val, false);
-        if (dl < 0)
-            return false;
-        len = (size_t)dl;
+    case OP_DEC: {
+        /* the common case first: digits only (then the digit count is the
+         * length); a sign or a point goes through digits_len */
+        unsigned nondigit = len == 0;
+        for (size_t i = 0; i < len; i++)
+            nondigit |= (unsigned char)(val.p[i] - '0') > 9;
+        if (nondigit) {
+            dl = digits_len(val, op->kind == OP_DEC);
+            if (dl < 0)
+                return false;
+            len = (size_t)dl;
+        }
         break;
-    case OP_DEC:
-        dl = digits_len(val, true);
-        if (dl < 0)
-            return false;
-        len = (size_t)dl;
-        break;
+    }
     case OP_DATE:
         if (!(len == 8 ? valid_date8(val) : len == 6 ? valid_date6(val) : false))
             return false;
