@@ -103,6 +103,8 @@ enum rcm_x12_event {
 struct rcm_x12_reader {
     /* configuration */
     size_t max_segment_bytes;
+    bool split_elements;     /* fill seg->els (init sets it; clear it after
+                                init when only raw segments are wanted) */
     /* input */
     const char *chunk;
     size_t chunk_len;
@@ -133,6 +135,9 @@ struct rcm_x12_reader {
 /*
  * Prepare a reader. max_segment_bytes = 0 takes the default (1 MiB). The
  * reader owns only its carry buffer; release it with rcm_x12_reader_release.
+ * Segments come with their element split (seg->els) unless the caller sets
+ * r->split_elements = false afterwards (a little faster when only the raw
+ * segments are used).
  */
 void rcm_x12_reader_init(struct rcm_x12_reader *r, size_t max_segment_bytes);
 void rcm_x12_reader_release(struct rcm_x12_reader *r);

@@ -68,6 +68,7 @@ rcm_x12_reader_init(struct rcm_x12_reader *r, size_t max_segment_bytes)
         max_segment_bytes ? max_segment_bytes : RCM_X12_MAX_SEGMENT_BYTES_DEFAULT;
     rcm_buf_init(&r->carry, r->max_segment_bytes);
     r->state = ST_SEEK;
+    r->split_elements = true;
 }
 
 void
@@ -306,7 +307,13 @@ finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
 {
     if (r->delims.segment == '\n' && n > 0 && p[n - 1] == '\r') {
         n--;
-        have_els = false;       /* r->els was split with the CR */
+        /* r->els was split with the CR: it ends the last piece, unless the
+         * CR is the element separator itself (then split again later) */
+        if (have_els && r->delims.element != '\r' &&
+            r->n_els <= RCM_X12_SEG_ELEMS_MAX)
+            r->els[r->n_els - 1].n--;
+        else
+            have_els = false;
     }
     /* the id: the bytes before the first separator; only 2-3 can be valid,
      * so look at no more than 4 */
@@ -459,7 +466,14 @@ step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
             }
             const char *p = r->chunk + r->pos;
             size_t avail = r->chunk_len - r->pos;
-            size_t seglen = scan_segment(r, p, avail);
+            const bool split = r->split_elements;
+            size_t seglen;
+            if (split) {
+                seglen = scan_segment(r, p, avail);
+            } else {
+                const char *t = memchr(p, term, avail);
+                seglen = t ? (size_t)(t - p) : avail;
+            }
             const char *q = seglen < avail ? p + seglen : NULL;
             if (p[0] == 'I' && (seglen >= 4 || q || r->eof)) {
                 if (head_is_isa(p, seglen) == 1) {
@@ -472,7 +486,7 @@ step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
                 if (seglen > r->max_segment_bytes)
                     return fail(r, err, RCM_X12_RE_TOO_LONG, r->seg_start,
                                 "segment longer than the limit (skipped)");
-                return finish_segment(r, seg, err, p, seglen, true);
+                return finish_segment(r, seg, err, p, seglen, split);
             }
             /* no terminator in this chunk: keep the bytes */
             r->pos = r->chunk_len;
