@@ -60,10 +60,12 @@ struct idset {
  * Placement cache. Where a segment lands when it is found in the innermost
  * open loop on the first (strict) look is a function of that loop's node,
  * the child position the scan starts at, the segment id and — only when a
- * candidate's qualifier was consulted — the value of element 1. Table 0
- * holds placements that consulted no value, table 1 those that consulted
- * element 1 only (keyed by it too, when it fits 8 bytes); placements that
- * looked at anything else are not cached. Entries never go stale: they
+ * candidate's qualifier was consulted — the value of element 1 (or of its
+ * first component, for a composite qualifier). Table 0 holds placements
+ * that consulted no value, table 1 those that consulted only element 1 or
+ * only its first component (keyed by that value too, when it fits 8 bytes;
+ * key bit 61 tells the two apart); placements that looked at anything else
+ * are not cached. Entries never go stale: they
  * depend on the schema alone. j >= 0: child j; -1: a new occurrence of the
  * loop.
  */
@@ -1500,8 +1502,8 @@ first_seg(const struct x12_node *loop)
 /*
  * Whether seg can be node n (same id and, when strict, a qualifier value
  * that n allows). *qdep records which values the answer looked at: bit 0 =
- * element 1 as a whole, bit 1 = anything else (another element or a
- * component) — what the placement cache needs to know.
+ * element 1 as a whole, bit 2 = the first component of element 1, bit 1 =
+ * anything else — what the placement cache needs to know.
  */
 static inline __attribute__((always_inline)) bool
 seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
@@ -1514,7 +1516,7 @@ seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
     size_t ei = (size_t)n->elem_first + (size_t)n->qual_elem;
     const struct x12_elem *e = &x12_elems[ei];
     int pos = e->seq ? e->seq : n->qual_elem + 1;
-    *qdep |= pos == 1 && e->type != X12_COMPOSITE ? 1 : 2;
+    *qdep |= pos != 1 ? 2 : e->type == X12_COMPOSITE ? 4 : 1;
     struct rcm_str val = (size_t)pos < nel ? els[pos] : (struct rcm_str){"", 0};
     if (e->type == X12_COMPOSITE) {
         /* the first component */
@@ -1674,9 +1676,8 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
      * innermost loop, which depends on nothing but that loop, where its
      * scan starts, the segment id and (maybe) element 1 */
     int qdep = 0, top = v->depth - 1;
-    uint64_t ck = 0, el1k = 0;
-    bool el1ok = false;
-    struct pcache *pa = NULL, *pb = NULL;
+    uint64_t ck = 0, el1k = 0, c1k = 0;
+    struct pcache *pa = NULL, *pb = NULL, *pc1 = NULL;
     if (fast_ready && top >= 0) {
         const struct level *L = &v->lv[top];
         int start = L->cur > 0 ? L->cur : 0;
@@ -1690,12 +1691,30 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
                 found_d = top;
                 goto cached;
             }
+            const char *lim = seg->raw.p + seg->raw.n;
             struct rcm_str e1 = nel > 1 ? els[1] : (struct rcm_str){"", 0};
-            el1ok = value_key(e1, seg->raw.p + seg->raw.n, &el1k);
-            if (el1ok) {
+            if (value_key(e1, lim, &el1k)) {
+                /* table 1, element 1 as a whole */
                 pb = &v->pcache[1][((ck ^ el1k) * 0x9E3779B97F4A7C15ull) >> (64 - PCACHE_BITS)];
                 if (pb->key == ck && pb->el1 == el1k) {
                     pa = pb;
+                    found_d = top;
+                    goto cached;
+                }
+            }
+            /* table 1, the first component of element 1 (key bit 61) */
+            struct rcm_str c1 = e1;
+            const char cs = seg->delims.component;
+            for (size_t i = 0; cs && i < c1.n; i++)
+                if (c1.p[i] == cs) {
+                    c1.n = i;
+                    break;
+                }
+            if (value_key(c1, lim, &c1k)) {
+                pc1 = &v->pcache[1][(((ck | 1ull << 61) ^ c1k) * 0x9E3779B97F4A7C15ull) >>
+                                    (64 - PCACHE_BITS)];
+                if (pc1->key == (ck | 1ull << 61) && pc1->el1 == c1k) {
+                    pa = pc1;
                     found_d = top;
                     goto cached;
                 }
@@ -1736,10 +1755,11 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
             }
             if (found_d == top && strict && pa) {
                 /* found in the innermost loop on the first look: remember */
-                struct pcache *pc = qdep == 0 ? pa : qdep == 1 ? pb : NULL;
+                struct pcache *pc = qdep == 0 ? pa : qdep == 1 ? pb
+                                  : qdep == 4 ? pc1 : NULL;
                 if (pc) {
-                    pc->key = ck;
-                    pc->el1 = el1k;
+                    pc->key = qdep == 4 ? ck | 1ull << 61 : ck;
+                    pc->el1 = qdep == 4 ? c1k : el1k;
                     pc->j = (int16_t)(newiter ? -1 : found_j);
                 }
             }
