@@ -574,10 +574,10 @@ struct rcm_x12_status_request {
 
 /*
  * Write one interchange with one 270 (005010X279A1) / 276 (005010X212) set
- * holding `n` requests, each under its own payer / provider HL chain. There
- * is no 270/276 schema in openrcm (docs/x12/schema.md), so the output is
- * checked by tests against the implementation guide's example layout, and
- * by the validator for the envelope only.
+ * holding `n` requests, each under its own payer / provider HL chain. The
+ * output validates with no finding against openrcm's own 270 (X279A1) and
+ * 276 (X212) maps (data/x12/maps, docs/x12/schema.md); tests also compare it
+ * with the implementation guide's example layout.
  */
 RCM_MUST_CHECK enum rcm_err rcm_x12_write_270(const struct rcm_x12_envelope *env,
                                               const struct rcm_x12_eligibility_request *reqs,
