@@ -228,6 +228,8 @@ struct rcm_x12_validate_opts {
     rcm_x12_segment_fn on_segment;   /* may be NULL; every segment with its loops */
     void *ctx;
     bool no_external_codes;          /* skip external code sets (states, POS, RARC …) */
+    bool situational;                /* also check the situational ("required when")
+                                        rules, SNIP type 4 (docs/x12/validation.md) */
     struct rcm_buf *ack;             /* NULL = no acknowledgment */
     uint32_t ack_isa13;              /* control number of the first ack interchange (default 1) */
     const char *ack_date;            /* CCYYMMDD for the ack envelope (default today, UTC) */

@@ -1,0 +1,80 @@
+/*
+ * x12_situational.h — private interface of the situational rule checker
+ * (x12_situational.c): the implementation guides' "required when …" /
+ * "if not required, do not send" notes that the schema maps cannot express,
+ * as a small declarative table evaluated per loop instance.
+ *
+ * The validator calls x12_sit_begin at ST, x12_sit_segment after placing each
+ * segment of the set (with its loop stack), and nothing else: a rule is
+ * evaluated when the instance of its scope loop closes, which the checker
+ * notices from the loop instance numbers it is given (SE closes them all).
+ */
+#ifndef RCM_X12_SITUATIONAL_H
+#define RCM_X12_SITUATIONAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rcm/str.h"
+#include "x12/x12_int.h"
+
+enum x12_sit_kind {
+    X12_SIT_REQUIRE = 0,   /* trigger seen → the segment must be present */
+    X12_SIT_FORBID = 1,    /* trigger seen → the segment must not be present */
+};
+
+/*
+ * One rule. Within each instance of loop `scope`: when segment `if_seg`
+ * placed directly in loop `if_loop` has element if_elem (component if_comp,
+ * 0 = the whole element) equal to one of the space-separated `if_values`,
+ * then segment `then_seg` (whose first element is `then_qual`, NULL = any)
+ * placed directly in loop `then_loop` is required (X12_SIT_REQUIRE) or not
+ * allowed (X12_SIT_FORBID).
+ */
+struct x12_sit_rule {
+    const char *id;          /* stable rule id, e.g. "X222-2010BA-DMG" */
+    const char *st01;        /* "837" */
+    const char *guide;       /* "X222", as in x12_txdefs */
+    const char *scope;
+    const char *if_loop, *if_seg;
+    uint8_t if_elem, if_comp;
+    const char *if_values;
+    uint8_t kind;            /* enum x12_sit_kind */
+    const char *then_loop, *then_seg, *then_qual;
+    const char *text;        /* the rule in openrcm's words (for messages) */
+};
+
+extern const struct x12_sit_rule x12_sit_rules[];
+extern const unsigned x12_n_sit_rules;
+
+#define X12_SIT_MAX_ACTIVE 16
+
+/* Per transaction set state: fixed size, no allocation. */
+struct x12_sit_state {
+    uint8_t n;                                /* rules for this set */
+    uint16_t rule[X12_SIT_MAX_ACTIVE];        /* indexes into x12_sit_rules */
+    uint64_t inst[X12_SIT_MAX_ACTIVE];        /* open scope instance, 0 none */
+    uint8_t cond[X12_SIT_MAX_ACTIVE], seen[X12_SIT_MAX_ACTIVE];
+};
+
+/* Called for a violated rule (scope instance closed). */
+typedef void (*x12_sit_report_fn)(void *ctx, const struct x12_sit_rule *r);
+
+/* Start a set of `tx` (NULL: no rules). Returns the number of rules that
+ * apply; 0 means x12_sit_segment need not be called for this set. */
+unsigned x12_sit_begin(struct x12_sit_state *s, const struct x12_txdef *tx);
+
+/*
+ * One segment of the set, already placed: `nodes[0..depth)` and
+ * `instances[0..depth)` are the open loops (outermost first; the segment's
+ * own loop last), `els[0..nel)` its elements (els[0] the id), `comp` the
+ * component separator. Violations of rules whose scope instance closed
+ * before this segment are passed to `report` (with the validator still on
+ * this segment).
+ */
+void x12_sit_segment(struct x12_sit_state *s, const char *seg_id,
+                     const uint16_t *nodes, const uint64_t *instances, int depth,
+                     const struct rcm_str *els, size_t nel, char comp,
+                     x12_sit_report_fn report, void *ctx);
+
+#endif
