@@ -125,6 +125,7 @@ x12_sit_begin(struct x12_sit_state *s, const struct x12_txdef *tx)
             continue;
         s->rule[s->n] = (uint16_t)r;
         s->inst[s->n] = 0;
+        s->at[s->n] = 0;
         s->cond[s->n] = s->seen[s->n] = 0;
         s->n++;
     }
@@ -189,16 +190,23 @@ x12_sit_segment(struct x12_sit_state *s, const char *seg_id,
     for (unsigned i = 0; i < s->n; i++) {
         const struct resolved *rs = &res[s->rule[i]];
         const struct x12_sit_rule *r = &x12_sit_rules[s->rule[i]];
-        uint64_t cur = 0;
-        for (int d = 0; d < depth; d++)
-            if (nodes[d] == rs->scope)
-                cur = instances[d];
-        if (s->inst[i] && s->inst[i] != cur)
-            judge(s, i, report, ctx);
-        if (!cur)
-            continue;
-        if (!s->inst[i]) {
+        /* the common case: the scope instance seen last is still open at
+         * the same depth (one comparison instead of a scan) */
+        int at = s->at[i];
+        if (!(s->inst[i] && at < depth && nodes[at] == rs->scope &&
+              instances[at] == s->inst[i])) {
+            uint64_t cur = 0;
+            for (int d = 0; d < depth; d++)
+                if (nodes[d] == rs->scope) {
+                    cur = instances[d];
+                    at = d;
+                }
+            if (s->inst[i] && s->inst[i] != cur)
+                judge(s, i, report, ctx);
+            if (!cur)
+                continue;
             s->inst[i] = cur;
+            s->at[i] = (uint8_t)at;
             s->cond[i] = s->seen[i] = 0;
         }
         if (here == rs->if_loop && strcmp(seg_id, r->if_seg) == 0 &&

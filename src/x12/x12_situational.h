@@ -54,6 +54,7 @@ struct x12_sit_state {
     uint8_t n;                                /* rules for this set */
     uint16_t rule[X12_SIT_MAX_ACTIVE];        /* indexes into x12_sit_rules */
     uint64_t inst[X12_SIT_MAX_ACTIVE];        /* open scope instance, 0 none */
+    uint8_t at[X12_SIT_MAX_ACTIVE];           /* its depth in the loop stack */
     uint8_t cond[X12_SIT_MAX_ACTIVE], seen[X12_SIT_MAX_ACTIVE];
 };
 
