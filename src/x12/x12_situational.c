@@ -56,6 +56,27 @@ const struct x12_sit_rule x12_sit_rules[] = {
     {"X223-2300-REF-F8-ORIGINAL", "837", "X223", "2300", "2300", "CLM", 5, 3, "1",
      X12_SIT_FORBID, "2300", "REF", "F8",
      "payer claim control number (2300 REF*F8) is not sent on an original claim (CLM05-3 = 1)"},
+    /* 271: the 2120C/D benefit related entity loop is bracketed by LS*2120
+     * before it and LE*2120 after it in 2110C/D (the X12 LS/LE bounded
+     * loop); an LS opens such a loop, so it is not sent without one */
+    {"X279-271-2110C-LS", "271", "X279", "2110C", "2120C", "NM1", 0, 0, NULL,
+     X12_SIT_REQUIRE, "2110C", "LS", NULL,
+     "loop header (2110C LS*2120) is required before a 2120C benefit related entity"},
+    {"X279-271-2110C-LE", "271", "X279", "2110C", "2120C", "NM1", 0, 0, NULL,
+     X12_SIT_REQUIRE, "2110C", "LE", NULL,
+     "loop trailer (2110C LE*2120) is required after a 2120C benefit related entity"},
+    {"X279-271-2110C-2120C", "271", "X279", "2110C", "2110C", "LS", 0, 0, NULL,
+     X12_SIT_REQUIRE, "2120C", "NM1", NULL,
+     "a 2120C benefit related entity (NM1) is required after 2110C LS*2120"},
+    {"X279-271-2110D-LS", "271", "X279", "2110D", "2120D", "NM1", 0, 0, NULL,
+     X12_SIT_REQUIRE, "2110D", "LS", NULL,
+     "loop header (2110D LS*2120) is required before a 2120D benefit related entity"},
+    {"X279-271-2110D-LE", "271", "X279", "2110D", "2120D", "NM1", 0, 0, NULL,
+     X12_SIT_REQUIRE, "2110D", "LE", NULL,
+     "loop trailer (2110D LE*2120) is required after a 2120D benefit related entity"},
+    {"X279-271-2110D-2120D", "271", "X279", "2110D", "2110D", "LS", 0, 0, NULL,
+     X12_SIT_REQUIRE, "2120D", "NM1", NULL,
+     "a 2120D benefit related entity (NM1) is required after 2110D LS*2120"},
     /* 276: a subscriber level with no dependent level under it (HL04 = 0)
      * is the patient, so the claim to ask about (2200D) must be there */
     {"X212-276-2200D", "276", "X212", "2000D", "2000D", "HL", 4, 0, "0",
@@ -210,7 +231,8 @@ x12_sit_segment(struct x12_sit_state *s, const char *seg_id,
             s->cond[i] = s->seen[i] = 0;
         }
         if (here == rs->if_loop && strcmp(seg_id, r->if_seg) == 0 &&
-            one_of(element(els, nel, r->if_elem, r->if_comp, comp), r->if_values))
+            (!r->if_values ||
+             one_of(element(els, nel, r->if_elem, r->if_comp, comp), r->if_values)))
             s->cond[i] = 1;
         if (here == rs->then_loop && strcmp(seg_id, r->then_seg) == 0) {
             struct rcm_str q = element(els, nel, 1, 0, comp);

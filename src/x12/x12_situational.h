@@ -26,8 +26,8 @@ enum x12_sit_kind {
 /*
  * One rule. Within each instance of loop `scope`: when segment `if_seg`
  * placed directly in loop `if_loop` has element if_elem (component if_comp,
- * 0 = the whole element) equal to one of the space-separated `if_values`,
- * then segment `then_seg` (whose first element is `then_qual`, NULL = any)
+ * 0 = the whole element) equal to one of the space-separated `if_values`
+ * (NULL: whenever the segment occurs), then segment `then_seg` (whose first element is `then_qual`, NULL = any)
  * placed directly in loop `then_loop` is required (X12_SIT_REQUIRE) or not
  * allowed (X12_SIT_FORBID).
  */
@@ -38,7 +38,7 @@ struct x12_sit_rule {
     const char *scope;
     const char *if_loop, *if_seg;
     uint8_t if_elem, if_comp;
-    const char *if_values;
+    const char *if_values;   /* NULL: any occurrence of if_seg triggers */
     uint8_t kind;            /* enum x12_sit_kind */
     const char *then_loop, *then_seg, *then_qual;
     const char *text;        /* the rule in openrcm's words (for messages) */

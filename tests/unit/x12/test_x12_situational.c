@@ -3,7 +3,8 @@
  * of x12_situational.c: every rule resolves to loops of its transaction
  * set, the rules are off unless asked for, and each kind of rule (required
  * segment in a child loop, required / forbidden segment by a component
- * value, required loop by an HL04 value) reports with the expected 999
+ * value, required loop by an HL04 value, required bracket segments by the
+ * mere presence of another) reports with the expected 999
  * IK3 (I6 / I9) and stays quiet when the file complies.
  */
 #include <setjmp.h>
@@ -268,6 +269,42 @@ test_276_claim_loop(void **state)
     free(base);
 }
 
+/* 271: LS*2120 / LE*2120 around a 2120C loop, and no LS without one
+ * (rules triggered by any occurrence of a segment, in a child loop and in
+ * the scope loop itself). */
+static void
+test_271_ls_le(void **state)
+{
+    (void)state;
+    char *base = load_own("271-minimal.edi");
+    static const struct {
+        const char *to, *want_finding, *want_ik3;
+    } cases[] = {
+        {"EB*1**30~\nLS*2120~\nNM1*P3*1*SMITH*ANN****XX*1234567893~\n",
+         "situational_segment_missing LE 12 2110C I6\n", "IK3*LE*12*2110*I6"},
+        {"EB*1**30~\nNM1*P3*1*SMITH*ANN****XX*1234567893~\nLE*2120~\n",
+         "situational_segment_missing LS 12 2110C I6\n", "IK3*LS*12*2110*I6"},
+        {"EB*1**30~\nLS*2120~\nLE*2120~\n",
+         "situational_segment_missing NM1 12 2120C I6\n", "IK3*NM1*12*2120*I6"},
+        {"EB*1**30~\nLS*2120~\nNM1*P3*1*SMITH*ANN****XX*1234567893~\nLE*2120~\n", "", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *ed[] = {"EB*1**30~\n", cases[i].to, "SE*10*", i == 3 ? "SE*13*" : "SE*12*",
+                            NULL};
+        char *t = edits(base, ed);
+        struct run r;
+        run_validate(&r, t, true);
+        assert_string_equal(rcm_buf_cstr(&r.findings), cases[i].want_finding);
+        if (cases[i].want_ik3) {
+            const char *want[] = {cases[i].want_ik3, "IK5*R*5", NULL};
+            assert_ack_body(r.ack, want);
+        }
+        run_free(&r);
+        free(t);
+    }
+    free(base);
+}
+
 /* Real-world samples comply with every rule. */
 static void
 test_samples_comply(void **state)
@@ -277,6 +314,7 @@ test_samples_comply(void **state)
         "837p-cob-example3c.edi", "837p-drug.edi", "837p-example1.edi",
         "837i-institutional.edi", "837i-two-claims.edi", "276-claim-level.edi",
         "276-provider-level.edi", "276-receiver-level.edi", "276-ncpdp.edi",
+        "271-dependent.edi", "271-subscriber.edi",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char rel[256];
@@ -301,6 +339,7 @@ main(void)
         cmocka_unit_test(test_subscriber_is_patient),
         cmocka_unit_test(test_payer_claim_control_number),
         cmocka_unit_test(test_276_claim_loop),
+        cmocka_unit_test(test_271_ls_le),
         cmocka_unit_test(test_samples_comply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
