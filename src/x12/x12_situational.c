@@ -90,6 +90,7 @@ const unsigned x12_n_sit_rules = sizeof x12_sit_rules / sizeof x12_sit_rules[0];
 struct resolved {
     const struct x12_txdef *tx;
     uint16_t scope, if_loop, then_loop;
+    uint32_t if_key, then_key;     /* x12_idkey of if_seg / then_seg */
 };
 static struct resolved res[sizeof x12_sit_rules / sizeof x12_sit_rules[0]];
 static pthread_once_t res_once = PTHREAD_ONCE_INIT;
@@ -121,7 +122,7 @@ resolve_all(void)
 {
     for (unsigned r = 0; r < x12_n_sit_rules; r++) {
         const struct x12_sit_rule *ru = &x12_sit_rules[r];
-        res[r] = (struct resolved){NULL, NO_NODE, NO_NODE, NO_NODE};
+        res[r] = (struct resolved){NULL, NO_NODE, NO_NODE, NO_NODE, 0, 0};
         for (unsigned t = 0; t < x12_n_txdefs; t++) {
             const struct x12_txdef *tx = &x12_txdefs[t];
             if (strcmp(tx->st01, ru->st01) != 0 || strcmp(tx->guide, ru->guide) != 0)
@@ -130,7 +131,8 @@ resolve_all(void)
             uint16_t i = find_loop(tx->root, ru->if_loop);
             uint16_t h = find_loop(tx->root, ru->then_loop);
             if (s != NO_NODE && i != NO_NODE && h != NO_NODE)
-                res[r] = (struct resolved){tx, s, i, h};
+                res[r] = (struct resolved){tx, s, i, h, x12_idkey(ru->if_seg),
+                                           x12_idkey(ru->then_seg)};
             break;
         }
     }
@@ -141,6 +143,8 @@ x12_sit_begin(struct x12_sit_state *s, const struct x12_txdef *tx)
 {
     pthread_once(&res_once, resolve_all);
     s->n = 0;
+    s->gen = ~0ull;
+    s->keymask = 0;
     for (unsigned r = 0; tx && r < x12_n_sit_rules && s->n < X12_SIT_MAX_ACTIVE; r++) {
         if (res[r].tx != tx)
             continue;
@@ -148,6 +152,7 @@ x12_sit_begin(struct x12_sit_state *s, const struct x12_txdef *tx)
         s->inst[s->n] = 0;
         s->at[s->n] = 0;
         s->cond[s->n] = s->seen[s->n] = 0;
+        s->keymask |= x12_sit_keybit(res[r].if_key) | x12_sit_keybit(res[r].then_key);
         s->n++;
     }
     return s->n;
@@ -202,12 +207,14 @@ judge(struct x12_sit_state *s, unsigned i, x12_sit_report_fn report, void *ctx)
 }
 
 void
-x12_sit_segment(struct x12_sit_state *s, const char *seg_id,
+x12_sit_segment(struct x12_sit_state *s, const char *seg_id, uint64_t gen,
                 const uint16_t *nodes, const uint64_t *instances, int depth,
                 const struct rcm_str *els, size_t nel, char comp,
                 x12_sit_report_fn report, void *ctx)
 {
     uint16_t here = depth > 0 ? nodes[depth - 1] : NO_NODE;
+    uint32_t key = x12_idkey(seg_id);
+    s->gen = gen;
     for (unsigned i = 0; i < s->n; i++) {
         const struct resolved *rs = &res[s->rule[i]];
         const struct x12_sit_rule *r = &x12_sit_rules[s->rule[i]];
@@ -230,11 +237,11 @@ x12_sit_segment(struct x12_sit_state *s, const char *seg_id,
             s->at[i] = (uint8_t)at;
             s->cond[i] = s->seen[i] = 0;
         }
-        if (here == rs->if_loop && strcmp(seg_id, r->if_seg) == 0 &&
+        if (key == rs->if_key && here == rs->if_loop &&
             (!r->if_values ||
              one_of(element(els, nel, r->if_elem, r->if_comp, comp), r->if_values)))
             s->cond[i] = 1;
-        if (here == rs->then_loop && strcmp(seg_id, r->then_seg) == 0) {
+        if (key == rs->then_key && here == rs->then_loop) {
             struct rcm_str q = element(els, nel, 1, 0, comp);
             if (!r->then_qual ||
                 (q.n == strlen(r->then_qual) && memcmp(q.p, r->then_qual, q.n) == 0))

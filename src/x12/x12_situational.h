@@ -12,6 +12,7 @@
 #ifndef RCM_X12_SITUATIONAL_H
 #define RCM_X12_SITUATIONAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,7 +57,27 @@ struct x12_sit_state {
     uint64_t inst[X12_SIT_MAX_ACTIVE];        /* open scope instance, 0 none */
     uint8_t at[X12_SIT_MAX_ACTIVE];           /* its depth in the loop stack */
     uint8_t cond[X12_SIT_MAX_ACTIVE], seen[X12_SIT_MAX_ACTIVE];
+    uint64_t gen;            /* loop stack generation of the last call */
+    uint64_t keymask;        /* x12_sit_keybit of every trigger/target id */
 };
+
+static inline uint64_t
+x12_sit_keybit(uint32_t key)
+{
+    return 1ull << ((key * 0x9E3779B1u) >> 26);
+}
+
+/*
+ * True when x12_sit_segment would do nothing for a segment with id key
+ * `key` (x12_idkey): the loop stack is the one of the previous call (same
+ * `gen`, a value that changes whenever a loop opens or closes) and no rule
+ * names the segment id. Lets the validator skip the call cheaply.
+ */
+static inline bool
+x12_sit_idle(const struct x12_sit_state *s, uint32_t key, uint64_t gen)
+{
+    return gen == s->gen && !(s->keymask & x12_sit_keybit(key));
+}
 
 /* Called for a violated rule (scope instance closed). */
 typedef void (*x12_sit_report_fn)(void *ctx, const struct x12_sit_rule *r);
@@ -66,14 +87,15 @@ typedef void (*x12_sit_report_fn)(void *ctx, const struct x12_sit_rule *r);
 unsigned x12_sit_begin(struct x12_sit_state *s, const struct x12_txdef *tx);
 
 /*
- * One segment of the set, already placed: `nodes[0..depth)` and
+ * One segment of the set, already placed (`gen` as for x12_sit_idle):
+ * `nodes[0..depth)` and
  * `instances[0..depth)` are the open loops (outermost first; the segment's
  * own loop last), `els[0..nel)` its elements (els[0] the id), `comp` the
  * component separator. Violations of rules whose scope instance closed
  * before this segment are passed to `report` (with the validator still on
  * this segment).
  */
-void x12_sit_segment(struct x12_sit_state *s, const char *seg_id,
+void x12_sit_segment(struct x12_sit_state *s, const char *seg_id, uint64_t gen,
                      const uint16_t *nodes, const uint64_t *instances, int depth,
                      const struct rcm_str *els, size_t nel, char comp,
                      x12_sit_report_fn report, void *ctx);

@@ -1829,7 +1829,7 @@ sit_report(void *ctx, const struct x12_sit_rule *r)
 /* Hand the placed segment and the open loops to the situational rules. */
 static void __attribute__((noinline))
 sit_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
-            const struct rcm_str *els, size_t nel)
+            const struct rcm_str *els, size_t nel, uint64_t gen)
 {
     uint16_t nodes[MAX_DEPTH];
     uint64_t inst[MAX_DEPTH];
@@ -1837,7 +1837,7 @@ sit_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
         nodes[d] = v->lv[d].node;
         inst[d] = v->lv[d].instance;
     }
-    x12_sit_segment(&v->sit, seg->id, nodes, inst, v->depth, els, nel,
+    x12_sit_segment(&v->sit, seg->id, gen, nodes, inst, v->depth, els, nel,
                     seg->delims.component, sit_report, v);
 }
 
@@ -1890,8 +1890,13 @@ rcm_x12_validator_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg 
             if (n) {
                 v->seg_name = n->name;
                 check_segment(v, n, els, nel);
-                if (v->sit_on)
-                    sit_segment(v, seg, els, nel);
+                if (v->sit_on) {
+                    /* changes whenever a loop opens (instance_ctr) or
+                     * closes (depth) */
+                    uint64_t gen = v->instance_ctr << 4 | (uint64_t)v->depth;
+                    if (!x12_sit_idle(&v->sit, seg->key, gen))
+                        sit_segment(v, seg, els, nel, gen);
+                }
             }
         }
         if (is_se) {
