@@ -246,6 +246,8 @@ struct rcm_x12_validate_opts {
     rcm_x12_segment_fn on_segment;   /* may be NULL; every segment with its loops */
     void *ctx;
     bool no_external_codes;          /* skip external code sets (states, POS, RARC …) */
+    bool situational;                /* also check the situational ("required when")
+                                        rules, SNIP type 4 (docs/x12/validation.md) */
     struct rcm_buf *ack;             /* NULL = no acknowledgment */
     uint32_t ack_isa13;              /* control number of the first ack interchange (default 1) */
     const char *ack_date;            /* CCYYMMDD for the ack envelope (default today, UTC) */
@@ -592,10 +594,10 @@ struct rcm_x12_status_request {
 
 /*
  * Write one interchange with one 270 (005010X279A1) / 276 (005010X212) set
- * holding `n` requests, each under its own payer / provider HL chain. There
- * is no 270/276 schema in openrcm (docs/x12/schema.md), so the output is
- * checked by tests against the implementation guide's example layout, and
- * by the validator for the envelope only.
+ * holding `n` requests, each under its own payer / provider HL chain. The
+ * output validates with no finding against openrcm's own 270 (X279A1) and
+ * 276 (X212) maps (data/x12/maps, docs/x12/schema.md); tests also compare it
+ * with the implementation guide's example layout.
  */
 RCM_MUST_CHECK enum rcm_err rcm_x12_write_270(const struct rcm_x12_envelope *env,
                                               const struct rcm_x12_eligibility_request *reqs,

@@ -31,6 +31,7 @@
 #include "rcm/mem.h"
 #include "rcm/x12.h"
 #include "x12/x12_int.h"
+#include "x12/x12_situational.h"
 
 #define KEY3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
 #define MAX_DEPTH 12
@@ -130,6 +131,9 @@ struct rcm_x12_validator {
     uint32_t hl_prev_id;
     /* CTX business unit (CLM01) */
     char clm01[39];
+    /* situational rules of this set (x12_situational.c) */
+    struct x12_sit_state sit;
+    bool sit_on;
 
     /* ack */
     struct rcm_buf body;
@@ -2221,6 +2225,7 @@ on_st(struct rcm_x12_validator *v, const struct rcm_str *els, size_t nel)
                "ST outside a functional group");
     v->in_st = true;
     v->set_err = false;
+    v->sit_on = false;
     v->n_ik5 = 0;
     v->n_ik3 = 0;
     v->set_pos = 1;
@@ -2260,6 +2265,7 @@ on_st(struct rcm_x12_validator *v, const struct rcm_str *els, size_t nel)
         return;
     }
     push_level(v, v->tx->root);
+    v->sit_on = v->o.situational && x12_sit_begin(&v->sit, v->tx) > 0;
 }
 
 static void
@@ -2302,6 +2308,37 @@ loop_ctx(const struct rcm_x12_validator *v, struct rcm_x12_loop_ctx *c)
         }
     }
     c->seg_name = v->seg_name;
+}
+
+/* A violated situational rule (x12_situational.c): a segment finding about
+ * the segment the rule names, IK304 I6 (missing) or I9 (present). */
+static void
+sit_report(void *ctx, const struct x12_sit_rule *r)
+{
+    struct rcm_x12_validator *v = ctx;
+    if (r->kind == X12_SIT_REQUIRE)
+        report(v, FS(RCM_X12_LVL_SEGMENT, 0, "situational_segment_missing", "I6",
+                     .seg_id = r->then_seg, .loop_id = r->then_loop),
+               "%s (rule %s)", r->text, r->id);
+    else
+        report(v, FS(RCM_X12_LVL_SEGMENT, 0, "situational_segment_present", "I9",
+                     .seg_id = r->then_seg, .loop_id = r->then_loop),
+               "%s (rule %s)", r->text, r->id);
+}
+
+/* Hand the placed segment and the open loops to the situational rules. */
+static void __attribute__((noinline))
+sit_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
+            const struct rcm_str *els, size_t nel, uint64_t gen)
+{
+    uint16_t nodes[MAX_DEPTH];
+    uint64_t inst[MAX_DEPTH];
+    for (int d = 0; d < v->depth; d++) {
+        nodes[d] = v->lv[d].node;
+        inst[d] = v->lv[d].instance;
+    }
+    x12_sit_segment(&v->sit, seg->id, gen, nodes, inst, v->depth, els, nel,
+                    seg->delims.component, sit_report, v);
 }
 
 enum rcm_err
@@ -2363,6 +2400,13 @@ rcm_x12_validator_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg 
             if (n) {
                 v->seg_name = n->name;
                 check_segment(v, n, els, nel);
+                if (v->sit_on) {
+                    /* changes whenever a loop opens (instance_ctr) or
+                     * closes (depth) */
+                    uint64_t gen = v->instance_ctr << 4 | (uint64_t)v->depth;
+                    if (!x12_sit_idle(&v->sit, seg->key, gen))
+                        sit_segment(v, seg, els, nel, gen);
+                }
             }
         }
         if (is_se) {
