@@ -436,6 +436,13 @@ fast_init(void)
     fast_ready = true;
 }
 
+bool
+x12_validate_fast_tables(void)
+{
+    pthread_once(&fast_once, fast_init);
+    return fast_ready;
+}
+
 /* ------------------------------------------------------------ utilities */
 
 /*

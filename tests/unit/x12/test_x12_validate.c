@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "x12/x12_int.h"
 #include "x12_test_util.h"
 
 struct run {
@@ -695,6 +696,15 @@ test_constant_memory(void **state)
                  (unsigned long long)allocs[1], sizes[1]);
 }
 
+/* Every transaction's schema fits the validator's fast tables (a schema
+ * that outgrew them would validate correctly but several times slower). */
+static void
+test_fast_tables_cover_the_schema(void **state)
+{
+    (void)state;
+    assert_true(x12_validate_fast_tables());
+}
+
 int
 main(void)
 {
@@ -714,6 +724,7 @@ main(void)
         cmocka_unit_test(test_external_codes_off),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_constant_memory),
+        cmocka_unit_test(test_fast_tables_cover_the_schema),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
