@@ -46,6 +46,9 @@ struct rcm_x12_delims {
 #define RCM_X12_MAX_SEGMENT_BYTES_DEFAULT (1u << 20)
 #define RCM_X12_ISA_MAX_BYTES 256  /* an ISA is 106 bytes; tolerate padding errors */
 
+/* Element slices the reader keeps per segment (see rcm_x12_seg.els). */
+#define RCM_X12_SEG_ELEMS_MAX 128
+
 /*
  * One segment. `raw` is the segment without its terminator: "NM1*85*2*..." —
  * borrowed, valid until the next call to rcm_x12_reader_next or _feed.
@@ -57,6 +60,13 @@ struct rcm_x12_seg {
     struct rcm_x12_delims delims; /* of the interchange the segment is in */
     uint64_t offset_bytes;        /* stream offset of the segment's first byte */
     uint64_t index;               /* 0-based index among all segments of the stream */
+    /* The element split of raw, when the reader found it while looking for
+     * the terminator (NULL otherwise — then split raw yourself): exactly
+     * what rcm_x12_seg_elements would give, els[0] the id, n_els the total
+     * count, of which the first min(n_els, RCM_X12_SEG_ELEMS_MAX) are in
+     * els. Borrowed from the reader, valid as long as raw. */
+    const struct rcm_str *els;
+    size_t n_els;
 };
 
 enum rcm_x12_read_code {
@@ -93,6 +103,8 @@ enum rcm_x12_event {
 struct rcm_x12_reader {
     /* configuration */
     size_t max_segment_bytes;
+    bool split_elements;     /* fill seg->els (init sets it; clear it after
+                                init when only raw segments are wanted) */
     /* input */
     const char *chunk;
     size_t chunk_len;
@@ -116,11 +128,16 @@ struct rcm_x12_reader {
     bool isa_c16;            /* ISA16 has been read */
     bool end_reported;
     bool in_interchange;     /* an ISA was read and its IEA not yet */
+    struct rcm_str els[RCM_X12_SEG_ELEMS_MAX];  /* split of the last segment */
+    size_t n_els;
 };
 
 /*
  * Prepare a reader. max_segment_bytes = 0 takes the default (1 MiB). The
  * reader owns only its carry buffer; release it with rcm_x12_reader_release.
+ * Segments come with their element split (seg->els) unless the caller sets
+ * r->split_elements = false afterwards (a little faster when only the raw
+ * segments are used).
  */
 void rcm_x12_reader_init(struct rcm_x12_reader *r, size_t max_segment_bytes);
 void rcm_x12_reader_release(struct rcm_x12_reader *r);
@@ -146,7 +163,8 @@ enum rcm_x12_event rcm_x12_reader_next(struct rcm_x12_reader *r,
 /*
  * Split a segment into elements: out[0] is the segment id, out[i] element i.
  * Fills at most `max` slices and returns the total count (so a return > max
- * means some were left out). Slices point into seg->raw.
+ * means some were left out). Slices point into seg->raw. Uses seg->els
+ * when the reader filled it.
  */
 size_t rcm_x12_seg_elements(const struct rcm_x12_seg *seg, struct rcm_str *out,
                             size_t max);
@@ -228,6 +246,8 @@ struct rcm_x12_validate_opts {
     rcm_x12_segment_fn on_segment;   /* may be NULL; every segment with its loops */
     void *ctx;
     bool no_external_codes;          /* skip external code sets (states, POS, RARC …) */
+    bool situational;                /* also check the situational ("required when")
+                                        rules, SNIP type 4 (docs/x12/validation.md) */
     struct rcm_buf *ack;             /* NULL = no acknowledgment */
     uint32_t ack_isa13;              /* control number of the first ack interchange (default 1) */
     const char *ack_date;            /* CCYYMMDD for the ack envelope (default today, UTC) */
@@ -574,10 +594,10 @@ struct rcm_x12_status_request {
 
 /*
  * Write one interchange with one 270 (005010X279A1) / 276 (005010X212) set
- * holding `n` requests, each under its own payer / provider HL chain. There
- * is no 270/276 schema in openrcm (docs/x12/schema.md), so the output is
- * checked by tests against the implementation guide's example layout, and
- * by the validator for the envelope only.
+ * holding `n` requests, each under its own payer / provider HL chain. The
+ * output validates with no finding against openrcm's own 270 (X279A1) and
+ * 276 (X212) maps (data/x12/maps, docs/x12/schema.md); tests also compare it
+ * with the implementation guide's example layout.
  */
 RCM_MUST_CHECK enum rcm_err rcm_x12_write_270(const struct rcm_x12_envelope *env,
                                               const struct rcm_x12_eligibility_request *reqs,

@@ -30,8 +30,8 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-        "usage: openrcm x12 validate [--json] [--no-external-codes] FILE|-\n"
-        "       openrcm x12 ack [--no-external-codes] FILE|-\n"
+        "usage: openrcm x12 validate [--json] [--no-external-codes] [--situational] FILE|-\n"
+        "       openrcm x12 ack [--no-external-codes] [--situational] FILE|-\n"
         "       openrcm x12 split [--out DIR] FILE|-\n"
         "       openrcm x12 to-json FILE|-\n"
         "       openrcm x12 from-json FILE|-\n"
@@ -40,6 +40,8 @@ usage(FILE *f)
         "           implementation guide; findings on stdout (--json: one JSON\n"
         "           document). Exit 0 when every set is accepted, 1 otherwise.\n"
         "ack        write the 999 (and TA1 where due) for FILE on stdout.\n"
+        "--situational  also check the guides' \"required when\" rules\n"
+        "           (SNIP type 4; docs/x12/validation.md lists them).\n"
         "split      write each transaction set to its own file (with its ISA/GS\n"
         "           and a GE/IEA closing it) in DIR (default .); prints names.\n"
         "to-json    X12 to the JSON form of docs/x12/json.md on stdout.\n"
@@ -274,12 +276,14 @@ cmd_validate(int argc, char **argv)
 {
     struct vctx c = {take_flag(&argc, argv, "--json"), true, NULL};
     bool noext = take_flag(&argc, argv, "--no-external-codes");
+    bool sit = take_flag(&argc, argv, "--situational");
     const char *path;
     if (one_file(argc, argv, &path) != CLI_OK)
         return CLI_USAGE;
     c.file = path;
     struct rcm_x12_validate_opts o = {
         .on_finding = print_finding, .ctx = &c, .no_external_codes = noext,
+        .situational = sit,
     };
     if (c.json) {
         json_t *fn = json_string(path);
@@ -326,11 +330,13 @@ static int
 cmd_ack(int argc, char **argv)
 {
     bool noext = take_flag(&argc, argv, "--no-external-codes");
+    bool sit = take_flag(&argc, argv, "--situational");
     const char *path;
     if (one_file(argc, argv, &path) != CLI_OK)
         return CLI_USAGE;
     struct rcm_buf ack = RCM_BUF_INIT((size_t)1 << 30);
-    struct rcm_x12_validate_opts o = {.ack = &ack, .no_external_codes = noext};
+    struct rcm_x12_validate_opts o = {.ack = &ack, .no_external_codes = noext,
+                                      .situational = sit};
     struct rcm_x12_stats st;
     int rc = run(path, &o, &ack, &st);
     if (rc == CLI_OK && !drain(&ack))

@@ -13,6 +13,7 @@
 #ifndef RCM_X12_INT_H
 #define RCM_X12_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum x12_node_kind { X12_NODE_SEGMENT = 0, X12_NODE_LOOP = 1 };
@@ -96,5 +97,10 @@ extern const struct x12_txdef x12_txdefs[];
 extern const unsigned x12_n_txdefs;
 extern const struct x12_codeset x12_codesets[];
 extern const unsigned x12_n_codesets;
+
+/* Whether the validator's derived fast-path tables cover the whole schema
+ * (x12_validate.c). When a schema outgrows them validation stays correct
+ * but slow, so a test pins this to true. */
+bool x12_validate_fast_tables(void);
 
 #endif

@@ -6,12 +6,13 @@
  *         followed by a non-alphanumeric byte (the element separator);
  *   ISA   collect the ISA byte by byte (it is at most a few hundred bytes)
  *         until its 16th element separator, ISA16 and the terminator;
- *   IN    inside an interchange: find each terminator with memchr and hand
- *         out a slice of the caller's buffer, or of `carry` when the segment
- *         began in an earlier feed.
+ *   IN    inside an interchange: find each terminator (and, in the same
+ *         pass, the element separators: scan_segment) and hand out a slice
+ *         of the caller's buffer, or of `carry` when the segment began in an
+ *         earlier feed.
  * Byte-at-a-time work happens only around interchange boundaries and at the
  * start of each segment (CR/LF skipping); the bulk of the input is scanned
- * by memchr.
+ * 16 bytes at a time.
  *
  * Split invariance: every decision depends only on bytes of the stream, never
  * on where a feed ends; when a decision needs bytes that have not arrived,
@@ -20,6 +21,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "rcm/x12.h"
 
@@ -64,6 +68,7 @@ rcm_x12_reader_init(struct rcm_x12_reader *r, size_t max_segment_bytes)
         max_segment_bytes ? max_segment_bytes : RCM_X12_MAX_SEGMENT_BYTES_DEFAULT;
     rcm_buf_init(&r->carry, r->max_segment_bytes);
     r->state = ST_SEEK;
+    r->split_elements = true;
 }
 
 void
@@ -102,15 +107,18 @@ fail(struct rcm_x12_reader *r, struct rcm_x12_read_error *err,
 }
 
 /* 2-3 characters, upper-case letter then upper-case letters or digits. */
-static bool
+static inline bool
 id_ok(const char *p, size_t n)
 {
-    if (n < 2 || n > 3 || !(p[0] >= 'A' && p[0] <= 'Z'))
+    if (n < 2 || n > 3)
         return false;
-    for (size_t i = 1; i < n; i++)
-        if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9')))
-            return false;
-    return true;
+    unsigned c0 = (unsigned char)p[0], c1 = (unsigned char)p[1];
+    bool ok = c0 - 'A' < 26u && (c1 - 'A' < 26u || c1 - '0' < 10u);
+    if (n == 3) {
+        unsigned c2 = (unsigned char)p[2];
+        ok = ok && (c2 - 'A' < 26u || c2 - '0' < 10u);
+    }
+    return ok;
 }
 
 /*
@@ -143,18 +151,22 @@ isa_delims(struct rcm_x12_reader *r)
     return true;
 }
 
-static void
+/*
+ * Hand out p[0..n) as the next segment. idn = length of its id (the bytes
+ * before the first element separator), 2 or 3 (the caller has checked it).
+ */
+static inline void
 emit(struct rcm_x12_reader *r, struct rcm_x12_seg *seg, const char *p, size_t n,
-     uint64_t offset)
+     size_t idn, uint64_t offset, bool have_els)
 {
-    size_t idn = 0;
-    while (idn < 3 && idn < n && p[idn] != r->delims.element)
-        idn++;
-    memset(seg->id, 0, sizeof seg->id);
-    memcpy(seg->id, p, idn);
-    seg->key = (uint32_t)(unsigned char)seg->id[0] |
-               (uint32_t)(unsigned char)seg->id[1] << 8 |
-               (uint32_t)(unsigned char)seg->id[2] << 16;
+    seg->els = have_els ? r->els : NULL;
+    seg->n_els = have_els ? r->n_els : 0;
+    uint32_t key = (uint32_t)(unsigned char)p[0] |
+                   (uint32_t)(unsigned char)p[1] << 8 |
+                   (idn > 2 ? (uint32_t)(unsigned char)p[2] << 16 : 0);
+    for (size_t i = 0; i < 4; i++)       /* NUL-padded */
+        seg->id[i] = (char)(key >> (8 * i));
+    seg->key = key;
     seg->raw = (struct rcm_str){p, n};
     seg->delims = r->delims;
     seg->offset_bytes = offset;
@@ -278,7 +290,7 @@ step_isa(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
         }
         r->state = ST_IN;
         r->in_interchange = true;
-        emit(r, seg, r->isa, r->isa_len - 1, r->seg_start);
+        emit(r, seg, r->isa, r->isa_len - 1, 3, r->seg_start, false);
         return RCM_X12_SEGMENT;
     }
     return RCM_X12_NEED_MORE;
@@ -288,15 +300,30 @@ step_isa(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
  * A complete segment p[0..n) (terminator excluded). Returns SEGMENT or an
  * error event.
  */
-static enum rcm_x12_event
+static inline __attribute__((always_inline)) enum rcm_x12_event
 finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
-               struct rcm_x12_read_error *err, const char *p, size_t n)
+               struct rcm_x12_read_error *err, const char *p, size_t n,
+               bool have_els)
 {
-    if (r->delims.segment == '\n' && n > 0 && p[n - 1] == '\r')
+    if (r->delims.segment == '\n' && n > 0 && p[n - 1] == '\r') {
         n--;
+        /* r->els was split with the CR: it ends the last piece, unless the
+         * CR is the element separator itself (then split again later) */
+        if (have_els && r->delims.element != '\r' &&
+            r->n_els <= RCM_X12_SEG_ELEMS_MAX)
+            r->els[r->n_els - 1].n--;
+        else
+            have_els = false;
+    }
+    /* the id: the bytes before the first separator; only 2-3 can be valid,
+     * so look at no more than 4 */
+    const char e = r->delims.element;
     size_t idn = 0;
-    while (idn < n && p[idn] != r->delims.element)
-        idn++;
+    if (have_els)
+        idn = r->els[0].n < 4 ? r->els[0].n : 4;
+    else
+        while (idn < 4 && idn < n && p[idn] != e)
+            idn++;
     if (!id_ok(p, idn)) {
         enum rcm_x12_event ev =
             fail(r, err, RCM_X12_RE_BAD_SEGMENT_ID, r->seg_start,
@@ -309,13 +336,74 @@ finish_segment(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
         r->seg_index++;
         return ev;
     }
-    emit(r, seg, p, n, r->seg_start);
-    if (idn == 3 && memcmp(p, "IEA", 3) == 0) {
+    emit(r, seg, p, n, idn, r->seg_start, have_els);
+    if (idn == 3 && p[0] == 'I' && p[1] == 'E' && p[2] == 'A') {
         r->state = ST_SEEK;
         r->in_interchange = false;
         r->garbage = false;
     }
     return RCM_X12_SEGMENT;
+}
+
+/* Record one element piece p[start..end) of the segment being scanned in
+ * els[*cnt] (when below the cap) and count it. */
+static inline __attribute__((always_inline)) void
+el_piece(struct rcm_str *els, size_t *cnt, const char *p, size_t start,
+         size_t end)
+{
+    if (*cnt < RCM_X12_SEG_ELEMS_MAX)
+        els[*cnt] = (struct rcm_str){p + start, end - start};
+    (*cnt)++;
+}
+
+/*
+ * Find the terminator of the segment that starts at p (n bytes of the chunk
+ * available) and split it into elements on the way, so each byte is looked
+ * at once: returns the terminator's offset (n when it is not in the chunk;
+ * r->els is then meaningless) and fills r->els / r->n_els exactly as
+ * rcm_x12_split(p[0..offset), element separator) would. Reads only p[0..n).
+ */
+static size_t
+scan_segment(struct rcm_x12_reader *r, const char *p, size_t n)
+{
+    const char t = r->delims.segment, e = r->delims.element;
+    struct rcm_str *els = r->els;
+    size_t i = 0, start = 0, cnt = 0;
+#if defined(__SSE2__)
+    const __m128i vt = _mm_set1_epi8(t), ve = _mm_set1_epi8(e);
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned mt = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vt));
+        unsigned me = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, ve));
+        if (mt)
+            me &= (1u << __builtin_ctz(mt)) - 1;   /* separators before it */
+        while (me) {
+            size_t at = i + (size_t)__builtin_ctz(me);
+            el_piece(els, &cnt, p, start, at);
+            start = at + 1;
+            me &= me - 1;
+        }
+        if (mt) {
+            size_t end = i + (size_t)__builtin_ctz(mt);
+            el_piece(els, &cnt, p, start, end);
+            r->n_els = cnt;
+            return end;
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        if (p[i] == t) {
+            el_piece(els, &cnt, p, start, i);
+            r->n_els = cnt;
+            return i;
+        }
+        if (p[i] == e) {
+            el_piece(els, &cnt, p, start, i);
+            start = i + 1;
+        }
+    }
+    r->n_els = cnt;
+    return n;
 }
 
 /* Does a segment starting at p[0..n) begin with "ISA" + separator? */
@@ -324,7 +412,7 @@ head_is_isa(const char *p, size_t n)
 {
     if (n < 4)
         return -1;
-    return memcmp(p, "ISA", 3) == 0 && !is_alnum((unsigned char)p[3]) &&
+    return p[0] == 'I' && p[1] == 'S' && p[2] == 'A' && !is_alnum((unsigned char)p[3]) &&
            !is_space((unsigned char)p[3]);
 }
 
@@ -378,9 +466,16 @@ step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
             }
             const char *p = r->chunk + r->pos;
             size_t avail = r->chunk_len - r->pos;
-            const char *q = memchr(p, term, avail);
-            size_t seglen = q ? (size_t)(q - p) : avail;
-            if (seglen >= 4 || q || r->eof) {
+            const bool split = r->split_elements;
+            size_t seglen;
+            if (split) {
+                seglen = scan_segment(r, p, avail);
+            } else {
+                const char *t = memchr(p, term, avail);
+                seglen = t ? (size_t)(t - p) : avail;
+            }
+            const char *q = seglen < avail ? p + seglen : NULL;
+            if (p[0] == 'I' && (seglen >= 4 || q || r->eof)) {
                 if (head_is_isa(p, seglen) == 1) {
                     r->pos += 4;
                     return start_isa_from(r, err, p);
@@ -391,7 +486,7 @@ step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
                 if (seglen > r->max_segment_bytes)
                     return fail(r, err, RCM_X12_RE_TOO_LONG, r->seg_start,
                                 "segment longer than the limit (skipped)");
-                return finish_segment(r, seg, err, p, seglen);
+                return finish_segment(r, seg, err, p, seglen, split);
             }
             /* no terminator in this chunk: keep the bytes */
             r->pos = r->chunk_len;
@@ -440,7 +535,7 @@ step_in(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
         r->pos++;
         /* hand out the carried segment; reset on the next call */
         size_t n = r->carry.len;
-        enum rcm_x12_event ev = finish_segment(r, seg, err, r->carry.data, n);
+        enum rcm_x12_event ev = finish_segment(r, seg, err, r->carry.data, n, false);
         r->carry.len = 0; /* data stays valid until the next append */
         return ev;
     }
@@ -483,6 +578,29 @@ rcm_x12_reader_next(struct rcm_x12_reader *r, struct rcm_x12_seg *seg,
     }
 }
 
+/* One more piece of a split: the bytes from *start up to q (exclusive). */
+static inline __attribute__((always_inline)) void
+piece(struct rcm_str *out, size_t max, size_t *count, const char **start,
+      const char *q)
+{
+    if (*count < max)
+        out[*count] = (struct rcm_str){*start, (size_t)(q - *start)};
+    (*count)++;
+    *start = q + 1;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Bit 8k+7 set exactly where byte k of x equals the byte in every lane of
+ * pat (no false positives, so every set bit is a separator). */
+static inline uint64_t
+swar_eq(uint64_t x, uint64_t pat)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    uint64_t y = x ^ pat;
+    return ~(((y & low7) + low7) | y | low7);
+}
+#endif
+
 size_t
 rcm_x12_split(struct rcm_str s, char sep, struct rcm_str *out, size_t max)
 {
@@ -492,37 +610,51 @@ rcm_x12_split(struct rcm_str s, char sep, struct rcm_str *out, size_t max)
             out[0] = s;
         return 1;
     }
-    /* one pass over the bytes, eight at a time: segments and elements are
-     * short, so this beats a memchr call per piece */
+    /* Segments and elements are short (20-odd bytes), so the cost is per
+     * piece, not per byte: compare a whole block against the separator and
+     * walk the set bits of the match mask. The tail of a slice of at least
+     * one block is handled by re-reading its last full block (overlapping)
+     * with the bits already seen masked off, so no byte outside s is read. */
     const char *p = s.p, *start = s.p, *end = s.p + s.n;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    const uint64_t pat = ones * (unsigned char)sep;
-    while (end - p >= 8) {
-        uint64_t x;
-        memcpy(&x, p, 8);
-        uint64_t y = x ^ pat;
-        uint64_t m = (y - ones) & ~y & highs;
-        if (!m) {
-            p += 8;
-            continue;
+#if defined(__SSE2__)
+    if (s.n >= 16) {
+        const __m128i vs = _mm_set1_epi8(sep);
+        for (;;) {
+            const char *blk = end - p >= 16 ? p : end - 16;
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)blk), vs));
+            m &= ~0u << (p - blk);
+            while (m) {
+                piece(out, max, &count, &start, blk + __builtin_ctz(m));
+                m &= m - 1;
+            }
+            p = blk + 16;
+            if (p >= end)
+                break;
         }
-        /* the lowest flagged byte is always a real match */
-        p += __builtin_ctzll(m) >> 3;
-        if (count < max)
-            out[count] = (struct rcm_str){start, (size_t)(p - start)};
-        count++;
-        start = ++p;
     }
 #endif
-    for (; p < end; p++) {
-        if (*p != sep)
-            continue;
-        if (count < max)
-            out[count] = (struct rcm_str){start, (size_t)(p - start)};
-        count++;
-        start = p + 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (end - p >= 8) {
+        const uint64_t pat = 0x0101010101010101ull * (unsigned char)sep;
+        for (;;) {
+            const char *blk = end - p >= 8 ? p : end - 8;
+            uint64_t x;
+            memcpy(&x, blk, 8);
+            uint64_t m = swar_eq(x, pat) & (~0ull << (8 * (p - blk)));
+            while (m) {
+                piece(out, max, &count, &start, blk + (__builtin_ctzll(m) >> 3));
+                m &= m - 1;
+            }
+            p = blk + 8;
+            if (p >= end)
+                break;
+        }
     }
+#endif
+    for (; p < end; p++)
+        if (*p == sep)
+            piece(out, max, &count, &start, p);
     if (count < max)
         out[count] = (struct rcm_str){start, (size_t)(end - start)};
     return count + 1;
@@ -532,6 +664,10 @@ size_t
 rcm_x12_seg_elements(const struct rcm_x12_seg *seg, struct rcm_str *out,
                      size_t max)
 {
+    if (seg->els && seg->n_els <= RCM_X12_SEG_ELEMS_MAX) {
+        memcpy(out, seg->els, (seg->n_els < max ? seg->n_els : max) * sizeof *out);
+        return seg->n_els;
+    }
     return rcm_x12_split(seg->raw, seg->delims.element, out, max);
 }
 

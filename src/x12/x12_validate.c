@@ -23,10 +23,15 @@
 #include <string.h>
 #include <time.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "rcm/date.h"
 #include "rcm/mem.h"
 #include "rcm/x12.h"
 #include "x12/x12_int.h"
+#include "x12/x12_situational.h"
 
 #define KEY3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
 #define MAX_DEPTH 12
@@ -35,6 +40,7 @@
 #define MAX_HL_DEPTH 16
 #define IDSET_MAX (1u << 20)
 #define ACK_BODY_MAX ((size_t)256 << 20)
+#define FAST_NODES_MAX 1024u      /* schema nodes the derived tables cover */
 
 struct level {
     uint16_t node;
@@ -51,8 +57,32 @@ struct idset {
     bool full;
 };
 
+/*
+ * Placement cache. Where a segment lands when it is found in the innermost
+ * open loop on the first (strict) look is a function of that loop's node,
+ * the child position the scan starts at, the segment id and — only when a
+ * candidate's qualifier was consulted — the value of element 1 (or of its
+ * first component, for a composite qualifier). Table 0 holds placements
+ * that consulted no value, table 1 those that consulted only element 1 or
+ * only its first component (keyed by that value too, when it fits 8 bytes;
+ * key bit 61 tells the two apart); placements that looked at anything else
+ * are not cached. Entries never go stale: they
+ * depend on the schema alone. j >= 0: child j; -1: a new occurrence of the
+ * loop.
+ */
+#define PCACHE_BITS 9
+struct pcache {
+    uint64_t key;    /* bit 63 set when used | depth>1 | node | start | id */
+    uint64_t el1;    /* element 1, big-endian NUL-padded (table 1) */
+    int16_t j;
+};
+
 struct rcm_x12_validator {
     struct rcm_x12_validate_opts o;
+    struct pcache pcache[2][1u << PCACHE_BITS];
+    /* rules_ok[n]: a presence pattern of segment n's elements known to
+     * satisfy all of n's syntax rules (~0 = none; bit 0 is never set) */
+    uint64_t rules_ok[FAST_NODES_MAX];
     struct rcm_x12_stats st;
     enum rcm_err oom;
 
@@ -101,6 +131,9 @@ struct rcm_x12_validator {
     uint32_t hl_prev_id;
     /* CTX business unit (CLM01) */
     char clm01[39];
+    /* situational rules of this set (x12_situational.c) */
+    struct x12_sit_state sit;
+    bool sit_on;
 
     /* ack */
     struct rcm_buf body;
@@ -126,7 +159,6 @@ struct rcm_x12_validator {
  *   within the element's min/max length; a value found in the list then has
  *   no problem at all, and the character and length checks can be skipped.
  */
-#define FAST_NODES_MAX 1024u
 #define FAST_ELEMS_MAX 8192u
 #define FAST_CODES_MAX 16384u
 static uint16_t node_lim[FAST_NODES_MAX];
@@ -145,8 +177,14 @@ static uint8_t comp_lim[FAST_ELEMS_MAX];
 struct rule_parsed {
     int16_t pos[12];
     uint8_t np;
+    bool masked;            /* every position < 64: the masks below apply */
+    uint64_t all, first;    /* bits of the positions / of the first one */
 };
 static struct rule_parsed rule_pos[FAST_RULES_MAX];
+/* node_rule_bits[n]: union of the masked rules' position bits of segment n;
+ * node_rules_masked[n]: every rule of n is masked (decided by presence bits) */
+static uint64_t node_rule_bits[FAST_NODES_MAX];
+static bool node_rules_masked[FAST_NODES_MAX];
 /* loop_keys[n]: for a loop, one bit (key_bit) per segment id that can open
  * one of its children; a segment whose bit is clear cannot match any child
  * of the loop, so the walk need not scan them. ~0 = unknown (scan). */
@@ -158,6 +196,42 @@ key_bit(uint32_t key)
     return 1ull << ((key * 0x9E3779B1u) >> 26);
 }
 static uint8_t elem_codes_ok[FAST_ELEMS_MAX];
+
+/*
+ * elem_op[e]: the checks of element (or component) e in a compact form, so
+ * that the common case — a value with nothing wrong — is accepted in a few
+ * instructions. The fast path only ever *accepts*: whenever it cannot show
+ * that the full check (check_elem / check_value) would find nothing, it
+ * hands the element to that full check, which reports exactly as before.
+ */
+enum op_kind {
+    OP_SLOW = 0,   /* no fast form: always the full check */
+    OP_CODES,      /* code list of short keys that is enough on its own */
+    OP_TEXT,       /* AN/ID/B without codes: no control char, length */
+    OP_NUM,        /* N0-N4: digits (optional '-'), digit count in range */
+    OP_DEC,        /* R: as N with at most one '.' */
+    OP_DATE,       /* DT: CCYYMMDD or YYMMDD, length in range */
+    OP_TIME,       /* TM */
+    OP_COMP,       /* composite: each component by its own elem_op */
+};
+enum op_set { SET_NONE = 0, SET_KEYS, SET_EXTERNAL, SET_EXTERNAL_KEYS };
+struct elem_op {
+    uint8_t kind;          /* enum op_kind */
+    uint8_t req;           /* usage R */
+    uint8_t may_repeat;    /* repeat != 1: a repetition separator means slow */
+    uint8_t set;           /* enum op_set: after the type and length checks,
+                              the value must be in code_key[lo..lo+n)
+                              (SET_KEYS) or in x12_codes[lo..lo+n) unless
+                              external sets are off (SET_EXTERNAL; with
+                              SET_EXTERNAL_KEYS every code has a key) */
+    uint16_t min_len, max_len;   /* max_len 0xffff = no maximum */
+    uint16_t lo, n;
+};
+static struct elem_op elem_op[FAST_ELEMS_MAX];
+/* kid_keys: x12_child_keys copied with zero padding behind, so next_key
+ * may read a whole block past the last child of any loop. */
+#define FAST_KIDS_MAX 8192u
+static uint32_t kid_keys[FAST_KIDS_MAX + 4];
 static bool fast_ready;
 static pthread_once_t fast_once = PTHREAD_ONCE_INIT;
 
@@ -194,6 +268,56 @@ codes_short(const struct x12_elem *e)
     return true;
 }
 
+/* Fill elem_op[ei] from x12_elems[ei] (elem_codes_ok / elem_short_codes of
+ * ei are already set). */
+static void
+make_op(unsigned ei)
+{
+    const struct x12_elem *e = &x12_elems[ei];
+    struct elem_op *op = &elem_op[ei];
+    memset(op, 0, sizeof *op);
+    op->req = e->usage == 'R';
+    op->may_repeat = e->repeat != 1;
+    op->min_len = e->min_len;
+    op->max_len = e->max_len ? e->max_len : 0xffff;
+    if (e->usage == 'N')
+        return;                 /* any value is a finding: OP_SLOW */
+    if (e->type == X12_COMPOSITE) {
+        op->kind = OP_COMP;
+        return;
+    }
+    if (e->codes_n) {
+        if (!elem_short_codes[ei])
+            return;             /* OP_SLOW */
+        op->set = SET_KEYS;
+        op->lo = e->codes_first;
+        op->n = e->codes_n;
+        if (elem_codes_ok[ei]) {
+            op->kind = OP_CODES;   /* in the list = nothing else to check */
+            return;
+        }
+    }
+    switch (e->type) {
+    case X12_N0: case X12_N1: case X12_N2: case X12_N3: case X12_N4:
+        op->kind = OP_NUM;
+        break;
+    case X12_R: op->kind = OP_DEC; break;
+    case X12_DT: op->kind = OP_DATE; break;
+    case X12_TM: op->kind = OP_TIME; break;
+    default: op->kind = OP_TEXT; break;
+    }
+    if (!e->codes_n && e->external >= 0 && (unsigned)e->external < x12_n_codesets) {
+        op->set = SET_EXTERNAL;
+        op->lo = x12_codesets[e->external].first;
+        op->n = x12_codesets[e->external].n;
+        bool short_keys = op->n > 0;
+        for (unsigned k = op->lo; k < (unsigned)op->lo + op->n && short_keys; k++)
+            short_keys = code_key[k] != 0;
+        if (short_keys)
+            op->set = SET_EXTERNAL_KEYS;
+    }
+}
+
 static void
 fast_init(void)
 {
@@ -226,6 +350,14 @@ fast_init(void)
             key = key << 8 | (uint64_t)(i < n ? (unsigned char)x12_codes[k][i] : 0);
         code_key[k] = n >= 1 && n <= 8 ? key : 0;
     }
+    unsigned nkids = 0;
+    for (unsigned i = 0; i < x12_n_nodes; i++)
+        if (x12_nodes[i].kind == X12_NODE_LOOP &&
+            (unsigned)x12_nodes[i].child_first + x12_nodes[i].child_n > nkids)
+            nkids = (unsigned)x12_nodes[i].child_first + x12_nodes[i].child_n;
+    if (nkids > FAST_KIDS_MAX)
+        return;
+    memcpy(kid_keys, x12_child_keys, nkids * sizeof kid_keys[0]);
     for (unsigned i = 0; i < x12_n_nodes; i++) {
         const struct x12_node *n = &x12_nodes[i];
         node_lim[i] = 0xffff;
@@ -270,16 +402,45 @@ fast_init(void)
         }
         if ((unsigned)n->rule_first + n->rule_n > FAST_RULES_MAX)
             return;
+        node_rules_masked[i] = true;
         for (unsigned r = n->rule_first; r < (unsigned)n->rule_first + n->rule_n; r++) {
             struct rule_parsed *rp = &rule_pos[r];
             rp->np = 0;
             for (const char *p = x12_rules[r] + 1; p[0] && p[1] && rp->np < 12; p += 2)
                 rp->pos[rp->np++] = (int16_t)((p[0] - '0') * 10 + (p[1] - '0'));
+            rp->masked = true;
+            rp->all = rp->first = 0;
+            for (unsigned k = 0; k < rp->np; k++) {
+                if (rp->pos[k] < 1 || rp->pos[k] > 63 ||
+                    (rp->all & (1ull << rp->pos[k])))
+                    rp->masked = false;     /* out of range or repeated */
+                else
+                    rp->all |= 1ull << rp->pos[k];
+            }
+            if (rp->masked && rp->np > 0)
+                rp->first = 1ull << rp->pos[0];
+            if (rp->masked && rp->np >= 2)
+                node_rule_bits[i] |= rp->all;
+            else
+                node_rules_masked[i] = false;
         }
         if (dense)
             node_lim[i] = last_req;
+        for (unsigned k = 0; k < n->elem_n; k++) {
+            const struct x12_elem *e = &x12_elems[n->elem_first + k];
+            make_op(n->elem_first + k);
+            for (unsigned c = 0; e->type == X12_COMPOSITE && c < e->comp_n; c++)
+                make_op(e->comp_first + c);
+        }
     }
     fast_ready = true;
+}
+
+bool
+x12_validate_fast_tables(void)
+{
+    pthread_once(&fast_once, fast_init);
+    return fast_ready;
 }
 
 /* ------------------------------------------------------------ utilities */
@@ -439,16 +600,35 @@ elem_code_in(const struct x12_elem *e, size_t ei, struct rcm_str v)
     return false;
 }
 
-static bool
+/* The same answer as rcm_date_valid_ymd, inline (years 1-9999). */
+static inline bool
+ymd_ok(int y, int m, int d)
+{
+    static const uint8_t mdays[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+        return false;
+    if (m == 2 && d == 29)
+        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= mdays[m];
+}
+
+/* CCYYMMDD, a real calendar date. */
+static inline bool
 valid_date8(struct rcm_str s)
 {
-    if (s.n != 8 || !all_digits(s))
+    if (s.n != 8)
+        return false;
+    uint64_t x;
+    memcpy(&x, s.p, 8);
+    /* every byte 0x30-0x39: high nibble 3 and low nibble + 6 not carrying */
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, threes = 0x3030303030303030ull;
+    if ((x & hi) != threes || ((x + 0x0606060606060606ull) & hi) != threes)
         return false;
     int y = (s.p[0] - '0') * 1000 + (s.p[1] - '0') * 100 + (s.p[2] - '0') * 10 +
             (s.p[3] - '0');
     int m = (s.p[4] - '0') * 10 + (s.p[5] - '0');
     int d = (s.p[6] - '0') * 10 + (s.p[7] - '0');
-    return rcm_date_valid_ymd(y, m, d);
+    return ymd_ok(y, m, d);
 }
 
 static bool
@@ -683,6 +863,24 @@ digits_len(struct rcm_str s, bool decimal)
 static inline bool
 has_control(const char *p, size_t n)
 {
+#if defined(__SSE2__)
+    if (n >= 16) {
+        /* c < 0x20 (unsigned) <=> min(c, 0x1f) == c; the last block
+         * overlaps the one before */
+        const __m128i lim = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+        __m128i acc = _mm_setzero_si128();
+        for (size_t i = 0;; i += 16) {
+            if (i + 16 > n)
+                i = n - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            acc = _mm_or_si128(acc, _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x));
+            acc = _mm_or_si128(acc, _mm_cmpeq_epi8(x, del));
+            if (i + 16 == n)
+                break;
+        }
+        return _mm_movemask_epi8(acc) != 0;
+    }
+#endif
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     if (n < 8) {
         unsigned char bad = 0;
@@ -870,15 +1068,57 @@ present(const struct rcm_str *els, size_t nel, int pos)
     return pos >= 1 && (size_t)pos < nel && els[pos].n > 0;
 }
 
+/*
+ * Whether syntax rule rp surely holds, from the presence bits of the
+ * segment's elements (bit i = element i present). False = not shown: let
+ * the full check decide (and report).
+ */
+static inline bool
+rule_holds(const struct rule_parsed *rp, char kind, uint64_t pres)
+{
+    if (!rp->masked || rp->np < 2)
+        return false;
+    uint64_t have = pres & rp->all, others = rp->all & ~rp->first;
+    switch (kind) {
+    case 'P': return have == 0 || have == rp->all;
+    case 'R': return have != 0;
+    case 'E': return (have & (have - 1)) == 0;
+    case 'C': return !(have & rp->first) || (have & others) == others;
+    case 'L': return !(have & rp->first) || (have & others) != 0;
+    default: return true;
+    }
+}
+
 static void
 check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
             const struct rcm_str *els, size_t nel)
 {
+    if (n->rule_n == 0)
+        return;
+    /* presence bits of the positions the rules look at (the others stay
+     * 0 and are never looked at by rule_holds) */
+    uint64_t pres = 0;
+    if (fast_ready)
+        for (uint64_t need = node_rule_bits[n - x12_nodes]; need; need &= need - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(need);
+            if (i < nel && els[i].n > 0)
+                pres |= 1ull << i;
+        }
+    /* every rule of n is decided by pres alone (node_rules_masked), so a
+     * pattern that passed them all once passes them again */
+    const size_t ni = (size_t)(n - x12_nodes);
+    const bool memo = fast_ready && node_rules_masked[ni];
+    if (memo && v->rules_ok[ni] == pres)
+        return;
+    bool all_held = fast_ready;
     for (uint16_t r = 0; r < n->rule_n; r++) {
         const char *rule = x12_rules[n->rule_first + r];
         int pos[12], np = 0;
         if (fast_ready) {
             const struct rule_parsed *rp = &rule_pos[n->rule_first + r];
+            if (rule_holds(rp, rule[0], pres))
+                continue;
+            all_held = false;
             np = rp->np;
             for (int i = 0; i < np; i++)
                 pos[i] = rp->pos[i];
@@ -935,6 +1175,8 @@ check_rules(struct rcm_x12_validator *v, const struct x12_node *n,
                    "syntax rule %s of %s violated", rule, n->id);
         }
     }
+    if (memo && all_held)
+        v->rules_ok[ni] = pres;
 }
 
 static void check_hl(struct rcm_x12_validator *v, const struct rcm_str *els,
@@ -958,7 +1200,7 @@ check_period(struct rcm_x12_validator *v, const struct x12_node *n,
             return;
         struct rcm_str f = els[qp], d = els[ep];
         bool ok = true;
-        if (rcm_str_eq_c(f, "D8")) {
+        if (f.n == 2 && f.p[0] == 'D' && f.p[1] == '8') {
             ok = valid_date8(d);
         } else if (rcm_str_eq_c(f, "RD8")) {
             ok = d.n == 17 && d.p[8] == '-' &&
@@ -1029,6 +1271,122 @@ check_elem(struct rcm_x12_validator *v, size_t ei, int pos, struct rcm_str val,
     check_value(v, ei, val, pos, 0);
 }
 
+/* Whether v is one of the short codes code_key[lo..lo+n) (as elem_code_in). */
+static inline __attribute__((always_inline)) bool
+key_in(struct rcm_str v, size_t lo, size_t n)
+{
+    if (v.n == 0 || v.n > 8)
+        return false;
+    uint64_t key = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+        if (!c)
+            return false;
+        key = key << 8 | c;
+    }
+    key <<= 8 * (8 - v.n);
+    size_t hi = lo + n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (code_key[mid] == key)
+            return true;
+        if (code_key[mid] > key)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+/*
+ * Fast acceptance of a present simple value (or component) by its elem_op:
+ * true only when simple_problem would answer EP_NONE. `clean` says the
+ * whole segment has no control character. False means "not shown clean",
+ * never "wrong": the caller then runs the full check.
+ */
+static inline __attribute__((always_inline)) bool
+value_ok(const struct rcm_x12_validator *v, const struct elem_op *op,
+         struct rcm_str val, bool clean)
+{
+    size_t len = val.n;
+    int dl;
+    switch (op->kind) {
+    case OP_CODES:
+        return key_in(val, op->lo, op->n);
+    case OP_TEXT:
+        if (!clean && has_control(val.p, val.n))
+            return false;
+        break;
+    case OP_NUM:
+    case OP_DEC: {
+        /* the common case first: digits only (then the digit count is the
+         * length); a sign or a point goes through digits_len */
+        unsigned nondigit = len == 0;
+        for (size_t i = 0; i < len; i++)
+            nondigit |= (unsigned char)(val.p[i] - '0') > 9;
+        if (nondigit) {
+            dl = digits_len(val, op->kind == OP_DEC);
+            if (dl < 0)
+                return false;
+            len = (size_t)dl;
+        }
+        break;
+    }
+    case OP_DATE:
+        if (!(len == 8 ? valid_date8(val) : len == 6 ? valid_date6(val) : false))
+            return false;
+        break;
+    case OP_TIME:
+        if (!valid_time(val))
+            return false;
+        break;
+    default:
+        return false;
+    }
+    if (len < op->min_len || len > op->max_len)
+        return false;
+    if (op->set == SET_KEYS)
+        return key_in(val, op->lo, op->n);
+    if (op->set >= SET_EXTERNAL && !v->o.no_external_codes)
+        return op->set == SET_EXTERNAL_KEYS ? key_in(val, op->lo, op->n)
+                                            : code_in(val, op->lo, op->n);
+    return true;
+}
+
+/*
+ * Fast acceptance of a composite value of element ei: true only when
+ * check_value would report nothing (no extra components, required
+ * components present, every present component accepted by value_ok).
+ */
+static inline bool
+comp_ok(const struct rcm_x12_validator *v, size_t ei, struct rcm_str val,
+        char csep, bool clean)
+{
+    const struct x12_elem *e = &x12_elems[ei];
+    const struct elem_op *ops = &elem_op[e->comp_first];
+    const char *p = val.p, *end = val.p + val.n;
+    size_t i = 0;
+    if (!csep)
+        return false;
+    for (;; i++) {
+        const char *q = p;
+        while (q < end && *q != csep)
+            q++;
+        if (i >= e->comp_n)
+            return false;       /* too many components */
+        struct rcm_str cv = {p, (size_t)(q - p)};
+        if (cv.n == 0 ? ops[i].req : !value_ok(v, &ops[i], cv, clean))
+            return false;
+        if (q == end)
+            break;
+        p = q + 1;
+    }
+    for (i++; i < comp_lim[ei]; i++)
+        if (ops[i].req)
+            return false;       /* required component missing */
+    return true;
+}
+
 static void
 check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
               const struct rcm_str *els, size_t nel)
@@ -1047,8 +1405,25 @@ check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
         /* elements at positions 1..ndef in order: the present ones, then
          * the absent definitions up to the last Required one */
         size_t have = nel - 1 < ndef ? nel - 1 : ndef;
-        for (size_t i = 0; i < have; i++)
-            check_elem(v, n->elem_first + i, (int)i + 1, els[i + 1], rep_sep);
+        const struct rcm_str raw = v->seg->raw;
+        const bool clean = !has_control(raw.p, raw.n);
+        const char csep = v->seg->delims.component;
+        for (size_t i = 0; i < have; i++) {
+            const size_t ei = n->elem_first + i;
+            const struct elem_op *op = &elem_op[ei];
+            const struct rcm_str val = els[i + 1];
+            bool ok;
+            if (val.n == 0)
+                ok = !op->req;
+            else if (op->may_repeat && rep_sep && memchr(val.p, rep_sep, val.n))
+                ok = false;
+            else if (op->kind == OP_COMP)
+                ok = comp_ok(v, ei, val, csep, clean);
+            else
+                ok = value_ok(v, op, val, clean);
+            if (!ok)
+                check_elem(v, ei, (int)i + 1, val, rep_sep);
+        }
         for (size_t i = have; i < nl; i++)
             check_elem(v, n->elem_first + i, (int)i + 1, (struct rcm_str){"", 0},
                        rep_sep);
@@ -1135,9 +1510,15 @@ first_seg(const struct x12_node *loop)
     return &x12_nodes[x12_children[loop->child_first].node];
 }
 
+/*
+ * Whether seg can be node n (same id and, when strict, a qualifier value
+ * that n allows). *qdep records which values the answer looked at: bit 0 =
+ * element 1 as a whole, bit 2 = the first component of element 1, bit 1 =
+ * anything else — what the placement cache needs to know.
+ */
 static inline __attribute__((always_inline)) bool
 seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
-            const struct rcm_str *els, size_t nel, bool strict)
+            const struct rcm_str *els, size_t nel, bool strict, int *qdep)
 {
     if (n->idkey != seg->key)
         return false;
@@ -1146,6 +1527,7 @@ seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
     size_t ei = (size_t)n->elem_first + (size_t)n->qual_elem;
     const struct x12_elem *e = &x12_elems[ei];
     int pos = e->seq ? e->seq : n->qual_elem + 1;
+    *qdep |= pos != 1 ? 2 : e->type == X12_COMPOSITE ? 4 : 1;
     struct rcm_str val = (size_t)pos < nel ? els[pos] : (struct rcm_str){"", 0};
     if (e->type == X12_COMPOSITE) {
         /* the first component */
@@ -1157,6 +1539,71 @@ seg_matches(const struct x12_node *n, const struct rcm_x12_seg *seg,
         e = &x12_elems[ei];
     }
     return elem_code_in(e, ei, val);
+}
+
+/*
+ * The first j in [j, n) with keys[j] == key, or n. With fast_ready, keys
+ * points into kid_keys, whose padding makes the 4-key reads past n safe.
+ */
+static inline int
+next_key(const uint32_t *keys, int j, int n, uint32_t key)
+{
+#if defined(__SSE2__)
+    if (fast_ready) {
+        const __m128i k = _mm_set1_epi32((int)key);
+        for (; j < n; j += 4) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(keys + j));
+            unsigned m = (unsigned)_mm_movemask_ps(
+                _mm_castsi128_ps(_mm_cmpeq_epi32(x, k)));
+            if (m) {
+                j += __builtin_ctz(m);
+                return j < n ? j : n;
+            }
+        }
+        return n;
+    }
+#endif
+    while (j < n && keys[j] != key)
+        j++;
+    return j;
+}
+
+/*
+ * The value v (inside a segment ending at lim) as a big-endian NUL-padded
+ * 64-bit key; false when it does not fit 8 bytes or holds a NUL (then the
+ * key would not identify it).
+ */
+static inline bool
+value_key(struct rcm_str v, const char *lim, uint64_t *key)
+{
+    if (v.n > 8)
+        return false;
+    if (v.n == 0) {
+        *key = 0;
+        return true;
+    }
+    uint64_t x = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (lim - v.p >= 8) {
+        const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        uint64_t mask = ~0ull << (8 * (8 - v.n));
+        memcpy(&x, v.p, 8);
+        x = __builtin_bswap64(x) & mask;
+        uint64_t y = x | ~mask;             /* padding bytes are not NULs */
+        *key = x;
+        return ((y - ones) & ~y & highs) == 0;
+    }
+#else
+    (void)lim;
+#endif
+    for (size_t i = 0; i < 8; i++) {
+        unsigned char c = i < v.n ? (unsigned char)v.p[i] : 0;
+        if (!c && i < v.n)
+            return false;
+        x = x << 8 | c;
+    }
+    *key = x;
+    return true;
 }
 
 /* Report the required children `miss` (bits) of the loop at depth d. */
@@ -1236,6 +1683,55 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
     bool newiter = false;
     bool is_hl = seg->key == KEY3('H', 'L', 0);   /* id[3] is always NUL */
     const uint64_t segbit = key_bit(seg->key);
+    /* placement cache (see struct pcache): only for a match in the
+     * innermost loop, which depends on nothing but that loop, where its
+     * scan starts, the segment id and (maybe) element 1 */
+    int qdep = 0, top = v->depth - 1;
+    uint64_t ck = 0, el1k = 0, c1k = 0;
+    struct pcache *pa = NULL, *pb = NULL, *pc1 = NULL;
+    if (fast_ready && top >= 0) {
+        const struct level *L = &v->lv[top];
+        int start = L->cur > 0 ? L->cur : 0;
+        if (top > 0 && start < 1)
+            start = 1;
+        if (start <= 255) {
+            ck = 1ull << 63 | (uint64_t)(top > 0) << 62 | (uint64_t)L->node << 32 |
+                 (uint64_t)start << 24 | (seg->key & 0xffffffu);
+            pa = &v->pcache[0][(ck * 0x9E3779B97F4A7C15ull) >> (64 - PCACHE_BITS)];
+            if (pa->key == ck) {
+                found_d = top;
+                goto cached;
+            }
+            const char *lim = seg->raw.p + seg->raw.n;
+            struct rcm_str e1 = nel > 1 ? els[1] : (struct rcm_str){"", 0};
+            if (value_key(e1, lim, &el1k)) {
+                /* table 1, element 1 as a whole */
+                pb = &v->pcache[1][((ck ^ el1k) * 0x9E3779B97F4A7C15ull) >> (64 - PCACHE_BITS)];
+                if (pb->key == ck && pb->el1 == el1k) {
+                    pa = pb;
+                    found_d = top;
+                    goto cached;
+                }
+            }
+            /* table 1, the first component of element 1 (key bit 61) */
+            struct rcm_str c1 = e1;
+            const char cs = seg->delims.component;
+            for (size_t i = 0; cs && i < c1.n; i++)
+                if (c1.p[i] == cs) {
+                    c1.n = i;
+                    break;
+                }
+            if (value_key(c1, lim, &c1k)) {
+                pc1 = &v->pcache[1][(((ck | 1ull << 61) ^ c1k) * 0x9E3779B97F4A7C15ull) >>
+                                    (64 - PCACHE_BITS)];
+                if (pc1->key == (ck | 1ull << 61) && pc1->el1 == c1k) {
+                    pa = pc1;
+                    found_d = top;
+                    goto cached;
+                }
+            }
+        }
+    }
     for (int pass = 0; pass < 2 && found_d < 0; pass++) {
         bool strict = pass == 0;
         for (int d = v->depth - 1; d >= 0 && found_d < 0; d--) {
@@ -1246,18 +1742,17 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
             int start = d == v->depth - 1 ? (L->cur > 0 ? L->cur : 0) : L->cur + 1;
             if (d > 0 && start < 1)
                 start = 1;
-            const uint32_t *keys = &x12_child_keys[ln->child_first];
+            const uint32_t *keys = fast_ready ? &kid_keys[ln->child_first]
+                                              : &x12_child_keys[ln->child_first];
             int nkids = (int)ln->child_n;
             if (fast_ready && !(loop_keys[L->node] & segbit))
                 nkids = 0;      /* no child of this loop has this id */
-            for (int j = start; j < nkids; j++) {
-                if (keys[j] != seg->key)
-                    continue;
+            for (int j = start; (j = next_key(keys, j, nkids, seg->key)) < nkids; j++) {
                 const struct x12_node *cn =
                     &x12_nodes[x12_children[ln->child_first + j].node];
                 bool m = cn->kind == X12_NODE_SEGMENT
-                    ? seg_matches(cn, seg, els, nel, strict)
-                    : seg_matches(first_seg(cn), seg, els, nel, strict);
+                    ? seg_matches(cn, seg, els, nel, strict, &qdep)
+                    : seg_matches(first_seg(cn), seg, els, nel, strict, &qdep);
                 if (m) {
                     found_d = d;
                     found_j = j;
@@ -1265,9 +1760,19 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
                 }
             }
             if (found_d < 0 && d > 0 &&
-                seg_matches(first_seg(ln), seg, els, nel, strict)) {
+                seg_matches(first_seg(ln), seg, els, nel, strict, &qdep)) {
                 found_d = d;
                 newiter = true;
+            }
+            if (found_d == top && strict && pa) {
+                /* found in the innermost loop on the first look: remember */
+                struct pcache *pc = qdep == 0 ? pa : qdep == 1 ? pb
+                                  : qdep == 4 ? pc1 : NULL;
+                if (pc) {
+                    pc->key = qdep == 4 ? ck | 1ull << 61 : ck;
+                    pc->el1 = qdep == 4 ? c1k : el1k;
+                    pc->j = (int16_t)(newiter ? -1 : found_j);
+                }
             }
         }
         /* HL loops may follow each other in any order the tree allows
@@ -1284,7 +1789,7 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
                 const struct x12_node *cn =
                     &x12_nodes[x12_children[ln->child_first + j].node];
                 if (cn->kind == X12_NODE_LOOP &&
-                    seg_matches(first_seg(cn), seg, els, nel, true)) {
+                    seg_matches(first_seg(cn), seg, els, nel, true, &qdep)) {
                     found_d = d;
                     found_j = j;
                     break;
@@ -1304,6 +1809,11 @@ walk(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
             report(v, FS(RCM_X12_LVL_SEGMENT, 0, "segment_not_in_set", "6"),
                    "segment %s is not defined for this transaction set", seg->id);
         return NULL;
+    }
+    if (0) {
+cached:
+        newiter = pa->j < 0;
+        found_j = pa->j;
     }
     /* close the loops above the one it belongs to */
     while (v->depth - 1 > found_d) {
@@ -1378,6 +1888,7 @@ rcm_x12_validator_new(const struct rcm_x12_validate_opts *opts)
         return NULL;
     if (opts)
         v->o = *opts;
+    memset(v->rules_ok, 0xff, sizeof v->rules_ok);
     if (!v->o.max_ik3_per_set)
         v->o.max_ik3_per_set = 100;
     v->ack_isa13 = v->o.ack_isa13 ? v->o.ack_isa13 : 1;
@@ -1721,6 +2232,7 @@ on_st(struct rcm_x12_validator *v, const struct rcm_str *els, size_t nel)
                "ST outside a functional group");
     v->in_st = true;
     v->set_err = false;
+    v->sit_on = false;
     v->n_ik5 = 0;
     v->n_ik3 = 0;
     v->set_pos = 1;
@@ -1760,6 +2272,7 @@ on_st(struct rcm_x12_validator *v, const struct rcm_str *els, size_t nel)
         return;
     }
     push_level(v, v->tx->root);
+    v->sit_on = v->o.situational && x12_sit_begin(&v->sit, v->tx) > 0;
 }
 
 static void
@@ -1804,11 +2317,52 @@ loop_ctx(const struct rcm_x12_validator *v, struct rcm_x12_loop_ctx *c)
     c->seg_name = v->seg_name;
 }
 
+/* A violated situational rule (x12_situational.c): a segment finding about
+ * the segment the rule names, IK304 I6 (missing) or I9 (present). */
+static void
+sit_report(void *ctx, const struct x12_sit_rule *r)
+{
+    struct rcm_x12_validator *v = ctx;
+    if (r->kind == X12_SIT_REQUIRE)
+        report(v, FS(RCM_X12_LVL_SEGMENT, 0, "situational_segment_missing", "I6",
+                     .seg_id = r->then_seg, .loop_id = r->then_loop),
+               "%s (rule %s)", r->text, r->id);
+    else
+        report(v, FS(RCM_X12_LVL_SEGMENT, 0, "situational_segment_present", "I9",
+                     .seg_id = r->then_seg, .loop_id = r->then_loop),
+               "%s (rule %s)", r->text, r->id);
+}
+
+/* Hand the placed segment and the open loops to the situational rules. */
+static void __attribute__((noinline))
+sit_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg,
+            const struct rcm_str *els, size_t nel, uint64_t gen)
+{
+    uint16_t nodes[MAX_DEPTH];
+    uint64_t inst[MAX_DEPTH];
+    for (int d = 0; d < v->depth; d++) {
+        nodes[d] = v->lv[d].node;
+        inst[d] = v->lv[d].instance;
+    }
+    x12_sit_segment(&v->sit, seg->id, gen, nodes, inst, v->depth, els, nel,
+                    seg->delims.component, sit_report, v);
+}
+
 enum rcm_err
 rcm_x12_validator_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg *seg)
 {
-    struct rcm_str els[MAX_ELEMS];
-    size_t nel = rcm_x12_seg_elements(seg, els, MAX_ELEMS);
+    /* the reader's split when it has one (it holds the first
+     * RCM_X12_SEG_ELEMS_MAX >= MAX_ELEMS elements), else our own */
+    _Static_assert(MAX_ELEMS <= RCM_X12_SEG_ELEMS_MAX, "reader split too short");
+    struct rcm_str own[MAX_ELEMS];
+    const struct rcm_str *els = own;
+    size_t nel;
+    if (seg->els) {
+        els = seg->els;
+        nel = seg->n_els;
+    } else {
+        nel = rcm_x12_split(seg->raw, seg->delims.element, own, MAX_ELEMS);
+    }
     v->seg = seg;
     v->seg_ik3 = false;
     v->seg_name = NULL;
@@ -1853,6 +2407,13 @@ rcm_x12_validator_segment(struct rcm_x12_validator *v, const struct rcm_x12_seg 
             if (n) {
                 v->seg_name = n->name;
                 check_segment(v, n, els, nel);
+                if (v->sit_on) {
+                    /* changes whenever a loop opens (instance_ctr) or
+                     * closes (depth) */
+                    uint64_t gen = v->instance_ctr << 4 | (uint64_t)v->depth;
+                    if (!x12_sit_idle(&v->sit, seg->key, gen))
+                        sit_segment(v, seg, els, nel, gen);
+                }
             }
         }
         if (is_se) {

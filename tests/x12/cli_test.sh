@@ -42,6 +42,17 @@ has "ack IK5" "$T/a1" "IK5*A~"
 has "ack IK4" "$T/a2" "IK4*16*373*8*20002316~"
 "$BIN" x12 validate "$T/a2" >"$T/a3" 2>&1; check "our 999 validates against X231A1" 0 $?
 
+for f in 270-full 271-full 276-full; do
+    "$BIN" x12 validate "$G/own/$f.edi" >"$T/e1" 2>&1; check "$f validates (openrcm map)" 0 $?
+done
+"$BIN" x12 ack "$G/samples/270-dependent.edi" >"$T/e2" 2>&1; check "270 ack exits 0" 0 $?
+has "270 ack AK2" "$T/e2" "AK2*270*1234*005010X279A1~"
+has "270 ack accepted" "$T/e2" "IK5*A~"
+"$BIN" x12 validate --situational "$G/own/837p-minimal.edi" >"$T/e3" 2>&1; check "--situational finds the missing DMG" 1 $?
+has "situational finding" "$T/e3" "situational_segment_missing"
+"$BIN" x12 ack --situational "$G/own/837p-minimal.edi" >"$T/e4" 2>&1; check "ack --situational exits 1" 1 $?
+has "situational IK3" "$T/e4" "IK3*DMG*20*2010*I6~"
+
 mkdir -p "$T/split"
 "$BIN" x12 split --out "$T/split" "$G/samples/834-multiple-st.edi" >"$T/s1" 2>&1; check "split exits 0" 0 $?
 n=$(ls "$T/split" | wc -l); check "split makes 4 files" 4 "$n"

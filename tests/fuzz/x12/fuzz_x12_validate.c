@@ -1,7 +1,7 @@
 /*
  * fuzz_x12_validate.c — reader + validator + 999/TA1 writer + JSON writer +
- * model builder on arbitrary bytes; the JSON must convert back and every
- * 999 produced must read back as an interchange.
+ * model builder (situational rules on) on arbitrary bytes; the JSON must
+ * convert back and every 999 produced must read back as an interchange.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct both b = {&w, &m};
     struct rcm_x12_validate_opts o = {
         .ack = &ack, .ack_date = "20240101", .ack_time = "1200",
-        .on_segment = on_seg, .ctx = &b,
+        .on_segment = on_seg, .ctx = &b, .situational = true,
     };
     struct rcm_x12_stats st;
     enum rcm_err e = rcm_x12_validate_buffer((const char *)data, size, &o, &st);

@@ -327,6 +327,89 @@ test_split_matches_bytewise(void **state)
     }
 }
 
+/* Check every segment of data (fed in pieces of `step` bytes) against
+ * rcm_x12_split of its raw bytes; returns how many came with a split. */
+static size_t
+check_els(const char *data, size_t n, size_t step, bool split)
+{
+    struct rcm_x12_reader r;
+    rcm_x12_reader_init(&r, 0);
+    r.split_elements = split;
+    size_t pos = 0, with = 0;
+    for (bool done = false; !done;) {
+        struct rcm_x12_seg seg;
+        struct rcm_x12_read_error err;
+        switch (rcm_x12_reader_next(&r, &seg, &err)) {
+        case RCM_X12_SEGMENT: {
+            if (!seg.els)
+                break;
+            assert_true(split);
+            with++;
+            struct rcm_str want[RCM_X12_SEG_ELEMS_MAX], got[RCM_X12_SEG_ELEMS_MAX];
+            size_t nw = rcm_x12_split(seg.raw, seg.delims.element, want,
+                                      RCM_X12_SEG_ELEMS_MAX);
+            assert_int_equal(seg.n_els, nw);
+            assert_int_equal(rcm_x12_seg_elements(&seg, got, RCM_X12_SEG_ELEMS_MAX), nw);
+            for (size_t k = 0; k < nw && k < RCM_X12_SEG_ELEMS_MAX; k++) {
+                assert_ptr_equal(seg.els[k].p, want[k].p);
+                assert_int_equal(seg.els[k].n, want[k].n);
+                assert_ptr_equal(got[k].p, want[k].p);
+                assert_int_equal(got[k].n, want[k].n);
+            }
+            break;
+        }
+        case RCM_X12_ERROR:
+            break;
+        case RCM_X12_NEED_MORE: {
+            size_t k = n - pos < step ? n - pos : step;
+            rcm_x12_reader_feed(&r, data + pos, k, pos + k == n);
+            pos += k;
+            break;
+        }
+        default:
+            done = true;
+        }
+    }
+    rcm_x12_reader_release(&r);
+    return with;
+}
+
+/* The element split the reader hands out with a segment (seg->els) is the
+ * split of its raw bytes, however the input is fed; none when turned off. */
+static void
+test_reader_split_matches(void **state)
+{
+    (void)state;
+    static const size_t steps[] = {1, 7, 64, 4096, (size_t)1 << 30};
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "tests/golden/x12/samples/%s", samples[i]);
+        size_t n;
+        char *data = x12t_load(rel, &n);
+        assert_non_null(data);
+        for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++)
+            check_els(data, n, steps[s], true);
+        /* fed whole, nearly every segment comes with its split */
+        assert_true(check_els(data, n, (size_t)1 << 30, true) > 0);
+        assert_int_equal(check_els(data, n, (size_t)1 << 30, false), 0);
+        free(data);
+    }
+    /* a segment with more elements than the reader keeps, and CR/LF as the
+     * terminator (the CR is not part of the segment) */
+    struct rcm_buf in;
+    rcm_buf_init(&in, 1 << 20);
+    assert_int_equal(rcm_buf_addstr(&in, ISA_STAR "NTE"), RCM_OK);
+    for (int k = 0; k < 300; k++)
+        assert_int_equal(rcm_buf_addstr(&in, k % 3 ? "*X" : "*"), RCM_OK);
+    assert_int_equal(rcm_buf_addstr(&in, "~IEA*1*000000001~"), RCM_OK);
+    assert_true(check_els(in.data, in.len, (size_t)1 << 30, true) > 0);
+    rcm_buf_release(&in);
+    const char *crlf =
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:\n"
+        "GS*HC*S*R*20240101*1200*1*X*005010X222A1\r\nNM1*IL*1*DOE\r\nIEA*1*000000001\r\n";
+    assert_true(check_els(crlf, strlen(crlf), (size_t)1 << 30, true) > 0);
+}
+
 int
 main(void)
 {
@@ -341,6 +424,7 @@ main(void)
         cmocka_unit_test(test_split_every_offset),
         cmocka_unit_test(test_split_big_file),
         cmocka_unit_test(test_split_matches_bytewise),
+        cmocka_unit_test(test_reader_split_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
