@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "rcm/store.h"
-#include "store/store_int.h"
 #include "rcm_test.h"
 
 struct fixture {
@@ -94,16 +93,12 @@ migrates_once_and_reports(void **state)
     assert_int_equal(rcm_store_migrate(f->store, &rep, &d), RCM_OK);
     assert_int_equal(rep.from_version, 0);
     assert_int_equal(rep.to_version, latest);
-    /* versions may have gaps while branches are merged: count the files */
-    static struct rcm_migration list[512];
-    int n_migrations = rcm_store_migrations("sqlite", list, 512);
-    assert_true(n_migrations >= 1);
-    assert_int_equal(rep.applied, n_migrations);
+    assert_int_equal(rep.applied, latest);
     assert_int_equal(rcm_store_migrate(f->store, &rep, &d), RCM_OK);
     assert_int_equal(rep.applied, 0);
     assert_int_equal(rcm_store_schema_version(f->store, &current, &latest, &d), RCM_OK);
     assert_int_equal(current, latest);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM schema_migrations"), n_migrations);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM schema_migrations"), latest);
     assert_string_equal(rcm_store_backend(f->store), "sqlite");
     assert_int_equal(rcm_store_ping(f->store, &d), RCM_OK);
 }
