@@ -1467,24 +1467,6 @@ sq_tenant_policy_set(void *impl, const struct rcm_actor *actor,
     return write_end(sq, err, diag);
 }
 
-/* One integer from a read statement run on the writer (inside its
- * transaction, so it sees the transaction's own changes). */
-static enum rcm_err
-writer_count(struct sq *sq, enum stmt_id id, int n, const int64_t *v, int64_t *out,
-             struct rcm_diag *diag)
-{
-    sqlite3_stmt *st = stmt(&sq->writer, id, diag);
-    if (!st)
-        return RCM_E_DB;
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_int64(st, i + 1, v[i]);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    stmt_done(st);
-    return rc == SQLITE_ROW ? RCM_OK : db_fail(diag, sq->writer.db, "read");
-}
-
 static enum rcm_err
 sq_user_update(void *impl, const struct rcm_actor *actor, int64_t user_id,
                const struct rcm_user_change *chg, int64_t now_ms, struct rcm_user *out,
@@ -1494,13 +1476,14 @@ sq_user_update(void *impl, const struct rcm_actor *actor, int64_t user_id,
     enum rcm_err err = write_begin(sq, diag);
     if (err)
         return err;
-    /* we hold the write lock, so the row read here cannot change under us */
-    struct rcm_user before;
+    /* read inside the write transaction: the row cannot change under us */
+    struct rcm_user before = {0};
     struct id_pair ids = {actor->tenant_id, user_id};
-    err = read_one(sq, STMT_USER_GET, bind_ids, &ids, user_out, &before, "no such user", diag);
+    struct first_row first = {user_out, &before};
+    err = writer_rows(sq, STMT_USER_GET, bind_ids, &ids, take_first, &first, diag);
     /* only the tenant's own users: a managing company's staff acting here
      * are changed in their own tenant, not by the practices they serve */
-    if (!err && before.tenant_id != actor->tenant_id)
+    if (!err && (before.id == 0 || before.tenant_id != actor->tenant_id))
         err = rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such user");
     if (err)
         return write_end(sq, err, diag);
@@ -1531,7 +1514,8 @@ sq_user_update(void *impl, const struct rcm_actor *actor, int64_t user_id,
     if (!err && before.role == RCM_ROLE_OWNER && !before.disabled &&
         (role_changed || out->disabled)) {
         int64_t owners = 0;
-        err = writer_count(sq, STMT_USER_OWNERS, 1, &actor->tenant_id, &owners, diag);
+        err = writer_rows(sq, STMT_USER_OWNERS, bind_id1, &actor->tenant_id, take_int, &owners,
+                          diag);
         if (!err && owners < 1)
             err = rcm_diag_fail(diag, RCM_E_CONFLICT,
                                 "the tenant's last active owner cannot be demoted or disabled");
@@ -1575,8 +1559,9 @@ sq_break_glass_start(void *impl, const struct rcm_actor *actor, int64_t session_
     enum rcm_err err = write_begin(sq, diag);
     if (err)
         return err;
-    int64_t in_force = 0, v[2] = {actor->user_id, now_ms};
-    err = writer_count(sq, STMT_BG_IN_FORCE, 2, v, &in_force, diag);
+    int64_t in_force = 0;
+    struct id_pair user_now = {actor->user_id, now_ms};
+    err = writer_rows(sq, STMT_BG_IN_FORCE, bind_ids, &user_now, take_int, &in_force, diag);
     if (!err && in_force)
         err = rcm_diag_fail(diag, RCM_E_CONFLICT, "break-glass access is already in force");
     if (!err) {
