@@ -1,0 +1,100 @@
+// Tenant isolation over every route that takes an id, read from the OpenAPI
+// document: another tenant's object answers exactly like a missing one, and
+// is left unchanged. A new route with an id fails this test until it is
+// given an object to try here.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+
+import { assertProblem, enrollMfa, runCli, startServer } from './harness.mjs';
+
+const doc = JSON.parse(readFileSync(new URL('../../src/api/openapi.json', import.meta.url), 'utf8'));
+const strongPassword = () => `pw-${randomBytes(18).toString('base64url')}`;
+
+describe('tenant isolation on every route with an id', () => {
+  let srv;
+  const owner = {};   // tenant slug -> bearer token of an owner with a second factor
+  const made = {};    // path pattern -> id of an object in tenant "alpha"
+  const state = () => ['--set', `state_dir=${srv.stateDir}`];
+  const call = (tenant, method, path, body) => srv.request(method, path, {
+    headers: { authorization: `Bearer ${owner[tenant]}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+
+  // For each path with an id: how to make an object in tenant alpha, and the
+  // body each method sends (valid, so that only the scoping can refuse it).
+  const ROUTES = {
+    '/v1/users/{id}': {
+      make: async () => (await call('alpha', 'POST', '/v1/users', { email: `u${randomBytes(3).toString('hex')}@alpha.example`,
+        display_name: 'Alpha User', role: 'coder', password: strongPassword() })).json.id,
+      body: { patch: { display_name: 'Renamed by beta' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/users/${id}`)).json.display_name, 'Alpha User'),
+    },
+    '/v1/users/{id}/unlock': { same: '/v1/users/{id}' },
+    '/v1/api-keys/{id}': {
+      make: async () => (await call('alpha', 'POST', '/v1/api-keys', { name: 'alpha key', role: 'biller', expires_in_days: 30 })).json.id,
+      unchanged: async (id) => {
+        const keys = (await call('alpha', 'GET', '/v1/api-keys')).json.api_keys;
+        assert.ok(keys.some((k) => k.id === id && k.revoked === false));
+      },
+    },
+    '/v1/patients/{id}': {
+      make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Alpha', first_name: 'Patient', dob: '1975-04-04' })).json.id,
+      body: { patch: { city: 'Beta Town' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/patients/${id}`)).json.city, null),
+    },
+  };
+
+  before(async () => {
+    srv = await startServer();
+    for (const slug of ['alpha', 'beta']) {
+      assert.equal(runCli(['tenant', 'add', '--slug', slug, '--name', `Tenant ${slug}`, ...state()]).code, 0);
+      const pw = strongPassword();
+      const email = `owner@${slug}.example`;
+      const add = runCli(['user', 'add', '--tenant', slug, '--email', email, '--name', 'Owner', '--role', 'owner',
+        '--password-file', '-', ...state()], { input: `${pw}\n` });
+      assert.equal(add.code, 0, add.stderr);
+      const l = await srv.request('POST', '/v1/auth/login', {
+        headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: slug, email, password: pw }),
+      });
+      assert.equal(l.status, 200, l.text);
+      owner[slug] = l.json.token;
+      await enrollMfa(srv, owner[slug]);
+    }
+  });
+  after(async () => {
+    if (srv) {
+      assert.equal((await srv.stop()).code, 0, srv.stderr);
+      srv.cleanup();
+    }
+  });
+
+  test('every route with an id in the OpenAPI document has an object to try', () => {
+    const withId = Object.keys(doc.paths).filter((p) => p.includes('{id}'));
+    assert.ok(withId.length >= 4);
+    for (const p of withId) assert.ok(ROUTES[p], `add ${p} to ROUTES in this test`);
+  });
+
+  test('another tenant\'s object answers 404 like a missing one, and does not change', async () => {
+    for (const [pattern, ops] of Object.entries(doc.paths)) {
+      if (!pattern.includes('{id}')) continue;
+      const route = ROUTES[pattern].same ? ROUTES[ROUTES[pattern].same] : ROUTES[pattern];
+      const key = ROUTES[pattern].same ?? pattern;
+      made[key] ??= await route.make();
+      const id = made[key];
+      assert.ok(Number.isInteger(id), `${pattern}: object made`);
+      for (const method of Object.keys(ops).map((m) => m.toUpperCase())) {
+        const body = route.body?.[method.toLowerCase()] ?? (method === 'PATCH' ? {} : undefined);
+        const cross = await call('beta', method, pattern.replace('{id}', String(id)), body);
+        const missing = await call('beta', method, pattern.replace('{id}', '987654321'), body);
+        assertProblem(assert, cross, 404, 'not_found');
+        assertProblem(assert, missing, 404, 'not_found');
+        for (const k of ['type', 'title', 'status', 'detail', 'code']) {
+          assert.equal(cross.json[k], missing.json[k], `${method} ${pattern}: ${k}`);
+        }
+      }
+      await route.unchanged(id);
+    }
+  });
+});
