@@ -17,6 +17,7 @@ Each loop is defined once: identical subtrees (e.g. the 837 2300 loop under
 (HEADER/DETAIL/FOOTER) are flattened into the transaction set.
 """
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -169,8 +170,19 @@ class Gen:
             else:
                 typ = TYPES.get(d.get('data_type'), 'X12_AN')
                 mn, mx = int(d.get('min_len')), int(d.get('max_len'))
+        pattern = 'X12_PAT_NONE'
+        regex = (e.findtext('regex') or '').strip()
+        if regex:
+            # The maps use one form, [0-9]{n} or [0-9]{m,n}: digits only,
+            # with the lengths narrowed. Refuse anything else rather than
+            # ignore it.
+            m = re.fullmatch(r'\[0-9\]\{(\d+)(?:,(\d+))?\}', regex)
+            if not m:
+                raise SystemExit('%s: unsupported regex %r' % (e.get('xid'), regex))
+            lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+            pattern, mn, mx = 'X12_PAT_DIGITS', max(mn, lo), min(mx, hi)
         return (cstr(e.get('xid')), cstr(de), cstr(e.findtext('name')), typ, usage, seq,
-                mn, mx, rep, codes_first, codes_n, ext, comps)
+                mn, mx, rep, codes_first, codes_n, ext, comps, pattern)
 
     def place_elems(self, tuples):
         """Place a list of element tuples contiguously; returns first index."""
@@ -180,9 +192,9 @@ class Gen:
             comps = t[12]
             if comps is not None:
                 cf = self.place_elems(comps)
-                rendered.append(t[:12] + ((cf, len(comps)),))
+                rendered.append(t[:12] + ((cf, len(comps)),) + t[13:])
             else:
-                rendered.append(t[:12] + ((0, 0),))
+                rendered.append(t[:12] + ((0, 0),) + t[13:])
         key = tuple(rendered)
         if key in self.elem_keys:
             return self.elem_keys[key]
@@ -290,9 +302,10 @@ class Gen:
         o.append('    NULL,\n};\n')
         o.append('const struct x12_elem x12_elems[] = {')
         for e in self.elems:
-            (xid, de, name, typ, usage, seq, mn, mx, rep, cf, cn, ext, comp) = e
-            o.append('    {%s, %s, %s, %s, \'%s\', %d, %d, %d, %d, %d, %d, %d, %d, %d},'
-                     % (xid, de, name, typ, usage, seq, mn, mx, rep, cf, cn, ext, comp[0], comp[1]))
+            (xid, de, name, typ, usage, seq, mn, mx, rep, cf, cn, ext, comp, pat) = e
+            o.append('    {%s, %s, %s, %s, \'%s\', %d, %d, %d, %d, %d, %d, %d, %d, %d, %s},'
+                     % (xid, de, name, typ, usage, seq, mn, mx, rep, cf, cn, ext, comp[0], comp[1],
+                        pat))
         o.append('};\n')
         # children
         child_first = []

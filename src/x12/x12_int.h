@@ -24,6 +24,12 @@ enum x12_dtype {
     X12_N4, X12_R, X12_B, X12_COMPOSITE
 };
 
+/* A pattern narrowing an element beyond its type (pyx12's <regex>). */
+enum x12_pattern {
+    X12_PAT_NONE = 0,
+    X12_PAT_DIGITS,         /* digits only (lengths narrowed in min/max_len) */
+};
+
 /* One simple element or composite (or one component of a composite). */
 struct x12_elem {
     const char *xid;        /* "NM101"; for components "C022-01"-style xids */
@@ -37,6 +43,7 @@ struct x12_elem {
     uint16_t codes_first, codes_n;   /* sorted ids in x12_codes[] */
     int8_t external;        /* external code set index, -1 none */
     uint16_t comp_first, comp_n;     /* components in x12_elems[] */
+    uint8_t pattern;        /* enum x12_pattern */
 };
 
 /* A use of a node inside a loop: usage and repeat belong to the use, so the

@@ -286,6 +286,8 @@ make_op(unsigned ei)
         op->kind = OP_COMP;
         return;
     }
+    if (e->pattern != X12_PAT_NONE)
+        return;                 /* OP_SLOW: the full check tests the pattern */
     if (e->codes_n) {
         if (!elem_short_codes[ei])
             return;             /* OP_SLOW */
@@ -907,7 +909,7 @@ has_control(const char *p, size_t n)
 /* Element problems found on the fast path, reported out of line. */
 enum elem_problem {
     EP_NONE = 0, EP_NUMERIC, EP_DECIMAL, EP_DATE, EP_TIME, EP_CHAR, EP_SHORT,
-    EP_LONG, EP_CODE, EP_EXTERNAL,
+    EP_LONG, EP_CODE, EP_EXTERNAL, EP_PATTERN,
 };
 
 static void __attribute__((noinline, cold))
@@ -935,6 +937,11 @@ elem_problem(struct rcm_x12_validator *v, const struct x12_elem *e,
         report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_character", "6", el,
                      comp, rep, e->data_ele, val),
                "%s contains a control character", e->xid);
+        break;
+    case EP_PATTERN:
+        report(v, FS(RCM_X12_LVL_ELEMENT, 0, "invalid_character", "6", el,
+                     comp, rep, e->data_ele, val),
+               "%s must be digits only here", e->xid);
         break;
     case EP_SHORT:
         report(v, FS(RCM_X12_LVL_ELEMENT, 0, "element_too_short", "4", el, comp, rep,
@@ -993,6 +1000,10 @@ simple_problem(const struct rcm_x12_validator *v, size_t ei, struct rcm_str val)
     default:
         if (has_control(val.p, val.n))
             return EP_CHAR;
+        if (e->pattern == X12_PAT_DIGITS)
+            for (size_t i = 0; i < val.n; i++)
+                if (val.p[i] < '0' || val.p[i] > '9')
+                    return EP_PATTERN;
         break;
     }
     if (len < e->min_len)

@@ -236,6 +236,12 @@ test_837i_write_round_trip(void **state)
     }
     assert_int_equal(nc, 3);
     assert_int_equal(claims[0].kind, 'I');
+    /* the first sample predates the rule that 2010AA N403 has all nine
+     * digits (pyx12's <regex>, checked since); the writer sends what it is
+     * given, so give it a compliant one */
+    for (size_t i = 0; i < nc; i++)
+        if (strlen(claims[i].billing.zip) == 5)
+            strcat(claims[i].billing.zip, "1234");
     assert_true(claims[0].patient_status[0] != 0);
     assert_true(claims[0].statement_from_days != RCM_X12_NO_DATE);
     struct rcm_buf out = RCM_BUF_INIT(1u << 20);

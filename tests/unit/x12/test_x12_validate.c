@@ -476,6 +476,47 @@ test_repeated_2320(void **state)
 
 /* Every golden sample: sets, accepted sets and the finding codes, reviewed
  * against the implementation guides (see docs/x12/validation.md). */
+/* pyx12's <regex> patterns: the 837I billing provider's N403 is nine
+ * digits (shorter is too short, letters are refused as characters). */
+static void
+test_digit_patterns(void **state)
+{
+    (void)state;
+    size_t n;
+    char *p = x12t_load("tests/golden/x12/samples/837i-two-claims.edi", &n);
+    assert_non_null(p);
+    static const struct {
+        const char *zip, *code, *ik4;
+    } cases[] = {
+        {"171111234", NULL, NULL},
+        {"17111", "element_too_short", "IK4*3*116*4*17111~"},
+        {"17111123X", "invalid_character", "IK4*3*116*6*17111123X~"},
+        {"1711112345", "element_too_long", "IK4*3*116*5*1711112345~"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char to[64];
+        snprintf(to, sizeof to, "N4*ANYWHERE*PA*%s~", cases[i].zip);
+        char *t = edit(p, "N4*ANYWHERE*PA*17111~", to);
+        struct run r;
+        run_validate(&r, t, strlen(t));
+        const char *f = rcm_buf_cstr(&r.findings);
+        bool n4_found = strstr(f, " N4 ") != NULL;
+        if (!cases[i].code) {
+            if (n4_found)
+                fail_msg("%s: unexpected N4 finding:\n%s", cases[i].zip, f);
+        } else {
+            char needle[64];
+            snprintf(needle, sizeof needle, "%s N4 ", cases[i].code);
+            if (!strstr(f, needle) || !strstr(r.ack, cases[i].ik4))
+                fail_msg("%s: want %s and %s:\n%s\n%s", cases[i].zip, cases[i].code,
+                         cases[i].ik4, f, r.ack);
+        }
+        run_free(&r);
+        free(t);
+    }
+    free(p);
+}
+
 /* External code lists are versioned data that can be turned off. */
 static void
 test_external_codes_off(void **state)
@@ -539,8 +580,9 @@ test_samples(void **state)
         {"837p-drug.edi", 1, 1, ""},
         {"837p-ambulance.edi", 1, 0, "required_component_missing"},
         {"837p-staedi-original.edi", 1, 0, "isa_invalid_value isa_version invalid_code"},
-        {"837i-institutional.edi", 1, 0, "not_used_element_present invalid_code invalid_external_code"},
-        {"837i-two-claims.edi", 1, 0, "not_used_element_present invalid_external_code"},
+        /* both send a five-digit 2010AA N403 where the guide wants nine */
+        {"837i-institutional.edi", 1, 0, "not_used_element_present invalid_code invalid_external_code element_too_short"},
+        {"837i-two-claims.edi", 1, 0, "not_used_element_present invalid_external_code element_too_short"},
         {"277-claim-level.edi", 1, 1, ""},
         /* 270/271/276: openrcm's own maps (data/x12/maps) */
         {"270-dependent.edi", 1, 1, ""},
@@ -725,6 +767,7 @@ main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_constant_memory),
         cmocka_unit_test(test_fast_tables_cover_the_schema),
+        cmocka_unit_test(test_digit_patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
