@@ -351,6 +351,17 @@ RCM_MUST_CHECK enum rcm_err rcm_store_break_glass_list(struct rcm_store *store,
                                                        int limit, rcm_break_glass_row_fn fn,
                                                        void *ctx, struct rcm_diag *diag);
 
+/*
+ * Record the grants (of every tenant) that ran out by now_ms without being
+ * ended: each gets "break_glass.expire" in its tenant's audit log, flagged
+ * emergency, and its end set to its expiry. The server runs this every
+ * minute and before anyone lists grants or reads the audit log. *n (may be
+ * NULL) counts them.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_break_glass_expire(struct rcm_store *store,
+                                                         int64_t now_ms, int *n,
+                                                         struct rcm_diag *diag);
+
 /* ---- second factor (TOTP) ---------------------------------------------- */
 
 #define RCM_MFA_SEALED_MAX 160

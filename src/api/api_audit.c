@@ -76,6 +76,7 @@ api_get_audit(struct api_request *req, struct api_response *res)
     struct rcm_diag diag = RCM_DIAG_INIT;
     struct rcm_audit_what what = {"audit.read", "audit", "", f.patient_id, "success"};
     if (!events ||
+        rcm_store_break_glass_expire(req->ctx->store, rcm_time_now_ms(), NULL, &diag) ||
         rcm_store_audit_query(req->ctx->store, &f, append_event, events, &diag) != RCM_OK ||
         rcm_store_audit_append(req->ctx->store, &req->actor, &what, &diag) != RCM_OK) {
         json_decref(events);

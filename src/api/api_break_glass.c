@@ -138,7 +138,9 @@ append_grant(void *ctx, const struct rcm_break_glass *g)
                           (json_int_t)g->session_id, "reason", g->reason, "started_at",
                           iso(gl->req, g->started_ms), "expires_at", iso(gl->req, g->expires_ms),
                           "ended_at", iso(gl->req, active ? 0 : end), "ended_by",
-                          active ? "" : g->ended_ms ? "user" : "expiry", "active", active,
+                          active ? "" : g->ended_ms && g->ended_ms < g->expires_ms ? "user"
+                                                                                   : "expiry",
+                          "active", active,
                           "actions", (json_int_t)g->actions);
     if (o && active) {
         json_object_set_new(o, "ended_at", json_null());
@@ -159,7 +161,8 @@ api_get_break_glass(struct api_request *req, struct api_response *res)
     struct grant_list gl = {req, json_array(), rcm_time_now_ms()};
     struct rcm_diag diag = RCM_DIAG_INIT;
     struct rcm_audit_what what = {"break_glass.list", "break_glass", "", NULL, "success"};
-    if (!gl.list ||
+    /* grants that ran out are recorded before anyone looks */
+    if (!gl.list || rcm_store_break_glass_expire(req->ctx->store, gl.now_ms, NULL, &diag) ||
         rcm_store_break_glass_list(req->ctx->store, &req->actor, (int)limit, append_grant, &gl,
                                    &diag) != RCM_OK ||
         rcm_store_audit_append(req->ctx->store, &req->actor, &what, &diag) != RCM_OK) {

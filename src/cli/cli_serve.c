@@ -3,15 +3,18 @@
  * material, start the API server and run until SIGTERM/SIGINT, then stop
  * gracefully (in-flight requests finish, the database closes cleanly).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli_int.h"
 #include "rcm/api.h"
 #include "rcm/crypto.h"
+#include "rcm/date.h"
 #include "rcm/roles.h"
 #include "rcm/log.h"
 #include "rcm/store.h"
@@ -220,8 +223,23 @@ cli_serve(int argc, char **argv)
     RCM_LOG(RCM_LOG_INFO, "server.started", NULL, RCM_LF_S("listen", opt.listen),
             RCM_LF_I("port", rcm_server_port(server)));
 
+    /* Wait for a stop signal; meanwhile, once a minute, record break-glass
+     * grants that ran out (the one periodic task the server has). */
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    for (;;) {
+        struct timespec minute = {.tv_sec = 60};
+        sig = sigtimedwait(&stop_signals, NULL, &minute);
+        if (sig > 0)
+            break;
+        if (errno != EAGAIN)
+            continue;   /* EINTR */
+        int expired = 0;
+        if (rcm_store_break_glass_expire(store, rcm_time_now_ms(), &expired, &diag) != RCM_OK)
+            RCM_LOG(RCM_LOG_ERROR, "break_glass.expire_failed", NULL,
+                    RCM_LF_S("detail", diag.msg));
+        else if (expired)
+            RCM_LOG(RCM_LOG_INFO, "break_glass.expired", NULL, RCM_LF_I("grants", expired));
+    }
     RCM_LOG(RCM_LOG_INFO, "server.stopping", NULL, RCM_LF_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
             RCM_LF_I("in_flight", rcm_server_in_flight(server)));
     rcm_server_stop(server, (unsigned)RCM_CFG_INT(&cfg, server_shutdown_grace_s));

@@ -377,6 +377,14 @@ rcm_store_break_glass_end(struct rcm_store *store, const struct rcm_actor *actor
 }
 
 enum rcm_err
+rcm_store_break_glass_expire(struct rcm_store *store, int64_t now_ms, int *n,
+                             struct rcm_diag *diag)
+{
+    int ignored;
+    return store->ops->break_glass_expire(store->impl, now_ms, n ? n : &ignored, diag);
+}
+
+enum rcm_err
 rcm_store_break_glass_list(struct rcm_store *store, const struct rcm_actor *actor, int limit,
                            rcm_break_glass_row_fn fn, void *ctx, struct rcm_diag *diag)
 {

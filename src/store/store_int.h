@@ -75,6 +75,8 @@ struct rcm_store_ops {
     enum rcm_err (*break_glass_end)(void *impl, const struct rcm_actor *actor,
                                     int64_t session_id, int64_t now_ms,
                                     struct rcm_diag *diag);
+    enum rcm_err (*break_glass_expire)(void *impl, int64_t now_ms, int *n,
+                                       struct rcm_diag *diag);
     enum rcm_err (*break_glass_list)(void *impl, int64_t tenant_id, int limit,
                                      rcm_break_glass_row_fn fn, void *ctx,
                                      struct rcm_diag *diag);

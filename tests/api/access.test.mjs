@@ -417,6 +417,12 @@ describe('break-glass access', () => {
     const g = (await w.send('GET', comp.token, '/v1/break-glass')).json.grants.find((x) => x.id === s.json.id);
     assert.equal(g.active, false);
     assert.equal(g.ended_by, 'expiry');
+    // the expiry is a flagged record in the tenant's log, written once
+    assert.equal(sql(w.srv, `SELECT count(*) || ' ' || min(emergency) || ' ' || min(actor_type) FROM audit_event
+      WHERE action = 'break_glass.expire' AND object_id = '${s.json.id}'`), '1 1 system');
+    await w.send('GET', comp.token, '/v1/break-glass');
+    assert.equal(sql(w.srv, `SELECT count(*) FROM audit_event WHERE action = 'break_glass.expire'
+      AND object_id = '${s.json.id}'`), '1');
     assertProblem(assert, await w.send('DELETE', biller.token, '/v1/auth/break-glass'), 404, 'not_found');
     // a new grant is possible after expiry; logging out ends it
     const again = await w.send('POST', biller.token, '/v1/auth/break-glass', { reason, minutes: 2 });

@@ -101,6 +101,10 @@
                       "expires_ms > ?3 RETURNING id")                          \
     X(BG_END_USER, "UPDATE break_glass SET ended_ms = ?2 WHERE user_id = ?1 "  \
                    "AND ended_ms = 0 AND expires_ms > ?2 RETURNING id")        \
+    X(BG_EXPIRE, "UPDATE break_glass SET ended_ms = expires_ms WHERE id IN "    \
+                 "(SELECT id FROM break_glass WHERE ended_ms = 0 AND "         \
+                 "expires_ms <= ?1 ORDER BY id LIMIT 64) RETURNING id, "       \
+                 "tenant_id")                                                  \
     X(BG_LIST, "SELECT b.id, b.user_id, b.session_id, b.reason, b.started_ms, " \
                "b.expires_ms, b.ended_ms, (SELECT count(*) FROM audit_event e " \
                "WHERE e.tenant_id = b.tenant_id AND e.actor_type = 'user' AND " \
@@ -1403,6 +1407,43 @@ revoke_user_sessions(struct sq *sq, const struct rcm_actor *actor, int64_t user_
 }
 
 static enum rcm_err
+sq_break_glass_expire(void *impl, int64_t now_ms, int *n, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    *n = 0;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_BG_EXPIRE, diag);
+    if (!st)
+        return write_end(sq, RCM_E_DB, diag);
+    sqlite3_bind_int64(st, 1, now_ms);
+    int64_t grant[64][2];   /* the statement ends at most 64 (the rest: next run) */
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n < 64) {
+            grant[*n][0] = sqlite3_column_int64(st, 0);
+            grant[*n][1] = sqlite3_column_int64(st, 1);
+        }
+        (*n)++;
+    }
+    stmt_done(st);
+    if (*n > 64)
+        rc = SQLITE_ERROR;  /* cannot happen: LIMIT 64 */
+    if (rc != SQLITE_DONE)
+        err = db_fail(diag, sq->writer.db, "expire break-glass");
+    for (int i = 0; !err && i < *n; i++) {
+        struct rcm_actor system = {.tenant_id = grant[i][1], .type = "system",
+                                   .emergency = true};
+        err = audit_object(sq, &system, "break_glass.expire", "break_glass", grant[i][0],
+                           now_ms, diag);
+    }
+    if (err)
+        *n = 0;
+    return write_end(sq, err, diag);
+}
+
+static enum rcm_err
 sq_session_revoke(void *impl, const struct rcm_actor *actor, int64_t session_id, bool all,
                   const char *action, int64_t now_ms, struct rcm_diag *diag)
 {
@@ -2690,6 +2731,7 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .user_unlock = sq_user_unlock,
     .break_glass_start = sq_break_glass_start,
     .break_glass_end = sq_break_glass_end,
+    .break_glass_expire = sq_break_glass_expire,
     .break_glass_list = sq_break_glass_list,
     .client_list = sq_client_list,
     .user_create = sq_user_create,
