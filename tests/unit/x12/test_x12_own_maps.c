@@ -18,56 +18,14 @@
 #include "rcm/date.h"
 #include "x12_test_util.h"
 
-struct run {
-    char *ack;
-    struct rcm_buf findings;   /* "code seg pos loop el:comp:rep ack\n" */
-    struct rcm_buf loops;      /* "SEG innermost-loop\n" inside ST..SE */
-    struct rcm_x12_stats st;
-};
-
-static void
-on_f(void *ctx, const struct rcm_x12_finding *f)
-{
-    struct run *r = ctx;
-    if (rcm_buf_addf(&r->findings, "%s %s %u %s %d:%d:%d %s\n", f->code, f->seg_id,
-                     f->set_position, f->loop_id, f->element, f->component,
-                     f->repetition, f->ack_code) != RCM_OK)
-        abort();
-}
-
 static void
 on_s(void *ctx, const struct rcm_x12_seg *seg, const struct rcm_x12_loop_ctx *c)
 {
-    struct run *r = ctx;
+    struct x12t_run *r = ctx;
     if (c->depth < 3)
         return;   /* envelope segments */
     if (rcm_buf_addf(&r->loops, "%s %s\n", seg->id, c->loops[c->depth - 1]) != RCM_OK)
         abort();
-}
-
-static void
-run_validate(struct run *r, const char *p, size_t n)
-{
-    memset(r, 0, sizeof *r);
-    rcm_buf_init(&r->findings, 1u << 22);
-    rcm_buf_init(&r->loops, 1u << 22);
-    struct rcm_buf ack = RCM_BUF_INIT(1u << 22);
-    struct rcm_x12_validate_opts o = {
-        .on_finding = on_f, .on_segment = on_s, .ctx = r, .ack = &ack,
-        .ack_date = "20240101", .ack_time = "1200",
-    };
-    assert_int_equal(rcm_x12_validate_buffer(p, n, &o, &r->st), RCM_OK);
-    r->ack = rcm_buf_detach(&ack, NULL);
-    if (!r->ack)
-        r->ack = rcm_strdup("");
-}
-
-static void
-run_free(struct run *r)
-{
-    rcm_free(r->ack);
-    rcm_buf_release(&r->findings);
-    rcm_buf_release(&r->loops);
 }
 
 static char *
@@ -158,14 +116,14 @@ test_valid_files(void **state)
             snprintf(name, sizeof name, "%s-%s.edi", kinds[k]->prefix,
                      full ? "full" : "minimal");
             char *p = load_own(name);
-            struct run r;
-            run_validate(&r, p, strlen(p));
+            struct x12t_run r;
+            x12t_validate(&r, p, strlen(p), on_s);
             if (r.findings.len)
                 fail_msg("%s: unexpected findings:\n%s", name, rcm_buf_cstr(&r.findings));
             assert_int_equal(r.st.sets, 1);
             assert_int_equal(r.st.sets_accepted, 1);
             assert_ack(r.ack, kinds[k]->ak1, kinds[k]->ak2, accepted, "AK9*A*1*1*1");
-            run_free(&r);
+            x12t_run_free(&r);
             free(p);
         }
     }
@@ -181,11 +139,11 @@ static void
 check_loops(const char *name, const char *want)
 {
     char *p = load_own(name);
-    struct run r;
-    run_validate(&r, p, strlen(p));
+    struct x12t_run r;
+    x12t_validate(&r, p, strlen(p), on_s);
     if (strcmp(rcm_buf_cstr(&r.loops), want) != 0)
         fail_msg("%s: loops are\n%s\nwant\n%s", name, rcm_buf_cstr(&r.loops), want);
-    run_free(&r);
+    x12t_run_free(&r);
     free(p);
 }
 
@@ -271,14 +229,14 @@ run_case(const struct err_case *c)
     char *t1 = edit(base, c->from1, c->to1);
     char *t2 = c->from2 ? edit(t1, c->from2, c->to2) : NULL;
     const char *text = t2 ? t2 : t1;
-    struct run r;
-    run_validate(&r, text, strlen(text));
+    struct x12t_run r;
+    x12t_validate(&r, text, strlen(text), on_s);
     if (!strstr(rcm_buf_cstr(&r.findings), c->finding))
         fail_msg("%s %s: finding '%s' not reported; got:\n%s", c->kind->prefix, c->what,
                  c->finding, rcm_buf_cstr(&r.findings));
     assert_int_equal(r.st.sets_rejected, 1);
     assert_ack(r.ack, c->kind->ak1, c->kind->ak2, c->body, "AK9*R*1*1*0");
-    run_free(&r);
+    x12t_run_free(&r);
     free(t2);
     free(t1);
     free(base);
@@ -380,12 +338,12 @@ test_hl_levels(void **state)
     char *t = edit(base, "HL*2*1*21*1~\nNM1*1P*2*CLINIC*****XX*1234567893~\nHL*3*2*22*0~",
                    "HL*2*1*22*0~");
     char *t2 = edit(t, "SE*9*", "SE*7*");
-    struct run r;
-    run_validate(&r, t2, strlen(t2));
+    struct x12t_run r;
+    x12t_validate(&r, t2, strlen(t2), on_s);
     assert_non_null(strstr(rcm_buf_cstr(&r.findings), "unexpected_segment HL 5 2100A 0:0:0 2"));
     assert_non_null(strstr(rcm_buf_cstr(&r.findings), "required_loop_missing HL 7 2000B"));
     assert_int_equal(r.st.sets_rejected, 1);
-    run_free(&r);
+    x12t_run_free(&r);
     free(t2);
     free(t);
     free(base);
@@ -420,8 +378,8 @@ test_samples(void **state)
         char *p = x12t_load(rel, &n);
         if (!p)
             fail_msg("cannot read %s", rel);
-        struct run r;
-        run_validate(&r, p, n);
+        struct x12t_run r;
+        x12t_validate(&r, p, n, on_s);
         const char *f = rcm_buf_cstr(&r.findings);
         size_t lines = 0;
         for (const char *q = f; (q = strchr(q, '\n')); q++)
@@ -431,7 +389,7 @@ test_samples(void **state)
             fail_msg("%s: findings:\n%s", cases[i].name, f);
         assert_int_equal(r.st.sets, 1);
         assert_int_equal(r.st.sets_accepted, cases[i].finding ? 0 : 1);
-        run_free(&r);
+        x12t_run_free(&r);
         free(p);
     }
 }
@@ -457,13 +415,13 @@ static const struct rcm_x12_envelope ENV = {
 static void
 assert_clean(const struct rcm_buf *out, unsigned sets)
 {
-    struct run r;
-    run_validate(&r, out->data, out->len);
+    struct x12t_run r;
+    x12t_validate(&r, out->data, out->len, on_s);
     if (r.findings.len)
         fail_msg("writer output has findings:\n%s\n%s", rcm_buf_cstr(&r.findings), out->data);
     assert_int_equal(r.st.sets, sets);
     assert_int_equal(r.st.sets_accepted, sets);
-    run_free(&r);
+    x12t_run_free(&r);
 }
 
 /* Everything the 270/276 writers can write validates with no finding. */

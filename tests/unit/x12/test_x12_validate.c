@@ -14,56 +14,14 @@
 #include "x12/x12_int.h"
 #include "x12_test_util.h"
 
-struct run {
-    char *ack;
-    struct rcm_buf findings;   /* "code seg pos loop el:comp:rep ack\n" */
-    struct rcm_x12_stats st;
-    struct rcm_buf loops;      /* for on_segment: "SEG innermost-loop\n" */
-};
-
-static void
-on_f(void *ctx, const struct rcm_x12_finding *f)
-{
-    struct run *r = ctx;
-    if (rcm_buf_addf(&r->findings, "%s %s %u %s %d:%d:%d %s\n", f->code, f->seg_id,
-                     f->set_position, f->loop_id, f->element, f->component,
-                     f->repetition, f->ack_code) != RCM_OK)
-        abort();
-}
-
 static void
 on_s(void *ctx, const struct rcm_x12_seg *seg, const struct rcm_x12_loop_ctx *c)
 {
-    struct run *r = ctx;
+    struct x12t_run *r = ctx;
     if (rcm_buf_addf(&r->loops, "%s %s %s\n", seg->id,
                      c->depth ? c->loops[c->depth - 1] : "-",
                      c->depth > 1 ? c->loops[c->depth - 2] : "-") != RCM_OK)
         abort();
-}
-
-static void
-run_validate(struct run *r, const char *p, size_t n)
-{
-    memset(r, 0, sizeof *r);
-    rcm_buf_init(&r->findings, 1u << 24);
-    rcm_buf_init(&r->loops, 1u << 24);
-    struct rcm_buf ack = RCM_BUF_INIT(1u << 24);
-    struct rcm_x12_validate_opts o = {
-        .on_finding = on_f, .on_segment = on_s, .ctx = r, .ack = &ack,
-        .ack_date = "20240101", .ack_time = "1200",
-    };
-    assert_int_equal(rcm_x12_validate_buffer(p, n, &o, &r->st), RCM_OK);
-    r->ack = rcm_buf_detach(&ack, NULL);
-    if (!r->ack)
-        r->ack = rcm_strdup("");
-}
-
-static void
-run_free(struct run *r)
-{
-    rcm_free(r->ack);
-    rcm_buf_release(&r->findings);
-    rcm_buf_release(&r->loops);
 }
 
 /* Compare an ack with the expected segments one by one (NULL-terminated). */
@@ -128,13 +86,13 @@ check_edit(const char *from, const char *to, const char *const *want,
     size_t n;
     char *base = load_own("837p-minimal.edi", &n);
     char *text = edit(base, from, to);
-    struct run r;
-    run_validate(&r, text, strlen(text));
+    struct x12t_run r;
+    x12t_validate(&r, text, strlen(text), on_s);
     assert_ack(r.ack, want);
     if (finding && !strstr(rcm_buf_cstr(&r.findings), finding))
         fail_msg("finding '%s' not reported; got:\n%s", finding,
                  rcm_buf_cstr(&r.findings));
-    run_free(&r);
+    x12t_run_free(&r);
     free(text);
     free(base);
 }
@@ -147,12 +105,12 @@ test_minimal_valid(void **state)
     for (size_t i = 0; i < 2; i++) {
         size_t n;
         char *p = load_own(names[i], &n);
-        struct run r;
-        run_validate(&r, p, n);
+        struct x12t_run r;
+        x12t_validate(&r, p, n, on_s);
         assert_string_equal(rcm_buf_cstr(&r.findings), "");
         assert_int_equal(r.st.sets, 1);
         assert_int_equal(r.st.sets_accepted, 1);
-        run_free(&r);
+        x12t_run_free(&r);
         free(p);
     }
     static const char *const want[] = {
@@ -216,14 +174,14 @@ test_control_numbers(void **state)
     memcpy(text, base, (size_t)(gep - base));
     memcpy(text + (gep - base), st, setlen);
     strcpy(text + (gep - base) + setlen, "GE*2*2~\nIEA*1*000000002~\n");
-    struct run r;
-    run_validate(&r, text, strlen(text));
+    struct x12t_run r;
+    x12t_validate(&r, text, strlen(text), on_s);
     static const char *const dup[] = {
         ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK5*A", AK2_837,
         "IK5*R*23", "AK9*P*2*2*1", "SE*8*0001", "GE*1*1", "IEA*1*000000001", NULL,
     };
     assert_ack(r.ack, dup);
-    run_free(&r);
+    x12t_run_free(&r);
     free(text);
     free(base);
 
@@ -234,10 +192,10 @@ test_control_numbers(void **state)
     memcpy(text, base, n);
     memcpy(text + n, base, n);
     text[2 * n] = 0;
-    run_validate(&r, text, 2 * n);
+    x12t_validate(&r, text, 2 * n, on_s);
     assert_non_null(strstr(rcm_buf_cstr(&r.findings), "duplicate_isa13 ISA 0  13:0:0 025"));
     assert_non_null(strstr(r.ack, "TA1*000000002*240101*1200*R*025~"));
-    run_free(&r);
+    x12t_run_free(&r);
     free(text);
     free(base);
 }
@@ -277,10 +235,10 @@ test_repeat_overflow(void **state)
     char *t1 = edit(base, "N4*NEW YORK*NY*10001~\n",
                     "N4*NEW YORK*NY*10001~\nN4*NEW YORK*NY*10001~\n");
     char *t2 = edit(t1, "SE*20*", "SE*21*");
-    struct run r;
-    run_validate(&r, t2, strlen(t2));
+    struct x12t_run r;
+    x12t_validate(&r, t2, strlen(t2), on_s);
     assert_ack(r.ack, want);
-    run_free(&r);
+    x12t_run_free(&r);
     free(t1);
     free(t2);
 
@@ -294,14 +252,14 @@ test_repeat_overflow(void **state)
                                           "DTP*472*D8*20240101~\n", i), RCM_OK);
     assert_int_equal(rcm_buf_addf(&b, "SE*%d*0001~\n", 17 + 51 * 3), RCM_OK);
     assert_int_equal(rcm_buf_addstr(&b, strstr(se, "GE*")), RCM_OK);
-    run_validate(&r, b.data, b.len);
+    x12t_validate(&r, b.data, b.len, on_s);
     static const char *const loop[] = {
         ISA_837, GS_837, ST_999, AK1_837, AK2_837, "IK3*LX*167*2400*4",
         "CTX*CLM01:CLAIM1", "IK5*R*5", "AK9*R*1*1*0", "SE*8*0001", "GE*1*1",
         "IEA*1*000000001", NULL,
     };
     assert_ack(r.ack, loop);
-    run_free(&r);
+    x12t_run_free(&r);
     rcm_buf_release(&b);
     free(base);
 }
@@ -367,13 +325,13 @@ test_wrong_delimiters(void **state)
     char *base = load_own("837p-minimal.edi", &n);
     /* ISA16 equal to the element separator: no usable delimiters, no ack */
     char *text = edit(base, "*0*P*:~", "*0*P**~");
-    struct run r;
-    run_validate(&r, text, strlen(text));
+    struct x12t_run r;
+    x12t_validate(&r, text, strlen(text), on_s);
     assert_string_equal(r.ack, "");
     assert_non_null(strstr(rcm_buf_cstr(&r.findings), "bad_isa"));
     assert_non_null(strstr(rcm_buf_cstr(&r.findings), "no_interchange"));
     assert_int_equal(r.st.sets, 0);
-    run_free(&r);
+    x12t_run_free(&r);
     free(text);
     free(base);
 }
@@ -386,8 +344,8 @@ test_truncated(void **state)
     char *base = load_own("837p-minimal.edi", &n);
     char *cut = strstr(base, "HI*");
     *cut = 0;
-    struct run r;
-    run_validate(&r, base, strlen(base));
+    struct x12t_run r;
+    x12t_validate(&r, base, strlen(base), on_s);
     static const char *const want[] = {
         ISA_837, "TA1*000000002*240101*1200*R*023", GS_837, ST_999, AK1_837,
         AK2_837, "IK5*R*2", "AK9*R*1*1*0*3", "SE*6*0001", "GE*1*1",
@@ -398,11 +356,11 @@ test_truncated(void **state)
     assert_non_null(strstr(f, "se_missing"));
     assert_non_null(strstr(f, "ge_missing"));
     assert_non_null(strstr(f, "iea_missing"));
-    run_free(&r);
+    x12t_run_free(&r);
     /* cut inside a segment: the reader reports it too */
-    run_validate(&r, base, strlen(base) - 3);
+    x12t_validate(&r, base, strlen(base) - 3, on_s);
     assert_non_null(strstr(rcm_buf_cstr(&r.findings), "truncated"));
-    run_free(&r);
+    x12t_run_free(&r);
     free(base);
 }
 
@@ -418,8 +376,8 @@ test_835_ack_bom_per(void **state)
     assert_non_null(text);
     memcpy(text, "\xEF\xBB\xBF", 3);
     memcpy(text + 3, base, n + 1);
-    struct run r;
-    run_validate(&r, text, n + 3);
+    struct x12t_run r;
+    x12t_validate(&r, text, n + 3, on_s);
     static const char *const want[] = {
         "ISA*00*          *00*          *ZZ*PROVIDERID     *ZZ*PAYERID        *240101*1200*^*00501*000000001*0*P*:",
         "GS*FA*PROVIDERID*PAYERID*20240101*1200*1*X*005010X231A1", ST_999,
@@ -429,7 +387,7 @@ test_835_ack_bom_per(void **state)
     assert_ack(r.ack, want);
     assert_string_equal(rcm_buf_cstr(&r.findings), "");
     assert_non_null(strstr(rcm_buf_cstr(&r.loops), "PER 1000A ST_LOOP"));
-    run_free(&r);
+    x12t_run_free(&r);
     free(text);
     free(base);
 }
@@ -458,8 +416,8 @@ test_repeated_2320(void **state)
     char se[32];
     snprintf(se, sizeof se, "SE*%zu*0024", 64 + nseg);
     char *fixed = edit(text, "SE*64*0024", se);
-    struct run r;
-    run_validate(&r, fixed, strlen(fixed));
+    struct x12t_run r;
+    x12t_validate(&r, fixed, strlen(fixed), on_s);
     const char *loops = rcm_buf_cstr(&r.loops);
     /* one SBR in 2000B, two that open 2320 inside 2300 */
     assert_non_null(strstr(loops, "SBR 2000B 2000A"));
@@ -468,7 +426,7 @@ test_repeated_2320(void **state)
     assert_non_null(strstr(first + 1, "SBR 2320 2300"));
     assert_null(strstr(rcm_buf_cstr(&r.findings), "unexpected"));
     assert_int_equal(r.st.sets_accepted, 1);
-    run_free(&r);
+    x12t_run_free(&r);
     free(fixed);
     free(text);
     free(p);
@@ -497,8 +455,8 @@ test_digit_patterns(void **state)
         char to[64];
         snprintf(to, sizeof to, "N4*ANYWHERE*PA*%s~", cases[i].zip);
         char *t = edit(p, "N4*ANYWHERE*PA*17111~", to);
-        struct run r;
-        run_validate(&r, t, strlen(t));
+        struct x12t_run r;
+        x12t_validate(&r, t, strlen(t), on_s);
         const char *f = rcm_buf_cstr(&r.findings);
         bool n4_found = strstr(f, " N4 ") != NULL;
         if (!cases[i].code) {
@@ -511,7 +469,7 @@ test_digit_patterns(void **state)
                 fail_msg("%s: want %s and %s:\n%s\n%s", cases[i].zip, cases[i].code,
                          cases[i].ik4, f, r.ack);
         }
-        run_free(&r);
+        x12t_run_free(&r);
         free(t);
     }
     free(p);
@@ -547,12 +505,12 @@ test_external_codes_off(void **state)
     char *se = strstr(t, "SE*12*");
     se[3] = '1';
     se[4] = '3';
-    struct run r;
-    run_validate(&r, t, strlen(t));
+    struct x12t_run r;
+    x12t_validate(&r, t, strlen(t), on_s);
     assert_non_null(strstr(rcm_buf_cstr(&r.findings),
                            "invalid_external_code CAS 11 2100 2:0:0 7"));
     assert_non_null(strstr(r.ack, "IK4*2*1034*7*ZZ9~"));
-    run_free(&r);
+    x12t_run_free(&r);
     free(t);
     free(p);
 }
@@ -598,8 +556,8 @@ test_samples(void **state)
         size_t n;
         char *p = x12t_load(rel, &n);
         assert_non_null(p);
-        struct run r;
-        run_validate(&r, p, n);
+        struct x12t_run r;
+        x12t_validate(&r, p, n, on_s);
         if (r.st.sets != cases[i].sets || r.st.sets_accepted != cases[i].accepted)
             fail_msg("%s: %u sets, %u accepted; findings:\n%s", cases[i].name,
                      (unsigned)r.st.sets, (unsigned)r.st.sets_accepted,
@@ -620,7 +578,7 @@ test_samples(void **state)
         if (cases[i].accepted == cases[i].sets && strstr(r.ack, "AK9*") &&
             (strstr(r.ack, "IK5*R") || strstr(r.ack, "AK9*R")))
             fail_msg("%s: accepted but the 999 rejects:\n%s", cases[i].name, r.ack);
-        run_free(&r);
+        x12t_run_free(&r);
         free(p);
     }
 }

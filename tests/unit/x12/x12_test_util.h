@@ -88,4 +88,50 @@ x12t_trace(const char *data, size_t n, const size_t *cuts, size_t ncuts,
     return nseg;
 }
 
+/* One validation run collected as text: the validator tests' harness. */
+struct x12t_run {
+    char *ack;                 /* the 999 (and any TA1); malloc'd, "" when none */
+    struct rcm_buf findings;   /* "code seg pos loop el:comp:rep ack\n" per finding */
+    struct rcm_buf loops;      /* what the caller's on_segment appends */
+    struct rcm_x12_stats st;
+};
+
+static inline void
+x12t_on_finding(void *ctx, const struct rcm_x12_finding *f)
+{
+    struct x12t_run *r = ctx;
+    if (rcm_buf_addf(&r->findings, "%s %s %u %s %d:%d:%d %s\n", f->code, f->seg_id,
+                     f->set_position, f->loop_id, f->element, f->component,
+                     f->repetition, f->ack_code) != RCM_OK)
+        abort();
+}
+
+/* Validate p[0..n) with a fixed ack date and time; on_segment (may be NULL)
+ * gets the run as its ctx. Fails the test when validation cannot run. */
+static inline void
+x12t_validate(struct x12t_run *r, const char *p, size_t n, rcm_x12_segment_fn on_segment)
+{
+    memset(r, 0, sizeof *r);
+    rcm_buf_init(&r->findings, 1u << 24);
+    rcm_buf_init(&r->loops, 1u << 24);
+    struct rcm_buf ack = RCM_BUF_INIT(1u << 24);
+    struct rcm_x12_validate_opts o = {
+        .on_finding = x12t_on_finding, .on_segment = on_segment, .ctx = r, .ack = &ack,
+        .ack_date = "20240101", .ack_time = "1200",
+    };
+    if (rcm_x12_validate_buffer(p, n, &o, &r->st) != RCM_OK)
+        abort();
+    r->ack = rcm_buf_detach(&ack, NULL);
+    if (!r->ack)
+        r->ack = rcm_strdup("");
+}
+
+static inline void
+x12t_run_free(struct x12t_run *r)
+{
+    rcm_free(r->ack);
+    rcm_buf_release(&r->findings);
+    rcm_buf_release(&r->loops);
+}
+
 #endif
