@@ -36,10 +36,13 @@ typedef enum rcm_err (*store_rewrap_fn)(void *ctx, int64_t tenant_id, const char
                                         const uint8_t *wrapped,
                                         uint8_t out[RCM_KEY_WRAPPED_BYTES]);
 
+typedef enum rcm_err (*store_rekey_fn)(void *ctx, struct store_patient_row *row);
+
 /* Key rows named by purpose: system keys use tenant_id 0. */
 #define STORE_KEY_DATA "data"
 #define STORE_KEY_INDEX "index"
 #define STORE_KEY_DATA_NEXT "data-next"
+#define STORE_KEY_INDEX_NEXT "index-next"
 
 struct rcm_store_ops {
     const char *name;
@@ -149,15 +152,17 @@ struct rcm_store_ops {
      * and store what it returns, in one transaction. *n counts rows. */
     enum rcm_err (*keys_rewrap_all)(void *impl, store_rewrap_fn fn, void *ctx, int64_t *n,
                                     struct rcm_diag *diag);
-    /* Tenant rotation: re-wrap up to `limit` patient keys of the tenant with
-     * id > after_id in one transaction; *last_id is the last id handled
-     * (0 when none were left). */
-    enum rcm_err (*patient_keys_rewrap)(void *impl, int64_t tenant_id, int64_t after_id,
-                                        int limit, store_rewrap_fn fn, void *ctx,
-                                        int64_t *last_id, int *n, struct rcm_diag *diag);
+    /* Tenant rotation: pass up to `limit` patients of the tenant with id >
+     * after_id through `fn` (which re-wraps the key and recomputes the blind
+     * indexes in the row) and store the result, in one transaction. *last_id
+     * is the last id handled (0 when none were left). */
+    enum rcm_err (*patient_rekey)(void *impl, int64_t tenant_id, int64_t after_id, int limit,
+                                  store_rekey_fn fn, void *ctx, int64_t *last_id, int *n,
+                                  struct rcm_diag *diag);
     /* Tenant rotation's end, in one transaction: fail with RCM_E_CONFLICT if
      * any patient key of the tenant is not wrapped under key id `next_id`,
-     * else make data-next the data key and audit "keys.rotate". */
+     * else make data-next the data key and index-next the index key, and
+     * audit "keys.rotate". */
     enum rcm_err (*tenant_key_promote)(void *impl, const struct rcm_actor *actor,
                                        int64_t tenant_id, uint32_t next_id, int64_t now_ms,
                                        struct rcm_diag *diag);
@@ -220,6 +225,16 @@ enum rcm_err store_tenant_key(struct rcm_store *s, int64_t tenant_id, const char
  * runs, else data (created on the tenant's first patient). */
 enum rcm_err store_sealing_key(struct rcm_store *s, int64_t tenant_id, struct rcm_key *out,
                                struct rcm_diag *diag);
+/* Rotation: re-wrap a patient's key under `next_data` and recompute the
+ * row's blind indexes under `next_index` (store_patient.c). */
+enum rcm_err store_patient_rekey(struct rcm_store *s, const struct rcm_key *next_data,
+                                 const struct rcm_key *next_index,
+                                 struct store_patient_row *row, struct rcm_diag *diag);
+/* The index key that goes with a patient key wrapped under data key
+ * `data_key_id`: index-next for rows a running rotation has moved (or
+ * created), else index (created on first use). */
+enum rcm_err store_index_key_for(struct rcm_store *s, int64_t tenant_id, uint32_t data_key_id,
+                                 struct rcm_key *out, struct rcm_diag *diag);
 /* The tenant key (data or data-next) with this key id, for unwrapping a
  * patient key. */
 enum rcm_err store_tenant_key_by_id(struct rcm_store *s, int64_t tenant_id, uint32_t key_id,

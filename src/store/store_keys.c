@@ -26,9 +26,12 @@
 
 #define CACHE_SLOTS 64
 
+/* An unwrapped tenant key, found again by the exact wrapped bytes it came
+ * from: a row that changes (rotation, re-wrap) simply misses, so an entry is
+ * never stale. */
 struct cached_key {
     int64_t tenant_id;
-    char purpose[12];
+    uint8_t wrapped[RCM_KEY_WRAPPED_BYTES];
     struct rcm_key *key;        /* rcm_key_alloc; NULL = empty slot */
 };
 
@@ -82,16 +85,17 @@ store_keyring_free(struct store_keyring *kr)
 }
 
 /* Wrapping context of a tenant or system key. System keys use the reserved
- * tenant "0"; the index key is "<tenant>.index" so it cannot be swapped with
- * the data key (both live under the master key). */
+ * tenant "0"; index keys are "<tenant>.index" so they cannot be swapped with
+ * data keys (all live under the master key). A "-next" key shares its
+ * purpose's context, so promotion moves the wrapped bytes as they are. */
 static enum rcm_err
 key_context(int64_t tenant_id, const char *purpose, char ctx[RCM_KEY_CONTEXT_MAX_LEN + 1])
 {
     char owner[RCM_ID_MAX_LEN + 1];
     if (tenant_id == 0)
         snprintf(owner, sizeof owner, "0.%s", purpose);
-    else if (strcmp(purpose, STORE_KEY_INDEX) == 0)
-        snprintf(owner, sizeof owner, "%" PRId64 ".index", tenant_id);
+    else if (strncmp(purpose, STORE_KEY_INDEX, strlen(STORE_KEY_INDEX)) == 0)
+        snprintf(owner, sizeof owner, "%" PRId64 ".index", tenant_id);  /* and index-next */
     else
         snprintf(owner, sizeof owner, "%" PRId64, tenant_id);
     return rcm_key_context_tenant(owner, ctx);
@@ -132,7 +136,7 @@ unwrap_row(const struct store_keyring *kr, int64_t tenant_id, const char *purpos
 }
 
 static bool
-cache_get(struct store_keyring *kr, int64_t tenant_id, const char *purpose,
+cache_get(struct store_keyring *kr, int64_t tenant_id, const uint8_t *wrapped,
           uint32_t key_id, struct rcm_key *out)
 {
     bool hit = false;
@@ -140,7 +144,8 @@ cache_get(struct store_keyring *kr, int64_t tenant_id, const char *purpose,
     for (int i = 0; i < CACHE_SLOTS && !hit; i++) {
         struct cached_key *c = &kr->cache[i];
         if (c->key && c->tenant_id == tenant_id &&
-            (purpose ? strcmp(c->purpose, purpose) == 0 : c->key->key_id == key_id)) {
+            (wrapped ? memcmp(c->wrapped, wrapped, RCM_KEY_WRAPPED_BYTES) == 0
+                     : c->key->key_id == key_id)) {
             *out = *c->key;
             hit = true;
         }
@@ -149,28 +154,17 @@ cache_get(struct store_keyring *kr, int64_t tenant_id, const char *purpose,
     return hit;
 }
 
-/* Remember an unwrapped key. Looked up by purpose only for the index key
- * (which is never replaced); data keys, which rotation replaces, are looked
- * up by key id and stored under the purpose "data*". */
 static void
-cache_put(struct store_keyring *kr, int64_t tenant_id, const char *purpose,
+cache_put(struct store_keyring *kr, int64_t tenant_id, const uint8_t *wrapped,
           const struct rcm_key *key)
 {
     pthread_mutex_lock(&kr->mu);
-    for (int i = 0; i < CACHE_SLOTS; i++) {
-        struct cached_key *c = &kr->cache[i];
-        if (c->key && c->tenant_id == tenant_id && c->key->key_id == key->key_id &&
-            strcmp(c->purpose, purpose) == 0) {
-            pthread_mutex_unlock(&kr->mu);
-            return;
-        }
-    }
     struct cached_key *c = &kr->cache[kr->next_victim++ % CACHE_SLOTS];
     if (!c->key)
         c->key = rcm_key_alloc();
     if (c->key) {
         c->tenant_id = tenant_id;
-        snprintf(c->purpose, sizeof c->purpose, "%s", purpose);
+        memcpy(c->wrapped, wrapped, RCM_KEY_WRAPPED_BYTES);
         *c->key = *key;
     }
     pthread_mutex_unlock(&kr->mu);
@@ -185,7 +179,8 @@ need_keyring(const struct rcm_store *s, struct rcm_diag *diag)
     return RCM_OK;
 }
 
-/* Read (or, with `create`, make and store) one wrapped key and unwrap it. */
+/* Read (or, with `create`, make and store) one wrapped key and unwrap it
+ * (or find it in the cache). `initial`: the key to store when creating. */
 static enum rcm_err
 load_key(struct rcm_store *s, int64_t tenant_id, const char *purpose, bool create,
          const struct rcm_key *initial, struct rcm_key *out, struct rcm_diag *diag)
@@ -214,7 +209,12 @@ load_key(struct rcm_store *s, int64_t tenant_id, const char *purpose, bool creat
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no %s key for this tenant", purpose);
     if (err)
         return err;
-    return unwrap_row(s->keys, tenant_id, purpose, wrapped, out, diag);
+    if (tenant_id && cache_get(s->keys, tenant_id, wrapped, 0, out))
+        return RCM_OK;
+    err = unwrap_row(s->keys, tenant_id, purpose, wrapped, out, diag);
+    if (!err && tenant_id)
+        cache_put(s->keys, tenant_id, wrapped, out);
+    return err;
 }
 
 enum rcm_err
@@ -222,15 +222,7 @@ store_tenant_key(struct rcm_store *s, int64_t tenant_id, const char *purpose, bo
                  struct rcm_key *out, struct rcm_diag *diag)
 {
     enum rcm_err err = need_keyring(s, diag);
-    if (err)
-        return err;
-    bool by_purpose = strcmp(purpose, STORE_KEY_INDEX) == 0;
-    if (by_purpose && cache_get(s->keys, tenant_id, purpose, 0, out))
-        return RCM_OK;
-    err = load_key(s, tenant_id, purpose, create, NULL, out, diag);
-    if (!err)
-        cache_put(s->keys, tenant_id, by_purpose ? purpose : "data*", out);
-    return err;
+    return err ? err : load_key(s, tenant_id, purpose, create, NULL, out, diag);
 }
 
 enum rcm_err
@@ -241,6 +233,24 @@ store_sealing_key(struct rcm_store *s, int64_t tenant_id, struct rcm_key *out,
     if (err == RCM_E_NOT_FOUND)
         err = store_tenant_key(s, tenant_id, STORE_KEY_DATA, true, out, diag);
     return err;
+}
+
+enum rcm_err
+store_index_key_for(struct rcm_store *s, int64_t tenant_id, uint32_t data_key_id,
+                    struct rcm_key *out, struct rcm_diag *diag)
+{
+    struct rcm_key next;
+    enum rcm_err err = store_tenant_key(s, tenant_id, STORE_KEY_DATA_NEXT, false, &next, diag);
+    bool is_next = !err && next.key_id == data_key_id;
+    rcm_key_wipe(&next);
+    if (err && err != RCM_E_NOT_FOUND)
+        return err;
+    if (is_next) {
+        err = store_tenant_key(s, tenant_id, STORE_KEY_INDEX_NEXT, false, out, diag);
+        if (err != RCM_E_NOT_FOUND)
+            return err;     /* a rotation begun by an older run has no index-next */
+    }
+    return store_tenant_key(s, tenant_id, STORE_KEY_INDEX, true, out, diag);
 }
 
 enum rcm_err
@@ -259,7 +269,6 @@ store_tenant_key_by_id(struct rcm_store *s, int64_t tenant_id, uint32_t key_id,
             continue;
         if (err)
             return err;
-        cache_put(s->keys, tenant_id, "data*", out);
         if (out->key_id == key_id)
             return RCM_OK;
     }
@@ -361,33 +370,17 @@ rcm_store_rotate_master(struct rcm_store *store, const struct rcm_actor *actor,
     return err;
 }
 
-struct tenant_rewrap {
+struct tenant_rekey {
     struct rcm_store *store;
-    struct rcm_key next;
+    struct rcm_key next_data, next_index;
     struct rcm_diag *diag;
 };
 
 static enum rcm_err
-rewrap_patient_key(void *ctx, int64_t tenant_id, const char *patient_uid,
-                   const uint8_t *wrapped, uint8_t out[RCM_KEY_WRAPPED_BYTES])
+rekey_patient(void *ctx, struct store_patient_row *row)
 {
-    struct tenant_rewrap *t = ctx;
-    char tid[24], kctx[RCM_KEY_CONTEXT_MAX_LEN + 1];
-    uint32_t id = 0;
-    snprintf(tid, sizeof tid, "%" PRId64, tenant_id);
-    enum rcm_err err = rcm_key_context_patient(tid, patient_uid, kctx);
-    if (!err)
-        err = rcm_aead_key_id(wrapped, RCM_KEY_WRAPPED_BYTES, &id);
-    if (err)
-        return err;
-    struct rcm_key old;
-    if (id == t->next.key_id)
-        old = t->next;      /* done by an earlier run: rewrap verifies and copies */
-    else if ((err = store_tenant_key_by_id(t->store, tenant_id, id, &old, t->diag)))
-        return err;
-    err = rcm_key_rewrap(&old, &t->next, kctx, wrapped, RCM_KEY_WRAPPED_BYTES, out);
-    rcm_key_wipe(&old);
-    return err;
+    struct tenant_rekey *t = ctx;
+    return store_patient_rekey(t->store, &t->next_data, &t->next_index, row, t->diag);
 }
 
 enum rcm_err
@@ -400,18 +393,26 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
         return err;
     if (batch < 1 || batch > 10000)
         return rcm_diag_fail(diag, RCM_E_INVAL, "batch must be 1-10000");
-    struct tenant_rewrap t = {.store = store, .diag = diag};
+    struct tenant_rekey t = {.store = store, .diag = diag};
     int64_t total = 0, id = 0, done = 0;
-    /* the current key must exist first: a tenant without patients has none */
-    struct rcm_key current, fresh;
-    if ((err = store_tenant_key(store, tenant_id, STORE_KEY_DATA, true, &current, diag)))
-        return err;
-    /* a new id, so envelopes tell old from new; a resumed run keeps the
-     * stored data-next instead */
-    rcm_key_generate(&fresh, current.key_id);
-    rcm_key_wipe(&current);
-    err = load_key(store, tenant_id, STORE_KEY_DATA_NEXT, true, &fresh, &t.next, diag);
-    rcm_key_wipe(&fresh);
+    /* The current keys must exist first (a tenant without patients has
+     * none). The new ones get new ids, so envelopes tell old from new; a
+     * resumed run finds and keeps the stored "-next" keys instead. The
+     * index key comes first, so that a server seeing data-next always finds
+     * index-next too. */
+    static const char *const now_purpose[] = {STORE_KEY_INDEX, STORE_KEY_DATA};
+    static const char *const next_purpose[] = {STORE_KEY_INDEX_NEXT, STORE_KEY_DATA_NEXT};
+    struct rcm_key *next[] = {&t.next_index, &t.next_data};
+    for (int k = 0; k < 2 && !err; k++) {
+        struct rcm_key current, fresh;
+        err = store_tenant_key(store, tenant_id, now_purpose[k], true, &current, diag);
+        if (err)
+            break;
+        rcm_key_generate(&fresh, current.key_id);
+        rcm_key_wipe(&current);
+        err = load_key(store, tenant_id, next_purpose[k], true, &fresh, next[k], diag);
+        rcm_key_wipe(&fresh);
+    }
     if (!err)
         err = store->ops->patient_count(store->impl, tenant_id, &total, diag);
     if (!err)
@@ -425,8 +426,8 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
         done = 0;
         do {
             int n = 0;
-            err = store->ops->patient_keys_rewrap(store->impl, tenant_id, after, batch,
-                                                  rewrap_patient_key, &t, &last, &n, diag);
+            err = store->ops->patient_rekey(store->impl, tenant_id, after, batch,
+                                            rekey_patient, &t, &last, &n, diag);
             if (err || !last)
                 break;
             after = last;
@@ -441,8 +442,8 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
         } while (!err);
         if (err)
             break;
-        err = store->ops->tenant_key_promote(store->impl, actor, tenant_id, t.next.key_id,
-                                             rcm_time_now_ms(), diag);
+        err = store->ops->tenant_key_promote(store->impl, actor, tenant_id,
+                                             t.next_data.key_id, rcm_time_now_ms(), diag);
         if (err == RCM_E_CONFLICT) {
             err = RCM_OK;
             continue;
@@ -452,7 +453,8 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
                                                 rcm_time_now_ms(), diag);
         break;
     }
-    rcm_key_wipe(&t.next);
+    rcm_key_wipe(&t.next_data);
+    rcm_key_wipe(&t.next_index);
     return err;
 }
 

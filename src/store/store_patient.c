@@ -257,27 +257,10 @@ patient_key(struct rcm_store *s, const struct store_patient_row *row, struct rcm
     return RCM_OK;
 }
 
-/* Blind-index slot of a kind (enum rcm_blind_kind - 1). */
+/* The blind index of one search key, from plaintext values, under the
+ * tenant index key `ikey`. */
 static enum rcm_err
-index_one(struct rcm_store *s, int64_t tenant_id, enum rcm_blind_kind kind,
-          const char *norm, size_t n, uint8_t out[RCM_BLIND_INDEX_BYTES],
-          struct rcm_diag *diag)
-{
-    struct rcm_key ikey, bkey;
-    enum rcm_err err = store_tenant_key(s, tenant_id, STORE_KEY_INDEX, true, &ikey, diag);
-    if (err)
-        return err;
-    err = rcm_blind_key_derive(&ikey, kind, &bkey);
-    rcm_key_wipe(&ikey);
-    if (!err)
-        rcm_blind_index(&bkey, norm, n, out);
-    rcm_key_wipe(&bkey);
-    return err;
-}
-
-/* The blind index of one search key, from plaintext values. */
-static enum rcm_err
-blind_of(struct rcm_store *s, int64_t tenant_id, enum rcm_blind_kind kind, const char *a,
+blind_of(const struct rcm_key *ikey, enum rcm_blind_kind kind, const char *a,
          const char *first, const char *dob, uint8_t out[RCM_BLIND_INDEX_BYTES],
          struct rcm_diag *diag)
 {
@@ -294,15 +277,19 @@ blind_of(struct rcm_store *s, int64_t tenant_id, enum rcm_blind_kind kind, const
     }
     if (err)
         return rcm_diag_fail(diag, RCM_E_INVAL, "search value cannot be indexed");
-    err = index_one(s, tenant_id, kind, norm, n, out, diag);
+    struct rcm_key bkey;
+    err = rcm_blind_key_derive(ikey, kind, &bkey);
+    if (!err)
+        rcm_blind_index(&bkey, norm, n, out);
+    rcm_key_wipe(&bkey);
     rcm_crypto_wipe(norm, sizeof norm);
     return err;
 }
 
 /* Recompute every blind index of a row from its plaintext values. */
 static enum rcm_err
-index_row(struct rcm_store *s, const struct rcm_patient *p, struct store_patient_row *row,
-          struct rcm_diag *diag)
+index_row(const struct rcm_key *ikey, const struct rcm_patient *p,
+          struct store_patient_row *row, struct rcm_diag *diag)
 {
     static const struct {
         enum rcm_blind_kind kind;
@@ -317,16 +304,32 @@ index_row(struct rcm_store *s, const struct rcm_patient *p, struct store_patient
         int slot = ids[i].kind - 1;
         row->has_bidx[slot] = p->value[ids[i].f][0] != '\0';
         if (row->has_bidx[slot])
-            err = blind_of(s, row->tenant_id, ids[i].kind, p->value[ids[i].f], NULL, NULL,
-                           row->bidx[slot], diag);
+            err = blind_of(ikey, ids[i].kind, p->value[ids[i].f], NULL, NULL, row->bidx[slot],
+                           diag);
     }
     int slot = RCM_BLIND_NAME_DOB - 1;
     row->has_bidx[slot] = p->value[RCM_PF_LAST_NAME][0] && p->value[RCM_PF_FIRST_NAME][0] &&
                           p->value[RCM_PF_DOB][0];
     if (!err && row->has_bidx[slot])
-        err = blind_of(s, row->tenant_id, RCM_BLIND_NAME_DOB, p->value[RCM_PF_LAST_NAME],
+        err = blind_of(ikey, RCM_BLIND_NAME_DOB, p->value[RCM_PF_LAST_NAME],
                        p->value[RCM_PF_FIRST_NAME], p->value[RCM_PF_DOB], row->bidx[slot],
                        diag);
+    return err;
+}
+
+/* Index a row under the index key that goes with its wrapped patient key. */
+static enum rcm_err
+index_row_for_key(struct rcm_store *s, const struct rcm_patient *p,
+                  struct store_patient_row *row, struct rcm_diag *diag)
+{
+    uint32_t kek_id = 0;
+    struct rcm_key ikey;
+    enum rcm_err err = rcm_aead_key_id(row->wrapped_key, RCM_KEY_WRAPPED_BYTES, &kek_id);
+    if (!err)
+        err = store_index_key_for(s, row->tenant_id, kek_id, &ikey, diag);
+    if (!err)
+        err = index_row(&ikey, p, row, diag);
+    rcm_key_wipe(&ikey);
     return err;
 }
 
@@ -406,7 +409,7 @@ rcm_store_patient_create(struct rcm_store *store, const struct rcm_actor *actor,
         if (!err)
             err = seal_all(&pkey, &p, &row);
         if (!err)
-            err = index_row(store, &p, &row, diag);
+            err = index_row_for_key(store, &p, &row, diag);
     }
     if (!err) {
         row.created_ms = row.updated_ms = rcm_time_now_ms();
@@ -490,6 +493,9 @@ static int
 collect_row(void *ctx, const struct store_patient_row *row)
 {
     struct collected *c = ctx;
+    for (int i = 0; i < c->n; i++)
+        if (c->rows[i].id == row->id)
+            return 0;   /* found under both index keys during a rotation */
     if (c->n == c->cap)
         return 1;
     c->rows[c->n++] = *row;
@@ -575,15 +581,25 @@ rcm_store_patient_search(struct rcm_store *store, const struct rcm_actor *actor,
             return RCM_E_INVAL;
         a = ssn;
     }
+    /* under the index key, and during a rotation under the next one too */
     struct collected c = {0};
-    enum rcm_err err = blind_of(store, actor->tenant_id, kind, a, q->first_name, q->dob, bidx,
-                                diag);
+    enum rcm_err err = collected_init(&c, limit, diag);
+    static const char *const purposes[] = {STORE_KEY_INDEX, STORE_KEY_INDEX_NEXT};
+    for (size_t i = 0; i < 2 && !err; i++) {
+        struct rcm_key ikey;
+        err = store_tenant_key(store, actor->tenant_id, purposes[i], i == 0, &ikey, diag);
+        if (err == RCM_E_NOT_FOUND && i == 1) {
+            err = RCM_OK;
+            break;
+        }
+        if (!err)
+            err = blind_of(&ikey, kind, a, q->first_name, q->dob, bidx, diag);
+        rcm_key_wipe(&ikey);
+        if (!err)
+            err = store->ops->patient_find(store->impl, actor->tenant_id, kind, bidx, limit,
+                                           collect_row, &c, diag);
+    }
     rcm_crypto_wipe(ssn, sizeof ssn);
-    if (!err)
-        err = collected_init(&c, limit, diag);
-    if (!err)
-        err = store->ops->patient_find(store->impl, actor->tenant_id, kind, bidx, limit,
-                                       collect_row, &c, diag);
     if (!err)
         err = deliver(store, actor, "patient.search", &c, mask, fn, ctx, diag);
     collected_free(&c);
@@ -630,7 +646,7 @@ rcm_store_patient_update(struct rcm_store *store, const struct rcm_actor *actor,
         err = seal_all(&pkey, p, row);
         rcm_key_wipe(&pkey);
         if (!err)
-            err = index_row(store, p, row, diag);
+            err = index_row_for_key(store, p, row, diag);
         int64_t seen = row->updated_ms;
         row->updated_ms = rcm_time_now_ms();
         if (row->updated_ms <= seen)
@@ -656,4 +672,41 @@ rcm_store_patient_delete(struct rcm_store *store, const struct rcm_actor *actor,
                          struct rcm_diag *diag)
 {
     return store->ops->patient_delete(store->impl, actor, id, rcm_time_now_ms(), diag);
+}
+
+/* ---- rotation: re-key one patient ----------------------------------------- */
+
+enum rcm_err
+store_patient_rekey(struct rcm_store *s, const struct rcm_key *next_data,
+                    const struct rcm_key *next_index, struct store_patient_row *row,
+                    struct rcm_diag *diag)
+{
+    struct rcm_key pkey;
+    struct rcm_patient *p = rcm_malloc(sizeof *p);
+    char ctx[RCM_KEY_CONTEXT_MAX_LEN + 1];
+    enum rcm_err err = p ? patient_key(s, row, &pkey, diag) : RCM_E_NOMEM;
+    if (err) {
+        rcm_free(p);
+        return err;
+    }
+    /* the fields blind indexes are made of */
+    static const enum rcm_patient_field indexed[] = {
+        RCM_PF_MEMBER_ID, RCM_PF_MRN, RCM_PF_SSN, RCM_PF_LAST_NAME, RCM_PF_FIRST_NAME,
+        RCM_PF_DOB,
+    };
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < sizeof indexed / sizeof indexed[0] && !err; i++)
+        if (open_field(&pkey, row, indexed[i], p->value[indexed[i]]))
+            err = rcm_diag_fail(diag, RCM_E_CRYPTO, "patient %" PRId64 ": field %s does not "
+                                "open (altered or moved)", row->id, fields[indexed[i]].name);
+    if (!err)
+        err = key_context(row, ctx);
+    if (!err)
+        err = rcm_key_wrap(next_data, ctx, &pkey, row->wrapped_key);
+    if (!err)
+        err = index_row(next_index, p, row, diag);
+    rcm_key_wipe(&pkey);
+    wipe_patient(p);
+    rcm_free(p);
+    return err;
 }

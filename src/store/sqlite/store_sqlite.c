@@ -215,20 +215,18 @@
     X(KEY_SET, "UPDATE tenant_key SET wrapped = ?3 WHERE tenant_id = ?1 AND "  \
                "purpose = ?2")                                                 \
     X(SYSTEM_KEY_SET, "UPDATE system_key SET wrapped = ?3 WHERE purpose = ?2") \
-    X(PATIENT_KEYS_PAGE, "SELECT k.patient_id, p.uid, k.wrapped FROM "         \
-                         "patient_key k JOIN patient p ON p.id = k.patient_id " \
-                         "WHERE k.tenant_id = ?1 AND k.patient_id > ?2 "       \
-                         "ORDER BY k.patient_id LIMIT ?3")                     \
     X(PATIENT_KEY_SET, "UPDATE patient_key SET wrapped = ?2 WHERE "            \
                        "patient_id = ?1")                                      \
     X(PATIENT_KEYS_OTHER, "SELECT count(*) FROM patient_key WHERE "            \
                           "tenant_id = ?1 AND substr(wrapped, 2, 4) != ?2")    \
-    X(TENANT_KEY_PROMOTE, "UPDATE tenant_key SET wrapped = (SELECT wrapped "   \
-                          "FROM tenant_key WHERE tenant_id = ?1 AND purpose = " \
-                          "'data-next'), created_ms = ?2 WHERE tenant_id = ?1 " \
-                          "AND purpose = 'data'")                              \
+    X(TENANT_KEY_PROMOTE, "UPDATE tenant_key AS t SET wrapped = n.wrapped, "   \
+                          "created_ms = ?2 FROM tenant_key AS n WHERE "        \
+                          "t.tenant_id = ?1 AND n.tenant_id = ?1 AND "         \
+                          "n.purpose = t.purpose || '-next'")                  \
     X(TENANT_KEY_DROP_NEXT, "DELETE FROM tenant_key WHERE tenant_id = ?1 AND " \
-                            "purpose = 'data-next'")                           \
+                            "purpose IN ('data-next', 'index-next')")          \
+    X(PATIENT_BIDX_SET, "UPDATE patient SET bidx_member_id = ?2, bidx_mrn = ?3, " \
+                        "bidx_name_dob = ?4, bidx_ssn = ?5 WHERE id = ?1")     \
     X(PATIENT_COUNT, "SELECT count(*) FROM patient WHERE tenant_id = ?1")      \
     X(ROTATION_FIND, "SELECT id, done FROM key_rotation WHERE kind = ?1 AND "  \
                      "coalesce(tenant_id, 0) = ?2 AND state = 'running'")      \
@@ -2212,44 +2210,6 @@ bind_page(sqlite3_stmt *st, const void *args)
     sqlite3_bind_int64(st, 3, p->limit);
 }
 
-static enum rcm_err
-sq_patient_keys_rewrap(void *impl, int64_t tenant_id, int64_t after_id, int limit,
-                       store_rewrap_fn fn, void *ctx, int64_t *last_id, int *n,
-                       struct rcm_diag *diag)
-{
-    struct sq *sq = impl;
-    *last_id = 0;
-    *n = 0;
-    struct key_rows k = {.cap = limit};
-    if (limit < 1 || limit > REWRAP_BATCH_MAX || !(k.rows = rcm_calloc((size_t)limit,
-                                                                         sizeof *k.rows)))
-        return limit < 1 || limit > REWRAP_BATCH_MAX ? RCM_E_INVAL : RCM_E_NOMEM;
-    enum rcm_err err = write_begin(sq, diag);
-    if (err) {
-        rcm_free(k.rows);
-        return err;
-    }
-    struct page_args pa = {tenant_id, after_id, limit};
-    err = writer_rows(sq, STMT_PATIENT_KEYS_PAGE, bind_page, &pa, take_key_row, &k, diag);
-    if (!err && k.bad)
-        err = rcm_diag_fail(diag, RCM_E_DB, "a patient key row is malformed");
-    for (int i = 0; i < k.n && !err; i++) {
-        uint8_t out[RCM_KEY_WRAPPED_BYTES];
-        err = fn(ctx, tenant_id, k.rows[i].owner, k.rows[i].wrapped, out);
-        if (err)
-            err = rcm_diag_fail(diag, err, "patient %lld: key does not re-wrap",
-                                (long long)k.rows[i].tenant_id);
-        else
-            err = key_set(sq, STMT_PATIENT_KEY_SET, k.rows[i].tenant_id, NULL, out, diag);
-    }
-    if (!err && k.n) {
-        *last_id = k.rows[k.n - 1].tenant_id;
-        *n = k.n;
-    }
-    rcm_crypto_wipe(k.rows, (size_t)k.cap * sizeof *k.rows);
-    rcm_free(k.rows);
-    return write_end(sq, err, diag);
-}
 
 static void
 count_out(sqlite3_stmt *st, void *out)
@@ -2659,6 +2619,79 @@ sq_patient_delete(void *impl, const struct rcm_actor *actor, int64_t id, int64_t
     return write_end(sq, err, diag);
 }
 
+/* Tenant rotation: re-key a page of patients (see rcm_store_rotate_tenant). */
+struct rekey_page {
+    struct store_patient_row *rows;
+    int n, cap;
+    bool bad;
+};
+
+static int
+take_patient_row(sqlite3_stmt *st, void *ctx)
+{
+    struct rekey_page *pg = ctx;
+    if (pg->n == pg->cap)
+        return 1;
+    if (!patient_row(st, &pg->rows[pg->n++]))
+        pg->bad = true;
+    return 0;
+}
+
+/* Write back a re-keyed patient: its wrapped key and blind indexes. */
+static enum rcm_err
+rekey_store(struct sq *sq, const struct store_patient_row *r, struct rcm_diag *diag)
+{
+    enum rcm_err err = key_set(sq, STMT_PATIENT_KEY_SET, r->id, NULL, r->wrapped_key, diag);
+    sqlite3_stmt *st = err ? NULL : stmt(&sq->writer, STMT_PATIENT_BIDX_SET, diag);
+    if (err || !st)
+        return err ? err : RCM_E_DB;
+    sqlite3_bind_int64(st, 1, r->id);
+    for (int b = 0; b < STORE_BIDX_COUNT; b++) {
+        if (r->has_bidx[b])
+            sqlite3_bind_blob(st, 2 + b, r->bidx[b], RCM_BLIND_INDEX_BYTES, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 2 + b);
+    }
+    int rc = sqlite3_step(st);
+    stmt_done(st);
+    return rc == SQLITE_DONE ? RCM_OK : db_fail(diag, sq->writer.db, "re-index patient");
+}
+
+static enum rcm_err
+sq_patient_rekey(void *impl, int64_t tenant_id, int64_t after_id, int limit,
+                 store_rekey_fn fn, void *ctx, int64_t *last_id, int *n,
+                 struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    *last_id = 0;
+    *n = 0;
+    if (limit < 1 || limit > REWRAP_BATCH_MAX)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "batch must be 1-%d", REWRAP_BATCH_MAX);
+    struct rekey_page pg = {.cap = limit};
+    if (!(pg.rows = rcm_malloc((size_t)limit * sizeof *pg.rows)))
+        return RCM_E_NOMEM;
+    enum rcm_err err = write_begin(sq, diag);
+    if (!err) {
+        struct page_args pa = {tenant_id, after_id, limit};
+        err = writer_rows(sq, STMT_PATIENT_LIST, bind_page, &pa, take_patient_row, &pg, diag);
+        if (!err && pg.bad)
+            err = rcm_diag_fail(diag, RCM_E_DB, "a patient row is malformed");
+        for (int i = 0; i < pg.n && !err; i++) {
+            err = fn(ctx, &pg.rows[i]);
+            if (!err)
+                err = rekey_store(sq, &pg.rows[i], diag);
+        }
+        if (!err && pg.n) {
+            *last_id = pg.rows[pg.n - 1].id;
+            *n = pg.n;
+        }
+        err = write_end(sq, err, diag);
+    }
+    rcm_crypto_wipe(pg.rows, (size_t)limit * sizeof *pg.rows);
+    rcm_free(pg.rows);
+    return err;
+}
+
 /* ---- backup ------------------------------------------------------------------ */
 
 static enum rcm_err
@@ -2757,7 +2790,7 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .key_get = sq_key_get,
     .key_put = sq_key_put,
     .keys_rewrap_all = sq_keys_rewrap_all,
-    .patient_keys_rewrap = sq_patient_keys_rewrap,
+    .patient_rekey = sq_patient_rekey,
     .tenant_key_promote = sq_tenant_key_promote,
     .patient_count = sq_patient_count,
     .rotation_begin = sq_rotation_begin,

@@ -385,7 +385,7 @@ progress(void *ctx, int64_t done, int64_t total)
 }
 
 static void
-tenant_rotation_resumes_and_keeps_every_patient_readable(void **state)
+tenant_rotation_resumes_and_keeps_every_patient_readable_and_found(void **state)
 {
     struct fixture *f = *state;
     int64_t ids[7];
@@ -398,6 +398,9 @@ tenant_rotation_resumes_and_keeps_every_patient_readable(void **state)
     char old_kek[9];
     raw_text(f->path, "SELECT substr(hex(wrapped), 3, 8) FROM patient_key LIMIT 1", old_kek,
              sizeof old_kek);
+    char old_bidx[33];
+    raw_text(f->path, "SELECT hex(bidx_member_id) FROM patient ORDER BY id LIMIT 1", old_bidx,
+             sizeof old_bidx);
     struct rcm_diag d = RCM_DIAG_INIT;
     int calls = 0;
     stop_after_first = 1;
@@ -410,6 +413,14 @@ tenant_rotation_resumes_and_keeps_every_patient_readable(void **state)
     for (int i = 0; i < 7; i++)
         assert_int_equal(get(f, &f->a, ids[i], RCM_PF_ALL, &p), RCM_OK);
     int64_t late = add_patient(f, &f->a, "Late", "Comer", "R8");
+    /* search finds patients on both sides of the rotation: R0 and R1 were
+     * re-keyed (batch 2) and re-indexed, R5 not yet, R8 came under the new keys */
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM tenant_key WHERE purpose IN "
+                                      "('data-next', 'index-next')"), 2);
+    static const char *const members[] = {"R0", "R5", "R8"};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(search(f, &f->a, &(struct rcm_patient_query){.member_id = members[i]},
+                                NULL), 1);
     stop_after_first = 0;
     calls = 0;
     assert_int_equal(rcm_store_rotate_tenant(f->store, &f->a, f->a.tenant_id, 2, progress,
@@ -427,6 +438,13 @@ tenant_rotation_resumes_and_keeps_every_patient_readable(void **state)
     raw_text(f->path, "SELECT substr(hex(wrapped), 3, 8) FROM patient_key LIMIT 1", new_kek,
              sizeof new_kek);
     assert_string_not_equal(old_kek, new_kek);
+    /* and every blind index was recomputed under a new index key */
+    char new_bidx[33];
+    raw_text(f->path, "SELECT hex(bidx_member_id) FROM patient ORDER BY id LIMIT 1", new_bidx,
+             sizeof new_bidx);
+    assert_string_not_equal(old_bidx, new_bidx);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM tenant_key WHERE purpose LIKE "
+                                      "'%-next'"), 0);
     /* a fresh store (no cached keys) opens everything */
     rcm_store_close(f->store);
     f->store = open_store(f->path, &f->master, NULL);
@@ -535,7 +553,7 @@ main(void)
         T(moved_ciphertexts_do_not_open),
         T(update_changes_clears_and_reindexes),
         T(delete_destroys_the_key_and_audits_every_step),
-        T(tenant_rotation_resumes_and_keeps_every_patient_readable),
+        T(tenant_rotation_resumes_and_keeps_every_patient_readable_and_found),
         T(master_rotation_needs_both_keys_then_only_the_new),
         T(backup_is_a_complete_copy_that_refuses_to_overwrite),
         T(without_a_master_key_patients_are_refused),
