@@ -6,9 +6,11 @@
  *                     ──wraps──▶ tenant "index" key ──HKDF──▶ blind-index keys
  *
  * The master key never touches the database. Tenant keys are unwrapped on
- * first use and cached (in locked, guarded memory) by tenant and key id: a
- * key id is a fingerprint of the key bytes, so a cached entry can never go
- * stale — a rotation adds a key with a new id rather than changing one.
+ * first use and cached (in locked, guarded memory) under the wrapped bytes
+ * they came from, so a cached entry can never go stale: a rotation or a
+ * re-wrap changes the row's bytes and the lookup simply misses. (The row
+ * itself is read each time — one indexed read — so every process sees a
+ * rotation another process made.)
  *
  * Which key wrapped an envelope is read from the envelope (its key id), so
  * during a master rotation rows under the previous and the current master
