@@ -37,7 +37,8 @@ usage(FILE *f)
             "  patient key under it, N per transaction (default %d), while the\n"
             "  server keeps running. Ctrl-C stops after the current batch; an\n"
             "  interrupted run resumes with the same new key when started again.\n"
-            "status: every rotation with its progress.\n", DEFAULT_BATCH);
+            "status: every rotation, newest first: id, kind, tenant id, state,\n"
+            "  keys done/total, started, last progress.\n", DEFAULT_BATCH);
 }
 
 static volatile sig_atomic_t stop_requested;
@@ -59,18 +60,19 @@ show_progress(void *ctx, int64_t done, int64_t total)
     return stop_requested;
 }
 
+/* One line per rotation: id, kind, tenant id (- for master), state,
+ * done/total, started, last progress. */
 static int
 print_rotation(void *ctx, const struct rcm_key_rotation *r)
 {
     (void)ctx;
-    char started[32], updated[32];
+    char started[32], updated[32], tenant[24] = "-";
     rcm_time_format_iso(r->started_ms, started);
     rcm_time_format_iso(r->updated_ms, updated);
-    printf("%lld\t%s\t%s\t%lld/%lld\t%s\t%s\n", (long long)r->id,
-           r->kind, r->state, (long long)r->done,
-           (long long)r->total, started, updated);
     if (r->tenant_id)
-        printf("\ttenant %lld\n", (long long)r->tenant_id);
+        snprintf(tenant, sizeof tenant, "%lld", (long long)r->tenant_id);
+    printf("%lld\t%s\t%s\t%s\t%lld/%lld\t%s\t%s\n", (long long)r->id, r->kind, tenant,
+           r->state, (long long)r->done, (long long)r->total, started, updated);
     return 0;
 }
 
