@@ -27,7 +27,10 @@ struct rcm_server_options {
     size_t max_header_bytes;
     unsigned max_connections;
     unsigned max_connections_per_ip;
-    unsigned idle_timeout_s;
+    unsigned idle_timeout_s;        /* a connection silent this long closes */
+    unsigned head_timeout_s;        /* TLS handshake + request head (ADR 0003) */
+    unsigned body_timeout_s;        /* request body, before the rate extension */
+    unsigned body_min_rate_bytes_s; /* each this many bytes earn one more second */
     struct rcm_store *store;        /* borrowed; must outlive the server */
     unsigned session_idle_s;        /* clamped to 60..1800 */
     const struct rcm_pwlist *pwlist;/* borrowed; common/breached passwords */

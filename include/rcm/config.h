@@ -73,6 +73,16 @@ enum rcm_setting_type {
                                           "address")                           \
     X(server_idle_timeout_s, "server.idle_timeout_s", RCM_SET_INT, "30", 1,    \
       3600, NULL, "close a connection silent for this long (slow clients)")    \
+    X(server_head_timeout_s, "server.head_timeout_s", RCM_SET_INT, "10", 1,    \
+      300, NULL, "the TLS handshake and the whole request head must arrive "  \
+                 "within this many seconds (of connecting, or of the "       \
+                 "previous response on a kept-alive connection)")            \
+    X(server_body_timeout_s, "server.body_timeout_s", RCM_SET_INT, "20", 1,    \
+      3600, NULL, "a request body must arrive within this many seconds, "     \
+                  "plus one second per server.body_min_rate_bytes_s bytes")  \
+    X(server_body_min_rate_bytes_s, "server.body_min_rate_bytes_s",            \
+      RCM_SET_INT, "500", 0, 1073741824, NULL, "minimum body rate: each this " \
+      "many bytes received extend the body deadline by one second (0: none)") \
     X(server_shutdown_grace_s, "server.shutdown_grace_s", RCM_SET_INT, "10",   \
       0, 600, NULL, "how long SIGTERM waits for in-flight requests")           \
     X(security_master_key_file, "security.master_key_file", RCM_SET_SECRET,    \

@@ -135,6 +135,7 @@ void api_response_release(struct api_response *res);
     X(forbidden, 403, "Forbidden")                                              \
     X(csrf_failed, 403, "CSRF token missing or wrong")                          \
     X(conflict, 409, "Conflict")                                                \
+    X(length_required, 411, "Length required")                                  \
     X(too_many_requests, 429, "Too many attempts")                              \
     X(not_found, 404, "Not found")                                              \
     X(method_not_allowed, 405, "Method not allowed")                            \
@@ -142,6 +143,7 @@ void api_response_release(struct api_response *res);
     X(unsupported_media_type, 415, "Unsupported media type")                    \
     X(headers_too_large, 431, "Request header fields too large")                \
     X(internal_error, 500, "Internal server error")                             \
+    X(not_implemented, 501, "Not implemented")                                  \
     X(not_ready, 503, "Service not ready")                                      \
     X(busy, 503, "Server busy")
 

@@ -2,7 +2,10 @@
  * server_mhd.c — the HTTP transport over GNU libmicrohttpd. The only file
  * that includes <microhttpd.h>: it turns MHD callbacks into api_request /
  * api_response and enforces transport limits (connections, header memory,
- * idle time, body size). Everything else happens in api_dispatch().
+ * idle time, body size) and, with server_guard.c and server_head.c, the
+ * rules the library does not enforce by itself: deadlines for the TLS
+ * handshake, the request head and the body, and a strict request head
+ * (ADR 0003). Everything else happens in api_dispatch().
  *
  * Mode: one thread per connection with an internal polling thread, TLS via
  * MHD's GnuTLS support restricted to TLS 1.2 and 1.3 with AEAD ciphers.
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "api/api_int.h"
+#include "api/server_int.h"
 #include "rcm/api.h"
 #include "rcm/buf.h"
 #include "rcm/date.h"
@@ -34,6 +38,8 @@
 
 struct rcm_server {
     struct MHD_Daemon *daemon;
+    struct server_guard *guard;
+    unsigned idle_timeout_s;
     struct rcm_pwhash_gate pwhash_gate;
     struct api_context ctx;
     size_t max_body_bytes;
@@ -41,9 +47,10 @@ struct rcm_server {
     uint16_t port;
 };
 
-/* Per-request state, from the first callback to the completion callback. */
+/* Per-request state, from the request line to the completion callback. */
 struct req_state {
     struct rcm_buf body;
+    bool head_seen;             /* on_request has seen the head (in flight) */
     bool too_large;
     size_t discarded_bytes;
     bool answered;
@@ -53,6 +60,8 @@ struct req_state {
     char client_ip[INET6_ADDRSTRLEN];
     struct rcm_arena arena;
     char req_id[API_REQ_ID_MAX + 1];
+    enum server_head_verdict target; /* the raw request target's check */
+    const char *target_why;
 };
 
 static bool
@@ -101,9 +110,10 @@ free_body(void *p)
     rcm_free(p);
 }
 
+/* Queue `res`; `close` ends the connection after it (a refused head). */
 static enum MHD_Result
 send_response(struct MHD_Connection *conn, struct req_state *st,
-              struct api_response *res)
+              struct api_response *res, bool close)
 {
     size_t len = 0;
     char *body = api_response_body(res, &len);
@@ -126,6 +136,8 @@ send_response(struct MHD_Connection *conn, struct req_state *st,
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, res->allow);
     if (res->set_cookie[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
+    if (close)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     if (res->retry_after_s > 0) {
         char secs[24];
         snprintf(secs, sizeof secs, "%lld", (long long)res->retry_after_s);
@@ -141,14 +153,14 @@ send_response(struct MHD_Connection *conn, struct req_state *st,
 /* Answer with a problem before (or instead of) reading the body. */
 static enum MHD_Result
 send_problem(struct MHD_Connection *conn, struct req_state *st, const char *url,
-             enum api_problem problem, const char *detail)
+             enum api_problem problem, const char *detail, bool close)
 {
     struct api_request req = {0};
     struct api_response res = {0};
     req.path = url;
     memcpy(req.req_id, st->req_id, sizeof req.req_id);
     api_problem(&req, &res, problem, "%s", detail);
-    enum MHD_Result ok = send_response(conn, st, &res);
+    enum MHD_Result ok = send_response(conn, st, &res, close);
     api_response_release(&res);
     return ok;
 }
@@ -173,6 +185,82 @@ client_ip(struct MHD_Connection *conn, char out[INET6_ADDRSTRLEN])
     return out;
 }
 
+static struct server_watch *
+watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+/*
+ * Request line received: the request's state starts here, with the check of
+ * the target as it arrived (the library percent-decodes it before
+ * on_request sees it, and a %00 would cut it short). Returned owned; the
+ * library hands it back as *con_cls and on_completed frees it.
+ */
+static void *
+on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct rcm_server *srv = cls;
+    (void)conn;
+    struct req_state *st = rcm_calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    rcm_buf_init(&st->body, srv->max_body_bytes);
+    rcm_arena_init(&st->arena, REQUEST_ARENA_MAX_BYTES, RCM_ARENA_WIPE);
+    st->start_ms = rcm_time_mono_ms();
+    st->target = server_head_check_target(uri, &st->target_why);
+    return st;
+}
+
+/*
+ * A header field as the library split it. Besides the checks of
+ * server_head.c, one that only the library's memory can answer: the
+ * library (0.9.75) joins an obs-fold continuation line onto the field's
+ * *name* in a new buffer, so a value that does not sit right after its name
+ * in the read buffer was folded.
+ */
+static enum MHD_Result
+check_field(void *cls, enum MHD_ValueKind kind, const char *name, size_t name_len,
+            const char *value, size_t value_len)
+{
+    struct server_head_check *c = cls;
+    (void)kind;
+    if (c->verdict == SERVER_HEAD_OK &&
+        (value < name + name_len || (size_t)(value - name) > name_len + 1 + 64 * 1024)) {
+        c->verdict = SERVER_HEAD_BAD;
+        c->why = "a header field is folded over lines (obs-fold)";
+    }
+    server_head_check_field(c, name, name_len, value, value_len);
+    return MHD_YES;
+}
+
+/* The whole head is in: SERVER_HEAD_OK, or what to answer (*why). */
+static enum server_head_verdict
+check_head(struct MHD_Connection *conn, const struct req_state *st, const char **why)
+{
+    struct server_head_check check = {.verdict = st->target, .why = st->target_why};
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, check_field, &check);
+    enum server_head_verdict v = server_head_check_end(&check);
+    *why = check.why;
+    return v;
+}
+
+/* Answer a refused head and close the connection, so that nothing
+ * pipelined behind it runs. */
+static enum MHD_Result
+refuse_head(struct MHD_Connection *conn, struct req_state *st, const char *url,
+            enum server_head_verdict v, const char *why)
+{
+    enum api_problem problem = v == SERVER_HEAD_LENGTH_REQUIRED   ? API_PROBLEM_length_required
+                               : v == SERVER_HEAD_NOT_IMPLEMENTED ? API_PROBLEM_not_implemented
+                                                                  : API_PROBLEM_bad_request;
+    RCM_LOG(RCM_LOG_INFO, "http.head_refused", st->req_id, RCM_LF_S("detail", why));
+    st->route = "-";
+    return send_problem(conn, st, url, problem, why, true);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
            const char *method, const char *version, const char *upload_data,
@@ -182,38 +270,45 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     struct req_state *st = *con_cls;
     (void)version;
 
-    if (!st) {
-        st = rcm_calloc(1, sizeof *st);
-        if (!st)
-            return MHD_NO;
-        rcm_buf_init(&st->body, srv->max_body_bytes);
-        rcm_arena_init(&st->arena, REQUEST_ARENA_MAX_BYTES, RCM_ARENA_WIPE);
-        st->start_ms = rcm_time_mono_ms();
+    if (!st)
+        return MHD_NO;          /* out of memory at the request line */
+    struct server_watch *watch = watch_of(conn);
+    if (!st->head_seen) {
+        st->head_seen = true;
+        atomic_fetch_add(&srv->in_flight, 1);
+        /* Past the handshake: the library's idle timeout works from here. */
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->idle_timeout_s);
         const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                       "X-Request-Id");
         if (rid && valid_req_id(rid))
             snprintf(st->req_id, sizeof st->req_id, "%s", rid);
         else
             new_req_id(st->req_id);
-        *con_cls = st;
-        atomic_fetch_add(&srv->in_flight, 1);
+        server_watch_busy(watch);
+        const char *why = NULL;
+        enum server_head_verdict v = check_head(conn, st, &why);
+        if (v != SERVER_HEAD_OK)
+            return refuse_head(conn, st, url, v, why);
         /* Refuse a declared oversized body before reading any of it. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        int64_t declared;
+        int64_t declared = 0;
         if (cl && rcm_str_to_i64(rcm_str_c(cl), &declared) == RCM_OK &&
             (uint64_t)declared > srv->max_body_bytes) {
             char detail[96];
             snprintf(detail, sizeof detail, "request body exceeds %zu bytes",
                      srv->max_body_bytes);
-            return send_problem(conn, st, url, API_PROBLEM_payload_too_large, detail);
+            return send_problem(conn, st, url, API_PROBLEM_payload_too_large, detail,
+                                false);
         }
+        server_watch_head_done(srv->guard, watch, declared > 0);
         return MHD_YES;
     }
 
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        server_watch_body(srv->guard, watch, n);
         if (st->answered)
             return MHD_YES;
         if (!st->too_large && rcm_buf_add(&st->body, upload_data, n) != RCM_OK) {
@@ -230,6 +325,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     if (st->answered)
         return MHD_YES;
 
+    server_watch_busy(watch);
     struct api_request req = {0};
     struct api_response res = {0};
     req.ctx = &srv->ctx;
@@ -252,7 +348,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     memcpy(req.req_id, st->req_id, sizeof req.req_id);
     api_dispatch(&req, &res);
     st->route = req.route ? req.route : "-";
-    enum MHD_Result ok = send_response(conn, st, &res);
+    enum MHD_Result ok = send_response(conn, st, &res, false);
     api_response_release(&res);
     json_decref(req.json);
     return ok;
@@ -264,7 +360,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct rcm_server *srv = cls;
     struct req_state *st = *con_cls;
-    (void)conn;
+    /* a kept-alive connection waits for its next head from now */
+    server_watch_idle(srv->guard, watch_of(conn));
     if (!st)
         return;
     int64_t ms = rcm_time_mono_ms() - st->start_ms;
@@ -276,9 +373,33 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             RCM_LF_I("completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
     rcm_buf_release(&st->body);
     rcm_arena_release(&st->arena);
+    if (st->head_seen)
+        atomic_fetch_sub(&srv->in_flight, 1);
     rcm_free(st);
     *con_cls = NULL;
-    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+/*
+ * A connection opens or closes. Opening: the guard watches it, and the
+ * library's own timeout is off until the first head arrives (in 0.9.75 it
+ * misfires during the TLS handshake, leaking the connection: ADR 0003).
+ * Closing: called before the library closes the socket.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode code)
+{
+    struct rcm_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = info ? server_guard_add(srv->guard, info->connect_fd) : NULL;
+        if (*socket_context)
+            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+        return;
+    }
+    server_guard_remove(srv->guard, *socket_context);
+    *socket_context = NULL;
 }
 
 static void RCM_PRINTF(2, 0)
@@ -291,6 +412,17 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
     RCM_LOG(RCM_LOG_DEBUG, "http.transport", NULL, RCM_LF_S("detail", msg));
+}
+
+/* Free a server whose daemon is stopped (or never started). */
+static void
+server_free(struct rcm_server *srv)
+{
+    server_guard_stop(srv->guard);
+    if (srv->ctx.pwhash_gate)
+        rcm_pwhash_gate_destroy(&srv->pwhash_gate);
+    api_ip_throttle_free(srv->ctx.ip_throttle);
+    rcm_free(srv);
 }
 
 enum rcm_err
@@ -320,15 +452,21 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     srv->ctx.session_idle_ms = rcm_session_idle_ms((int64_t)opt->session_idle_s * 1000);
     srv->ctx.pwlist = opt->pwlist;
     srv->ctx.mfa_key = opt->mfa_key;
+    srv->idle_timeout_s = opt->idle_timeout_s;
+    struct server_limits limits = {
+        .head_timeout_ms = (int64_t)opt->head_timeout_s * 1000,
+        .body_timeout_ms = (int64_t)opt->body_timeout_s * 1000,
+        .body_min_rate = (int64_t)opt->body_min_rate_bytes_s,
+    };
     /* one Argon2id at a time keeps a core free on a 2-core machine */
     if (rcm_pwhash_gate_init(&srv->pwhash_gate, 1, 64) != RCM_OK) {
         rcm_free(srv);
         return RCM_E_NOMEM;
     }
     srv->ctx.pwhash_gate = &srv->pwhash_gate;
-    if (!(srv->ctx.ip_throttle = api_ip_throttle_new())) {
-        rcm_pwhash_gate_destroy(&srv->pwhash_gate);
-        rcm_free(srv);
+    if (!(srv->ctx.ip_throttle = api_ip_throttle_new()) ||
+        server_guard_start(&limits, &srv->guard) != RCM_OK) {
+        server_free(srv);
         return RCM_E_NOMEM;
     }
 
@@ -339,6 +477,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     size_t mem_limit = opt->max_header_bytes + 8192;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_HTTPS_MEM_KEY, opt->tls_key_pem,
         MHD_OPTION_HTTPS_MEM_CERT, opt->tls_cert_pem,
@@ -348,13 +487,12 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->idle_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem_limit,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv,
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_END);
     if (!srv->daemon) {
-        rcm_pwhash_gate_destroy(&srv->pwhash_gate);
-        api_ip_throttle_free(srv->ctx.ip_throttle);
-        rcm_free(srv);
+        server_free(srv);
         return rcm_diag_fail(diag, RCM_E_IO,
                              "cannot listen on %s:%u (address in use, bad TLS "
                              "material, or no permission)",
@@ -398,10 +536,13 @@ rcm_server_stop(struct rcm_server *server, unsigned grace_s)
     int64_t deadline = rcm_time_mono_ms() + (int64_t)grace_s * 1000;
     while (atomic_load(&server->in_flight) > 0 && rcm_time_mono_ms() < deadline)
         usleep(10 * 1000);
+    /* Whatever the clients do: idle, half-sent and still-handshaking
+     * connections end now, so the library's join below cannot wait on them. */
+    unsigned open = server_guard_close_all(server->guard);
+    if (open)
+        RCM_LOG(RCM_LOG_INFO, "server.connections_closed", NULL, RCM_LF_I("open", open));
     MHD_stop_daemon(server->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
-    rcm_pwhash_gate_destroy(&server->pwhash_gate);
-    api_ip_throttle_free(server->ctx.ip_throttle);
-    rcm_free(server);
+    server_free(server);
 }

@@ -69,6 +69,10 @@ export async function startServer({ sets = [], args = [], stateDir } = {}) {
 
 // One HTTPS request; resolves { status, headers, text, json }.
 export function request(server, method, path, { headers = {}, body, agent } = {}) {
+  // The server refuses chunked request bodies (411): say the length, as
+  // curl, fetch and most clients do.
+  if (body !== undefined && !Object.keys(headers).some((h) => /^(content-length|transfer-encoding)$/i.test(h)))
+    headers = { ...headers, 'content-length': Buffer.byteLength(body) };
   return new Promise((resolve, reject) => {
     const req = https.request({
       host: '127.0.0.1', port: server.port, method, path, headers,
