@@ -76,7 +76,8 @@ enum rcm_setting_type {
     X(server_head_timeout_s, "server.head_timeout_s", RCM_SET_INT, "10", 1,    \
       300, NULL, "the TLS handshake and the whole request head must arrive "  \
                  "within this many seconds (of connecting, or of the "       \
-                 "previous response on a kept-alive connection)")            \
+                 "previous response on a kept-alive connection); never "     \
+                 "longer than server.idle_timeout_s")                        \
     X(server_body_timeout_s, "server.body_timeout_s", RCM_SET_INT, "20", 1,    \
       3600, NULL, "a request body must arrive within this many seconds, "     \
                   "plus one second per server.body_min_rate_bytes_s bytes")  \

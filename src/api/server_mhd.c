@@ -453,8 +453,12 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     srv->ctx.pwlist = opt->pwlist;
     srv->ctx.mfa_key = opt->mfa_key;
     srv->idle_timeout_s = opt->idle_timeout_s;
+    /* a connection silent for the idle timeout closes, even before its
+     * first head (when the guard, not the library, watches it) */
+    unsigned head_s = opt->head_timeout_s < opt->idle_timeout_s ? opt->head_timeout_s
+                                                                 : opt->idle_timeout_s;
     struct server_limits limits = {
-        .head_timeout_ms = (int64_t)opt->head_timeout_s * 1000,
+        .head_timeout_ms = (int64_t)head_s * 1000,
         .body_timeout_ms = (int64_t)opt->body_timeout_s * 1000,
         .body_min_rate = (int64_t)opt->body_min_rate_bytes_s,
     };

@@ -39,7 +39,7 @@ describe('patients', () => {
   const send = (role, method, path, body) => srv.request(method, path, {
     headers: { authorization: `Bearer ${typeof role === 'string' ? tokens[role] : role.token}`,
       'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
 
   async function userToken(tenant, role) {
@@ -164,8 +164,8 @@ describe('patients', () => {
 
   test('another tenant\'s patient answers 404 exactly like a missing one, on every route with an id', async () => {
     for (const [method, body] of [['GET'], ['PATCH', { city: 'Nowhere' }], ['DELETE']]) {
-      const cross = await send(otherBiller, method, `/v1/patients/${patientId}`, body ?? {});
-      const missing = await send(otherBiller, method, '/v1/patients/999999', body ?? {});
+      const cross = await send(otherBiller, method, `/v1/patients/${patientId}`, body);
+      const missing = await send(otherBiller, method, '/v1/patients/999999', body);
       assertProblem(assert, cross, 404, 'not_found');
       assertProblem(assert, missing, 404, 'not_found');
       for (const k of ['type', 'title', 'status', 'detail', 'code']) assert.equal(cross.json[k], missing.json[k]);

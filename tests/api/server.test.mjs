@@ -12,7 +12,7 @@ describe('openrcm serve', () => {
   let srv;
   before(async () => {
     srv = await startServer({
-      sets: ['server.idle_timeout_s=2', 'server.max_body_bytes=65536', 'server.max_connections_per_ip=16'],
+      sets: ['server.idle_timeout_s=2', 'server.head_timeout_s=2', 'server.max_body_bytes=65536', 'server.max_connections_per_ip=16'],
     });
   });
   after(async () => {

@@ -110,31 +110,55 @@ describe('deadlines', () => {
 });
 
 describe('graceful stop whatever the clients do', () => {
-  test('SIGTERM finishes within the grace period with stuck and dribbling connections', async () => {
-    // head deadline longer than the test and the idle timeout short, as the
-    // probe found it: the library's own timeout must not misfire mid-handshake
-    const srv = await startServer({
-      sets: ['server.head_timeout_s=60', 'server.idle_timeout_s=1', 'server.shutdown_grace_s=2'],
-    });
-    const silent = await silentTcp(srv);
-    silent.on('error', () => {});
-    const slow = await connectTls(srv);
-    slow.on('error', () => {});
-    dribble(slow, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(100), 300);
-    await sleep(2500);                // past the idle timeout of the silent one
-    const r = await srv.request('GET', '/healthz');
-    assert.equal(r.status, 200, 'still serving with a silent connection past the idle timeout');
+  // SIGTERM, then the exit status and how long it took (SIGKILL after 15 s).
+  async function stopTimed(srv) {
     const started = Date.now();
     srv.child.kill('SIGTERM');
     const timer = setTimeout(() => srv.child.kill('SIGKILL'), 15000);
     const { code, signal } = await srv.exited;
     clearTimeout(timer);
-    const ms = Date.now() - started;
+    return { code, signal, ms: Date.now() - started };
+  }
+
+  test('a connection left silent past the idle timeout neither leaks its slot nor blocks SIGTERM', async () => {
+    // as the probe found it: in libmicrohttpd 0.9.75 the idle timeout firing
+    // mid-handshake leaked the connection and made the stop spin for ever
+    const srv = await startServer({
+      sets: ['server.idle_timeout_s=1', 'server.max_connections_per_ip=2', 'server.shutdown_grace_s=2'],
+    });
+    const silent = [await silentTcp(srv), await silentTcp(srv)];
+    silent.forEach((s) => s.on('error', () => {}));
+    await sleep(2500);
+    const r = await srv.request('GET', '/healthz');
+    assert.equal(r.status, 200, 'both slots of this address are free again');
+    const { code, signal, ms } = await stopTimed(srv);
     assert.equal(signal, null, `needed SIGKILL after ${ms} ms`);
     assert.equal(code, 0, srv.stderr);
     assert.ok(ms < 4500, `stopped after ${ms} ms (grace 2 s)`);
-    silent.destroy();
-    slow.destroy();
+    silent.forEach((s) => s.destroy());
+    srv.cleanup();
+  });
+
+  test('SIGTERM ends within the grace period with silent, dribbling and half-sent connections open', async () => {
+    const srv = await startServer({
+      sets: ['server.head_timeout_s=60', 'server.body_timeout_s=60', 'server.idle_timeout_s=60',
+        'server.shutdown_grace_s=2'],
+    });
+    const silent = await silentTcp(srv);
+    silent.on('error', () => {});
+    const slowHead = await connectTls(srv);
+    slowHead.on('error', () => {});
+    dribble(slowHead, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(100), 300);
+    const halfBody = await connectTls(srv);   // in flight: head in, body never finished
+    halfBody.on('error', () => {});
+    halfBody.write('POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      'Content-Length: 100\r\n\r\n{"a"');
+    await sleep(500);
+    const { code, signal, ms } = await stopTimed(srv);
+    assert.equal(signal, null, `needed SIGKILL after ${ms} ms`);
+    assert.equal(code, 0, srv.stderr);
+    assert.ok(ms >= 1500 && ms < 4500, `stopped after ${ms} ms (grace 2 s for the request in flight)`);
+    [silent, slowHead, halfBody].forEach((s) => s.destroy());
     srv.cleanup();
   });
 });
