@@ -101,6 +101,7 @@ verify(struct rcm_store *s)
     struct rcm_diag d = RCM_DIAG_INIT;
     rcm_audit_verify_init(&v, key);
     assert_int_equal(rcm_store_audit_verify(s, &v, &d), RCM_OK);
+    rcm_audit_verify_release(&v);   /* the copy returned keeps the results */
     return v;
 }
 
@@ -123,6 +124,7 @@ wrong_key_is_detected(void **state)
     uint8_t other[RCM_AUDIT_KEY_BYTES] = {1};
     rcm_audit_verify_init(&v, other);
     assert_int_equal(rcm_store_audit_verify(f->store, &v, &d), RCM_OK);
+    rcm_audit_verify_release(&v);
     assert_int_equal(v.problem, RCM_AUDIT_BAD_CHECKPOINT);
     assert_int_equal(v.problem_seq, 256);
 }
@@ -352,6 +354,7 @@ concurrent_appends_are_each_committed_in_order(void **state)
     struct rcm_diag d = RCM_DIAG_INIT;
     rcm_audit_verify_init(&v, key);
     assert_int_equal(rcm_store_audit_verify(f->store, &v, &d), RCM_OK);
+    rcm_audit_verify_release(&v);
     assert_int_equal(v.problem, 0);
     assert_int_equal(v.records, 600 + THREADS * 150);
     sqlite3 *db;
