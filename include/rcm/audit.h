@@ -23,6 +23,7 @@
 #define RCM_AUDIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rcm/crypto.h"
@@ -102,6 +103,12 @@ enum rcm_audit_problem {
     RCM_AUDIT_NO_ANCHOR,        /* records but no anchor: completeness unproven */
 };
 
+/* A patient id inside a record's patient_ids (verification internals). */
+struct rcm_audit_id {
+    const char *p;
+    size_t n;
+};
+
 /*
  * Verification state. Memory is bounded by the largest single record (the
  * expected index rows of the record last accepted), whatever the log size.
@@ -126,7 +133,7 @@ struct rcm_audit_verify {
      * (bytewise, as SQLite's BINARY collation) and without duplicates */
     int64_t index_seq, index_tenant;
     char *index_text;                   /* owned copy of its patient_ids */
-    struct { const char *p; size_t n; } *index_ids;
+    struct rcm_audit_id *index_ids;
     size_t index_n, index_next, index_text_cap, index_ids_cap;
 };
 

@@ -175,7 +175,7 @@ id_cmp(const char *a, size_t an, const char *b, size_t bn)
 static int
 id_sort_cmp(const void *x, const void *y)
 {
-    const struct { const char *p; size_t n; } *a = x, *b = y;
+    const struct rcm_audit_id *a = x, *b = y;
     return id_cmp(a->p, a->n, b->p, b->n);
 }
 
