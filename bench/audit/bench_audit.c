@@ -107,11 +107,12 @@ main(int argc, char **argv)
         return 1;
     }
     double verify_s = now_s() - t0;
+    rcm_audit_verify_release(&v);
     printf("audit appends (one transaction each, fsync per commit): %ld in %.2f s = %.0f/s\n",
            n, append_s, (double)n / append_s);
     printf("audit appends from %ld threads (group commit): %ld in %.2f s = %.0f/s\n",
            threads, group_n, group_s, (double)group_n / group_s);
-    printf("audit verify (chain + checkpoints + head): %ld records in %.3f s = %.0f records/s\n",
+    printf("audit verify (chain + patient index + checkpoints + head): %ld records in %.3f s = %.0f records/s\n",
            n + group_n, verify_s, (double)(n + group_n) / verify_s);
     rcm_store_close(s);
     char cmd[600];

@@ -93,6 +93,13 @@ enum rcm_setting_type {
     X(security_previous_master_key_file, "security.previous_master_key_file",  \
       RCM_SET_SECRET, "", 0, 0, NULL, "the master key being replaced, only "   \
       "while `openrcm keys rotate master` has not finished; empty otherwise")  \
+    X(audit_anchor_file, "audit.anchor_file", RCM_SET_PATH, "", 0, 0, NULL,    \
+      "file the audit chain head is anchored to (keyed JSON lines, also in "   \
+      "the operational log); keep it off this volume (docs/security.md); "     \
+      "empty means <state_dir>/audit-anchor.jsonl")                            \
+    X(audit_anchor_interval_s, "audit.anchor_interval_s", RCM_SET_INT, "10",   \
+      1, 3600, NULL, "the server anchors the audit head this often when it "   \
+      "moved (the window in which deleting recent records goes unnoticed)")    \
     X(auth_session_idle_s, "auth.session_idle_s", RCM_SET_INT, "900", 60,     \
       1800, NULL, "a session unused this long ends (HIPAA automatic logoff)")  \
     X(log_level, "log.level", RCM_SET_ENUM, "info", 0, 0,                      \
@@ -186,5 +193,8 @@ const char *rcm_config_origin_name(enum rcm_config_origin origin);
 
 /* The database file: database.path, or <state_dir>/openrcm.db. Owned: rcm_free. */
 char *rcm_config_database_path(const struct rcm_config *cfg);
+/* The audit anchor file: audit.anchor_file, or <state_dir>/audit-anchor.jsonl.
+ * Owned: rcm_free. */
+char *rcm_config_audit_anchor_path(const struct rcm_config *cfg);
 
 #endif

@@ -478,6 +478,35 @@ RCM_MUST_CHECK enum rcm_err rcm_store_audit_verify(struct rcm_store *store,
                                                    struct rcm_audit_verify *v,
                                                    struct rcm_diag *diag);
 
+/* The committed chain head: *seq 0 (hash zeroed) when the log is empty. */
+RCM_MUST_CHECK enum rcm_err rcm_store_audit_head(struct rcm_store *store, int64_t *seq,
+                                                 uint8_t hash[RCM_SHA256_BYTES],
+                                                 struct rcm_diag *diag);
+
+/*
+ * Anchor the chain head outside the database (store_anchor.c). Reads the
+ * committed head; when it moved since the last anchor this store handle
+ * wrote (or since rcm_store_audit_anchor_baseline), or always with `force`
+ * (a server starting, `openrcm audit anchor`), appends one line
+ *   {"ts":"…","event":"audit.anchor","seq":N,"hash":"<hex>","mac":"<hex>"}
+ * to `path` (created 0600, O_APPEND, fsync'd) and writes the same fields to
+ * the operational log (event "audit.anchor"). mac is rcm_audit_anchor_mac
+ * under the audit MAC system key. An empty log is never anchored.
+ * *written (may be NULL) says whether a line was written. Not thread-safe:
+ * one caller at a time per store. Needs the master key (RCM_E_CONFIG).
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_audit_anchor(struct rcm_store *store, const char *path,
+                                                   bool force, bool *written,
+                                                   struct rcm_diag *diag);
+
+/*
+ * Treat the current head as anchored: a later rcm_store_audit_anchor writes
+ * only if records were appended since. For commands that anchor what they
+ * wrote themselves (and must never vouch for a state they only read).
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_audit_anchor_baseline(struct rcm_store *store,
+                                                            struct rcm_diag *diag);
+
 struct rcm_audit_filter {
     int64_t tenant_id;          /* required; -1 = every tenant (operators only) */
     int64_t actor_id;           /* 0 = any */

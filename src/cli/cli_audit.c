@@ -1,32 +1,117 @@
 /*
- * cli_audit.c — `openrcm audit verify` and `openrcm audit export`.
+ * cli_audit.c — `openrcm audit verify`, `openrcm audit anchor` and
+ * `openrcm audit export`.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli_int.h"
+#include "rcm/crypto.h"
 #include "rcm/date.h"
+#include "rcm/mem.h"
 #include "rcm/store.h"
 #include "rcm/str.h"
 
 static void
 help(void)
 {
-    printf("usage: openrcm audit verify [--config FILE] [--set NAME=VALUE]...\n"
+    printf("usage: openrcm audit verify [--anchor FILE | --no-anchor]\n"
+           "                            [--config FILE] [--set NAME=VALUE]...\n"
+           "       openrcm audit anchor [--config FILE] [--set NAME=VALUE]...\n"
            "       openrcm audit export --tenant SLUG|--all [--patient ID] [--user ID]\n"
            "                            [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n\n"
-           "verify: walk the whole hash chain, the keyed checkpoints and the keyed\n"
-           "head. Exits 0 when intact; 1 when a record was modified, deleted,\n"
-           "inserted or reordered, naming the first sequence number affected;\n"
-           "2 when the database or key cannot be read.\n"
+           "verify: walk the whole hash chain with the per-patient index, the keyed\n"
+           "checkpoints and the keyed head, and check the chain against the newest\n"
+           "anchor in audit.anchor_file (or FILE: an anchor file or a copy of the\n"
+           "operational log). Exits 0 when intact; 1 when a record was modified,\n"
+           "deleted, inserted or reordered, an index row or checkpoint is missing,\n"
+           "an anchor was altered, the log ends before its anchor (truncated or\n"
+           "rolled back), or there is no anchor for a non-empty log (completeness\n"
+           "cannot be proven; --no-anchor skips that check and says so); 2 when\n"
+           "the database, key or anchor file cannot be read.\n"
+           "anchor: append the current head to audit.anchor_file now (after an\n"
+           "upgrade, before the server has written one).\n"
            "export: audit records as JSON lines, oldest first, for compliance\n"
            "review (by tenant, patient, user and date range).\n");
 }
 
+/* Longest line of an anchor file or log considered; longer ones are not anchors. */
+#define ANCHOR_LINE_MAX 65536
+
+/*
+ * One line of an anchor file or operational log: anchors are JSON objects
+ * with "event":"audit.anchor" (possibly after a syslog prefix). Other lines
+ * are skipped; an anchor-looking line that does not parse is reported as a
+ * bad anchor (fail closed: an altered anchor must not just disappear).
+ */
+static void
+feed_anchor_line(struct rcm_audit_verify *v, const char *line, int64_t lineno)
+{
+    if (!strstr(line, "\"audit.anchor\""))
+        return;
+    const char *brace = strchr(line, '{');
+    json_t *o = brace ? json_loads(brace, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+    json_t *ev = o ? json_object_get(o, "event") : NULL;
+    if (o && (!json_is_string(ev) || strcmp(json_string_value(ev), "audit.anchor") != 0)) {
+        json_decref(o);     /* another event that mentions anchors */
+        return;
+    }
+    json_t *seq = o ? json_object_get(o, "seq") : NULL;
+    const char *hash = o ? json_string_value(json_object_get(o, "hash")) : NULL;
+    const char *mac = o ? json_string_value(json_object_get(o, "mac")) : NULL;
+    uint8_t h[RCM_SHA256_BYTES], m[RCM_SHA256_BYTES];
+    if (!json_is_integer(seq) || !hash || !mac || strlen(hash) != 64 || strlen(mac) != 64 ||
+        rcm_hex_decode(hash, h, sizeof h) != RCM_OK ||
+        rcm_hex_decode(mac, m, sizeof m) != RCM_OK) {
+        fprintf(stderr, "openrcm audit: anchor on line %lld does not parse\n",
+                (long long)lineno);
+        memset(h, 0, sizeof h);
+        memset(m, 0, sizeof m);
+        rcm_audit_verify_anchor(v, json_is_integer(seq) ? json_integer_value(seq) : 0, h, m);
+    } else {
+        rcm_audit_verify_anchor(v, json_integer_value(seq), h, m);
+    }
+    json_decref(o);
+}
+
+/* Feed every anchor in `path`; *missing when it does not exist. False
+ * after printing when it cannot be read. */
+static bool
+read_anchors(struct rcm_audit_verify *v, const char *path, bool *missing)
+{
+    *missing = false;
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        if (errno == ENOENT) {
+            *missing = true;
+            return true;
+        }
+        cli_error("audit", "cannot open anchor file %s: %s", path, strerror(errno));
+        return false;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int64_t lineno = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (n <= ANCHOR_LINE_MAX)
+            feed_anchor_line(v, line, lineno);
+    }
+    bool ok = !ferror(f);
+    if (!ok)
+        cli_error("audit", "cannot read anchor file %s", path);
+    free(line);
+    fclose(f);
+    return ok;
+}
+
 static int
-verify(struct rcm_store *store)
+verify(struct rcm_store *store, const char *anchor_path, bool no_anchor)
 {
     struct rcm_audit_verify v;
     struct rcm_key key;
@@ -37,19 +122,66 @@ verify(struct rcm_store *store)
     }
     rcm_audit_verify_init(&v, key.bytes);
     rcm_key_wipe(&key);
-    enum rcm_err err = rcm_store_audit_verify(store, &v, &diag);
-    if (err) {
+    int rc = CLI_USAGE;
+    bool missing = true;
+    if (!no_anchor && !read_anchors(&v, anchor_path, &missing))
+        goto out;
+    if (rcm_store_audit_verify(store, &v, &diag) != RCM_OK) {
         cli_error("audit", "%s", diag.msg);
-        return CLI_USAGE;
+        goto out;
     }
-    if (v.problem) {
+    rcm_audit_verify_finish(&v, !no_anchor);
+    rc = CLI_PROBLEMS;
+    if (v.problem == RCM_AUDIT_NO_ANCHOR) {
+        printf("audit log NOT PROVEN COMPLETE: %s: no anchor in %s; %lld records verify, "
+               "but removal of records from the end or of the whole log, or a rollback to "
+               "an earlier copy, cannot be ruled out (see docs/security.md; --no-anchor "
+               "verifies without it)\n",
+               rcm_audit_problem_str(v.problem), anchor_path, (long long)v.records);
+    } else if (v.problem == RCM_AUDIT_ANCHOR_TRUNCATED) {
+        printf("audit log TAMPERED: %s at sequence %lld: the anchor in %s vouches for "
+               "sequence %lld but the log ends at sequence %lld (%lld records verified)\n",
+               rcm_audit_problem_str(v.problem), (long long)v.problem_seq, anchor_path,
+               (long long)v.anchor_seq, (long long)v.last_seq, (long long)v.records);
+    } else if (v.problem == RCM_AUDIT_BAD_ANCHOR) {
+        printf("audit log TAMPERED: %s at sequence %lld in %s\n",
+               rcm_audit_problem_str(v.problem), (long long)v.problem_seq, anchor_path);
+    } else if (v.problem) {
         printf("audit log TAMPERED: %s at sequence %lld (%lld records verified before it)\n",
                rcm_audit_problem_str(v.problem), (long long)v.problem_seq,
                (long long)v.records);
-        return CLI_PROBLEMS;
+    } else {
+        printf("audit log intact: %lld records, head at sequence %lld", (long long)v.records,
+               (long long)v.last_seq);
+        if (no_anchor)
+            printf("; NOT checked against an anchor (--no-anchor): removal of records from "
+                   "the end or a rollback would go unnoticed\n");
+        else if (v.has_anchor)
+            printf("; matches its newest anchor at sequence %lld (%lld anchors in %s)\n",
+                   (long long)v.anchor_seq, (long long)v.anchors, anchor_path);
+        else
+            printf("; empty log, no anchor yet\n");
+        rc = CLI_OK;
     }
-    printf("audit log intact: %lld records, head at sequence %lld\n",
-           (long long)v.records, (long long)v.last_seq);
+out:
+    rcm_audit_verify_release(&v);
+    return rc;
+}
+
+/* `openrcm audit anchor`: anchor the head now. */
+static int
+anchor_now(struct rcm_store *store, const char *path)
+{
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    bool written;
+    if (rcm_store_audit_anchor(store, path, true, &written, &diag) != RCM_OK) {
+        cli_error("audit", "cannot anchor the audit log: %s", diag.msg);
+        return CLI_USAGE;
+    }
+    if (written)
+        printf("audit head anchored to %s\n", path);
+    else
+        printf("audit log is empty: nothing to anchor\n");
     return CLI_OK;
 }
 
@@ -169,8 +301,10 @@ cli_audit(int argc, char **argv)
     int rc = CLI_USAGE;
     struct rcm_store *store = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
-    if (argc < 2 || (strcmp(argv[1], "verify") != 0 && strcmp(argv[1], "export") != 0)) {
-        cli_error("audit", "expected 'verify' or 'export' (see openrcm audit --help)");
+    char *anchor_path = NULL;
+    if (argc < 2 || (strcmp(argv[1], "verify") != 0 && strcmp(argv[1], "export") != 0 &&
+                     strcmp(argv[1], "anchor") != 0)) {
+        cli_error("audit", "expected 'verify', 'anchor' or 'export' (see openrcm audit --help)");
         goto out;
     }
     if (rcm_config_validate(&cfg, &diag) != RCM_OK) {
@@ -179,17 +313,44 @@ cli_audit(int argc, char **argv)
     }
     if (!(store = cli_store_open("audit", &cfg, false)))
         goto out;
+    if (!(anchor_path = rcm_config_audit_anchor_path(&cfg))) {
+        cli_error("audit", "out of memory");
+        goto out;
+    }
     if (strcmp(argv[1], "verify") == 0) {
+        const char *file = anchor_path;
+        bool no_anchor = false;
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--no-anchor") == 0) {
+                no_anchor = true;
+            } else if (strcmp(argv[i], "--anchor") == 0 && i + 1 < argc) {
+                file = argv[++i];
+            } else {
+                cli_error("audit", "unknown option '%s'", argv[i]);
+                goto out;
+            }
+        }
+        if (no_anchor && file != anchor_path) {
+            cli_error("audit", "--anchor and --no-anchor exclude each other");
+            goto out;
+        }
+        if (file != anchor_path && access(file, R_OK) != 0) {
+            cli_error("audit", "cannot read anchor file %s: %s", file, strerror(errno));
+            goto out;
+        }
+        rc = verify(store, file, no_anchor);
+    } else if (strcmp(argv[1], "anchor") == 0) {
         if (argc > 2) {
             cli_error("audit", "unknown option '%s'", argv[2]);
             goto out;
         }
-        rc = verify(store);
+        rc = anchor_now(store, anchor_path);
     } else {
         rc = export(store, argc, argv);
     }
 out:
-    rcm_store_close(store);
+    rcm_store_close(store);     /* reading the log never anchors it */
+    rcm_free(anchor_path);
     rcm_config_release(&cfg);
     return rc;
 }

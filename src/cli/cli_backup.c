@@ -38,7 +38,8 @@ cli_backup(int argc, char **argv)
     printf("backup written to %s\n", argv[1]);
     rc = CLI_OK;
 out:
-    rcm_store_close(store);
+    if (!cli_store_close("backup", &cfg, store) && rc == CLI_OK)
+        rc = CLI_USAGE;
     rcm_config_release(&cfg);
     return rc;
 }

@@ -60,6 +60,14 @@ bool cli_state_dir_ensure(const char *cmd, const struct rcm_config *cfg);
 struct rcm_store *cli_store_open(const char *cmd, const struct rcm_config *cfg,
                                  bool create_key);
 
+/*
+ * Close a store from cli_store_open, first anchoring the audit head to
+ * audit.anchor_file when this command appended records (docs/security.md).
+ * False after printing when the anchor could not be written (the store is
+ * closed either way; NULL is fine).
+ */
+bool cli_store_close(const char *cmd, const struct rcm_config *cfg, struct rcm_store *store);
+
 /* The configured master key (cli_keys.c); `create` as for cli_store_open. */
 bool cli_master_key(const char *cmd, const struct rcm_config *cfg, bool create,
                     struct rcm_key *out);

@@ -69,7 +69,8 @@ cli_migrate(int argc, char **argv)
     else
         printf("schema version %d is up to date\n", rep.to_version);
 out:
-    rcm_store_close(store);
+    if (!cli_store_close("migrate", &cfg, store) && rc == CLI_OK)
+        rc = CLI_USAGE;
     rcm_config_release(&cfg);
     return rc;
 }

@@ -166,7 +166,8 @@ cli_keys(int argc, char **argv)
         rc = CLI_OK;
     }
 out:
-    rcm_store_close(store);
+    if (!cli_store_close("keys", &cfg, store) && rc == CLI_OK)
+        rc = CLI_USAGE;
     rcm_config_release(&cfg);
     return rc;
 }

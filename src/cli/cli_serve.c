@@ -17,6 +17,7 @@
 #include "rcm/date.h"
 #include "rcm/roles.h"
 #include "rcm/log.h"
+#include "rcm/mem.h"
 #include "rcm/store.h"
 #include "rcm/tls.h"
 
@@ -138,6 +139,17 @@ ensure_demo_tenant(struct rcm_store *store)
     return true;
 }
 
+/* Anchor the audit head (rcm_store_audit_anchor); false after logging. */
+static bool
+anchor(struct rcm_store *store, const char *path, bool force)
+{
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_store_audit_anchor(store, path, force, NULL, &diag) == RCM_OK)
+        return true;
+    RCM_LOG(RCM_LOG_ERROR, "audit.anchor_failed", NULL, RCM_LF_S("detail", diag.msg));
+    return false;
+}
+
 int
 cli_serve(int argc, char **argv)
 {
@@ -155,6 +167,7 @@ cli_serve(int argc, char **argv)
     struct rcm_server *server = NULL;
     struct rcm_pwlist pwlist = {0};
     struct rcm_key mfa_key = {0};
+    char *anchor_path = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
     if (!parse_flags(&cfg, argc, argv, &demo))
         goto out;
@@ -195,6 +208,17 @@ cli_serve(int argc, char **argv)
         cli_error("serve", "%s", diag.msg);
         goto out;
     }
+    /* Anchor the head the server starts from (an upgraded database gets its
+     * first anchor here); a server that cannot anchor does not start. */
+    if (!(anchor_path = rcm_config_audit_anchor_path(&cfg))) {
+        cli_error("serve", "out of memory");
+        goto out;
+    }
+    if (!anchor(store, anchor_path, true)) {
+        cli_error("serve", "cannot anchor the audit log to %s (audit.anchor_file)",
+                  anchor_path);
+        goto out;
+    }
 
     struct rcm_server_options opt = {
         .listen = RCM_CFG_STR(&cfg, server_listen),
@@ -226,16 +250,22 @@ cli_serve(int argc, char **argv)
     RCM_LOG(RCM_LOG_INFO, "server.started", NULL, RCM_LF_S("listen", opt.listen),
             RCM_LF_I("port", rcm_server_port(server)));
 
-    /* Wait for a stop signal; meanwhile, once a minute, record break-glass
-     * grants that ran out (the one periodic task the server has). */
+    /* Wait for a stop signal; meanwhile anchor the audit head every
+     * audit.anchor_interval_s when it moved, and once a minute record
+     * break-glass grants that ran out. */
     int sig = 0;
+    int64_t next_expiry_ms = rcm_time_now_ms() + 60000;
     for (;;) {
-        struct timespec minute = {.tv_sec = 60};
-        sig = sigtimedwait(&stop_signals, NULL, &minute);
+        struct timespec tick = {.tv_sec = (time_t)RCM_CFG_INT(&cfg, audit_anchor_interval_s)};
+        sig = sigtimedwait(&stop_signals, NULL, &tick);
         if (sig > 0)
             break;
         if (errno != EAGAIN)
             continue;   /* EINTR */
+        anchor(store, anchor_path, false);
+        if (rcm_time_now_ms() < next_expiry_ms)
+            continue;
+        next_expiry_ms = rcm_time_now_ms() + 60000;
         int expired = 0;
         if (rcm_store_break_glass_expire(store, rcm_time_now_ms(), &expired, &diag) != RCM_OK)
             RCM_LOG(RCM_LOG_ERROR, "break_glass.expire_failed", NULL,
@@ -247,10 +277,11 @@ cli_serve(int argc, char **argv)
             RCM_LF_I("in_flight", rcm_server_in_flight(server)));
     rcm_server_stop(server, (unsigned)RCM_CFG_INT(&cfg, server_shutdown_grace_s));
     server = NULL;
+    rc = anchor(store, anchor_path, false) ? CLI_OK : CLI_USAGE;
     RCM_LOG0(RCM_LOG_INFO, "server.stopped", NULL);
-    rc = CLI_OK;
 out:
     rcm_server_stop(server, 0);
+    rcm_free(anchor_path);
     rcm_store_close(store);
     rcm_pwlist_release(&pwlist);
     rcm_key_wipe(&mfa_key);

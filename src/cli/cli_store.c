@@ -8,6 +8,7 @@
 
 #include "cli/cli_int.h"
 #include "rcm/crypto.h"
+#include "rcm/log.h"
 #include "rcm/mem.h"
 #include "rcm/store.h"
 
@@ -65,9 +66,33 @@ cli_store_open(const char *cmd, const struct rcm_config *cfg, bool create_key)
     struct rcm_diag diag = RCM_DIAG_INIT;
     if (rcm_store_open(&opt, &store, &diag) != RCM_OK)
         cli_error(cmd, "%s", diag.msg);
+    else if (rcm_store_audit_anchor_baseline(store, &diag) != RCM_OK)
+        /* before migration 0002 there is no log yet: anything written
+         * later is anchored at close */
+        RCM_LOG(RCM_LOG_DEBUG, "audit.anchor_baseline", NULL, RCM_LF_S("detail", diag.msg));
 out:
     rcm_free(path);
     rcm_key_wipe(&master);
     rcm_key_wipe(&previous);
     return store;
+}
+
+bool
+cli_store_close(const char *cmd, const struct rcm_config *cfg, struct rcm_store *store)
+{
+    if (!store)
+        return true;
+    bool ok = true;
+    char *path = rcm_config_audit_anchor_path(cfg);
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (!path) {
+        cli_error(cmd, "out of memory");
+        ok = false;
+    } else if (rcm_store_audit_anchor(store, path, false, NULL, &diag) != RCM_OK) {
+        cli_error(cmd, "cannot anchor the audit log: %s", diag.msg);
+        ok = false;
+    }
+    rcm_free(path);
+    rcm_store_close(store);
+    return ok;
 }

@@ -70,7 +70,8 @@ cli_tenant(int argc, char **argv)
     printf("created tenant %lld (%s)\n", (long long)t.id, t.slug);
     rc = CLI_OK;
 out:
-    rcm_store_close(store);
+    if (!cli_store_close("tenant", &cfg, store) && rc == CLI_OK)
+        rc = CLI_USAGE;
     rcm_config_release(&cfg);
     return rc;
 }

@@ -219,7 +219,8 @@ cli_user(int argc, char **argv)
              ? CLI_OK : CLI_PROBLEMS;
 out:
     rcm_crypto_wipe(password, sizeof password);
-    rcm_store_close(store);
+    if (!cli_store_close("user", &cfg, store) && rc == CLI_OK)
+        rc = CLI_USAGE;
     rcm_config_release(&cfg);
     return rc;
 }

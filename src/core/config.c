@@ -354,15 +354,26 @@ rcm_config_dump(const struct rcm_config *cfg, bool json, struct rcm_buf *out)
     return err;
 }
 
+static char *
+state_path(const struct rcm_config *cfg, const char *set, const char *name)
+{
+    if (set[0])
+        return rcm_strdup(set);
+    size_t n = strlen(RCM_CFG_STR(cfg, state_dir)) + 1 + strlen(name) + 1;
+    char *out = rcm_malloc(n);
+    if (out)
+        snprintf(out, n, "%s/%s", RCM_CFG_STR(cfg, state_dir), name);
+    return out;
+}
+
+char *
+rcm_config_audit_anchor_path(const struct rcm_config *cfg)
+{
+    return state_path(cfg, RCM_CFG_STR(cfg, audit_anchor_file), "audit-anchor.jsonl");
+}
+
 char *
 rcm_config_database_path(const struct rcm_config *cfg)
 {
-    const char *p = RCM_CFG_STR(cfg, database_path);
-    if (p[0])
-        return rcm_strdup(p);
-    size_t n = strlen(RCM_CFG_STR(cfg, state_dir)) + sizeof "/openrcm.db";
-    char *out = rcm_malloc(n);
-    if (out)
-        snprintf(out, n, "%s/openrcm.db", RCM_CFG_STR(cfg, state_dir));
-    return out;
+    return state_path(cfg, RCM_CFG_STR(cfg, database_path), "openrcm.db");
 }

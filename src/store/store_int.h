@@ -136,6 +136,9 @@ struct rcm_store_ops {
                                  struct rcm_diag *diag);
     enum rcm_err (*audit_verify)(void *impl, struct rcm_audit_verify *v,
                                  struct rcm_diag *diag);
+    /* The committed head (seq 0: empty log), read outside any transaction. */
+    enum rcm_err (*audit_head)(void *impl, int64_t *seq, uint8_t hash[RCM_SHA256_BYTES],
+                               struct rcm_diag *diag);
     enum rcm_err (*audit_query)(void *impl, const struct rcm_audit_filter *f,
                                 rcm_audit_row_fn fn, void *ctx,
                                 struct rcm_diag *diag);
@@ -210,6 +213,11 @@ struct rcm_store {
     const struct rcm_store_ops *ops;
     void *impl;
     struct store_keyring *keys;     /* NULL when opened without a master key */
+    /* the head last anchored by this process, or treated as such by
+     * rcm_store_audit_anchor_baseline (store_anchor.c) */
+    bool anchored;
+    int64_t anchored_seq;
+    uint8_t anchored_hash[RCM_SHA256_BYTES];
 };
 
 /* Keyring: master key(s) given at open, tenant keys unwrapped on demand and

@@ -173,6 +173,9 @@
     X(AUDIT_CHECKPOINT_ADD, "INSERT INTO audit_checkpoint(seq, ts_ms, hash, "  \
                             "mac) VALUES (?1, ?2, ?3, ?4)")                    \
     X(AUDIT_SCAN, "SELECT " AUDIT_COLUMNS " FROM audit_event ORDER BY seq")    \
+    X(AUDIT_INDEX_SCAN, "SELECT seq, tenant_id, patient_id FROM "              \
+                        "audit_event_patient ORDER BY seq, tenant_id, "        \
+                        "patient_id")                                          \
     X(AUDIT_CHECKPOINTS, "SELECT c.seq, c.mac, e.hash FROM audit_checkpoint c " \
                          "LEFT JOIN audit_event e ON e.seq = c.seq "           \
                          "ORDER BY c.seq")                                     \
@@ -908,6 +911,57 @@ audit_row(sqlite3_stmt *st, struct rcm_audit_event *ev)
     column_hash(st, 15, ev->hash);
 }
 
+/*
+ * The chain merged with the per-patient index: both scans in seq order,
+ * each index row fed right after its record, so memory stays bounded by
+ * one record whatever the log's size. Stops at the first problem.
+ */
+static enum rcm_err
+verify_chain(struct conn *c, struct rcm_audit_verify *v, struct rcm_diag *diag)
+{
+    sqlite3_stmt *st = stmt(c, STMT_AUDIT_SCAN, diag);
+    if (!st)
+        return RCM_E_DB;
+    sqlite3_stmt *ix = stmt(c, STMT_AUDIT_INDEX_SCAN, diag);
+    if (!ix) {
+        stmt_done(st);
+        return RCM_E_DB;
+    }
+    enum rcm_err err = RCM_OK;
+    int rc, irc = sqlite3_step(ix);
+    struct rcm_audit_event ev;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        audit_row(st, &ev);
+        if (!rcm_audit_verify_record(v, &ev))
+            break;
+        bool ok = true;
+        while (ok && irc == SQLITE_ROW && sqlite3_column_int64(ix, 0) <= ev.seq) {
+            ok = rcm_audit_verify_index_row(v, sqlite3_column_int64(ix, 0),
+                                            sqlite3_column_int64(ix, 1),
+                                            (const char *)sqlite3_column_text(ix, 2),
+                                            (size_t)sqlite3_column_bytes(ix, 2));
+            irc = sqlite3_step(ix);
+        }
+        if (!ok || !rcm_audit_verify_index_end(v))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = db_fail(diag, c->db, "read audit log");
+    else if (irc != SQLITE_ROW && irc != SQLITE_DONE)
+        err = db_fail(diag, c->db, "read audit index");
+    else if (rc == SQLITE_DONE && irc == SQLITE_ROW && !v->problem)
+        /* index rows after the last record */
+        rcm_audit_verify_index_row(v, sqlite3_column_int64(ix, 0),
+                                   sqlite3_column_int64(ix, 1),
+                                   (const char *)sqlite3_column_text(ix, 2),
+                                   (size_t)sqlite3_column_bytes(ix, 2));
+    if (!err && v->err)
+        err = rcm_diag_fail(diag, v->err, "verify audit log: out of memory");
+    stmt_done(ix);
+    stmt_done(st);
+    return err;
+}
+
 static enum rcm_err
 sq_audit_verify(void *impl, struct rcm_audit_verify *v, struct rcm_diag *diag)
 {
@@ -918,21 +972,10 @@ sq_audit_verify(void *impl, struct rcm_audit_verify *v, struct rcm_diag *diag)
         return err;
     /* One read transaction: a consistent snapshot while writers go on. */
     err = exec(c->db, "BEGIN", diag);
-    sqlite3_stmt *st = err ? NULL : stmt(c, STMT_AUDIT_SCAN, diag);
-    int rc = SQLITE_DONE;
-    if (st) {
-        struct rcm_audit_event ev;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            audit_row(st, &ev);
-            if (!rcm_audit_verify_record(v, &ev))
-                break;
-        }
-        stmt_done(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            err = db_fail(diag, c->db, "read audit log");
-    } else if (!err) {
-        err = RCM_E_DB;
-    }
+    if (!err)
+        err = verify_chain(c, v, diag);
+    sqlite3_stmt *st;
+    int rc;
     if (!err && !v->problem && (st = stmt(c, STMT_AUDIT_CHECKPOINTS, diag))) {
         uint8_t mac[RCM_SHA256_BYTES], hash[RCM_SHA256_BYTES];
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -946,6 +989,8 @@ sq_audit_verify(void *impl, struct rcm_audit_verify *v, struct rcm_diag *diag)
         stmt_done(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             err = db_fail(diag, c->db, "read audit checkpoints");
+        else
+            rcm_audit_verify_checkpoints_end(v);
     }
     if (!err && !v->problem && (st = stmt(c, STMT_AUDIT_HEAD, diag))) {
         uint8_t hash[RCM_SHA256_BYTES], mac[RCM_SHA256_BYTES];
@@ -962,6 +1007,36 @@ sq_audit_verify(void *impl, struct rcm_audit_verify *v, struct rcm_diag *diag)
         stmt_done(st);
     }
     sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    reader_release(sq, c);
+    return err;
+}
+
+/* The committed head: *seq 0 (hash zeroed) for an empty log. */
+static enum rcm_err
+sq_audit_head(void *impl, int64_t *seq, uint8_t hash[RCM_SHA256_BYTES],
+              struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    struct conn *c;
+    enum rcm_err err = reader_acquire(sq, &c, diag);
+    if (err)
+        return err;
+    *seq = 0;
+    memset(hash, 0, RCM_SHA256_BYTES);
+    sqlite3_stmt *st = stmt(c, STMT_AUDIT_HEAD, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *seq = sqlite3_column_int64(st, 0);
+            if (!column_hash(st, 1, hash))
+                err = rcm_diag_fail(diag, RCM_E_DB, "read audit head: corrupt hash");
+        } else if (rc != SQLITE_DONE) {
+            err = db_fail(diag, c->db, "read audit head");
+        }
+        stmt_done(st);
+    }
     reader_release(sq, c);
     return err;
 }
@@ -2786,6 +2861,7 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .api_key_find = sq_api_key_find,
     .audit_append = sq_audit_append,
     .audit_verify = sq_audit_verify,
+    .audit_head = sq_audit_head,
     .audit_query = sq_audit_query,
     .key_get = sq_key_get,
     .key_put = sq_key_put,

@@ -101,6 +101,7 @@ verify(struct rcm_store *s)
     struct rcm_diag d = RCM_DIAG_INIT;
     rcm_audit_verify_init(&v, key);
     assert_int_equal(rcm_store_audit_verify(s, &v, &d), RCM_OK);
+    rcm_audit_verify_release(&v);   /* the copy returned keeps the results */
     return v;
 }
 
@@ -123,6 +124,7 @@ wrong_key_is_detected(void **state)
     uint8_t other[RCM_AUDIT_KEY_BYTES] = {1};
     rcm_audit_verify_init(&v, other);
     assert_int_equal(rcm_store_audit_verify(f->store, &v, &d), RCM_OK);
+    rcm_audit_verify_release(&v);
     assert_int_equal(v.problem, RCM_AUDIT_BAD_CHECKPOINT);
     assert_int_equal(v.problem_seq, 256);
 }
@@ -352,6 +354,7 @@ concurrent_appends_are_each_committed_in_order(void **state)
     struct rcm_diag d = RCM_DIAG_INIT;
     rcm_audit_verify_init(&v, key);
     assert_int_equal(rcm_store_audit_verify(f->store, &v, &d), RCM_OK);
+    rcm_audit_verify_release(&v);
     assert_int_equal(v.problem, 0);
     assert_int_equal(v.records, 600 + THREADS * 150);
     sqlite3 *db;
@@ -374,8 +377,40 @@ concurrent_appends_are_each_committed_in_order(void **state)
         assert_int_equal(next[i], 150);
 }
 
+static void
+deleted_patient_index_rows_are_named(void **state)
+{
+    struct fixture *f = *state;
+    /* records 7, 14, … name p1 and p2: p2's audit trail disappears */
+    tamper(f->path, "DELETE FROM audit_event_patient WHERE patient_id = 'p2'");
+    struct rcm_audit_verify v = verify(f->store);
+    assert_int_equal(v.problem, RCM_AUDIT_INDEX_MISSING);
+    assert_int_equal(v.problem_seq, 7);
+}
+
+static void
+added_patient_index_row_is_named(void **state)
+{
+    struct fixture *f = *state;
+    tamper(f->path, "INSERT INTO audit_event_patient VALUES (300, 1, 'p9')");
+    struct rcm_audit_verify v = verify(f->store);
+    assert_int_equal(v.problem, RCM_AUDIT_INDEX_EXTRA);
+    assert_int_equal(v.problem_seq, 300);
+}
+
+static void
+deleted_checkpoint_is_named(void **state)
+{
+    struct fixture *f = *state;
+    tamper(f->path, "DELETE FROM audit_checkpoint WHERE seq = 512");
+    struct rcm_audit_verify v = verify(f->store);
+    assert_int_equal(v.problem, RCM_AUDIT_CHECKPOINT_MISSING);
+    assert_int_equal(v.problem_seq, 512);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-RUN_TESTS(T(concurrent_appends_are_each_committed_in_order), T(intact_log_verifies), T(wrong_key_is_detected),
+RUN_TESTS(T(deleted_patient_index_rows_are_named), T(added_patient_index_row_is_named),
+          T(deleted_checkpoint_is_named), T(concurrent_appends_are_each_committed_in_order), T(intact_log_verifies), T(wrong_key_is_detected),
           T(append_only_triggers_refuse_changes), T(modified_record_is_named),
           T(deleted_record_is_named), T(deleted_tail_is_named),
           T(reordered_records_are_named), T(inserted_record_is_named),

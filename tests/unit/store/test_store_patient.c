@@ -493,6 +493,7 @@ master_rotation_needs_both_keys_then_only_the_new(void **state)
     struct rcm_audit_verify v;
     rcm_audit_verify_init(&v, audit.bytes);
     assert_int_equal(rcm_store_audit_verify(f->store, &v, &d), RCM_OK);
+    rcm_audit_verify_release(&v);
     assert_int_equal(v.problem, 0);
     assert_true(v.records > 3);
     rcm_store_close(f->store);
