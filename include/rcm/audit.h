@@ -32,6 +32,10 @@
 #define RCM_AUDIT_KEY_BYTES 32
 /* A keyed checkpoint is written every this many records. */
 #define RCM_AUDIT_CHECKPOINT_EVERY 256
+/* Most steps back in an anchor file that verification follows (two anchors
+ * each); more is reported as RCM_AUDIT_ANCHOR_BACKWARDS. Concurrent writers
+ * may append a step back now and then; a rollback makes one. */
+#define RCM_AUDIT_BACK_ANCHORS_MAX 64
 
 /* Who acts, for whom, why: passed to every store operation. */
 struct rcm_actor {
@@ -101,6 +105,7 @@ enum rcm_audit_problem {
                                  * or rolled back (problem_seq: the anchored seq) */
     RCM_AUDIT_ANCHOR_MISMATCH,  /* the anchored record has another hash */
     RCM_AUDIT_NO_ANCHOR,        /* records but no anchor: completeness unproven */
+    RCM_AUDIT_ANCHOR_BACKWARDS, /* more steps back in the anchors than followed */
 };
 
 /* A patient id inside a record's patient_ids (verification internals). */
@@ -127,6 +132,16 @@ struct rcm_audit_verify {
     bool has_anchor;
     int64_t anchor_seq;
     uint8_t anchor_hash[RCM_SHA256_BYTES];
+    /* Where the anchors went back in sequence: the anchor jumped back from
+     * and the one after it, each checked against the chain like the newest
+     * (a rollback that regrew past its old head would otherwise hide).
+     * Sorted by seq before the first record; `back_next` walks them. */
+    struct rcm_audit_anchor_ref {
+        int64_t seq;
+        uint8_t hash[RCM_SHA256_BYTES];
+    } back[RCM_AUDIT_BACK_ANCHORS_MAX];
+    size_t back_n, back_next;
+    bool back_sorted;
     /* keyed checkpoints: the next one that must come */
     int64_t next_checkpoint;
     /* per-patient index rows expected for the record last accepted, sorted
@@ -154,6 +169,8 @@ void rcm_audit_verify_release(struct rcm_audit_verify *v);
  * anchor with the highest seq is kept and checked against the chain: the
  * record with that seq must carry that hash (RCM_AUDIT_ANCHOR_MISMATCH) and
  * must exist (RCM_AUDIT_ANCHOR_TRUNCATED, found by rcm_audit_verify_finish).
+ * Feed anchors in the order they were written: where one goes back in
+ * sequence, both it and the anchor before it are checked the same way.
  */
 bool rcm_audit_verify_anchor(struct rcm_audit_verify *v, int64_t seq,
                              const uint8_t hash[RCM_SHA256_BYTES],

@@ -107,6 +107,8 @@ rcm_audit_problem_str(enum rcm_audit_problem problem)
         return "record does not match its anchor (log replaced or rolled back)";
     case RCM_AUDIT_NO_ANCHOR:
         return "no anchor: the log's completeness cannot be proven";
+    case RCM_AUDIT_ANCHOR_BACKWARDS:
+        return "anchors go back in sequence too often (the log was rolled back)";
     }
     return "unknown";
 }
@@ -152,6 +154,17 @@ rcm_audit_verify_anchor(struct rcm_audit_verify *v, int64_t seq,
     if (seq < 1 || !rcm_crypto_equal(want, mac, sizeof want))
         return found(v, RCM_AUDIT_BAD_ANCHOR, seq);
     v->anchors++;
+    if (v->has_anchor && seq < v->anchor_seq) {
+        /* A step back: a writer raced another, or the log was rolled back
+         * and has since regrown. The chain must still hold both anchors. */
+        if (v->back_n + 2 > RCM_AUDIT_BACK_ANCHORS_MAX)
+            return found(v, RCM_AUDIT_ANCHOR_BACKWARDS, seq);
+        v->back[v->back_n].seq = v->anchor_seq;
+        memcpy(v->back[v->back_n++].hash, v->anchor_hash, RCM_SHA256_BYTES);
+        v->back[v->back_n].seq = seq;
+        memcpy(v->back[v->back_n++].hash, hash, RCM_SHA256_BYTES);
+        return true;
+    }
     if (!v->has_anchor || seq > v->anchor_seq) {
         v->has_anchor = true;
         v->anchor_seq = seq;
@@ -266,6 +279,29 @@ rcm_audit_verify_index_end(struct rcm_audit_verify *v)
     return true;
 }
 
+static int
+anchor_ref_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const struct rcm_audit_anchor_ref *)a)->seq;
+    int64_t y = ((const struct rcm_audit_anchor_ref *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+/* The anchors around steps back that name this record carry its hash. */
+static bool
+back_anchors_match(struct rcm_audit_verify *v, const struct rcm_audit_event *ev)
+{
+    if (!v->back_sorted) {
+        qsort(v->back, v->back_n, sizeof v->back[0], anchor_ref_cmp);
+        v->back_sorted = true;
+    }
+    for (; v->back_next < v->back_n && v->back[v->back_next].seq <= ev->seq; v->back_next++)
+        if (v->back[v->back_next].seq == ev->seq &&
+            !rcm_crypto_equal(ev->hash, v->back[v->back_next].hash, RCM_SHA256_BYTES))
+            return false;
+    return true;
+}
+
 bool
 rcm_audit_verify_record(struct rcm_audit_verify *v, const struct rcm_audit_event *ev)
 {
@@ -284,6 +320,8 @@ rcm_audit_verify_record(struct rcm_audit_verify *v, const struct rcm_audit_event
         return found(v, RCM_AUDIT_BROKEN_LINK, ev->seq);
     if (v->has_anchor && ev->seq == v->anchor_seq &&
         !rcm_crypto_equal(ev->hash, v->anchor_hash, RCM_SHA256_BYTES))
+        return found(v, RCM_AUDIT_ANCHOR_MISMATCH, ev->seq);
+    if (!back_anchors_match(v, ev))
         return found(v, RCM_AUDIT_ANCHOR_MISMATCH, ev->seq);
     memcpy(v->last_hash, ev->hash, RCM_SHA256_BYTES);
     v->last_seq = ev->seq;

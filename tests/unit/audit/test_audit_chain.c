@@ -155,6 +155,80 @@ rolled_back_log_is_named(void **state)
     free(backup);
 }
 
+/* Like chain_new, but records from `fork` on carry other times: the same
+ * history up to fork-1, then another one. */
+static struct chain *
+chain_fork(int n, int fork)
+{
+    struct chain *c = chain_new(n);
+    for (int i = fork - 1; i < n; i++) {
+        c->ev[i].ts_ms += 1000000;
+        if (i)
+            memcpy(c->ev[i].prev_hash, c->ev[i - 1].hash, RCM_SHA256_BYTES);
+        rcm_audit_hash(&c->ev[i], c->ev[i].hash);
+    }
+    return c;
+}
+
+/* Walk `c` with anchors fed in the given order: (seq, taken from chain). */
+static struct rcm_audit_verify
+walk_anchors(struct chain *c, const int64_t *seqs, struct chain *const *from, int n)
+{
+    struct rcm_audit_verify v;
+    rcm_audit_verify_init(&v, key);
+    for (int i = 0; i < n; i++)
+        anchor(&v, seqs[i], from[i]->ev[seqs[i] - 1].hash);
+    feed(&v, c);
+    if (!v.problem)
+        checkpoints(&v, c, 0);
+    if (!v.problem)
+        head(&v, c);
+    rcm_audit_verify_finish(&v, true);
+    rcm_audit_verify_release(&v);
+    return v;
+}
+
+static void
+rollback_that_regrew_past_its_anchor_is_named(void **state)
+{
+    (void)state;
+    /* anchored at 300 and 600; rolled back to a backup at 400; the server
+     * anchored 400 at its start and the log grew to 900 since */
+    struct chain *old = chain_new(600), *now = chain_fork(900, 401);
+    int64_t seqs[] = {300, 600, 400, 900};
+    struct chain *from[] = {old, old, now, now};
+    struct rcm_audit_verify v = walk_anchors(now, seqs, from, 4);
+    assert_int_equal(v.problem, RCM_AUDIT_ANCHOR_MISMATCH);
+    assert_int_equal(v.problem_seq, 600);
+    /* two writers that appended out of order: both anchors hold */
+    int64_t raced[] = {300, 500, 499, 900};
+    struct chain *same[] = {now, now, now, now};
+    v = walk_anchors(now, raced, same, 4);
+    assert_int_equal(v.problem, RCM_AUDIT_INTACT);
+    free(old);
+    free(now);
+}
+
+static void
+too_many_steps_back_are_refused(void **state)
+{
+    (void)state;
+    struct chain *c = chain_new(100);
+    struct rcm_audit_verify v;
+    rcm_audit_verify_init(&v, key);
+    bool ok = true;
+    for (int i = 0; i < 2 * RCM_AUDIT_BACK_ANCHORS_MAX && ok; i++) {
+        uint8_t mac[RCM_SHA256_BYTES];
+        int64_t seq = i % 2 ? 50 : 60;
+        rcm_audit_anchor_mac(key, seq, c->ev[seq - 1].hash, mac);
+        ok = rcm_audit_verify_anchor(&v, seq, c->ev[seq - 1].hash, mac);
+    }
+    assert_false(ok);
+    assert_int_equal(v.problem, RCM_AUDIT_ANCHOR_BACKWARDS);
+    rcm_audit_verify_release(&v);
+    free(c);
+}
+
 static void
 replaced_record_at_the_anchor_is_named(void **state)
 {
@@ -309,6 +383,8 @@ RUN_TESTS(cmocka_unit_test(intact_chain_matching_its_anchor_verifies),
           cmocka_unit_test(emptied_log_is_truncated_against_its_anchor),
           cmocka_unit_test(rolled_back_log_is_named),
           cmocka_unit_test(replaced_record_at_the_anchor_is_named),
+          cmocka_unit_test(rollback_that_regrew_past_its_anchor_is_named),
+          cmocka_unit_test(too_many_steps_back_are_refused),
           cmocka_unit_test(anchor_with_a_bad_mac_is_refused),
           cmocka_unit_test(no_anchor_is_a_problem_only_when_required_and_not_empty),
           cmocka_unit_test(missing_checkpoint_is_named),
