@@ -420,6 +420,8 @@ struct rcm_api_key {
     int64_t expires_ms;
     int64_t revoked_ms;             /* 0 while active */
     int creator_role;               /* only from rcm_store_api_key_find */
+    bool creator_mfa_enrolled;      /* only from rcm_store_api_key_find */
+    bool tenant_mfa_required;       /* only from rcm_store_api_key_find */
 };
 
 /* Create a key in actor->tenant_id (actor->user_id is the creator), audited

@@ -14,8 +14,6 @@
 #include "rcm/log.h"
 #include "rcm/str.h"
 
-/* Activity is written back at most this often (idle timeout precision). */
-#define TOUCH_EVERY_MS (60 * 1000)
 /* A login waits this long for a password-hashing slot before 503. */
 #define PWHASH_WAIT_MS 2000
 
@@ -96,6 +94,17 @@ authorize_key(struct api_request *req, struct api_response *res, const char *key
                     "the API key's creator no longer holds a role that covers it");
         return false;
     }
+    /* A key cannot present a second factor; it stands on its creator's. While
+     * the creator's role or the tenant's policy requires one, the key works
+     * only as long as the creator has a confirmed factor (docs/security.md). */
+    if ((rcm_role_requires_mfa((enum rcm_role)k.creator_role) || k.tenant_mfa_required) &&
+        !k.creator_mfa_enrolled) {
+        api_problem(req, res, API_PROBLEM_unauthorized,
+                    "the API key's creator has no second factor, which %s requires; the "
+                    "creator must enrol one", k.tenant_mfa_required ? "the tenant's policy"
+                                                                    : "the creator's role");
+        return false;
+    }
     req->principal = (struct rcm_principal){.tenant_id = k.tenant_id,
                                             .user_id = k.created_by,
                                             .api_key_id = k.id,
@@ -124,9 +133,9 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
     }
     set_actor(req);
     int64_t now = rcm_time_now_ms();
+    int64_t idle_ms = api_idle_ms(ctx, &req->principal.policy);
     enum rcm_session_state state = rcm_session_check(req->principal.created_ms,
-                                                     req->principal.last_seen_ms, now,
-                                                     api_idle_ms(ctx, &req->principal.policy));
+                                                     req->principal.last_seen_ms, now, idle_ms);
     if (state != RCM_SESSION_VALID) {
         bool idle = state == RCM_SESSION_IDLE_EXPIRED;
         struct rcm_diag ignored = RCM_DIAG_INIT;
@@ -157,7 +166,9 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
     if (req->principal.emergency_until_ms > now &&
         api_break_glass_role((enum rcm_role)req->principal.role))
         req->actor.emergency = true;
-    if (now - req->principal.last_seen_ms > TOUCH_EVERY_MS &&
+    /* written back when more than a quarter of the idle timeout has passed;
+     * rcm_session_check tolerates exactly that lag */
+    if (rcm_session_should_touch(req->principal.last_seen_ms, now, idle_ms) &&
         rcm_store_session_touch(ctx->store, req->principal.session_id, now, &diag) != RCM_OK)
         RCM_LOG(RCM_LOG_WARN, "session.touch_failed", req->req_id,
                 RCM_LF_I("session_id", req->principal.session_id));
@@ -176,7 +187,7 @@ api_mfa_pending(const struct api_request *req)
 {
     const struct rcm_principal *p = &req->principal;
     if (p->api_key_id)
-        return false;           /* API keys are not subject to the second factor */
+        return false;   /* checked against the creator's factor in authorize_key */
     bool required = rcm_role_requires_mfa((enum rcm_role)p->role) || p->policy.mfa_required;
     return required && !(p->mfa_ok && p->mfa_enrolled);
 }
@@ -256,9 +267,10 @@ api_post_login(struct api_request *req, struct api_response *res)
     const struct api_context *ctx = req->ctx;
     const char *tenant = NULL, *email = NULL, *password = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
-    if (rcm_json_get_str(req->json, "tenant", true, &tenant, &diag) ||
-        rcm_json_get_str(req->json, "email", true, &email, &diag) ||
-        rcm_json_get_str(req->json, "password", true, &password, &diag)) {
+    if (rcm_json_get_str_max(req->json, "tenant", true, RCM_TENANT_SLUG_MAX, &tenant, &diag) ||
+        rcm_json_get_str_max(req->json, "email", true, RCM_EMAIL_MAX, &email, &diag) ||
+        rcm_json_get_str_max(req->json, "password", true, RCM_PASSWORD_POLICY_MAX_BYTES,
+                             &password, &diag)) {
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
         return;
     }

@@ -185,7 +185,8 @@ rcm_store_user_create(struct rcm_store *store, const struct rcm_actor *actor,
     if (!tenant_scoped(actor, diag))
         return RCM_E_INVAL;
     if (!valid_email(email))
-        return rcm_diag_fail(diag, RCM_E_INVAL, "email must look like name@domain");
+        return rcm_diag_fail(diag, RCM_E_INVAL, "email must look like name@domain, at most "
+                             "%d bytes", RCM_EMAIL_MAX);
     size_t n = strlen(display_name);
     if (n == 0 || n > RCM_DISPLAY_NAME_MAX || !rcm_utf8_valid(display_name, n))
         return rcm_diag_fail(diag, RCM_E_INVAL, "display name must be 1-%d bytes of UTF-8",

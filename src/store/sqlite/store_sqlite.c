@@ -157,9 +157,11 @@
     X(KEY_REVOKE, "UPDATE api_key SET revoked_ms = ?3 WHERE id = ?1 AND "      \
                   "tenant_id = ?2 AND revoked_ms = 0")                         \
     X(KEY_FIND, "SELECT k.id, k.tenant_id, k.created_by, k.name, k.role, "     \
-                "k.prefix, k.created_ms, k.expires_ms, k.revoked_ms, u.role "  \
+                "k.prefix, k.created_ms, k.expires_ms, k.revoked_ms, u.role, " \
+                "u.mfa_enabled, t.mfa_required "                               \
                 "FROM api_key k JOIN app_user u ON u.id = k.created_by AND "   \
-                "u.tenant_id = k.tenant_id WHERE k.key_hash = ?1 AND "         \
+                "u.tenant_id = k.tenant_id JOIN tenant t ON t.id = "           \
+                "k.tenant_id WHERE k.key_hash = ?1 AND "                       \
                 "k.revoked_ms = 0 AND u.disabled = 0")                         \
     X(AUDIT_HEAD, "SELECT seq, hash, mac FROM audit_head WHERE id = 1")        \
     X(AUDIT_INSERT, "INSERT INTO audit_event(" AUDIT_COLUMNS ") VALUES "       \
@@ -1934,6 +1936,8 @@ key_find_row(sqlite3_stmt *st, void *out)
     struct rcm_api_key *k = out;
     key_row(st, k);
     k->creator_role = rcm_role_parse(nz((const char *)sqlite3_column_text(st, 9)));
+    k->creator_mfa_enrolled = sqlite3_column_int(st, 10) != 0;
+    k->tenant_mfa_required = sqlite3_column_int(st, 11) != 0;
 }
 
 static enum rcm_err
