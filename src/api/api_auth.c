@@ -290,23 +290,34 @@ api_post_login(struct api_request *req, struct api_response *res)
         return;
     }
     bool known = err == RCM_OK && !user.disabled && user.password_hash[0];
+    /* One throttle for every identity a login can name: a real account's
+     * counters live on the user, any other identity's (unknown tenant or
+     * email, disabled user) in login_throttle under a keyed hash. Both are
+     * read on every login so that the two paths do the same work, and the
+     * same policy answers both: status, body and Retry-After say nothing
+     * about which accounts exist. */
+    struct rcm_throttle_policy policy = rcm_throttle_policy_account();
+    struct rcm_throttle_state state = {0, 0};
+    if (rcm_store_login_throttle_get(ctx->store, tenant, email, &state.failures,
+                                     &state.last_failure_ms, &diag) != RCM_OK) {
+        api_problem(req, res, API_PROBLEM_internal_error, "users cannot be read");
+        return;
+    }
+    if (known)
+        state = (struct rcm_throttle_state){user.failures, user.last_failure_ms};
     /* a billing company's staff act in the client practice they named */
     struct rcm_actor actor = {.tenant_id = known ? user.login_tenant_id : 0, .type = "user",
                               .user_id = known ? user.id : 0, .request_id = req->req_id,
                               .source_ip = req->source_ip, .purpose = "operations"};
-    if (known) {
-        struct rcm_throttle_policy policy = rcm_throttle_policy_account();
-        struct rcm_throttle_state state = {user.failures, user.last_failure_ms};
-        struct rcm_throttle_decision d = rcm_throttle_decide(&policy, &state, now);
-        if (d.action != RCM_THROTTLE_ALLOW) {
-            api_problem(req, res, API_PROBLEM_too_many_requests,
-                        d.action == RCM_THROTTLE_LOCKED
-                            ? "the account is locked after repeated failures; an "
-                              "administrator must unlock it"
-                            : "too many failed logins; wait before trying again");
-            res->retry_after_s = d.retry_after_ms > 0 ? (d.retry_after_ms + 999) / 1000 : 0;
-            return;
-        }
+    struct rcm_throttle_decision d = rcm_throttle_decide(&policy, &state, now);
+    if (d.action != RCM_THROTTLE_ALLOW) {
+        api_problem(req, res, API_PROBLEM_too_many_requests,
+                    d.action == RCM_THROTTLE_LOCKED
+                        ? "the account is locked after repeated failures; an "
+                          "administrator must unlock it"
+                        : "too many failed logins; wait before trying again");
+        res->retry_after_s = d.retry_after_ms > 0 ? (d.retry_after_ms + 999) / 1000 : 0;
+        return;
     }
     pthread_once(&dummy_once, make_dummy_hash);
     if (rcm_pwhash_gate_enter(ctx->pwhash_gate, PWHASH_WAIT_MS) != RCM_OK) {
@@ -318,15 +329,16 @@ api_post_login(struct api_request *req, struct api_response *res)
                             strlen(password));
     rcm_pwhash_gate_leave(ctx->pwhash_gate);
     if (!known || err != RCM_OK) {
-        uint32_t failures = 0;
-        if (known) {
-            struct rcm_throttle_policy policy = rcm_throttle_policy_account();
-            struct rcm_throttle_state state = {user.failures, user.last_failure_ms};
-            rcm_throttle_record_failure(&policy, &state, now);
-            failures = state.failures;
-        }
-        if (rcm_store_login_failed(ctx->store, &actor, known ? user.id : 0, failures, now,
-                                   &diag) != RCM_OK)
+        rcm_throttle_record_failure(&policy, &state, now);
+        /* rows that no longer matter: forgotten by the policy, not locked */
+        int64_t prune_before = policy.forget_after_ms > 0 ? now - policy.forget_after_ms : 0;
+        enum rcm_err stored =
+            known ? rcm_store_login_failed(ctx->store, &actor, user.id, state.failures, now,
+                                           &diag)
+                  : rcm_store_login_failed_identity(ctx->store, &actor, tenant, email,
+                                                    state.failures, now, prune_before,
+                                                    policy.lockout_failures, &diag);
+        if (stored != RCM_OK)
             RCM_LOG0(RCM_LOG_WARN, "login.audit_failed", req->req_id);
         api_ip_throttle_failed(ctx->ip_throttle, req->source_ip, now);
         login_refused(req, res);
@@ -337,8 +349,6 @@ api_post_login(struct api_request *req, struct api_response *res)
         if (res->status == 401 && strcmp(json_string_value(json_object_get(res->json, "code")),
                                          "unauthorized") == 0) {
             /* a wrong second factor counts like a wrong password */
-            struct rcm_throttle_policy policy = rcm_throttle_policy_account();
-            struct rcm_throttle_state state = {user.failures, user.last_failure_ms};
             rcm_throttle_record_failure(&policy, &state, now);
             if (rcm_store_login_failed(ctx->store, &actor, user.id, state.failures, now,
                                        &diag) != RCM_OK)

@@ -120,3 +120,52 @@ describe('API keys and the second factor', () => {
     assert.equal((await w.send('GET', k.json.key, '/v1/me')).status, 200);
   });
 });
+
+describe('login enumeration', () => {
+  // Every response of a login sequence, minus what differs per request.
+  async function sequence(w, tenant, email, n) {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const r = await w.login(email, `wrong guess ${i} xxxxxxxx`, tenant);
+      const body = { ...r.json };
+      delete body.request_id;
+      const headers = Object.keys(r.headers).filter((h) => !['date', 'x-request-id'].includes(h)).sort();
+      out.push({ status: r.status, body, retryAfter: r.headers['retry-after'] ?? null, headers });
+    }
+    return out;
+  }
+
+  test('a real account, an unknown email and an unknown tenant answer alike; unlock still works', async () => {
+    const w = await world();
+    try {
+      const u = await w.user('biller', 'target');
+      // 7 each: 6 failures per identity, 18 from this address (the address's own throttle starts after 20)
+      const real = await sequence(w, 'demo', u.email, 7);
+      const ghost = await sequence(w, 'demo', 'ghost@demo.example', 7);
+      const nowhere = await sequence(w, 'no-such-tenant', u.email, 7);
+      assert.deepEqual(real.map((r) => r.status), [401, 401, 401, 401, 401, 401, 429]);
+      assert.deepEqual(ghost, real);
+      assert.deepEqual(nowhere, real);
+      assert.equal(real[6].retryAfter, '1');
+      // no email in the new table, only keyed hashes
+      assert.equal(sql(w.srv, "SELECT count(*) FROM login_throttle WHERE identity_mac LIKE '%@%'"), '0');
+      assert.equal(sql(w.srv, 'SELECT count(*) FROM login_throttle'), '2');
+      assert.equal(sql(w.srv, 'SELECT max(failures) FROM login_throttle'), '6');
+      // the real account is still unlocked by an administrator
+      assert.equal((await w.send('POST', w.owner.token, `/v1/users/${u.id}/unlock`)).status, 200);
+      assert.equal((await w.login(u.email, u.password)).status, 200);
+    } finally { await w.close(); }
+  });
+
+  test('a disabled user answers like an unknown email', async () => {
+    const w = await world();
+    try {
+      const u = await w.user('biller', 'leaver');
+      assert.equal((await w.send('PATCH', w.owner.token, `/v1/users/${u.id}`, { disabled: true })).status, 200);
+      const gone = await sequence(w, 'demo', u.email, 7);
+      const ghost = await sequence(w, 'demo', 'ghost@demo.example', 7);
+      assert.deepEqual(gone.map((r) => r.status), [401, 401, 401, 401, 401, 401, 429]);
+      assert.deepEqual(ghost, gone);
+    } finally { await w.close(); }
+  });
+});

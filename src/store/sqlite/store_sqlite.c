@@ -79,6 +79,14 @@
                     "ORDER BY u.tenant_id = t.id DESC LIMIT 1")                \
     X(USER_FAILURES, "UPDATE app_user SET failures = ?2, last_failure_ms = ?3 " \
                      "WHERE id = ?1")                                          \
+    X(THROTTLE_GET, "SELECT failures, last_failure_ms FROM login_throttle "    \
+                    "WHERE identity_mac = ?1")                                 \
+    X(THROTTLE_PUT, "INSERT INTO login_throttle(identity_mac, failures, "      \
+                    "last_failure_ms) VALUES (?1, ?2, ?3) ON CONFLICT "        \
+                    "(identity_mac) DO UPDATE SET failures = ?2, "             \
+                    "last_failure_ms = ?3")                                    \
+    X(THROTTLE_PRUNE, "DELETE FROM login_throttle WHERE last_failure_ms < ?1 " \
+                      "AND failures < ?2")                                     \
     X(TENANT_GET, "SELECT " TENANT_COLUMNS " FROM tenant WHERE id = ?1")       \
     X(TENANT_POLICY_SET, "UPDATE tenant SET mfa_required = ?2, "               \
                          "session_idle_s = ?3, break_glass_max_minutes = ?4 "  \
@@ -1275,6 +1283,69 @@ sq_login_failed(void *impl, const struct rcm_actor *actor, int64_t user_id,
         snprintf(id, sizeof id, "%lld", (long long)user_id);
         struct rcm_audit_what what = {"login.failure", "user", user_id ? id : "", NULL,
                                       "failure"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
+static void bind_text1(sqlite3_stmt *st, const void *args);
+
+struct throttle_row {
+    uint32_t failures;
+    int64_t last_failure_ms;
+};
+
+static void
+throttle_out(sqlite3_stmt *st, void *out)
+{
+    struct throttle_row *r = out;
+    int64_t f = sqlite3_column_int64(st, 0);
+    r->failures = f < 0 ? 0 : f > UINT32_MAX ? UINT32_MAX : (uint32_t)f;
+    r->last_failure_ms = sqlite3_column_int64(st, 1);
+}
+
+static enum rcm_err
+sq_login_throttle_get(void *impl, const char *identity_mac, uint32_t *failures,
+                      int64_t *last_failure_ms, struct rcm_diag *diag)
+{
+    struct throttle_row r = {0, 0};
+    enum rcm_err err = read_one(impl, STMT_THROTTLE_GET, bind_text1, identity_mac, throttle_out,
+                                &r, "no counters", diag);
+    if (err == RCM_E_NOT_FOUND)
+        err = RCM_OK;
+    *failures = r.failures;
+    *last_failure_ms = r.last_failure_ms;
+    return err;
+}
+
+static enum rcm_err
+sq_login_failed_identity(void *impl, const struct rcm_actor *actor, const char *identity_mac,
+                         uint32_t failures, int64_t now_ms, int64_t prune_before_ms,
+                         uint32_t locked_failures, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_THROTTLE_PUT, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        sqlite3_bind_text(st, 1, identity_mac, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, failures);
+        sqlite3_bind_int64(st, 3, now_ms);
+        int rc = sqlite3_step(st);
+        stmt_done(st);
+        if (rc != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "store login counters");
+    }
+    /* rows that no longer matter: forgotten by the policy and not locked */
+    if (!err && prune_before_ms > 0) {
+        int64_t v[2] = {prune_before_ms, locked_failures};
+        err = write_ints(sq, STMT_THROTTLE_PRUNE, 2, v, diag);
+    }
+    if (!err) {
+        struct rcm_audit_what what = {"login.failure", "user", "", NULL, "failure"};
         err = audit_write(sq, actor, &what, now_ms, diag);
     }
     return write_end(sq, err, diag);
@@ -2776,6 +2847,8 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .user_list = sq_user_list,
     .login_lookup = sq_login_lookup,
     .login_failed = sq_login_failed,
+    .login_throttle_get = sq_login_throttle_get,
+    .login_failed_identity = sq_login_failed_identity,
     .session_create = sq_session_create,
     .session_find = sq_session_find,
     .session_touch = sq_session_touch,
