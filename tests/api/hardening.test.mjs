@@ -169,3 +169,139 @@ describe('login enumeration', () => {
     } finally { await w.close(); }
   });
 });
+
+describe('field limits: too long is a 422 naming the field and its limit, never a cut', () => {
+  let w;
+  before(async () => { w = await world(); });
+  after(async () => { await w.close(); });
+
+  // at: exactly `limit` bytes ending in a two-byte character (accepted, stored whole);
+  // over: limit + 1 ASCII bytes; straddle: a two-byte character across the limit.
+  const cases = (limit, prefix = '', suffix = '') => {
+    const room = limit - prefix.length - suffix.length;
+    return {
+      at: `${prefix}${'a'.repeat(room - 2)}é${suffix}`,
+      atAscii: `${prefix}${'a'.repeat(room)}${suffix}`,
+      over: `${prefix}${'a'.repeat(room + 1)}${suffix}`,
+      straddle: `${prefix}${'a'.repeat(room - 1)}é${suffix}`,
+      huge: `${prefix}${'a'.repeat(100000)}${suffix}`,
+    };
+  };
+  const tooLong = (r, field, limit) => {
+    assertProblem(assert, r, 422, 'validation_failed');
+    assert.match(r.json.detail, new RegExp(`${field}.*${limit}`));
+  };
+  let n = 0;
+  const uniq = () => `u${++n}`;
+
+  test('POST /v1/api-keys name (100 bytes)', async () => {
+    const c = cases(100);
+    for (const v of [c.at, c.atAscii]) {
+      const r = await w.send('POST', w.owner.token, '/v1/api-keys', { name: v, role: 'analyst' });
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.json.name, v);
+      const list = (await w.send('GET', w.owner.token, '/v1/api-keys')).json.api_keys;
+      assert.equal(list.find((k) => k.id === r.json.id).name, v);
+    }
+    for (const v of [c.over, c.straddle, c.huge]) {
+      tooLong(await w.send('POST', w.owner.token, '/v1/api-keys', { name: v, role: 'analyst' }), 'name', 100);
+    }
+  });
+
+  test('POST /v1/users email (254), display_name (200), password (256); PATCH display_name', async () => {
+    const base = () => ({ email: `${uniq()}@demo.example`, display_name: 'N', role: 'analyst', password: `pw-${randomBytes(18).toString('base64url')}` });
+    const e = cases(254, '', '@demo.example');
+    const d = cases(200);
+    const p = cases(256, `pw-${randomBytes(9).toString('base64url')}`);
+    const accept = async (field, v) => {
+      const r = await w.send('POST', w.owner.token, '/v1/users', { ...base(), [field]: v });
+      assert.equal(r.status, 201, `${field}: ${r.text}`);
+      if (field !== 'password') assert.equal(r.json[field], v);
+      return r;
+    };
+    const refuse = async (field, v, limit) => tooLong(await w.send('POST', w.owner.token, '/v1/users', { ...base(), [field]: v }), field, limit);
+    await accept('email', e.at);
+    await accept('email', e.atAscii);
+    await accept('display_name', d.at);
+    const r = await accept('display_name', d.atAscii);
+    const pw = await w.send('POST', w.owner.token, '/v1/users', { ...base(), email: 'longpw@demo.example', password: p.at });
+    assert.equal(pw.status, 201, pw.text);
+    assert.equal((await w.login('longpw@demo.example', p.at)).status, 200);     // the whole password
+    assert.equal((await w.login('longpw@demo.example', p.at.slice(0, 255))).status, 401);
+    for (const k of ['over', 'straddle', 'huge']) {
+      await refuse('email', e[k], 254);
+      await refuse('display_name', d[k], 200);
+      await refuse('password', p[k], 256);
+    }
+    const ok = await w.send('PATCH', w.owner.token, `/v1/users/${r.json.id}`, { display_name: d.at });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.display_name, d.at);
+    for (const k of ['over', 'straddle', 'huge']) {
+      tooLong(await w.send('PATCH', w.owner.token, `/v1/users/${r.json.id}`, { display_name: d[k] }), 'display_name', 200);
+    }
+  });
+
+  test('POST /v1/clients slug (63), name (200)', async () => {
+    const s = 'c'.repeat(63);
+    const d = cases(200);
+    const r = await w.send('POST', w.owner.token, '/v1/clients', { slug: s, name: d.at });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.slug, s);
+    assert.equal(r.json.name, d.at);
+    tooLong(await w.send('POST', w.owner.token, '/v1/clients', { slug: 'c'.repeat(64), name: 'X' }), 'slug', 63);
+    tooLong(await w.send('POST', w.owner.token, '/v1/clients', { slug: 'c'.repeat(100000), name: 'X' }), 'slug', 63);
+    for (const k of ['over', 'straddle', 'huge']) {
+      tooLong(await w.send('POST', w.owner.token, '/v1/clients', { slug: `x-${uniq()}`, name: d[k] }), 'name', 200);
+    }
+  });
+
+  test('POST /v1/auth/login tenant (63), email (254), password (256)', async () => {
+    const login = (tenant, email, password) => w.login(email, password, tenant);
+    // at the limit: an ordinary wrong login
+    assertProblem(assert, await login('t'.repeat(63), 'a@demo.example', 'x'), 401, 'unauthorized');
+    tooLong(await login('t'.repeat(64), 'a@demo.example', 'x'), 'tenant', 63);
+    const e = cases(254, '', '@demo.example');
+    for (const k of ['over', 'straddle', 'huge']) tooLong(await login('demo', e[k], 'x'), 'email', 254);
+    const p = cases(256);
+    for (const k of ['over', 'straddle', 'huge']) tooLong(await login('demo', 'a@demo.example', p[k]), 'password', 256);
+  });
+
+  test('MFA members: totp and code (8), recovery_code (64)', async () => {
+    const u = await w.user('biller', uniq());
+    tooLong(await w.send('POST', u.token, '/v1/auth/mfa/confirm', { code: '1'.repeat(9) }), 'code', 8);
+    const m = await w.user('biller', uniq(), { mfa: true });
+    const second = (extra) => w.srv.request('POST', '/v1/auth/login', { headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'demo', email: m.email, password: m.password, ...extra }) });
+    tooLong(await second({ totp: '1'.repeat(9) }), 'totp', 8);
+    tooLong(await second({ recovery_code: 'r'.repeat(65) }), 'recovery_code', 64);
+    assertProblem(assert, await second({ totp: '12345678' }), 401, 'unauthorized');   // at the cap: just wrong
+  });
+
+  test('POST /v1/auth/break-glass reason (500 characters)', async () => {
+    const u = await w.user('biller', uniq());
+    tooLong(await w.send('POST', u.token, '/v1/auth/break-glass', { reason: 'é'.repeat(501) }), 'reason', 500);
+    const r = await w.send('POST', u.token, '/v1/auth/break-glass', { reason: 'é'.repeat(500), minutes: 1 });
+    assert.equal(r.status, 201, r.text);
+    const list = (await w.send('GET', w.owner.token, '/v1/break-glass')).json;
+    assert.ok(JSON.stringify(list).includes('é'.repeat(500)));
+  });
+
+  test('patients: every text field (200 bytes) on create, update and search', async () => {
+    const u = await w.user('biller', uniq());
+    const d = cases(200);
+    for (const field of ['last_name', 'first_name', 'middle_name', 'address_line1', 'address_line2', 'city']) {
+      const body = { last_name: 'Long', first_name: 'Field', dob: '1970-01-01', [field]: d.atAscii };
+      const c = await w.send('POST', u.token, '/v1/patients', body);
+      assert.equal(c.status, 201, `${field}: ${c.text}`);
+      const g = await w.send('GET', u.token, `/v1/patients/${c.json.id}`);
+      assert.equal(g.json[field].length, 200, field);
+      for (const k of ['over', 'straddle', 'huge']) {
+        tooLong(await w.send('POST', u.token, '/v1/patients', { ...body, [field]: d[k] }), field, 200);
+        tooLong(await w.send('PATCH', u.token, `/v1/patients/${c.json.id}`, { [field]: d[k] }), field, 200);
+      }
+    }
+    for (const field of ['mrn', 'member_id', 'last_name']) {
+      tooLong(await w.send('POST', u.token, '/v1/patients/search', { [field]: d.over }), field, 200);
+    }
+  });
+});
