@@ -216,10 +216,26 @@ enum rcm_session_state {
 };
 
 /*
- * Whether a session created at created_ms and last used at last_seen_ms is
- * still usable at now_ms with the (clamped) idle timeout. Pure; the caller
- * updates last_seen_ms on VALID and revokes otherwise. Boundaries expire:
- * exactly idle_ms of idleness is expired.
+ * Idle accounting. Activity is not written back on every request: the
+ * stored last_seen_ms may lag the last real activity by up to a slack of a
+ * quarter of the (clamped) idle timeout — rcm_session_should_touch says when
+ * to write back — and rcm_session_check tolerates exactly that slack, so a
+ * session is never ended before idle_ms of real inactivity (it may live up to
+ * idle_ms + slack after the last request).
+ */
+int64_t rcm_session_touch_slack_ms(int64_t idle_ms);
+
+/* Whether a request at now_ms must write now_ms back as last_seen_ms: more
+ * than rcm_session_touch_slack_ms(idle_ms) has passed since last_seen_ms. */
+bool rcm_session_should_touch(int64_t last_seen_ms, int64_t now_ms, int64_t idle_ms);
+
+/*
+ * Whether a session created at created_ms and last written back at
+ * last_seen_ms is still usable at now_ms with the (clamped) idle timeout.
+ * Pure; the caller writes back activity (rcm_session_should_touch) on VALID
+ * and revokes otherwise. Idle expiry is at idle_ms + slack since the stored
+ * last_seen_ms (boundary expires), which is never less than idle_ms since
+ * the last real activity.
  */
 enum rcm_session_state rcm_session_check(int64_t created_ms, int64_t last_seen_ms,
                                          int64_t now_ms, int64_t idle_ms);

@@ -44,6 +44,11 @@ RCM_MUST_CHECK enum rcm_err rcm_json_dump(const json_t *value,
 RCM_MUST_CHECK enum rcm_err rcm_json_get_str(const json_t *obj, const char *key,
                                              bool required, const char **out,
                                              struct rcm_diag *diag);
+/* rcm_json_get_str for a member with a cap: longer than max_bytes is
+ * RCM_E_INVAL naming the member and its limit (rcm_field_check_len). */
+RCM_MUST_CHECK enum rcm_err rcm_json_get_str_max(const json_t *obj, const char *key,
+                                                 bool required, size_t max_bytes,
+                                                 const char **out, struct rcm_diag *diag);
 RCM_MUST_CHECK enum rcm_err rcm_json_get_int(const json_t *obj, const char *key,
                                              bool required, int64_t *out,
                                              struct rcm_diag *diag);

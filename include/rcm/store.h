@@ -256,6 +256,33 @@ RCM_MUST_CHECK enum rcm_err rcm_store_login_failed(struct rcm_store *store,
                                                    int64_t user_id, uint32_t failures,
                                                    int64_t now_ms, struct rcm_diag *diag);
 
+/*
+ * Counters of login identities that are not a usable account (unknown
+ * tenant or email, disabled user, no password), kept so that they throttle
+ * exactly like real accounts. A row is keyed by HMAC-SHA-256 under the
+ * system key RCM_SYSTEM_KEY_LOGIN of the normalised tenant slug and email
+ * (ASCII lower-cased); no email is stored.
+ *
+ * _get: the identity's counters, zeros when it has none.
+ * _failed_identity: store the identity's new counters, delete rows that no
+ * longer matter (last failure before prune_before_ms — 0 = never — and
+ * fewer than locked_failures), and audit "login.failure" with user 0.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_login_throttle_get(struct rcm_store *store,
+                                                         const char *tenant_slug,
+                                                         const char *email,
+                                                         uint32_t *failures,
+                                                         int64_t *last_failure_ms,
+                                                         struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_login_failed_identity(struct rcm_store *store,
+                                                            const struct rcm_actor *actor,
+                                                            const char *tenant_slug,
+                                                            const char *email,
+                                                            uint32_t failures, int64_t now_ms,
+                                                            int64_t prune_before_ms,
+                                                            uint32_t locked_failures,
+                                                            struct rcm_diag *diag);
+
 /* Who a session token belongs to. */
 struct rcm_principal {
     int64_t tenant_id;
@@ -420,6 +447,8 @@ struct rcm_api_key {
     int64_t expires_ms;
     int64_t revoked_ms;             /* 0 while active */
     int creator_role;               /* only from rcm_store_api_key_find */
+    bool creator_mfa_enrolled;      /* only from rcm_store_api_key_find */
+    bool tenant_mfa_required;       /* only from rcm_store_api_key_find */
 };
 
 /* Create a key in actor->tenant_id (actor->user_id is the creator), audited
@@ -529,6 +558,7 @@ RCM_MUST_CHECK enum rcm_err rcm_store_audit_query(struct rcm_store *store,
 
 #define RCM_SYSTEM_KEY_AUDIT "audit-mac"
 #define RCM_SYSTEM_KEY_MFA "mfa-secret"
+#define RCM_SYSTEM_KEY_LOGIN "login-throttle"   /* keys login_throttle rows */
 
 /*
  * A system key (RCM_SYSTEM_KEY_*), stored wrapped under the master key so a

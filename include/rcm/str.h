@@ -54,4 +54,13 @@ size_t rcm_utf8_valid_prefix(const char *p, size_t n);
 /* Copy into a fixed buffer, always NUL-terminating; false if truncated. */
 bool rcm_str_copy(char *dst, size_t dst_size, struct rcm_str s);
 
+/*
+ * The one rule for capped text fields from outside (API members, CLI
+ * flags, files): a value longer than max_bytes is refused, never cut.
+ * RCM_E_INVAL with diag naming the field and its limit, e.g.
+ * "name is longer than its limit of 100 bytes". `value` is borrowed.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_field_check_len(const char *field, const char *value,
+                                                size_t max_bytes, struct rcm_diag *diag);
+
 #endif

@@ -14,8 +14,6 @@
 #include "rcm/log.h"
 #include "rcm/str.h"
 
-/* Activity is written back at most this often (idle timeout precision). */
-#define TOUCH_EVERY_MS (60 * 1000)
 /* A login waits this long for a password-hashing slot before 503. */
 #define PWHASH_WAIT_MS 2000
 
@@ -96,6 +94,17 @@ authorize_key(struct api_request *req, struct api_response *res, const char *key
                     "the API key's creator no longer holds a role that covers it");
         return false;
     }
+    /* A key cannot present a second factor; it stands on its creator's. While
+     * the creator's role or the tenant's policy requires one, the key works
+     * only as long as the creator has a confirmed factor (docs/security.md). */
+    if ((rcm_role_requires_mfa((enum rcm_role)k.creator_role) || k.tenant_mfa_required) &&
+        !k.creator_mfa_enrolled) {
+        api_problem(req, res, API_PROBLEM_unauthorized,
+                    "the API key's creator has no second factor, which %s requires; the "
+                    "creator must enrol one", k.tenant_mfa_required ? "the tenant's policy"
+                                                                    : "the creator's role");
+        return false;
+    }
     req->principal = (struct rcm_principal){.tenant_id = k.tenant_id,
                                             .user_id = k.created_by,
                                             .api_key_id = k.id,
@@ -124,9 +133,9 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
     }
     set_actor(req);
     int64_t now = rcm_time_now_ms();
+    int64_t idle_ms = api_idle_ms(ctx, &req->principal.policy);
     enum rcm_session_state state = rcm_session_check(req->principal.created_ms,
-                                                     req->principal.last_seen_ms, now,
-                                                     api_idle_ms(ctx, &req->principal.policy));
+                                                     req->principal.last_seen_ms, now, idle_ms);
     if (state != RCM_SESSION_VALID) {
         bool idle = state == RCM_SESSION_IDLE_EXPIRED;
         struct rcm_diag ignored = RCM_DIAG_INIT;
@@ -157,7 +166,9 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
     if (req->principal.emergency_until_ms > now &&
         api_break_glass_role((enum rcm_role)req->principal.role))
         req->actor.emergency = true;
-    if (now - req->principal.last_seen_ms > TOUCH_EVERY_MS &&
+    /* written back when more than a quarter of the idle timeout has passed;
+     * rcm_session_check tolerates exactly that lag */
+    if (rcm_session_should_touch(req->principal.last_seen_ms, now, idle_ms) &&
         rcm_store_session_touch(ctx->store, req->principal.session_id, now, &diag) != RCM_OK)
         RCM_LOG(RCM_LOG_WARN, "session.touch_failed", req->req_id,
                 RCM_LF_I("session_id", req->principal.session_id));
@@ -176,7 +187,7 @@ api_mfa_pending(const struct api_request *req)
 {
     const struct rcm_principal *p = &req->principal;
     if (p->api_key_id)
-        return false;           /* API keys are not subject to the second factor */
+        return false;   /* checked against the creator's factor in authorize_key */
     bool required = rcm_role_requires_mfa((enum rcm_role)p->role) || p->policy.mfa_required;
     return required && !(p->mfa_ok && p->mfa_enrolled);
 }
@@ -256,9 +267,10 @@ api_post_login(struct api_request *req, struct api_response *res)
     const struct api_context *ctx = req->ctx;
     const char *tenant = NULL, *email = NULL, *password = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
-    if (rcm_json_get_str(req->json, "tenant", true, &tenant, &diag) ||
-        rcm_json_get_str(req->json, "email", true, &email, &diag) ||
-        rcm_json_get_str(req->json, "password", true, &password, &diag)) {
+    if (rcm_json_get_str_max(req->json, "tenant", true, RCM_TENANT_SLUG_MAX, &tenant, &diag) ||
+        rcm_json_get_str_max(req->json, "email", true, RCM_EMAIL_MAX, &email, &diag) ||
+        rcm_json_get_str_max(req->json, "password", true, RCM_PASSWORD_POLICY_MAX_BYTES,
+                             &password, &diag)) {
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
         return;
     }
@@ -278,23 +290,34 @@ api_post_login(struct api_request *req, struct api_response *res)
         return;
     }
     bool known = err == RCM_OK && !user.disabled && user.password_hash[0];
+    /* One throttle for every identity a login can name: a real account's
+     * counters live on the user, any other identity's (unknown tenant or
+     * email, disabled user) in login_throttle under a keyed hash. Both are
+     * read on every login so that the two paths do the same work, and the
+     * same policy answers both: status, body and Retry-After say nothing
+     * about which accounts exist. */
+    struct rcm_throttle_policy policy = rcm_throttle_policy_account();
+    struct rcm_throttle_state state = {0, 0};
+    if (rcm_store_login_throttle_get(ctx->store, tenant, email, &state.failures,
+                                     &state.last_failure_ms, &diag) != RCM_OK) {
+        api_problem(req, res, API_PROBLEM_internal_error, "users cannot be read");
+        return;
+    }
+    if (known)
+        state = (struct rcm_throttle_state){user.failures, user.last_failure_ms};
     /* a billing company's staff act in the client practice they named */
     struct rcm_actor actor = {.tenant_id = known ? user.login_tenant_id : 0, .type = "user",
                               .user_id = known ? user.id : 0, .request_id = req->req_id,
                               .source_ip = req->source_ip, .purpose = "operations"};
-    if (known) {
-        struct rcm_throttle_policy policy = rcm_throttle_policy_account();
-        struct rcm_throttle_state state = {user.failures, user.last_failure_ms};
-        struct rcm_throttle_decision d = rcm_throttle_decide(&policy, &state, now);
-        if (d.action != RCM_THROTTLE_ALLOW) {
-            api_problem(req, res, API_PROBLEM_too_many_requests,
-                        d.action == RCM_THROTTLE_LOCKED
-                            ? "the account is locked after repeated failures; an "
-                              "administrator must unlock it"
-                            : "too many failed logins; wait before trying again");
-            res->retry_after_s = d.retry_after_ms > 0 ? (d.retry_after_ms + 999) / 1000 : 0;
-            return;
-        }
+    struct rcm_throttle_decision d = rcm_throttle_decide(&policy, &state, now);
+    if (d.action != RCM_THROTTLE_ALLOW) {
+        api_problem(req, res, API_PROBLEM_too_many_requests,
+                    d.action == RCM_THROTTLE_LOCKED
+                        ? "the account is locked after repeated failures; an "
+                          "administrator must unlock it"
+                        : "too many failed logins; wait before trying again");
+        res->retry_after_s = d.retry_after_ms > 0 ? (d.retry_after_ms + 999) / 1000 : 0;
+        return;
     }
     pthread_once(&dummy_once, make_dummy_hash);
     if (rcm_pwhash_gate_enter(ctx->pwhash_gate, PWHASH_WAIT_MS) != RCM_OK) {
@@ -306,15 +329,16 @@ api_post_login(struct api_request *req, struct api_response *res)
                             strlen(password));
     rcm_pwhash_gate_leave(ctx->pwhash_gate);
     if (!known || err != RCM_OK) {
-        uint32_t failures = 0;
-        if (known) {
-            struct rcm_throttle_policy policy = rcm_throttle_policy_account();
-            struct rcm_throttle_state state = {user.failures, user.last_failure_ms};
-            rcm_throttle_record_failure(&policy, &state, now);
-            failures = state.failures;
-        }
-        if (rcm_store_login_failed(ctx->store, &actor, known ? user.id : 0, failures, now,
-                                   &diag) != RCM_OK)
+        rcm_throttle_record_failure(&policy, &state, now);
+        /* rows that no longer matter: forgotten by the policy, not locked */
+        int64_t prune_before = policy.forget_after_ms > 0 ? now - policy.forget_after_ms : 0;
+        enum rcm_err stored =
+            known ? rcm_store_login_failed(ctx->store, &actor, user.id, state.failures, now,
+                                           &diag)
+                  : rcm_store_login_failed_identity(ctx->store, &actor, tenant, email,
+                                                    state.failures, now, prune_before,
+                                                    policy.lockout_failures, &diag);
+        if (stored != RCM_OK)
             RCM_LOG0(RCM_LOG_WARN, "login.audit_failed", req->req_id);
         api_ip_throttle_failed(ctx->ip_throttle, req->source_ip, now);
         login_refused(req, res);
@@ -325,8 +349,6 @@ api_post_login(struct api_request *req, struct api_response *res)
         if (res->status == 401 && strcmp(json_string_value(json_object_get(res->json, "code")),
                                          "unauthorized") == 0) {
             /* a wrong second factor counts like a wrong password */
-            struct rcm_throttle_policy policy = rcm_throttle_policy_account();
-            struct rcm_throttle_state state = {user.failures, user.last_failure_ms};
             rcm_throttle_record_failure(&policy, &state, now);
             if (rcm_store_login_failed(ctx->store, &actor, user.id, state.failures, now,
                                        &diag) != RCM_OK)

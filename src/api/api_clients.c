@@ -44,8 +44,8 @@ api_post_clients(struct api_request *req, struct api_response *res)
 {
     const char *slug = NULL, *name = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
-    if (rcm_json_get_str(req->json, "slug", true, &slug, &diag) ||
-        rcm_json_get_str(req->json, "name", true, &name, &diag)) {
+    if (rcm_json_get_str_max(req->json, "slug", true, RCM_TENANT_SLUG_MAX, &slug, &diag) ||
+        rcm_json_get_str_max(req->json, "name", true, RCM_TENANT_NAME_MAX, &name, &diag)) {
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
         return;
     }

@@ -42,7 +42,7 @@ api_post_api_keys(struct api_request *req, struct api_response *res)
     const char *name = NULL, *role_name = NULL;
     int64_t days = 90;
     struct rcm_diag diag = RCM_DIAG_INIT;
-    if (rcm_json_get_str(req->json, "name", true, &name, &diag) ||
+    if (rcm_json_get_str_max(req->json, "name", true, RCM_API_KEY_NAME_MAX, &name, &diag) ||
         rcm_json_get_str(req->json, "role", true, &role_name, &diag) ||
         rcm_json_get_int(req->json, "expires_in_days", false, &days, &diag)) {
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
@@ -68,7 +68,7 @@ api_post_api_keys(struct api_request *req, struct api_response *res)
                             .created_by = req->principal.user_id,
                             .created_ms = rcm_time_now_ms()};
     k.expires_ms = k.created_ms + days * 86400000;
-    rcm_str_copy(k.name, sizeof k.name, rcm_str_c(name));
+    memcpy(k.name, name, strlen(name) + 1);     /* fits: checked against the cap above */
     rcm_str_copy(k.prefix, sizeof k.prefix, (struct rcm_str){secret, 12});
     enum rcm_err err = rcm_store_api_key_create(req->ctx->store, &req->actor, &k, hash,
                                                 &k.id, &diag);

@@ -16,6 +16,10 @@
 #include "rcm/json.h"
 
 #define MFA_ISSUER "openrcm"
+/* Caps on the factor members: a TOTP code is at most 8 digits; a recovery
+ * code is RCM_RECOVERY_CODE_LEN characters, with room for spaces around. */
+#define TOTP_CODE_MAX 8
+#define RECOVERY_CODE_MAX 64
 
 /* AAD binding a sealed secret to its row. */
 static bool
@@ -65,8 +69,9 @@ api_mfa_login(struct api_request *req, struct api_response *res,
         return true;
     }
     const char *totp = NULL, *recovery = NULL;
-    if (rcm_json_get_str(req->json, "totp", false, &totp, &diag) ||
-        rcm_json_get_str(req->json, "recovery_code", false, &recovery, &diag)) {
+    if (rcm_json_get_str_max(req->json, "totp", false, TOTP_CODE_MAX, &totp, &diag) ||
+        rcm_json_get_str_max(req->json, "recovery_code", false, RECOVERY_CODE_MAX, &recovery,
+                             &diag)) {
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
         return false;
     }
@@ -162,7 +167,7 @@ api_post_mfa_confirm(struct api_request *req, struct api_response *res)
         api_problem(req, res, API_PROBLEM_bad_request, "API keys have no second factor");
         return;
     }
-    if (rcm_json_get_str(req->json, "code", true, &code, &diag)) {
+    if (rcm_json_get_str_max(req->json, "code", true, TOTP_CODE_MAX, &code, &diag)) {
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
         return;
     }

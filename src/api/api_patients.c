@@ -102,9 +102,9 @@ body_fields(struct api_request *req, struct api_response *res, struct rcm_patien
             return false;
         }
         const char *s = json_is_string(value) ? json_string_value(value) : "";
-        if (strlen(s) > RCM_PATIENT_VALUE_MAX) {
-            api_problem(req, res, API_PROBLEM_validation_failed, "%s is longer than %d bytes",
-                        key, RCM_PATIENT_VALUE_MAX);
+        struct rcm_diag diag = RCM_DIAG_INIT;
+        if (rcm_field_check_len(key, s, RCM_PATIENT_VALUE_MAX, &diag) != RCM_OK) {
+            api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
             return false;
         }
         memcpy(p->value[f], s, strlen(s) + 1);
@@ -272,7 +272,8 @@ api_post_patient_search(struct api_request *req, struct api_response *res)
     };
     uint32_t visible = patient_fields(req);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        if (rcm_json_get_str(req->json, keys[i].name, false, keys[i].slot, &diag)) {
+        if (rcm_json_get_str_max(req->json, keys[i].name, false, RCM_PATIENT_VALUE_MAX,
+                                 keys[i].slot, &diag)) {
             api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
             return;
         }

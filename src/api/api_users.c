@@ -66,10 +66,12 @@ api_post_users(struct api_request *req, struct api_response *res)
 {
     const char *email = NULL, *name = NULL, *role_name = NULL, *password = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
-    if (rcm_json_get_str(req->json, "email", true, &email, &diag) ||
-        rcm_json_get_str(req->json, "display_name", true, &name, &diag) ||
+    if (rcm_json_get_str_max(req->json, "email", true, RCM_EMAIL_MAX, &email, &diag) ||
+        rcm_json_get_str_max(req->json, "display_name", true, RCM_DISPLAY_NAME_MAX, &name,
+                             &diag) ||
         rcm_json_get_str(req->json, "role", true, &role_name, &diag) ||
-        rcm_json_get_str(req->json, "password", true, &password, &diag)) {
+        rcm_json_get_str_max(req->json, "password", true, RCM_PASSWORD_POLICY_MAX_BYTES,
+                             &password, &diag)) {
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
         return;
     }
@@ -157,7 +159,8 @@ api_patch_user(struct api_request *req, struct api_response *res)
         return;
     }
     if (rcm_json_get_str(req->json, "role", false, &role_name, &diag) ||
-        rcm_json_get_str(req->json, "display_name", false, &change.display_name, &diag) ||
+        rcm_json_get_str_max(req->json, "display_name", false, RCM_DISPLAY_NAME_MAX,
+                             &change.display_name, &diag) ||
         rcm_json_get_bool(req->json, "disabled", false, &disabled, &diag)) {
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
         return;

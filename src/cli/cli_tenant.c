@@ -6,6 +6,7 @@
 
 #include "cli/cli_int.h"
 #include "rcm/store.h"
+#include "rcm/str.h"
 
 int
 cli_tenant(int argc, char **argv)
@@ -36,6 +37,13 @@ cli_tenant(int argc, char **argv)
             name = argv[i + 1];
         else if (strcmp(argv[i], "--manager") == 0)
             manager = argv[i + 1];
+    }
+    struct rcm_diag ldiag = RCM_DIAG_INIT;
+    if (slug && name &&
+        (rcm_field_check_len("--slug", slug, RCM_TENANT_SLUG_MAX, &ldiag) ||
+         rcm_field_check_len("--name", name, RCM_TENANT_NAME_MAX, &ldiag))) {
+        cli_error("tenant", "%s", ldiag.msg);
+        goto out;
     }
     if (!slug || !name || argc != (manager ? 8 : 6)) {
         cli_error("tenant", "--slug and --name are required");

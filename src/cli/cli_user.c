@@ -14,6 +14,7 @@
 #include "rcm/crypto.h"
 #include "rcm/roles.h"
 #include "rcm/store.h"
+#include "rcm/str.h"
 
 static void
 help(void)
@@ -80,9 +81,12 @@ read_password(const char *path, char *out, size_t size)
     if (!f)
         return false;
     bool ok = fgets(out, (int)size, f) != NULL;
+    size_t n = ok ? strlen(out) : 0;
+    /* a line that did not fit is refused, never cut */
+    if (ok && n == size - 1 && out[n - 1] != '\n' && fgetc(f) != EOF)
+        ok = false;
     if (f != stdin)
         fclose(f);
-    size_t n = ok ? strlen(out) : 0;
     while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
         out[--n] = '\0';
     return ok && n > 0;
@@ -197,13 +201,20 @@ cli_user(int argc, char **argv)
         cli_error("user", "--tenant, --email, --name and --role are required");
         goto out;
     }
+    struct rcm_diag ldiag = RCM_DIAG_INIT;
+    if (rcm_field_check_len("--email", email, RCM_EMAIL_MAX, &ldiag) ||
+        rcm_field_check_len("--name", name, RCM_DISPLAY_NAME_MAX, &ldiag)) {
+        cli_error("user", "%s", ldiag.msg);
+        goto out;
+    }
     int role = rcm_role_parse(role_name);
     if (role < 0) {
         cli_error("user", "unknown role '%s'", role_name);
         goto out;
     }
     if (pwfile && !read_password(pwfile, password, sizeof password)) {
-        cli_error("user", "cannot read a password from %s", pwfile);
+        cli_error("user", "cannot read a password of 1-%d bytes from %s",
+                  RCM_PASSWORD_MAX_BYTES, pwfile);
         goto out;
     }
     if (!pwfile)

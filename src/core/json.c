@@ -104,6 +104,20 @@ rcm_json_get_str(const json_t *obj, const char *key, bool required,
 }
 
 enum rcm_err
+rcm_json_get_str_max(const json_t *obj, const char *key, bool required, size_t max_bytes,
+                     const char **out, struct rcm_diag *diag)
+{
+    const char *s = NULL;
+    enum rcm_err err = rcm_json_get_str(obj, key, required, &s, diag);
+    if (err || !s)
+        return err;
+    if ((err = rcm_field_check_len(key, s, max_bytes, diag)))
+        return err;
+    *out = s;
+    return RCM_OK;
+}
+
+enum rcm_err
 rcm_json_get_int(const json_t *obj, const char *key, bool required,
                  int64_t *out, struct rcm_diag *diag)
 {

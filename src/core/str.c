@@ -152,3 +152,16 @@ rcm_str_copy(char *dst, size_t dst_size, struct rcm_str s)
     dst[n] = '\0';
     return n == s.n;
 }
+
+enum rcm_err
+rcm_field_check_len(const char *field, const char *value, size_t max_bytes,
+                    struct rcm_diag *diag)
+{
+    size_t n = strlen(value);
+    if (n > max_bytes)
+        return rcm_diag_fail(diag, RCM_E_INVAL,
+                             "%s is longer than its limit of %zu bytes (%zu sent); nothing "
+                             "is cut, send at most %zu bytes",
+                             field, max_bytes, n, max_bytes);
+    return RCM_OK;
+}

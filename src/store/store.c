@@ -185,7 +185,8 @@ rcm_store_user_create(struct rcm_store *store, const struct rcm_actor *actor,
     if (!tenant_scoped(actor, diag))
         return RCM_E_INVAL;
     if (!valid_email(email))
-        return rcm_diag_fail(diag, RCM_E_INVAL, "email must look like name@domain");
+        return rcm_diag_fail(diag, RCM_E_INVAL, "email must look like name@domain, at most "
+                             "%d bytes", RCM_EMAIL_MAX);
     size_t n = strlen(display_name);
     if (n == 0 || n > RCM_DISPLAY_NAME_MAX || !rcm_utf8_valid(display_name, n))
         return rcm_diag_fail(diag, RCM_E_INVAL, "display name must be 1-%d bytes of UTF-8",
@@ -222,6 +223,69 @@ rcm_store_login_lookup(struct rcm_store *store, const char *tenant_slug,
     if (!valid_slug(tenant_slug) || !valid_email(email))
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such user");
     return store->ops->login_lookup(store->impl, tenant_slug, email, out, diag);
+}
+
+/* Append ASCII-lower-cased `s` to text[n..cap); the new length. */
+static size_t
+lower_into(char *text, size_t cap, size_t n, const char *s)
+{
+    for (; *s && n < cap; s++)
+        text[n++] = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+    return n;
+}
+
+/* The hex HMAC naming a login identity (rcm_store_login_throttle_get). */
+static enum rcm_err
+login_identity_mac(struct rcm_store *store, const char *slug, const char *email,
+                   char out[2 * RCM_SHA256_BYTES + 1], struct rcm_diag *diag)
+{
+    if (strlen(slug) > RCM_TENANT_SLUG_MAX || strlen(email) > RCM_EMAIL_MAX)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "tenant or email is longer than its limit");
+    struct rcm_key key;
+    enum rcm_err err = rcm_store_system_key(store, RCM_SYSTEM_KEY_LOGIN, &key, diag);
+    if (err)
+        return err;
+    /* "<slug>\n<email>", ASCII lower-cased; both are length-checked by the
+     * API (a longer one is a 422), so nothing is cut */
+    char text[RCM_TENANT_SLUG_MAX + 1 + RCM_EMAIL_MAX];
+    size_t n = lower_into(text, sizeof text, 0, slug);
+    if (n < sizeof text)
+        text[n++] = '\n';
+    n = lower_into(text, sizeof text, n, email);
+    uint8_t mac[RCM_SHA256_BYTES];
+    rcm_hmac_sha256(key.bytes, sizeof key.bytes, text, n, mac);
+    rcm_key_wipe(&key);
+    rcm_hex_encode(mac, sizeof mac, out);
+    return RCM_OK;
+}
+
+enum rcm_err
+rcm_store_login_throttle_get(struct rcm_store *store, const char *tenant_slug,
+                             const char *email, uint32_t *failures,
+                             int64_t *last_failure_ms, struct rcm_diag *diag)
+{
+    char mac[2 * RCM_SHA256_BYTES + 1];
+    *failures = 0;
+    *last_failure_ms = 0;
+    enum rcm_err err = login_identity_mac(store, tenant_slug, email, mac, diag);
+    return err ? err
+               : store->ops->login_throttle_get(store->impl, mac, failures, last_failure_ms,
+                                                diag);
+}
+
+enum rcm_err
+rcm_store_login_failed_identity(struct rcm_store *store, const struct rcm_actor *actor,
+                                const char *tenant_slug, const char *email, uint32_t failures,
+                                int64_t now_ms, int64_t prune_before_ms,
+                                uint32_t locked_failures, struct rcm_diag *diag)
+{
+    if (failures == 0)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "a failed login counts at least one failure");
+    char mac[2 * RCM_SHA256_BYTES + 1];
+    enum rcm_err err = login_identity_mac(store, tenant_slug, email, mac, diag);
+    return err ? err
+               : store->ops->login_failed_identity(store->impl, actor, mac, failures, now_ms,
+                                                   prune_before_ms, locked_failures, diag);
 }
 
 enum rcm_err

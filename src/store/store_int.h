@@ -100,6 +100,13 @@ struct rcm_store_ops {
     enum rcm_err (*login_failed)(void *impl, const struct rcm_actor *actor,
                                  int64_t user_id, uint32_t failures,
                                  int64_t now_ms, struct rcm_diag *diag);
+    enum rcm_err (*login_throttle_get)(void *impl, const char *identity_mac,
+                                       uint32_t *failures, int64_t *last_failure_ms,
+                                       struct rcm_diag *diag);
+    enum rcm_err (*login_failed_identity)(void *impl, const struct rcm_actor *actor,
+                                          const char *identity_mac, uint32_t failures,
+                                          int64_t now_ms, int64_t prune_before_ms,
+                                          uint32_t locked_failures, struct rcm_diag *diag);
     enum rcm_err (*session_create)(void *impl, const struct rcm_actor *actor,
                                    const char *token_hash, const char *csrf_hash,
                                    bool mfa_ok, int64_t now_ms, int64_t *session_id,

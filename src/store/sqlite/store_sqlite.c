@@ -79,6 +79,14 @@
                     "ORDER BY u.tenant_id = t.id DESC LIMIT 1")                \
     X(USER_FAILURES, "UPDATE app_user SET failures = ?2, last_failure_ms = ?3 " \
                      "WHERE id = ?1")                                          \
+    X(THROTTLE_GET, "SELECT failures, last_failure_ms FROM login_throttle "    \
+                    "WHERE identity_mac = ?1")                                 \
+    X(THROTTLE_PUT, "INSERT INTO login_throttle(identity_mac, failures, "      \
+                    "last_failure_ms) VALUES (?1, ?2, ?3) ON CONFLICT "        \
+                    "(identity_mac) DO UPDATE SET failures = ?2, "             \
+                    "last_failure_ms = ?3")                                    \
+    X(THROTTLE_PRUNE, "DELETE FROM login_throttle WHERE last_failure_ms < ?1 " \
+                      "AND failures < ?2")                                     \
     X(TENANT_GET, "SELECT " TENANT_COLUMNS " FROM tenant WHERE id = ?1")       \
     X(TENANT_POLICY_SET, "UPDATE tenant SET mfa_required = ?2, "               \
                          "session_idle_s = ?3, break_glass_max_minutes = ?4 "  \
@@ -157,9 +165,11 @@
     X(KEY_REVOKE, "UPDATE api_key SET revoked_ms = ?3 WHERE id = ?1 AND "      \
                   "tenant_id = ?2 AND revoked_ms = 0")                         \
     X(KEY_FIND, "SELECT k.id, k.tenant_id, k.created_by, k.name, k.role, "     \
-                "k.prefix, k.created_ms, k.expires_ms, k.revoked_ms, u.role "  \
+                "k.prefix, k.created_ms, k.expires_ms, k.revoked_ms, u.role, " \
+                "u.mfa_enabled, t.mfa_required "                               \
                 "FROM api_key k JOIN app_user u ON u.id = k.created_by AND "   \
-                "u.tenant_id = k.tenant_id WHERE k.key_hash = ?1 AND "         \
+                "u.tenant_id = k.tenant_id JOIN tenant t ON t.id = "           \
+                "k.tenant_id WHERE k.key_hash = ?1 AND "                       \
                 "k.revoked_ms = 0 AND u.disabled = 0")                         \
     X(AUDIT_HEAD, "SELECT seq, hash, mac FROM audit_head WHERE id = 1")        \
     X(AUDIT_INSERT, "INSERT INTO audit_event(" AUDIT_COLUMNS ") VALUES "       \
@@ -1353,6 +1363,69 @@ sq_login_failed(void *impl, const struct rcm_actor *actor, int64_t user_id,
     return write_end(sq, err, diag);
 }
 
+static void bind_text1(sqlite3_stmt *st, const void *args);
+
+struct throttle_row {
+    uint32_t failures;
+    int64_t last_failure_ms;
+};
+
+static void
+throttle_out(sqlite3_stmt *st, void *out)
+{
+    struct throttle_row *r = out;
+    int64_t f = sqlite3_column_int64(st, 0);
+    r->failures = f < 0 ? 0 : f > UINT32_MAX ? UINT32_MAX : (uint32_t)f;
+    r->last_failure_ms = sqlite3_column_int64(st, 1);
+}
+
+static enum rcm_err
+sq_login_throttle_get(void *impl, const char *identity_mac, uint32_t *failures,
+                      int64_t *last_failure_ms, struct rcm_diag *diag)
+{
+    struct throttle_row r = {0, 0};
+    enum rcm_err err = read_one(impl, STMT_THROTTLE_GET, bind_text1, identity_mac, throttle_out,
+                                &r, "no counters", diag);
+    if (err == RCM_E_NOT_FOUND)
+        err = RCM_OK;
+    *failures = r.failures;
+    *last_failure_ms = r.last_failure_ms;
+    return err;
+}
+
+static enum rcm_err
+sq_login_failed_identity(void *impl, const struct rcm_actor *actor, const char *identity_mac,
+                         uint32_t failures, int64_t now_ms, int64_t prune_before_ms,
+                         uint32_t locked_failures, struct rcm_diag *diag)
+{
+    struct sq *sq = impl;
+    enum rcm_err err = write_begin(sq, diag);
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(&sq->writer, STMT_THROTTLE_PUT, diag);
+    if (!st) {
+        err = RCM_E_DB;
+    } else {
+        sqlite3_bind_text(st, 1, identity_mac, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, failures);
+        sqlite3_bind_int64(st, 3, now_ms);
+        int rc = sqlite3_step(st);
+        stmt_done(st);
+        if (rc != SQLITE_DONE)
+            err = db_fail(diag, sq->writer.db, "store login counters");
+    }
+    /* rows that no longer matter: forgotten by the policy and not locked */
+    if (!err && prune_before_ms > 0) {
+        int64_t v[2] = {prune_before_ms, locked_failures};
+        err = write_ints(sq, STMT_THROTTLE_PRUNE, 2, v, diag);
+    }
+    if (!err) {
+        struct rcm_audit_what what = {"login.failure", "user", "", NULL, "failure"};
+        err = audit_write(sq, actor, &what, now_ms, diag);
+    }
+    return write_end(sq, err, diag);
+}
+
 static enum rcm_err
 sq_session_create(void *impl, const struct rcm_actor *actor, const char *token_hash,
                   const char *csrf_hash, bool mfa_ok, int64_t now_ms, int64_t *session_id,
@@ -2009,6 +2082,8 @@ key_find_row(sqlite3_stmt *st, void *out)
     struct rcm_api_key *k = out;
     key_row(st, k);
     k->creator_role = rcm_role_parse(nz((const char *)sqlite3_column_text(st, 9)));
+    k->creator_mfa_enrolled = sqlite3_column_int(st, 10) != 0;
+    k->tenant_mfa_required = sqlite3_column_int(st, 11) != 0;
 }
 
 static enum rcm_err
@@ -2847,6 +2922,8 @@ const struct rcm_store_ops rcm_store_sqlite_ops = {
     .user_list = sq_user_list,
     .login_lookup = sq_login_lookup,
     .login_failed = sq_login_failed,
+    .login_throttle_get = sq_login_throttle_get,
+    .login_failed_identity = sq_login_failed_identity,
     .session_create = sq_session_create,
     .session_find = sq_session_find,
     .session_touch = sq_session_touch,

@@ -9,6 +9,7 @@
 
 #include "rcm/store.h"
 #include "rcm_test.h"
+#include "store/store_int.h"
 
 struct fixture {
     char dir[64];
@@ -93,12 +94,16 @@ migrates_once_and_reports(void **state)
     assert_int_equal(rcm_store_migrate(f->store, &rep, &d), RCM_OK);
     assert_int_equal(rep.from_version, 0);
     assert_int_equal(rep.to_version, latest);
-    assert_int_equal(rep.applied, latest);
+    /* versions may have gaps (a number taken on another branch): count files */
+    struct rcm_migration list[64];
+    int files = rcm_store_migrations("sqlite", list, 64);
+    assert_true(files >= 1);
+    assert_int_equal(rep.applied, files);
     assert_int_equal(rcm_store_migrate(f->store, &rep, &d), RCM_OK);
     assert_int_equal(rep.applied, 0);
     assert_int_equal(rcm_store_schema_version(f->store, &current, &latest, &d), RCM_OK);
     assert_int_equal(current, latest);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM schema_migrations"), latest);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM schema_migrations"), files);
     assert_string_equal(rcm_store_backend(f->store), "sqlite");
     assert_int_equal(rcm_store_ping(f->store, &d), RCM_OK);
 }
