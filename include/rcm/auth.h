@@ -217,12 +217,14 @@ enum rcm_session_state {
 
 /*
  * Idle accounting. Activity is not written back on every request: the
- * stored last_seen_ms may lag the last real activity by up to a slack of a
- * quarter of the (clamped) idle timeout — rcm_session_should_touch says when
- * to write back — and rcm_session_check tolerates exactly that slack, so a
- * session is never ended before idle_ms of real inactivity (it may live up to
- * idle_ms + slack after the last request).
+ * stored last_seen_ms may lag the last real activity by up to a slack of
+ * 1/RCM_SESSION_TOUCH_FRACTION of the (clamped) idle timeout —
+ * rcm_session_should_touch says when to write back — and rcm_session_check
+ * tolerates exactly that slack, so a session is never ended before idle_ms
+ * of real inactivity (it may live up to idle_ms + slack after the last
+ * request: 15 min → at most 15 min 56 s).
  */
+#define RCM_SESSION_TOUCH_FRACTION 16
 int64_t rcm_session_touch_slack_ms(int64_t idle_ms);
 
 /* Whether a request at now_ms must write now_ms back as last_seen_ms: more

@@ -20,7 +20,7 @@ rcm_session_idle_ms(int64_t configured_ms)
 int64_t
 rcm_session_touch_slack_ms(int64_t idle_ms)
 {
-    return rcm_session_idle_ms(idle_ms) / 4;
+    return rcm_session_idle_ms(idle_ms) / RCM_SESSION_TOUCH_FRACTION;
 }
 
 bool

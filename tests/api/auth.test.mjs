@@ -260,7 +260,7 @@ describe('identity', () => {
       role: 'coder', password: pw }), headers: { ...bearer(owner.token), 'content-type': 'application/json' } });
     const idle = (await login('demo', 'sleepy@demo.example', pw)).json;
     const old = (await login('demo', 'sleepy@demo.example', pw)).json;
-    // age the sessions in the database: 19 minutes idle (default 15, + 3:45 write-back slack), 13 hours old (limit 12)
+    // age the sessions in the database: 19 minutes idle (default 15, + 56 s write-back slack), 13 hours old (limit 12)
     sql(srv, `UPDATE session SET last_seen_ms = last_seen_ms - 19*60000, created_ms = created_ms - 19*60000
               WHERE id = (SELECT max(id) - 1 FROM session)`);
     sql(srv, `UPDATE session SET created_ms = created_ms - 13*3600000 WHERE id = (SELECT max(id) FROM session)`);

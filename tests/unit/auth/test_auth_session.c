@@ -21,14 +21,14 @@ expiry(void **state)
     (void)state;
     const int64_t t0 = 1700000000000LL;
     assert_int_equal(rcm_session_check(t0, t0, t0, 0), RCM_SESSION_VALID);
-    /* 15 min idle plus the write-back slack of a quarter (3 min 45 s) */
-    const int64_t idle15 = 15 * MIN_MS + 15 * MIN_MS / 4;
+    /* 15 min idle plus the write-back slack of a sixteenth (56.25 s) */
+    const int64_t idle15 = 15 * MIN_MS + 15 * MIN_MS / 16;
     assert_int_equal(rcm_session_check(t0, t0, t0 + idle15 - 1, 0), RCM_SESSION_VALID);
     assert_int_equal(rcm_session_check(t0, t0, t0 + idle15, 0), RCM_SESSION_IDLE_EXPIRED);
-    /* a tenant asking for 60 min gets 30 (+ 7.5 min slack) */
-    assert_int_equal(rcm_session_check(t0, t0, t0 + 38 * MIN_MS, 60 * MIN_MS),
+    /* a tenant asking for 60 min gets 30 (+ 112.5 s slack) */
+    assert_int_equal(rcm_session_check(t0, t0, t0 + 32 * MIN_MS, 60 * MIN_MS),
                      RCM_SESSION_IDLE_EXPIRED);
-    assert_int_equal(rcm_session_check(t0, t0, t0 + 37 * MIN_MS, 60 * MIN_MS), RCM_SESSION_VALID);
+    assert_int_equal(rcm_session_check(t0, t0, t0 + 31 * MIN_MS, 60 * MIN_MS), RCM_SESSION_VALID);
     /* active all along, still ends at 12 h */
     int64_t end = t0 + 12 * 60 * MIN_MS;
     assert_int_equal(rcm_session_check(t0, end - 1000, end - 1, 0), RCM_SESSION_VALID);
@@ -43,14 +43,14 @@ touch_rule(void **state)
 {
     (void)state;
     const int64_t t0 = 1700000000000LL;
-    assert_int_equal(rcm_session_touch_slack_ms(MIN_MS), 15000);
-    assert_int_equal(rcm_session_touch_slack_ms(0), 15 * MIN_MS / 4);
-    assert_int_equal(rcm_session_touch_slack_ms(1000), 15000);     /* clamped to 1 min */
+    assert_int_equal(rcm_session_touch_slack_ms(MIN_MS), 3750);
+    assert_int_equal(rcm_session_touch_slack_ms(0), 15 * MIN_MS / 16);
+    assert_int_equal(rcm_session_touch_slack_ms(1000), 3750);      /* clamped to 1 min */
     assert_false(rcm_session_should_touch(t0, t0, MIN_MS));
-    assert_false(rcm_session_should_touch(t0, t0 + 15000, MIN_MS));
-    assert_true(rcm_session_should_touch(t0, t0 + 15001, MIN_MS));
-    assert_false(rcm_session_should_touch(t0, t0 + 225000, 15 * MIN_MS));
-    assert_true(rcm_session_should_touch(t0, t0 + 225001, 15 * MIN_MS));
+    assert_false(rcm_session_should_touch(t0, t0 + 3750, MIN_MS));
+    assert_true(rcm_session_should_touch(t0, t0 + 3751, MIN_MS));
+    assert_false(rcm_session_should_touch(t0, t0 + 56250, 15 * MIN_MS));
+    assert_true(rcm_session_should_touch(t0, t0 + 56251, 15 * MIN_MS));
 }
 
 /*
