@@ -166,7 +166,7 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
     if (req->principal.emergency_until_ms > now &&
         api_break_glass_role((enum rcm_role)req->principal.role))
         req->actor.emergency = true;
-    /* written back when more than a quarter of the idle timeout has passed;
+    /* written back when more than a sixteenth of the idle timeout has passed;
      * rcm_session_check tolerates exactly that lag */
     if (rcm_session_should_touch(req->principal.last_seen_ms, now, idle_ms) &&
         rcm_store_session_touch(ctx->store, req->principal.session_id, now, &diag) != RCM_OK)
