@@ -680,6 +680,25 @@ ack_add(struct rcm_x12_validator *v, const char *fmt, ...)
     v->ack_segs++;
 }
 
+/* Write "*c1*c2..." for the first n codes into out (size bytes, always
+ * NUL-terminated). The lists hold at most 5 codes of at most 3 characters, so
+ * the 64-byte buffers callers pass always fit; were one not to, the codes
+ * that fit are kept and the rest dropped rather than cut in half. */
+static void
+ack_codes(char *out, size_t size, const char *const *codes, int n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(out + len, size - len, "*%s", codes[i]);
+        if (w < 0 || (size_t)w >= size - len) {
+            out[len] = '\0';
+            return;
+        }
+        len += (size_t)w;
+    }
+}
+
 /* Copy a value for IK404 with the ack's delimiters replaced. */
 static void
 ack_value(char *dst, size_t size, const char *src)
@@ -1977,11 +1996,8 @@ close_set(struct rcm_x12_validator *v, bool have_se)
         v->n_accepted++;
     }
     if (v->ack_group) {
-        char codes[64] = "";
-        for (int i = 0; i < v->n_ik5; i++) {
-            strcat(codes, "*");
-            strcat(codes, v->ik5[i]);
-        }
+        char codes[64];
+        ack_codes(codes, sizeof codes, v->ik5, v->n_ik5);
         ack_add(v, "IK5*%c%s", v->set_err ? 'R' : 'A', codes);
     }
     v->in_st = false;
@@ -2027,11 +2043,8 @@ close_group(struct rcm_x12_validator *v, bool have_ge, struct rcm_str ge01)
         char a = v->gs_bad ? 'R'
                : v->n_accepted == v->n_sets ? 'A'
                : v->n_accepted == 0 ? 'R' : 'P';
-        char codes[64] = "";
-        for (int i = 0; i < v->n_ak9; i++) {
-            strcat(codes, "*");
-            strcat(codes, v->ak9[i]);
-        }
+        char codes[64];
+        ack_codes(codes, sizeof codes, v->ak9, v->n_ak9);
         char inc[16];
         if (ge01.n && ge01.n < sizeof inc)
             copy_el(inc, sizeof inc, ge01);
