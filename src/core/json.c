@@ -110,7 +110,7 @@ rcm_json_get_str_max(const json_t *obj, const char *key, bool required, size_t m
     const char *s = NULL;
     enum rcm_err err = rcm_json_get_str(obj, key, required, &s, diag);
     if (err || !s)
-        return err;
+        return err;     /* absent and optional: *out untouched, as rcm_json_get_str */
     if ((err = rcm_field_check_len(key, s, max_bytes, diag)))
         return err;
     *out = s;
