@@ -3,11 +3,12 @@
 // own development certificate.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 export const BIN = process.env.OPENRCM_BIN;
 if (!BIN) throw new Error('OPENRCM_BIN must name the openrcm binary');
@@ -152,4 +153,51 @@ export async function enrollMfa(srv, token) {
   });
   if (c.status !== 200) throw new Error(`confirm: ${c.status} ${c.text}`);
   return { secret: e.json.secret, recovery: c.json.recovery_codes };
+}
+
+// ---- a tenant to work in -------------------------------------------------
+
+export const strongPassword = () => `pw-${randomBytes(18).toString('base64url')}`;
+export const bearer = (token) => ({ authorization: `Bearer ${token}` });
+
+export function sql(srv, statement) {
+  const r = spawnSync('sqlite3', [join(srv.stateDir, 'openrcm.db'), statement], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+// A server with a demo tenant, an owner with a second factor, and helpers.
+export async function world({ sets = [] } = {}) {
+  const srv = await startServer({ args: ['--demo'], sets });
+  const state = ['--set', `state_dir=${srv.stateDir}`];
+  const send = (method, token, path, body) => srv.request(method, path, body === undefined
+    ? { headers: bearer(token) }
+    : { headers: { ...bearer(token), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const login = (email, password, tenant = 'demo') => srv.request('POST', '/v1/auth/login', {
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant, email, password }) });
+  const w = { srv, state, send, login, passwords: {} };
+  const pw = strongPassword();
+  const add = runCli(['user', 'add', '--tenant', 'demo', '--email', 'chief@demo.example', '--name', 'Owner',
+    '--role', 'owner', '--password-file', '-', ...state], { input: pw });
+  assert.equal(add.code, 0, add.stderr);
+  const l = await login('chief@demo.example', pw);
+  assert.equal(l.status, 200, l.text);
+  w.owner = { token: l.json.token, id: l.json.user.id };
+  await enrollMfa(srv, w.owner.token);
+  // user(role, name): create and log in; returns { id, token, email, password }
+  w.user = async (role, name, { mfa = false } = {}) => {
+    const email = `${name}@demo.example`;
+    const password = strongPassword();
+    const c = await send('POST', w.owner.token, '/v1/users', { email, display_name: name, role, password });
+    assert.equal(c.status, 201, c.text);
+    const s = await login(email, password);
+    assert.equal(s.status, 200, s.text);
+    if (mfa || role === 'owner' || role === 'admin') await enrollMfa(srv, s.json.token);
+    return { id: c.json.id, token: s.json.token, email, password };
+  };
+  w.close = async () => {
+    assert.equal((await srv.stop()).code, 0, srv.stderr);
+    srv.cleanup();
+  };
+  return w;
 }
