@@ -453,7 +453,11 @@ write_end(struct sq *sq, enum rcm_err err, struct rcm_diag *diag)
 static enum rcm_err
 create_private(const char *path, struct rcm_diag *diag)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* never open an existing file: closing it would drop this process's
+     * POSIX locks on it (see db_sqlite.c) */
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return RCM_OK;
     if (fd < 0)
         return rcm_diag_fail(diag, RCM_E_IO, "cannot create database %s: %s",
                              path, strerror(errno));

@@ -8,13 +8,17 @@
  * and skips the PostgreSQL half otherwise.
  */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rcm_test.h"
 #include "store/db.h"
+#include "rcm/store.h"
 #include "store/store_int.h"
 
 #define MAX_MIGRATIONS 256
@@ -314,6 +318,66 @@ concurrent_migrators_apply_each_once(const char *backend)
     }
 }
 
+/* The SQLite store migrates on a connection of its own; opening that one
+ * must not cost the store's connections their POSIX locks on the file (a
+ * descriptor of it opened and closed drops them all). Were they lost, a
+ * second process closing its connection would find itself alone, fold the
+ * WAL back and delete it while this process still writes to it: two
+ * diverging databases (seen as a forked audit chain). */
+static void
+sqlite_store_keeps_its_locks_while_migrating(void **state)
+{
+    (void)state;
+    struct target t;
+    assert_true(target_new(&t, "sqlite", "locks"));
+    /* the other process is forked before this one opens anything (a child
+     * must not inherit SQLite's state of open files) and waits for a byte */
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char c;
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1)
+            _exit(2);
+        sqlite3 *h;
+        int ok = sqlite3_open(t.path, &h) == SQLITE_OK &&
+                 sqlite3_exec(h, "INSERT INTO login_throttle(identity_mac, failures, "
+                                 "last_failure_ms) VALUES (printf('%064d', 1), 1, 1)", NULL, NULL, NULL) ==
+                     SQLITE_OK;
+        ok = sqlite3_close(h) == SQLITE_OK && ok;
+        _exit(ok ? 0 : 1);
+    }
+    close(go[0]);
+    static const uint8_t audit_key[RCM_AUDIT_KEY_BYTES] = "0123456789abcdef0123456789abcde";
+    static const struct rcm_actor sys = {.tenant_id = 0, .type = "system"};
+    struct rcm_store_options opt = {.backend = "sqlite", .path = t.path, .busy_timeout_ms = 5000,
+                                    .read_connections = 2, .audit_key = audit_key};
+    struct rcm_store *s = NULL;
+    struct rcm_diag d = RCM_DIAG_INIT;
+    struct rcm_tenant tn;
+    assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_OK);
+    assert_int_equal(rcm_store_migrate(s, NULL, &d), RCM_OK);
+    /* the store's writer and a reader use the file (and hold their locks) */
+    assert_int_equal(rcm_store_tenant_create(s, &sys, "acme", "Acme", &tn, &d), RCM_OK);
+    assert_int_equal(rcm_store_tenant_find(s, "acme", &tn, &d), RCM_OK);
+    assert_int_equal(rcm_store_migrate(s, NULL, &d), RCM_OK);     /* opens the file again */
+    assert_int_equal(write(go[1], "x", 1), 1);
+    close(go[1]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* the store is still open, so the other process was not the last one
+     * and left the WAL in place */
+    char wal[128];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", t.path);
+    assert_int_equal(stat(wal, &sb), 0);
+    rcm_store_close(s);
+    target_release(&t);
+}
+
 #define BOTH(fn)                                                               \
     static void fn##_both(void **state)                                        \
     {                                                                          \
@@ -330,4 +394,5 @@ BOTH(concurrent_migrators_apply_each_once)
 RUN_TESTS(cmocka_unit_test(from_empty_to_latest_then_nothing_both),
           cmocka_unit_test(edited_history_refused_both),
           cmocka_unit_test(newer_database_refused_both),
-          cmocka_unit_test(concurrent_migrators_apply_each_once_both))
+          cmocka_unit_test(concurrent_migrators_apply_each_once_both),
+          cmocka_unit_test(sqlite_store_keeps_its_locks_while_migrating))
