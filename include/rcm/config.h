@@ -46,13 +46,20 @@ enum rcm_setting_type {
       "code-set index (openrcm codes build); empty means the one the build "   \
       "made")                                                                  \
     X(database_backend, "database.backend", RCM_SET_ENUM, "sqlite", 0, 0,      \
-      "sqlite", "storage backend")                                             \
+      "sqlite|postgres", "storage backend; postgres runs `openrcm migrate` "   \
+      "only so far (ADR 0004)")                                                \
     X(database_path, "database.path", RCM_SET_PATH, "", 0, 0, NULL,            \
       "SQLite database file; empty means <state_dir>/openrcm.db")              \
     X(database_busy_timeout_ms, "database.busy_timeout_ms", RCM_SET_INT,       \
       "5000", 0, 600000, NULL, "how long a writer waits for a lock")           \
     X(database_read_connections, "database.read_connections", RCM_SET_INT,     \
       "8", 1, 256, NULL, "read-only connections kept open")                    \
+    X(database_conninfo, "database.conninfo", RCM_SET_STR, "", 0, 0, NULL,    \
+      "PostgreSQL: libpq connection string without a password, e.g. "         \
+      "'host=127.0.0.1 port=5432 dbname=openrcm user=openrcm'")               \
+    X(database_password_file, "database.password_file", RCM_SET_SECRET, "",   \
+      0, 0, NULL, "PostgreSQL: file holding the password (mode 0600); empty "  \
+                  "when the server needs none")                                \
     X(server_listen, "server.listen", RCM_SET_STR, "127.0.0.1", 0, 0, NULL,    \
       "IPv4 address to listen on")                                             \
     X(server_port, "server.port", RCM_SET_INT, "8443", 0, 65535, NULL,         \

@@ -16,7 +16,10 @@ cli_migrate(int argc, char **argv)
                "database does not have yet, each in its own transaction. `serve`\n"
                "does this on start. --status only reports the schema version.\n"
                "Refuses a database newer than this binary, or one whose applied\n"
-               "migrations differ from the compiled ones.\n");
+               "migrations differ from the compiled ones. Works on SQLite and on\n"
+               "PostgreSQL (database.backend=postgres, database.conninfo,\n"
+               "database.password_file); when several start at once, one applies\n"
+               "each migration and the others find it done.\n");
         return CLI_OK;
     }
     struct rcm_config cfg;
@@ -40,14 +43,25 @@ cli_migrate(int argc, char **argv)
         rc = CLI_USAGE;
         goto out;
     }
-    store = cli_store_open("migrate", &cfg, true);
-    if (!store) {
+    /* PostgreSQL: the database alone, no store (ADR 0004: the data layer
+     * on it comes next); SQLite: the store, which also adopts its keys */
+    bool pg = strcmp(RCM_CFG_STR(&cfg, database_backend), "postgres") == 0;
+    const char *pwfile = RCM_CFG_STR(&cfg, database_password_file);
+    struct rcm_store_options db_opt = {
+        .backend = "postgres",
+        .conninfo = RCM_CFG_STR(&cfg, database_conninfo),
+        .password_file = pwfile && pwfile[0] ? pwfile : NULL,
+        .busy_timeout_ms = (int)RCM_CFG_INT(&cfg, database_busy_timeout_ms),
+    };
+    if (!pg && !(store = cli_store_open("migrate", &cfg, true))) {
         rc = CLI_USAGE;
         goto out;
     }
     if (status_only) {
         int current, latest;
-        if (rcm_store_schema_version(store, &current, &latest, &diag) != RCM_OK) {
+        enum rcm_err err = pg ? rcm_store_database_version(&db_opt, &current, &latest, &diag)
+                              : rcm_store_schema_version(store, &current, &latest, &diag);
+        if (err != RCM_OK) {
             cli_error("migrate", "%s", diag.msg);
             rc = CLI_USAGE;
         } else {
@@ -58,7 +72,9 @@ cli_migrate(int argc, char **argv)
         goto out;
     }
     struct rcm_migrate_report rep;
-    if (rcm_store_migrate(store, &rep, &diag) != RCM_OK) {
+    enum rcm_err err = pg ? rcm_store_migrate_database(&db_opt, &rep, &diag)
+                          : rcm_store_migrate(store, &rep, &diag);
+    if (err != RCM_OK) {
         cli_error("migrate", "%s", diag.msg);
         rc = diag.code == RCM_E_CONFLICT ? CLI_PROBLEMS : CLI_USAGE;
         goto out;

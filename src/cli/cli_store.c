@@ -43,6 +43,11 @@ const struct rcm_actor cli_system_actor = {.tenant_id = 0, .type = "system"};
 struct rcm_store *
 cli_store_open(const char *cmd, const struct rcm_config *cfg, bool create_key)
 {
+    if (strcmp(RCM_CFG_STR(cfg, database_backend), "postgres") == 0) {
+        cli_error(cmd, "the PostgreSQL backend runs `openrcm migrate` only so far; "
+                       "serving on it comes with the data layer (ADR 0004)");
+        return NULL;
+    }
     struct rcm_key master, previous;
     bool have_previous = false;
     if (!cli_state_dir_ensure(cmd, cfg) || !cli_master_key(cmd, cfg, create_key, &master))

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rcm/mem.h"
@@ -121,11 +122,21 @@ conn_open(struct db *db, struct sq_conn *c, bool read_only, struct rcm_diag *dia
 }
 
 /* Create the file 0600 before SQLite does (it would use 0644); SQLite
- * gives the -wal and -shm files the same mode. */
+ * gives the -wal and -shm files the same mode. An existing file is never
+ * opened here: closing any descriptor of a file drops every POSIX lock this
+ * process holds on it, including those of SQLite connections already open
+ * on it (another struct db, the store), and another process could then
+ * take the database as its own alone and delete the WAL under them. */
 static enum rcm_err
 create_private(const char *path, struct rcm_diag *diag)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    struct stat sb;
+    if (fd < 0 && errno == EEXIST) {
+        if (lstat(path, &sb) == 0 && !S_ISLNK(sb.st_mode))
+            return RCM_OK;
+        errno = ELOOP;      /* as O_NOFOLLOW would have said */
+    }
     if (fd < 0)
         return rcm_diag_fail(diag, RCM_E_IO, "cannot create database %s: %s", path,
                              strerror(errno));

@@ -274,4 +274,19 @@ struct rcm_migration {
 int rcm_store_migrations(const char *backend, struct rcm_migration *out,
                          int max);
 
+/*
+ * The migration runner (store_migrate.c), one for both databases, over the
+ * driver db (borrowed; no transaction of the caller's open on it).
+ * store_migrate applies what is missing, each migration in its own write
+ * transaction, exactly once even when several processes run it at once;
+ * RCM_E_CONFLICT, before any change, for a database newer than the binary
+ * or an applied migration whose text differs. *rep is filled in.
+ * store_schema_version reads the current and the latest known version.
+ */
+struct db;
+enum rcm_err store_migrate(struct db *db, struct rcm_migrate_report *rep,
+                           struct rcm_diag *diag) RCM_MUST_CHECK;
+enum rcm_err store_schema_version(struct db *db, int *current, int *latest,
+                                  struct rcm_diag *diag) RCM_MUST_CHECK;
+
 #endif

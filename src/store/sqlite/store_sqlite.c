@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -55,10 +54,6 @@
 /* X(id, sql) — every statement this backend runs, prepared once per connection. */
 #define STMTS(X)                                                               \
     X(PING, "SELECT 1")                                                        \
-    X(USER_VERSION, "PRAGMA user_version")                                     \
-    X(MIGRATION_GET, "SELECT sha256 FROM schema_migrations WHERE version = ?1") \
-    X(MIGRATION_ADD, "INSERT INTO schema_migrations(version, name, sha256, "   \
-                     "applied_ms) VALUES (?1, ?2, ?3, ?4)")                    \
     X(TENANT_INSERT, "INSERT INTO tenant(slug, name, created_ms, manager_id) " \
                      "VALUES (?1, ?2, ?3, nullif(?4, 0)) RETURNING id")        \
     X(TENANT_BY_SLUG, "SELECT " TENANT_COLUMNS " FROM tenant WHERE slug = ?1") \
@@ -285,8 +280,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 #undef STMT_SQL
 };
 
-#define MAX_MIGRATIONS 512
-
 struct conn {
     sqlite3 *db;
     sqlite3_stmt *stmt[STMT_COUNT];
@@ -460,7 +453,11 @@ write_end(struct sq *sq, enum rcm_err err, struct rcm_diag *diag)
 static enum rcm_err
 create_private(const char *path, struct rcm_diag *diag)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* never open an existing file: closing it would drop this process's
+     * POSIX locks on it (see db_sqlite.c) */
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return RCM_OK;
     if (fd < 0)
         return rcm_diag_fail(diag, RCM_E_IO, "cannot create database %s: %s",
                              path, strerror(errno));
@@ -518,13 +515,6 @@ sq_open(const struct rcm_store_options *opt, void **impl, struct rcm_diag *diag)
     enum rcm_err err = sq->path ? create_private(opt->path, diag) : RCM_E_NOMEM;
     if (!err)
         err = conn_open(sq, &sq->writer, false, diag);
-    if (!err)
-        err = exec(sq->writer.db,
-                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                   " version INTEGER PRIMARY KEY,"
-                   " name TEXT NOT NULL,"
-                   " sha256 TEXT NOT NULL,"
-                   " applied_ms INTEGER NOT NULL) STRICT", diag);
     if (err) {
         sq_close(sq);
         return err;
@@ -535,150 +525,28 @@ sq_open(const struct rcm_store_options *opt, void **impl, struct rcm_diag *diag)
 
 /* ---- migrations -------------------------------------------------------- */
 
-static void
-sha256_hex(const char *p, size_t n, char out[65])
-{
-    unsigned char md[32];
-    unsigned int md_len = 0;
-    EVP_Digest(p, n, md, &md_len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-static enum rcm_err
-user_version(struct conn *c, int *out, struct rcm_diag *diag)
-{
-    sqlite3_stmt *st = stmt(c, STMT_USER_VERSION, diag);
-    if (!st)
-        return RCM_E_DB;
-    enum rcm_err err = RCM_OK;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *out = sqlite3_column_int(st, 0);
-    else
-        err = db_fail(diag, c->db, "read schema version");
-    stmt_done(st);
-    return err;
-}
-
-/* 1 when `m` was applied (and its text is unchanged), 0 when not yet,
- * an error when the applied text differs. */
-static enum rcm_err
-migration_state(struct conn *c, const struct rcm_migration *m, bool *applied,
-                struct rcm_diag *diag)
-{
-    char want[65];
-    sha256_hex(m->sql, m->len, want);
-    sqlite3_stmt *st = stmt(c, STMT_MIGRATION_GET, diag);
-    if (!st)
-        return RCM_E_DB;
-    sqlite3_bind_int(st, 1, m->version);
-    enum rcm_err err = RCM_OK;
-    int rc = sqlite3_step(st);
-    *applied = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW) {
-        const char *have = (const char *)sqlite3_column_text(st, 0);
-        if (!have || strcmp(have, want) != 0)
-            err = rcm_diag_fail(diag, RCM_E_CONFLICT,
-                                "migration %s was applied with different text; "
-                                "a released migration must never be edited",
-                                m->name);
-    } else if (rc != SQLITE_DONE) {
-        err = db_fail(diag, c->db, "read migrations");
-    }
-    stmt_done(st);
-    return err;
-}
-
-static enum rcm_err
-apply(struct sq *sq, const struct rcm_migration *m, struct rcm_diag *diag)
-{
-    char hash[65];
-    sha256_hex(m->sql, m->len, hash);
-    enum rcm_err err = write_begin(sq, diag);
-    if (err)
-        return err;
-    err = exec(sq->writer.db, m->sql, diag);
-    if (!err) {
-        sqlite3_stmt *st = stmt(&sq->writer, STMT_MIGRATION_ADD, diag);
-        if (!st) {
-            err = RCM_E_DB;
-        } else {
-            sqlite3_bind_int(st, 1, m->version);
-            sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(st, 4, (sqlite3_int64)rcm_time_now_ms());
-            if (sqlite3_step(st) != SQLITE_DONE)
-                err = db_fail(diag, sq->writer.db, "record migration");
-            stmt_done(st);
-        }
-    }
-    if (!err) {
-        char pragma[48];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", m->version);
-        err = exec(sq->writer.db, pragma, diag);
-    }
-    if (err && diag && !strstr(diag->msg, m->name)) {
-        char inner[RCM_DIAG_MSG_MAX];
-        snprintf(inner, sizeof inner, "%s", diag->msg);
-        rcm_diag_fail(diag, err, "migration %s failed: %s", m->name, inner);
-    }
-    return write_end(sq, err, diag);
-}
-
+/* The shared runner (store_migrate.c) on its own connection to the same
+ * file. This store's writer waits meanwhile, so no transaction of ours is
+ * open beside it; other processes are kept out by SQLite's write lock. */
 static enum rcm_err
 sq_migrate(void *impl, struct rcm_migrate_report *report, struct rcm_diag *diag)
 {
     struct sq *sq = impl;
-    struct rcm_migration list[MAX_MIGRATIONS];
-    int n = rcm_store_migrations("sqlite", list, MAX_MIGRATIONS);
-    if (n < 0)
-        return rcm_diag_fail(diag, RCM_E_INTERNAL, "compiled-in migrations are malformed");
-    int latest = n ? list[n - 1].version : 0;
-    int current = 0;
+    struct rcm_store_options o = {.backend = "sqlite", .path = sq->path,
+                                  .busy_timeout_ms = sq->busy_timeout_ms};
     pthread_mutex_lock(&sq->write_mu);
-    enum rcm_err err = user_version(&sq->writer, &current, diag);
+    enum rcm_err err = rcm_store_migrate_database(&o, report, diag);
     pthread_mutex_unlock(&sq->write_mu);
-    if (err)
-        return err;
-    report->from_version = current;
-    report->to_version = current;
-    report->applied = 0;
-    if (current > latest)
-        return rcm_diag_fail(diag, RCM_E_CONFLICT,
-                             "database schema version %d is newer than this openrcm "
-                             "(which knows up to %d); upgrade openrcm", current, latest);
-    for (int i = 0; i < n; i++) {
-        bool applied;
-        pthread_mutex_lock(&sq->write_mu);
-        err = migration_state(&sq->writer, &list[i], &applied, diag);
-        pthread_mutex_unlock(&sq->write_mu);
-        if (err)
-            return err;
-        if (applied)
-            continue;
-        err = apply(sq, &list[i], diag);
-        if (err)
-            return err;
-        report->applied++;
-        report->to_version = list[i].version;
-    }
-    return RCM_OK;
+    return err;
 }
 
 static enum rcm_err
 sq_schema_version(void *impl, int *current, int *latest, struct rcm_diag *diag)
 {
     struct sq *sq = impl;
-    struct rcm_migration list[MAX_MIGRATIONS];
-    int n = rcm_store_migrations("sqlite", list, MAX_MIGRATIONS);
-    *latest = n > 0 ? list[n - 1].version : 0;
-    struct conn *c;
-    enum rcm_err err = reader_acquire(sq, &c, diag);
-    if (err)
-        return err;
-    err = user_version(c, current, diag);
-    reader_release(sq, c);
-    return err;
+    struct rcm_store_options o = {.backend = "sqlite", .path = sq->path,
+                                  .busy_timeout_ms = sq->busy_timeout_ms};
+    return rcm_store_database_version(&o, current, latest, diag);
 }
 
 /* ---- audit log ---------------------------------------------------------- */
