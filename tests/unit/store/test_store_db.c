@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "rcm_test.h"
+#include "store_test_pg.h"
 #include "store/db.h"
 
 struct fx {
@@ -79,21 +80,8 @@ static const struct db_sql NUMERIC_ONE = {"NUMERIC_ONE", "SELECT CAST(1 AS NUMER
 static int
 read_pg_env(struct fx *f)
 {
-    const char *env = getenv("RCM_TEST_PG_ENV");
-    FILE *fp = env ? fopen(env, "r") : NULL;
-    if (!fp)
-        return -1;
-    char line[512];
-    while (fgets(line, sizeof line, fp)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "conninfo=", 9) == 0)
-            snprintf(f->conninfo, sizeof f->conninfo, "%s options='-c search_path=store_db'",
-                     line + 9);
-        else if (strncmp(line, "password_file=", 14) == 0)
-            snprintf(f->password_file, sizeof f->password_file, "%s", line + 14);
-    }
-    fclose(fp);
-    return f->conninfo[0] && f->password_file[0] ? 0 : -1;
+    return store_test_pg_env("store_db", f->conninfo, sizeof f->conninfo, f->password_file,
+                             sizeof f->password_file) ? 0 : -1;
 }
 
 static enum rcm_err

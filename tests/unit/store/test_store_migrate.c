@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "rcm_test.h"
+#include "store_test_pg.h"
 #include "store/db.h"
 #include "rcm/store.h"
 #include "store/store_int.h"
@@ -50,27 +51,6 @@ run_script(struct db_tx *tx, void *ctx, struct rcm_diag *d)
     return db_exec_script(tx, s->name, s->text, d);
 }
 
-/* conninfo and password file of the fixture's server; false when none */
-static bool
-pg_env(char *conninfo, size_t cn, char *password_file, size_t pn)
-{
-    const char *env = getenv("RCM_TEST_PG_ENV");
-    FILE *fp = env ? fopen(env, "r") : NULL;
-    if (!fp)
-        return false;
-    char line[512];
-    conninfo[0] = password_file[0] = '\0';
-    while (fgets(line, sizeof line, fp)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "conninfo=", 9) == 0)
-            snprintf(conninfo, cn, "%s", line + 9);
-        else if (strncmp(line, "password_file=", 14) == 0)
-            snprintf(password_file, pn, "%s", line + 14);
-    }
-    fclose(fp);
-    return conninfo[0] && password_file[0];
-}
-
 static struct db *
 open_db(const struct target *t)
 {
@@ -97,7 +77,7 @@ target_new(struct target *t, const char *backend, const char *name)
         return true;
     }
     char base[512];
-    if (!pg_env(base, sizeof base, t->password_file, sizeof t->password_file)) {
+    if (!store_test_pg_env(NULL, base, sizeof base, t->password_file, sizeof t->password_file)) {
         if (getenv("CI"))
             fail_msg("no PostgreSQL (RCM_TEST_PG_ENV) under CI");
         return false;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rcm_test.h"
+#include "store_test_pg.h"
 #include "store/db.h"
 #include "store/store_int.h"
 
@@ -31,27 +32,6 @@ static const struct db_sql SQLITE_COLUMNS = {
     "SELECT m.name || '.' || p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
     "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' "
     "AND m.name <> 'schema_migrations' ORDER BY 1", NULL};
-
-/* conninfo and password file of the fixture's server; false when none */
-static bool
-pg_env(char *conninfo, size_t cn, char *password_file, size_t pn)
-{
-    const char *env = getenv("RCM_TEST_PG_ENV");
-    FILE *fp = env ? fopen(env, "r") : NULL;
-    if (!fp)
-        return false;
-    char line[512];
-    conninfo[0] = password_file[0] = '\0';
-    while (fgets(line, sizeof line, fp)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "conninfo=", 9) == 0)
-            snprintf(conninfo, cn, "%s options='-c search_path=migrations_twin'", line + 9);
-        else if (strncmp(line, "password_file=", 14) == 0)
-            snprintf(password_file, pn, "%s", line + 14);
-    }
-    fclose(fp);
-    return conninfo[0] && password_file[0];
-}
 
 struct script {
     const char *name, *text;
@@ -105,7 +85,8 @@ static struct db *
 open_pg(void)
 {
     char conninfo[640], password_file[256];
-    if (!pg_env(conninfo, sizeof conninfo, password_file, sizeof password_file))
+    if (!store_test_pg_env("migrations_twin", conninfo, sizeof conninfo, password_file,
+                           sizeof password_file))
         return NULL;
     struct db_options o = {.backend = "postgres", .conninfo = conninfo,
                            .password_file = password_file};
