@@ -59,7 +59,7 @@ void server_watch_idle(struct server_guard *g, struct server_watch *w);
 /* Shut every watched connection down now (graceful stop, after the grace
  * period); returns how many were still open. */
 unsigned server_guard_close_all(struct server_guard *g);
-/* Connections the guard has shut down so far (for tests and the stop log). */
+/* Connections the guard has shut down so far (for tests). */
 unsigned server_guard_cuts(struct server_guard *g);
 
 /* ---- request-head strictness (server_head.c) ---------------------------- */
