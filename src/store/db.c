@@ -12,6 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
 #include "rcm/mem.h"
 #include "store/db_int.h"
 
@@ -289,6 +292,7 @@ stmt_reset(struct db_stmt *st)
     st->err = RCM_OK;
     st->err_msg[0] = '\0';
     st->active = false;
+    st->violation = DB_VIOLATION_NONE;
 }
 
 void
@@ -517,3 +521,29 @@ db_sql_to_pg(const char *in, char *out, size_t cap, int *max_param)
     *max_param = max;
     return RCM_OK;
 }
+
+enum db_violation
+db_violation(const struct db_stmt *st)
+{
+    return st->violation;
+}
+
+enum rcm_err
+db_backup(struct db *db, const char *path, struct rcm_diag *diag)
+{
+    if (!db->be->backup)
+        return rcm_diag_fail(diag, RCM_E_UNSUPPORTED, "backup: on %s, use the database's "
+                             "own tools (pg_dump, a base backup)", db->be->name);
+    return db->be->backup(db, path, diag);
+}
+
+const char *
+db_library_versions(void)
+{
+    static char text[64];
+    int pq = PQlibVersion();
+    snprintf(text, sizeof text, "sqlite %s\nlibpq %d.%d", sqlite3_libversion(), pq / 10000,
+             pq % 10000);
+    return text;
+}
+

@@ -159,6 +159,19 @@ const void *db_col_blob(struct db_stmt *st, int i, size_t *len);
 /* Rows inserted, updated or deleted by st (after it is done). */
 int64_t db_changes(struct db_stmt *st);
 
+/* Which constraint the last db_step of st broke (RCM_E_CONFLICT), so a
+ * domain can say "a user with this email exists" or "no such tenant". */
+enum db_violation { DB_VIOLATION_NONE, DB_VIOLATION_UNIQUE, DB_VIOLATION_FOREIGN_KEY };
+enum db_violation db_violation(const struct db_stmt *st);
+
+/* Consistent copy of the whole database to a new file `path` (mode 0600),
+ * taken while writers go on. SQLite only: RCM_E_UNSUPPORTED on PostgreSQL,
+ * whose tools (pg_dump, base backups) do it better. */
+enum rcm_err db_backup(struct db *db, const char *path, struct rcm_diag *diag) RCM_MUST_CHECK;
+
+/* "sqlite 3.40.1, libpq 15.x": the libraries linked in. */
+const char *db_library_versions(void);
+
 /* Statements prepared since db_open, over all connections (tests, bench:
  * proves the cache works). */
 int64_t db_prepare_count(struct db *db);

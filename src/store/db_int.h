@@ -43,6 +43,7 @@ struct db_stmt {
     enum rcm_err err;           /* sticky bind/column error, see db.h */
     char err_msg[96];
     bool active;                /* stepped since last reset */
+    enum db_violation violation; /* set by a backend's failed step */
 };
 
 struct db {
@@ -80,6 +81,8 @@ struct db_backend {
     const char *(*col_text)(struct db_stmt *st, int i, size_t *len);
     const void *(*col_blob)(struct db_stmt *st, int i, size_t *len);
     int64_t (*changes)(struct db_stmt *st);
+    /* NULL: RCM_E_UNSUPPORTED */
+    enum rcm_err (*backup)(struct db *db, const char *path, struct rcm_diag *diag);
 };
 
 extern const struct db_backend db_sqlite_backend;

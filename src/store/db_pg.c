@@ -49,6 +49,7 @@ struct pg_conn {
     struct db_conn base;
     PGconn *h;
     unsigned next_name;         /* for generated statement names */
+    bool broken;                /* close instead of pooling */
 };
 
 struct pg_stmt {
@@ -271,7 +272,7 @@ static void
 conn_release(struct db *db, struct pg_conn *c)
 {
     struct pg_db *pg = pg_of(db);
-    bool drop = PQstatus(c->h) != CONNECTION_OK ||
+    bool drop = c->broken || PQstatus(c->h) != CONNECTION_OK ||
                 PQtransactionStatus(c->h) != PQTRANS_IDLE;
     if (drop)
         conn_free(c);
@@ -360,6 +361,31 @@ pg_open(struct db *db, const struct db_options *opt, struct rcm_diag *diag)
 
 /* ---- transactions ------------------------------------------------------ */
 
+/*
+ * WRITER_LOCK: every write transaction, from every process, holds this
+ * session-level advisory lock from before its BEGIN until after its COMMIT.
+ * Writes therefore run one at a time, as on SQLite: the audit chain has one
+ * head (its row is also taken FOR UPDATE by store_audit.c), and a rule
+ * checked then written inside a transaction cannot be raced. Reads never
+ * take it. Taken before BEGIN, not inside, so that the serializable
+ * snapshot starts after the previous writer's commit instead of failing
+ * against it. ("openrcm\x02")
+ */
+#define WRITER_LOCK_KEY "8038062361566036994"
+
+/* Release the writer lock (a no-op for readers); a connection that cannot
+ * is closed by conn_release, which ends its session and so the lock. */
+static void
+writer_unlock(struct pg_conn *c, enum db_mode mode)
+{
+    if (mode != DB_WRITE || PQtransactionStatus(c->h) != PQTRANS_IDLE)
+        return;
+    PGresult *res = PQexec(c->h, "SELECT pg_advisory_unlock_all()");
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+        c->broken = true;
+    PQclear(res);
+}
+
 static enum rcm_err
 pg_begin(struct db *db, enum db_mode mode, struct db_conn **out, struct rcm_diag *diag)
 {
@@ -367,10 +393,16 @@ pg_begin(struct db *db, enum db_mode mode, struct db_conn **out, struct rcm_diag
     enum rcm_err err = conn_acquire(db, &c, diag);
     if (err)
         return err;
-    err = pg_cmd(c->h, mode == DB_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                        : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                 "begin", diag);
+    /* Writers queue on one session lock taken before BEGIN, so the
+     * snapshot is taken after the previous writer committed (see WRITER_LOCK) */
+    if (mode == DB_WRITE)
+        err = pg_cmd(c->h, "SELECT pg_advisory_lock(" WRITER_LOCK_KEY ")", "begin", diag);
+    if (!err)
+        err = pg_cmd(c->h, mode == DB_WRITE ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                            : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                     "begin", diag);
     if (err) {
+        writer_unlock(c, mode);
         conn_release(db, c);
         return err;
     }
@@ -382,7 +414,6 @@ static enum rcm_err
 pg_end(struct db *db, struct db_conn *base, enum db_mode mode, bool commit,
        struct rcm_diag *diag)
 {
-    (void)mode;
     struct pg_conn *c = (struct pg_conn *)base;
     enum rcm_err err = RCM_OK;
     if (commit) {
@@ -396,6 +427,7 @@ pg_end(struct db *db, struct db_conn *base, enum db_mode mode, bool commit,
     }
     if ((!commit || err) && PQtransactionStatus(c->h) != PQTRANS_IDLE)
         PQclear(PQexec(c->h, "ROLLBACK"));
+    writer_unlock(c, mode);
     conn_release(db, c);
     return err;
 }
@@ -640,6 +672,11 @@ pg_step(struct db_stmt *base, bool *row, struct rcm_diag *diag)
         ExecStatusType s = st->res ? PQresultStatus(st->res) : PGRES_FATAL_ERROR;
         if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
             enum rcm_err err = pg_fail(diag, h, st->res, base->sql->id_name);
+            const char *state = st->res ? PQresultErrorField(st->res, PG_DIAG_SQLSTATE) : NULL;
+            if (state && strcmp(state, "23505") == 0)
+                base->violation = DB_VIOLATION_UNIQUE;
+            else if (state && strcmp(state, "23503") == 0)
+                base->violation = DB_VIOLATION_FOREIGN_KEY;
             PQclear(st->res);
             st->res = NULL;
             return err;

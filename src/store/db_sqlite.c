@@ -383,6 +383,11 @@ sq_step(struct db_stmt *base, bool *row, struct rcm_diag *diag)
         return RCM_OK;
     }
     enum rcm_err err = sq_fail(diag, h, rc, base->sql->id_name);
+    int code = sqlite3_extended_errcode(h);
+    if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
+        base->violation = DB_VIOLATION_UNIQUE;
+    else if (code == SQLITE_CONSTRAINT_FOREIGNKEY)
+        base->violation = DB_VIOLATION_FOREIGN_KEY;
     sqlite3_reset(st->h);
     return err;
 }
@@ -461,6 +466,46 @@ sq_changes(struct db_stmt *base)
     return ((struct sq_stmt *)base)->changes;
 }
 
+/* ---- backup ------------------------------------------------------------ */
+
+static enum rcm_err
+sq_backup(struct db *db, const char *path, struct rcm_diag *diag)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return rcm_diag_fail(diag, errno == EEXIST ? RCM_E_CONFLICT : RCM_E_IO,
+                             "cannot create %s: %s", path, strerror(errno));
+    close(fd);
+    sqlite3 *dest = NULL;
+    struct sq_conn *c = NULL;
+    enum rcm_err err = RCM_OK;
+    if (sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        err = sq_fail(diag, dest, SQLITE_CANTOPEN, "open backup");
+    if (!err)
+        err = reader_acquire(db, &c, diag);
+    if (!err) {
+        /* one step copies every page under one read transaction: a
+         * consistent snapshot while writers go on in the WAL */
+        sqlite3_backup *b = sqlite3_backup_init(dest, "main", c->h, "main");
+        if (!b) {
+            err = sq_fail(diag, dest, SQLITE_ERROR, "backup");
+        } else {
+            int rc = sqlite3_backup_step(b, -1);
+            sqlite3_backup_finish(b);
+            if (rc != SQLITE_DONE)
+                err = sq_fail(diag, dest, rc, "backup");
+        }
+        reader_release(db, c);
+    }
+    /* leave one self-contained file: fold the copy's WAL back */
+    if (!err && sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
+        err = sq_fail(diag, dest, SQLITE_ERROR, "backup");
+    sqlite3_close(dest);
+    if (err)
+        unlink(path);
+    return err;
+}
+
 const struct db_backend db_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -482,4 +527,5 @@ const struct db_backend db_sqlite_backend = {
     .col_text = sq_col_text,
     .col_blob = sq_col_blob,
     .changes = sq_changes,
+    .backup = sq_backup,
 };

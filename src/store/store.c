@@ -12,29 +12,40 @@
 #include "rcm/mem.h"
 #include "rcm/roles.h"
 #include "rcm/str.h"
+#include "rcm/crypto.h"
+#include "store/db.h"
 #include "store_int.h"
-
-static const struct rcm_store_ops *const backends[] = {
-    &rcm_store_sqlite_ops,
-};
 
 enum rcm_err
 rcm_store_open(const struct rcm_store_options *opt, struct rcm_store **out,
                struct rcm_diag *diag)
 {
     *out = NULL;
-    const struct rcm_store_ops *ops = NULL;
-    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
-        if (strcmp(backends[i]->name, opt->backend) == 0)
-            ops = backends[i];
-    if (!ops)
+    const char *backend = opt->backend ? opt->backend : "";
+    if (strcmp(backend, "sqlite") != 0 && strcmp(backend, "postgres") != 0)
         return rcm_diag_fail(diag, RCM_E_UNSUPPORTED,
-                             "storage backend \"%s\" is not available", opt->backend);
+                             "storage backend \"%s\" is not available", backend);
     struct rcm_store *s = rcm_calloc(1, sizeof *s);
     if (!s)
         return RCM_E_NOMEM;
-    s->ops = ops;
-    enum rcm_err err = ops->open(opt, &s->impl, diag);
+    store_audit_init(s);
+    if (opt->audit_key) {
+        memcpy(s->audit_key, opt->audit_key, RCM_AUDIT_KEY_BYTES);
+        s->has_audit_key = true;
+    }
+    struct db_options o = {
+        .backend = backend,
+        .path = opt->path,
+        .conninfo = opt->conninfo,
+        .password_file = opt->password_file,
+        .busy_timeout_ms = opt->busy_timeout_ms,
+        .pool_size = opt->read_connections,
+    };
+    enum rcm_err err = db_open(&o, &s->db, diag);
+    if (!err && strcmp(backend, "sqlite") == 0) {
+        s->ops = &rcm_store_sqlite_ops;
+        err = s->ops->open(opt, &s->impl, diag);
+    }
     if (!err && opt->master_key)
         err = store_keyring_new(opt, &s->keys, diag);
     if (!err)
@@ -54,14 +65,38 @@ rcm_store_close(struct rcm_store *store)
         return;
     if (store->impl)
         store->ops->close(store->impl);
+    db_close(store->db);
     store_keyring_free(store->keys);
+    store_audit_destroy(store);
+    rcm_crypto_wipe(store->audit_key, sizeof store->audit_key);
     rcm_free(store);
 }
 
 const char *
 rcm_store_backend(const struct rcm_store *store)
 {
-    return store->ops->name;
+    return db_backend(store->db);
+}
+
+const char *
+rcm_store_library_versions(void)
+{
+    return db_library_versions();
+}
+
+enum rcm_err
+store_read(struct rcm_store *s, store_read_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    struct db_tx *tx;
+    enum rcm_err err = db_begin(s->db, DB_READ, &tx, diag);
+    if (err)
+        return err;
+    err = fn(tx, ctx, diag);
+    if (err) {
+        db_rollback(tx);
+        return err;
+    }
+    return db_commit(tx, diag);
 }
 
 enum rcm_err
@@ -69,7 +104,7 @@ rcm_store_migrate(struct rcm_store *store, struct rcm_migrate_report *report,
                   struct rcm_diag *diag)
 {
     struct rcm_migrate_report ignored;
-    enum rcm_err err = store->ops->migrate(store->impl, report ? report : &ignored, diag);
+    enum rcm_err err = store_migrate(store->db, report ? report : &ignored, diag);
     return err ? err : store_keyring_sync(store, diag);
 }
 
@@ -77,13 +112,24 @@ enum rcm_err
 rcm_store_schema_version(struct rcm_store *store, int *current, int *latest,
                          struct rcm_diag *diag)
 {
-    return store->ops->schema_version(store->impl, current, latest, diag);
+    return store_schema_version(store->db, current, latest, diag);
+}
+
+static const struct db_sql PING = {"PING", "SELECT 1", NULL};
+
+static enum rcm_err
+ping(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
+{
+    (void)ctx;
+    struct db_stmt *st;
+    enum rcm_err err = db_prepare(tx, &PING, &st, diag);
+    return err ? err : db_exec(st, diag);
 }
 
 enum rcm_err
 rcm_store_ping(struct rcm_store *store, struct rcm_diag *diag)
 {
-    return store->ops->ping(store->impl, diag);
+    return store_read(store, ping, NULL, diag);
 }
 
 static bool
@@ -556,14 +602,14 @@ rcm_store_audit_append(struct rcm_store *store, const struct rcm_actor *actor,
 {
     if (!what->action || !what->action[0] || !what->outcome)
         return rcm_diag_fail(diag, RCM_E_INVAL, "an audit record needs an action and an outcome");
-    return store->ops->audit_append(store->impl, actor, what, diag);
+    return store_audit_append(store, actor, what, diag);
 }
 
 enum rcm_err
 rcm_store_audit_verify(struct rcm_store *store, struct rcm_audit_verify *v,
                        struct rcm_diag *diag)
 {
-    return store->ops->audit_verify(store->impl, v, diag);
+    return store_audit_verify(store, v, diag);
 }
 
 enum rcm_err
@@ -576,7 +622,7 @@ rcm_store_audit_query(struct rcm_store *store, const struct rcm_audit_filter *f,
         return rcm_diag_fail(diag, RCM_E_INVAL, "emergency must be -1, 0 or 1");
     if (f->limit < 1 || f->limit > 10000)
         return rcm_diag_fail(diag, RCM_E_INVAL, "limit must be 1..10000");
-    return store->ops->audit_query(store->impl, f, fn, ctx, diag);
+    return store_audit_query(store, f, fn, ctx, diag);
 }
 
 /* ---- migrations ------------------------------------------------------ */

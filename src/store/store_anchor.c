@@ -24,7 +24,7 @@ enum rcm_err
 rcm_store_audit_head(struct rcm_store *store, int64_t *seq, uint8_t hash[RCM_SHA256_BYTES],
                      struct rcm_diag *diag)
 {
-    return store->ops->audit_head(store->impl, seq, hash, diag);
+    return store_audit_head(store, seq, hash, diag);
 }
 
 enum rcm_err

@@ -7,6 +7,8 @@
 #ifndef RCM_STORE_INT_H
 #define RCM_STORE_INT_H
 
+#include <pthread.h>
+
 #include "rcm/crypto.h"
 #include "rcm/patient.h"
 #include "rcm/store.h"
@@ -215,10 +217,21 @@ extern const struct rcm_store_ops rcm_store_sqlite_ops;
 
 /* Keys the store holds (store_keys.c). */
 struct store_keyring;
+struct db;
+struct db_tx;
+struct store_audit_waiter;
 
 struct rcm_store {
     const struct rcm_store_ops *ops;
     void *impl;
+    struct db *db;                  /* the SQL driver: every domain runs on it */
+    bool has_audit_key;
+    uint8_t audit_key[RCM_AUDIT_KEY_BYTES];
+    /* group commit of audit-only records (store_audit.c) */
+    pthread_mutex_t group_mu;
+    pthread_cond_t group_cv;
+    struct store_audit_waiter *group_queue;
+    bool group_leader;
     struct store_keyring *keys;     /* NULL when opened without a master key */
     /* the head last anchored by this process, or treated as such by
      * rcm_store_audit_anchor_baseline (store_anchor.c) */
@@ -226,6 +239,193 @@ struct rcm_store {
     int64_t anchored_seq;
     uint8_t anchored_hash[RCM_SHA256_BYTES];
 };
+
+/*
+ * ---- The domains, each written once over the SQL driver (db.h) ----------
+ *
+ * store.c checks arguments and calls these; they run the SQL and the rules
+ * that need the database (last owner, managed practice, break-glass…) in
+ * one transaction, and every change writes its audit record in that same
+ * transaction (store_audit_write). Contracts are those of the matching
+ * rcm_store_* function in rcm/store.h unless said here.
+ */
+
+/* Run fn in a read transaction (a snapshot) and end it. */
+typedef enum rcm_err (*store_read_fn)(struct db_tx *tx, void *ctx, struct rcm_diag *diag);
+enum rcm_err store_read(struct rcm_store *s, store_read_fn fn, void *ctx,
+                        struct rcm_diag *diag) RCM_MUST_CHECK;
+
+/* store_audit.c. Append one record inside the caller's write transaction:
+ * next sequence number and link from the head (taken with a row lock on
+ * PostgreSQL), hash, per-patient index rows, new keyed head, and a keyed
+ * checkpoint every RCM_AUDIT_CHECKPOINT_EVERY records. RCM_E_CONFIG when
+ * the store has no audit key. */
+enum rcm_err store_audit_write(struct rcm_store *s, struct db_tx *tx,
+                               const struct rcm_actor *actor,
+                               const struct rcm_audit_what *what, int64_t now_ms,
+                               struct rcm_diag *diag) RCM_MUST_CHECK;
+/* The same for a successful change to one object named by a number. */
+enum rcm_err store_audit_object(struct rcm_store *s, struct db_tx *tx,
+                                const struct rcm_actor *actor, const char *action,
+                                const char *object_type, int64_t object_id, int64_t now_ms,
+                                struct rcm_diag *diag) RCM_MUST_CHECK;
+/* A record that changes nothing else (a read of PHI, a failed login), in
+ * a transaction of its own shared with concurrent callers (group commit). */
+enum rcm_err store_audit_append(struct rcm_store *s, const struct rcm_actor *actor,
+                                const struct rcm_audit_what *what, struct rcm_diag *diag);
+enum rcm_err store_audit_verify(struct rcm_store *s, struct rcm_audit_verify *v,
+                                struct rcm_diag *diag);
+/* The committed head (seq 0: empty log). */
+enum rcm_err store_audit_head(struct rcm_store *s, int64_t *seq,
+                              uint8_t hash[RCM_SHA256_BYTES], struct rcm_diag *diag);
+enum rcm_err store_audit_query(struct rcm_store *s, const struct rcm_audit_filter *f,
+                               rcm_audit_row_fn fn, void *ctx, struct rcm_diag *diag);
+/* Group-commit state: init at open, destroy at close. */
+void store_audit_init(struct rcm_store *s);
+void store_audit_destroy(struct rcm_store *s);
+
+/* store_tenant.c. manager_id 0: an independent tenant; else a client
+ * practice of it. */
+enum rcm_err store_tenant_create(struct rcm_store *s, const struct rcm_actor *actor,
+                                 const char *slug, const char *name, int64_t manager_id,
+                                 int64_t now_ms, struct rcm_tenant *out, struct rcm_diag *diag);
+enum rcm_err store_tenant_find(struct rcm_store *s, const char *slug, struct rcm_tenant *out,
+                               struct rcm_diag *diag);
+enum rcm_err store_tenant_get(struct rcm_store *s, int64_t tenant_id, struct rcm_tenant *out,
+                              struct rcm_diag *diag);
+enum rcm_err store_tenant_policy_set(struct rcm_store *s, const struct rcm_actor *actor,
+                                     const struct rcm_tenant_policy *policy, int64_t now_ms,
+                                     struct rcm_diag *diag);
+enum rcm_err store_client_list(struct rcm_store *s, int64_t manager_id, rcm_tenant_row_fn fn,
+                               void *ctx, struct rcm_diag *diag);
+
+/* store_user.c: users, logins and their throttle, sessions, break-glass. */
+enum rcm_err store_user_create(struct rcm_store *s, const struct rcm_actor *actor,
+                               const char *email, const char *display_name, const char *role,
+                               const char *password_hash, int64_t now_ms,
+                               struct rcm_user *out, struct rcm_diag *diag);
+enum rcm_err store_user_get(struct rcm_store *s, int64_t tenant_id, int64_t user_id,
+                            struct rcm_user *out, struct rcm_diag *diag);
+enum rcm_err store_user_list(struct rcm_store *s, int64_t tenant_id, rcm_user_row_fn fn,
+                             void *ctx, struct rcm_diag *diag);
+enum rcm_err store_user_update(struct rcm_store *s, const struct rcm_actor *actor,
+                               int64_t user_id, const struct rcm_user_change *change,
+                               int64_t now_ms, struct rcm_user *out, struct rcm_diag *diag);
+enum rcm_err store_user_unlock(struct rcm_store *s, const struct rcm_actor *actor,
+                               int64_t user_id, int64_t now_ms, struct rcm_diag *diag);
+enum rcm_err store_login_lookup(struct rcm_store *s, const char *tenant_slug,
+                                const char *email, struct rcm_user *out,
+                                struct rcm_diag *diag);
+enum rcm_err store_login_failed(struct rcm_store *s, const struct rcm_actor *actor,
+                                int64_t user_id, uint32_t failures, int64_t now_ms,
+                                struct rcm_diag *diag);
+enum rcm_err store_login_throttle_get(struct rcm_store *s, const char *identity_mac,
+                                      uint32_t *failures, int64_t *last_failure_ms,
+                                      struct rcm_diag *diag);
+enum rcm_err store_login_failed_identity(struct rcm_store *s, const struct rcm_actor *actor,
+                                         const char *identity_mac, uint32_t failures,
+                                         int64_t now_ms, int64_t prune_before_ms,
+                                         uint32_t locked_failures, struct rcm_diag *diag);
+enum rcm_err store_session_create(struct rcm_store *s, const struct rcm_actor *actor,
+                                  const char *token_hash, const char *csrf_hash, bool mfa_ok,
+                                  int64_t now_ms, int64_t *session_id, struct rcm_diag *diag);
+enum rcm_err store_session_find(struct rcm_store *s, const char *token_hash,
+                                struct rcm_principal *out, struct rcm_diag *diag);
+enum rcm_err store_session_touch(struct rcm_store *s, int64_t session_id, int64_t now_ms,
+                                 struct rcm_diag *diag);
+enum rcm_err store_session_revoke(struct rcm_store *s, const struct rcm_actor *actor,
+                                  int64_t session_id, bool all, const char *action,
+                                  int64_t now_ms, struct rcm_diag *diag);
+enum rcm_err store_break_glass_start(struct rcm_store *s, const struct rcm_actor *actor,
+                                     int64_t session_id, const char *reason, int64_t until_ms,
+                                     int64_t now_ms, int64_t *grant_id, struct rcm_diag *diag);
+enum rcm_err store_break_glass_end(struct rcm_store *s, const struct rcm_actor *actor,
+                                   int64_t session_id, int64_t now_ms, struct rcm_diag *diag);
+enum rcm_err store_break_glass_expire(struct rcm_store *s, int64_t now_ms, int *n,
+                                      struct rcm_diag *diag);
+enum rcm_err store_break_glass_list(struct rcm_store *s, int64_t tenant_id, int limit,
+                                    rcm_break_glass_row_fn fn, void *ctx,
+                                    struct rcm_diag *diag);
+
+/* store_mfa.c */
+enum rcm_err store_mfa_get(struct rcm_store *s, int64_t tenant_id, int64_t user_id,
+                           struct rcm_mfa_state *out, struct rcm_diag *diag);
+enum rcm_err store_mfa_begin(struct rcm_store *s, const struct rcm_actor *actor,
+                             const uint8_t *sealed, size_t sealed_len, int64_t now_ms,
+                             struct rcm_diag *diag);
+enum rcm_err store_mfa_enable(struct rcm_store *s, const struct rcm_actor *actor, int64_t step,
+                              int64_t session_id, const uint8_t (*hashes)[32], size_t n,
+                              int64_t now_ms, struct rcm_diag *diag);
+enum rcm_err store_mfa_used(struct rcm_store *s, int64_t user_id, int64_t step, int slot,
+                            int64_t now_ms, struct rcm_diag *diag);
+
+/* store_api_key.c */
+enum rcm_err store_api_key_create(struct rcm_store *s, const struct rcm_actor *actor,
+                                  const struct rcm_api_key *key, const char *role,
+                                  const char *key_hash, int64_t now_ms, int64_t *id,
+                                  struct rcm_diag *diag);
+enum rcm_err store_api_key_list(struct rcm_store *s, int64_t tenant_id, rcm_api_key_row_fn fn,
+                                void *ctx, struct rcm_diag *diag);
+enum rcm_err store_api_key_revoke(struct rcm_store *s, const struct rcm_actor *actor,
+                                  int64_t id, int64_t now_ms, struct rcm_diag *diag);
+enum rcm_err store_api_key_find(struct rcm_store *s, const char *key_hash,
+                                struct rcm_api_key *out, struct rcm_diag *diag);
+
+/* store_key_rows.c: wrapped keys and rotation bookkeeping. tenant_id 0 =
+ * system keys; RCM_E_NOT_FOUND when absent. key_put inserts and leaves an
+ * existing row alone (a racing creator wins; read back). */
+enum rcm_err store_key_get(struct rcm_store *s, int64_t tenant_id, const char *purpose,
+                           uint8_t out[RCM_KEY_WRAPPED_BYTES], struct rcm_diag *diag);
+enum rcm_err store_key_put(struct rcm_store *s, int64_t tenant_id, const char *purpose,
+                           const uint8_t wrapped[RCM_KEY_WRAPPED_BYTES], int64_t now_ms,
+                           struct rcm_diag *diag);
+/* Master rotation: pass every system and tenant key row through fn and
+ * store what it returns, in one transaction. *n counts rows. */
+enum rcm_err store_keys_rewrap_all(struct rcm_store *s, store_rewrap_fn fn, void *ctx,
+                                   int64_t *n, struct rcm_diag *diag);
+/* Tenant rotation's end, in one transaction: RCM_E_CONFLICT if any patient
+ * key of the tenant is not wrapped under key id next_id, else make
+ * data-next the data key and index-next the index key, and audit
+ * "keys.rotate". */
+enum rcm_err store_tenant_key_promote(struct rcm_store *s, const struct rcm_actor *actor,
+                                      int64_t tenant_id, uint32_t next_id, int64_t now_ms,
+                                      struct rcm_diag *diag);
+enum rcm_err store_rotation_begin(struct rcm_store *s, const char *kind, int64_t tenant_id,
+                                  int64_t total, int64_t now_ms, int64_t *id, int64_t *done,
+                                  struct rcm_diag *diag);
+enum rcm_err store_rotation_progress(struct rcm_store *s, int64_t id, int64_t done,
+                                     bool finished, int64_t now_ms, struct rcm_diag *diag);
+enum rcm_err store_rotation_list(struct rcm_store *s, rcm_key_rotation_fn fn, void *ctx,
+                                 struct rcm_diag *diag);
+
+/* store_patient_rows.c: patient rows as stored (sealing is store_patient.c).
+ * insert/update/delete audit in the same transaction; update fails with
+ * RCM_E_CONFLICT when the row changed since seen_updated_ms. */
+enum rcm_err store_patient_row_insert(struct rcm_store *s, const struct rcm_actor *actor,
+                                      const struct store_patient_row *row, int64_t *id,
+                                      struct rcm_diag *diag);
+enum rcm_err store_patient_row_get(struct rcm_store *s, int64_t tenant_id, int64_t id,
+                                   struct store_patient_row *out, struct rcm_diag *diag);
+enum rcm_err store_patient_row_find(struct rcm_store *s, int64_t tenant_id, int kind,
+                                    const uint8_t bidx[RCM_BLIND_INDEX_BYTES], int limit,
+                                    store_patient_row_fn fn, void *ctx, struct rcm_diag *diag);
+enum rcm_err store_patient_row_list(struct rcm_store *s, int64_t tenant_id, int64_t after_id,
+                                    int limit, store_patient_row_fn fn, void *ctx,
+                                    struct rcm_diag *diag);
+enum rcm_err store_patient_row_update(struct rcm_store *s, const struct rcm_actor *actor,
+                                      const struct store_patient_row *row,
+                                      int64_t seen_updated_ms, struct rcm_diag *diag);
+enum rcm_err store_patient_row_delete(struct rcm_store *s, const struct rcm_actor *actor,
+                                      int64_t id, int64_t now_ms, struct rcm_diag *diag);
+enum rcm_err store_patient_row_count(struct rcm_store *s, int64_t tenant_id, int64_t *n,
+                                     struct rcm_diag *diag);
+/* Tenant rotation: pass up to limit patients of the tenant with id >
+ * after_id through fn (which re-wraps the key and recomputes the blind
+ * indexes in the row) and store the result, in one transaction. *last_id
+ * is the last id handled (0 when none were left). */
+enum rcm_err store_patient_row_rekey(struct rcm_store *s, int64_t tenant_id, int64_t after_id,
+                                     int limit, store_rekey_fn fn, void *ctx, int64_t *last_id,
+                                     int *n, struct rcm_diag *diag);
 
 /* Keyring: master key(s) given at open, tenant keys unwrapped on demand and
  * cached by (tenant, key id). */

@@ -24,6 +24,7 @@
 
 #include "rcm/date.h"
 #include "rcm/mem.h"
+#include "store/db.h"
 #include "store_int.h"
 
 #define CACHE_SLOTS 64
@@ -300,7 +301,7 @@ rcm_store_system_key(struct rcm_store *store, const char *purpose, struct rcm_ke
     if (err)
         return err;
     int current = 0, latest = 0;
-    if ((err = store->ops->schema_version(store->impl, &current, &latest, diag)))
+    if ((err = store_schema_version(store->db, &current, &latest, diag)))
         return err;
     struct rcm_key initial;
     legacy_system_key(store->keys->master, purpose, &initial);
@@ -323,7 +324,10 @@ store_keyring_sync(struct rcm_store *s, struct rcm_diag *diag)
     enum rcm_err err = rcm_store_system_key(s, RCM_SYSTEM_KEY_AUDIT, &audit, diag);
     if (err)
         return err;
-    s->ops->set_audit_key(s->impl, audit.bytes);
+    memcpy(s->audit_key, audit.bytes, RCM_AUDIT_KEY_BYTES);
+    s->has_audit_key = true;
+    if (s->impl)    /* the old backend, until every domain has moved */
+        s->ops->set_audit_key(s->impl, audit.bytes);
     rcm_key_wipe(&audit);
     return RCM_OK;
 }
@@ -472,5 +476,5 @@ rcm_store_backup(struct rcm_store *store, const char *path, struct rcm_diag *dia
 {
     if (!path || !path[0])
         return rcm_diag_fail(diag, RCM_E_INVAL, "backup path is empty");
-    return store->ops->backup(store->impl, path, diag);
+    return db_backup(store->db, path, diag);
 }

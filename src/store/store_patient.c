@@ -457,7 +457,7 @@ audit_read(struct rcm_store *s, const struct rcm_actor *actor, const char *actio
            const char *object_id, const char *ids, struct rcm_diag *diag)
 {
     struct rcm_audit_what what = {action, TABLE, object_id, ids, "success"};
-    return s->ops->audit_append(s->impl, actor, &what, diag);
+    return store_audit_append(s, actor, &what, diag);
 }
 
 enum rcm_err

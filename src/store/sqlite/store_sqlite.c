@@ -2759,13 +2759,6 @@ sq_set_audit_key(void *impl, const uint8_t key[RCM_AUDIT_KEY_BYTES])
     sq->has_audit_key = true;
 }
 
-const char *
-rcm_store_library_versions(void)
-{
-    static char text[48];
-    snprintf(text, sizeof text, "sqlite %s", sqlite3_libversion());
-    return text;
-}
 
 const struct rcm_store_ops rcm_store_sqlite_ops = {
     .name = "sqlite",
