@@ -30,6 +30,9 @@ enum rcm_patient_kind {
     RCM_PK_PHONE,       /* ten digits, punctuation allowed */
     RCM_PK_EMAIL,       /* something@something */
     RCM_PK_DIGITS,      /* digits only (routing, account) */
+    RCM_PK_CHOICE,      /* one of a field's listed words (rcm/record.h) */
+    RCM_PK_CENTS,       /* an amount in cents, 0..10^13, stored as an integer */
+    RCM_PK_DAY,         /* YYYY-MM-DD, 1850..2199: future dates allowed */
 };
 
 /* X(id, json name and column, permission to see it, kind) */

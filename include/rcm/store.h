@@ -689,4 +689,54 @@ RCM_MUST_CHECK enum rcm_err rcm_store_patient_delete(struct rcm_store *store,
                                                      const struct rcm_actor *actor, int64_t id,
                                                      struct rcm_diag *diag);
 
+
+/* ---- records about a patient (rcm/record.h) ------------------------------ */
+
+/*
+ * Records of one kind (coverages…) of actor->tenant_id, each about one of
+ * its patients; sealed fields under that patient's data key. `mask` has a
+ * bit per field of the kind to open (minimum necessary: the API passes the
+ * fields the principal may see). Every call is audited in the same way as
+ * patients: "<kind>.create", ".update", ".delete" with the change;
+ * ".read" and ".list" before anything is handed out; each naming the
+ * patient. Another tenant's record or patient is RCM_E_NOT_FOUND.
+ */
+struct rcm_record;
+struct rcm_record_kind;
+typedef int (*rcm_record_fn)(void *ctx, const struct rcm_record *r);
+
+/* Values of `in` marked present are checked (rcm_value_check, required
+ * fields, the kind's check) and stored. */
+RCM_MUST_CHECK enum rcm_err rcm_store_record_create(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
+                                                    const struct rcm_record_kind *kind,
+                                                    int64_t patient_id,
+                                                    const struct rcm_record *in, int64_t *id,
+                                                    struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_record_get(struct rcm_store *store,
+                                                 const struct rcm_actor *actor,
+                                                 const struct rcm_record_kind *kind, int64_t id,
+                                                 uint32_t mask, struct rcm_record *out,
+                                                 struct rcm_diag *diag);
+/* The patient's records with id > after_id, oldest first, at most limit
+ * (1-500). */
+RCM_MUST_CHECK enum rcm_err rcm_store_record_list(struct rcm_store *store,
+                                                  const struct rcm_actor *actor,
+                                                  const struct rcm_record_kind *kind,
+                                                  int64_t patient_id, int64_t after_id,
+                                                  int limit, uint32_t mask, rcm_record_fn fn,
+                                                  void *ctx, struct rcm_diag *diag);
+/* Apply the values of `changes` marked present (an empty one clears the
+ * field); RCM_E_CONFLICT when another change won twice in a row. */
+RCM_MUST_CHECK enum rcm_err rcm_store_record_update(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
+                                                    const struct rcm_record_kind *kind,
+                                                    int64_t id,
+                                                    const struct rcm_record *changes,
+                                                    struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_record_delete(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
+                                                    const struct rcm_record_kind *kind,
+                                                    int64_t id, struct rcm_diag *diag);
+
 #endif

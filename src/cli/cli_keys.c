@@ -35,7 +35,9 @@ cli_master_key(const char *cmd, const struct rcm_config *cfg, bool create,
             return false;
         }
         err = rcm_master_key_create(path, out, &diag);
-        if (!err)
+        if (err == RCM_E_CONFLICT)      /* another process created it first */
+            err = rcm_master_key_load(path, out, &diag);
+        else if (!err)
             RCM_LOG(RCM_LOG_WARN, "keys.dev_master_key", NULL,
                     RCM_LF_S("detail", "no master key configured; created a "
                                        "development key"));

@@ -43,24 +43,13 @@ cli_migrate(int argc, char **argv)
         rc = CLI_USAGE;
         goto out;
     }
-    /* PostgreSQL: the database alone, no store (ADR 0004: the data layer
-     * on it comes next); SQLite: the store, which also adopts its keys */
-    bool pg = strcmp(RCM_CFG_STR(&cfg, database_backend), "postgres") == 0;
-    const char *pwfile = RCM_CFG_STR(&cfg, database_password_file);
-    struct rcm_store_options db_opt = {
-        .backend = "postgres",
-        .conninfo = RCM_CFG_STR(&cfg, database_conninfo),
-        .password_file = pwfile && pwfile[0] ? pwfile : NULL,
-        .busy_timeout_ms = (int)RCM_CFG_INT(&cfg, database_busy_timeout_ms),
-    };
-    if (!pg && !(store = cli_store_open("migrate", &cfg, true))) {
+    if (!(store = cli_store_open("migrate", &cfg, true))) {
         rc = CLI_USAGE;
         goto out;
     }
     if (status_only) {
         int current, latest;
-        enum rcm_err err = pg ? rcm_store_database_version(&db_opt, &current, &latest, &diag)
-                              : rcm_store_schema_version(store, &current, &latest, &diag);
+        enum rcm_err err = rcm_store_schema_version(store, &current, &latest, &diag);
         if (err != RCM_OK) {
             cli_error("migrate", "%s", diag.msg);
             rc = CLI_USAGE;
@@ -72,8 +61,7 @@ cli_migrate(int argc, char **argv)
         goto out;
     }
     struct rcm_migrate_report rep;
-    enum rcm_err err = pg ? rcm_store_migrate_database(&db_opt, &rep, &diag)
-                          : rcm_store_migrate(store, &rep, &diag);
+    enum rcm_err err = rcm_store_migrate(store, &rep, &diag);
     if (err != RCM_OK) {
         cli_error("migrate", "%s", diag.msg);
         rc = diag.code == RCM_E_CONFLICT ? CLI_PROBLEMS : CLI_USAGE;

@@ -43,11 +43,6 @@ const struct rcm_actor cli_system_actor = {.tenant_id = 0, .type = "system"};
 struct rcm_store *
 cli_store_open(const char *cmd, const struct rcm_config *cfg, bool create_key)
 {
-    if (strcmp(RCM_CFG_STR(cfg, database_backend), "postgres") == 0) {
-        cli_error(cmd, "the PostgreSQL backend runs `openrcm migrate` only so far; "
-                       "serving on it comes with the data layer (ADR 0004)");
-        return NULL;
-    }
     struct rcm_key master, previous;
     bool have_previous = false;
     if (!cli_state_dir_ensure(cmd, cfg) || !cli_master_key(cmd, cfg, create_key, &master))
@@ -59,9 +54,12 @@ cli_store_open(const char *cmd, const struct rcm_config *cfg, bool create_key)
         cli_error(cmd, "out of memory");
         goto out;
     }
+    const char *pwfile = RCM_CFG_STR(cfg, database_password_file);
     struct rcm_store_options opt = {
         .backend = RCM_CFG_STR(cfg, database_backend),
         .path = path,
+        .conninfo = RCM_CFG_STR(cfg, database_conninfo),
+        .password_file = pwfile && pwfile[0] ? pwfile : NULL,
         .busy_timeout_ms = (int)RCM_CFG_INT(cfg, database_busy_timeout_ms),
         .read_connections = (int)RCM_CFG_INT(cfg, database_read_connections),
         .master_key = &master,

@@ -440,6 +440,13 @@ enum rcm_err store_tenant_key(struct rcm_store *s, int64_t tenant_id, const char
  * runs, else data (created on the tenant's first patient). */
 enum rcm_err store_sealing_key(struct rcm_store *s, int64_t tenant_id, struct rcm_key *out,
                                struct rcm_diag *diag);
+/* A patient's data key (which seals the patient and every record about
+ * them), unwrapped from its key row with whichever tenant key wrapped it;
+ * patient_id is for messages. The copy in *out is the caller's to wipe. */
+enum rcm_err store_patient_key_open(struct rcm_store *s, int64_t tenant_id, int64_t patient_id,
+                                    const char *patient_uid,
+                                    const uint8_t wrapped[RCM_KEY_WRAPPED_BYTES],
+                                    struct rcm_key *out, struct rcm_diag *diag);
 /* Rotation: re-wrap a patient's key under `next_data` and recompute the
  * row's blind indexes under `next_index` (store_patient.c). */
 enum rcm_err store_patient_rekey(struct rcm_store *s, const struct rcm_key *next_data,

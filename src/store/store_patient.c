@@ -14,6 +14,7 @@
 #include "rcm/buf.h"
 #include "rcm/date.h"
 #include "rcm/mem.h"
+#include "rcm/record.h"
 #include "rcm/str.h"
 #include "store_int.h"
 
@@ -54,42 +55,6 @@ rcm_patient_field_permission(enum rcm_patient_field f)
 
 /* ---- checking values ------------------------------------------------------ */
 
-static bool
-is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* Keep the digits of s, allowing only the characters in `punct` besides;
- * false when anything else appears or the digit count is outside lo..hi. */
-static bool
-digits_only(struct rcm_str s, const char *punct, size_t lo, size_t hi, char *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < s.n; i++) {
-        if (is_digit(s.p[i])) {
-            if (n == hi)
-                return false;
-            out[n++] = s.p[i];
-        } else if (!strchr(punct, s.p[i]) || s.p[i] == '\0') {
-            return false;
-        }
-    }
-    out[n] = '\0';
-    return n >= lo;
-}
-
-static bool
-printable_text(struct rcm_str s)
-{
-    if (!rcm_utf8_valid(s.p, s.n))
-        return false;
-    for (size_t i = 0; i < s.n; i++)
-        if ((unsigned char)s.p[i] < 0x20 || s.p[i] == 0x7f)
-            return false;
-    return true;
-}
-
 enum rcm_err
 rcm_patient_value_check(enum rcm_patient_field f, const char *value,
                         char out[RCM_PATIENT_VALUE_MAX + 1], struct rcm_diag *diag)
@@ -97,86 +62,8 @@ rcm_patient_value_check(enum rcm_patient_field f, const char *value,
     out[0] = '\0';
     if ((unsigned)f >= RCM_PF_COUNT || !value)
         return rcm_diag_fail(diag, RCM_E_INVAL, "unknown patient field");
-    const char *name = fields[f].name;
-    struct rcm_str s = rcm_str_trim(rcm_str_c(value));
-    if (s.n > RCM_PATIENT_VALUE_MAX)
-        return rcm_diag_fail(diag, RCM_E_INVAL, "%s is longer than %d bytes", name,
-                             RCM_PATIENT_VALUE_MAX);
-    bool ok = true;
-    const char *want = "";
-    switch (fields[f].kind) {
-    case RCM_PK_TEXT:
-    case RCM_PK_NAME:
-        ok = printable_text(s) && rcm_str_copy(out, RCM_PATIENT_VALUE_MAX + 1, s);
-        want = "printable text";
-        break;
-    case RCM_PK_DATE: {
-        int32_t days = 0;
-        ok = rcm_date_parse_iso(s, &days) == RCM_OK && days <= rcm_date_today_utc() &&
-             days >= rcm_date_from_ymd(1850, 1, 1);
-        if (ok)
-            rcm_date_format_iso(days, out);
-        want = "a date YYYY-MM-DD, not in the future";
-        break;
-    }
-    case RCM_PK_SEX:
-        ok = s.n == 1 && (s.p[0] == 'F' || s.p[0] == 'M' || s.p[0] == 'U');
-        if (ok)
-            rcm_str_copy(out, RCM_PATIENT_VALUE_MAX + 1, s);
-        want = "F, M or U";
-        break;
-    case RCM_PK_ID:
-        ok = s.n >= 1 && s.n <= 80;
-        for (size_t i = 0; ok && i < s.n; i++) {
-            char c = s.p[i];
-            ok = is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                 c == '-' || c == '.' || c == '/' || c == ' ';
-        }
-        if (ok)
-            rcm_str_copy(out, RCM_PATIENT_VALUE_MAX + 1, s);
-        want = "1-80 letters, digits, '-', '.', '/' or spaces";
-        break;
-    case RCM_PK_SSN:
-        ok = digits_only(s, "- ", 9, 9, out);
-        want = "nine digits";
-        break;
-    case RCM_PK_STATE:
-        ok = s.n == 2;
-        for (size_t i = 0; ok && i < 2; i++) {
-            char c = s.p[i];
-            if (c >= 'a' && c <= 'z')
-                c = (char)(c - 'a' + 'A');
-            ok = c >= 'A' && c <= 'Z';
-            out[i] = c;
-        }
-        out[ok ? 2 : 0] = '\0';
-        want = "a two-letter state code";
-        break;
-    case RCM_PK_ZIP:
-        ok = digits_only(s, "-", 5, 9, out) && (strlen(out) == 5 || strlen(out) == 9);
-        want = "five or nine digits";
-        break;
-    case RCM_PK_PHONE:
-        ok = digits_only(s, "()-+. ", 10, 15, out);
-        want = "10-15 digits";
-        break;
-    case RCM_PK_EMAIL: {
-        const char *at = memchr(s.p, '@', s.n);
-        ok = at && at != s.p && at != s.p + s.n - 1 && s.n <= 254 && printable_text(s) &&
-             !memchr(s.p, ' ', s.n) && rcm_str_copy(out, RCM_PATIENT_VALUE_MAX + 1, s);
-        want = "an e-mail address";
-        break;
-    }
-    case RCM_PK_DIGITS:
-        ok = digits_only(s, "", 4, 34, out);
-        want = "4-34 digits";
-        break;
-    }
-    if (!ok) {
-        out[0] = '\0';
-        return rcm_diag_fail(diag, RCM_E_INVAL, "%s must be %s", name, want);
-    }
-    return RCM_OK;
+    struct rcm_field def = {fields[f].name, fields[f].perm, fields[f].kind, true, false, NULL};
+    return rcm_value_check(&def, value, out, diag);
 }
 
 /* ---- sealing ------------------------------------------------------------ */
@@ -226,11 +113,35 @@ open_field(const struct rcm_key *pkey, const struct store_patient_row *row,
 }
 
 static enum rcm_err
-key_context(const struct store_patient_row *row, char ctx[RCM_KEY_CONTEXT_MAX_LEN + 1])
+key_context(int64_t tenant_id, const char *uid, char ctx[RCM_KEY_CONTEXT_MAX_LEN + 1])
 {
     char tid[24];
-    snprintf(tid, sizeof tid, "%" PRId64, row->tenant_id);
-    return rcm_key_context_patient(tid, row->uid, ctx);
+    snprintf(tid, sizeof tid, "%" PRId64, tenant_id);
+    return rcm_key_context_patient(tid, uid, ctx);
+}
+
+enum rcm_err
+store_patient_key_open(struct rcm_store *s, int64_t tenant_id, int64_t patient_id,
+                       const char *patient_uid, const uint8_t wrapped[RCM_KEY_WRAPPED_BYTES],
+                       struct rcm_key *out, struct rcm_diag *diag)
+{
+    uint32_t kid = 0;
+    char ctx[RCM_KEY_CONTEXT_MAX_LEN + 1];
+    struct rcm_key tkey;
+    enum rcm_err err = rcm_aead_key_id(wrapped, RCM_KEY_WRAPPED_BYTES, &kid);
+    if (!err)
+        err = key_context(tenant_id, patient_uid, ctx);
+    if (err)
+        return rcm_diag_fail(diag, RCM_E_CRYPTO, "patient %" PRId64 ": malformed key row",
+                             patient_id);
+    if ((err = store_tenant_key_by_id(s, tenant_id, kid, &tkey, diag)))
+        return err;
+    err = rcm_key_unwrap(&tkey, ctx, wrapped, RCM_KEY_WRAPPED_BYTES, out);
+    rcm_key_wipe(&tkey);
+    if (err)
+        return rcm_diag_fail(diag, RCM_E_CRYPTO, "patient %" PRId64 ": the data key does "
+                             "not open (altered or moved)", patient_id);
+    return RCM_OK;
 }
 
 /* The patient's data key, unwrapped with whichever tenant key wrapped it. */
@@ -238,23 +149,8 @@ static enum rcm_err
 patient_key(struct rcm_store *s, const struct store_patient_row *row, struct rcm_key *out,
             struct rcm_diag *diag)
 {
-    uint32_t kid = 0;
-    char ctx[RCM_KEY_CONTEXT_MAX_LEN + 1];
-    struct rcm_key tkey;
-    enum rcm_err err = rcm_aead_key_id(row->wrapped_key, RCM_KEY_WRAPPED_BYTES, &kid);
-    if (!err)
-        err = key_context(row, ctx);
-    if (err)
-        return rcm_diag_fail(diag, RCM_E_CRYPTO, "patient %" PRId64 ": malformed key row",
-                             row->id);
-    if ((err = store_tenant_key_by_id(s, row->tenant_id, kid, &tkey, diag)))
-        return err;
-    err = rcm_key_unwrap(&tkey, ctx, row->wrapped_key, RCM_KEY_WRAPPED_BYTES, out);
-    rcm_key_wipe(&tkey);
-    if (err)
-        return rcm_diag_fail(diag, RCM_E_CRYPTO, "patient %" PRId64 ": the data key does "
-                             "not open (altered or moved)", row->id);
-    return RCM_OK;
+    return store_patient_key_open(s, row->tenant_id, row->id, row->uid, row->wrapped_key, out,
+                                  diag);
 }
 
 /* The blind index of one search key, from plaintext values, under the
@@ -403,7 +299,7 @@ rcm_store_patient_create(struct rcm_store *store, const struct rcm_actor *actor,
     }
     if (!err) {
         rcm_key_generate(&pkey, 0);
-        err = key_context(&row, ctx);
+        err = key_context(row.tenant_id, row.uid, ctx);
         if (!err)
             err = rcm_key_wrap(&tkey, ctx, &pkey, row.wrapped_key);
         if (!err)
@@ -700,7 +596,7 @@ store_patient_rekey(struct rcm_store *s, const struct rcm_key *next_data,
             err = rcm_diag_fail(diag, RCM_E_CRYPTO, "patient %" PRId64 ": field %s does not "
                                 "open (altered or moved)", row->id, fields[indexed[i]].name);
     if (!err)
-        err = key_context(row, ctx);
+        err = key_context(row->tenant_id, row->uid, ctx);
     if (!err)
         err = rcm_key_wrap(next_data, ctx, &pkey, row->wrapped_key);
     if (!err)

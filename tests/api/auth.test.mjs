@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { assertProblem, enrollMfa, runCli, startServer, totp } from './harness.mjs';
+import { assertProblem, enrollMfa, runCli, sql, startServer, totp } from './harness.mjs';
 
 const ROLES = ['owner', 'admin', 'biller', 'coder', 'front_desk', 'compliance', 'analyst', 'api_client'];
 // The policy under test, written out independently of src/auth/auth_roles.c.
@@ -37,11 +37,6 @@ const MATRIX_BODY = {
 const strongPassword = () => `pw-${randomBytes(18).toString('base64url')}`;
 const json = (o) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(o) });
 
-function sql(srv, statement) {
-  const r = spawnSync('sqlite3', [join(srv.stateDir, 'openrcm.db'), statement], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 describe('identity', () => {
   let srv;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { assertProblem, enrollMfa, runCli, startServer } from './harness.mjs';
+import { assertProblem, dbQuery, enrollMfa, runCli, startServer } from './harness.mjs';
 
 const strongPassword = () => `pw-${randomBytes(18).toString('base64url')}`;
 
@@ -80,9 +80,8 @@ describe('billing company and client practices', () => {
     assertProblem(assert, await call(atHome, 'GET', `/v1/patients/${p.json.id}`), 404, 'not_found');
     assert.equal((await call(inClient, 'GET', `/v1/patients/${p.json.id}`)).status, 200);
     // the audit record is the client's, naming the company's user
-    const row = spawnSync('sqlite3', [join(srv.stateDir, 'openrcm.db'),
-      `SELECT tenant_id, actor_id FROM audit_event WHERE action = 'patient.create' AND object_id = '${p.json.id}'`],
-    { encoding: 'utf8' }).stdout.trim();
+    const row = dbQuery(srv.stateDir,
+      `SELECT tenant_id, actor_id FROM audit_event WHERE action = 'patient.create' AND object_id = '${p.json.id}'`);
     assert.equal(row, `${me.json.tenant_id}|${me.json.id}`);
   });
 

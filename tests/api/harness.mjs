@@ -6,12 +6,95 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import tls from 'node:tls';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 export const BIN = process.env.OPENRCM_BIN;
 if (!BIN) throw new Error('OPENRCM_BIN must name the openrcm binary');
+
+// ---- the database under test ----------------------------------------------
+// RCM_TEST_BACKEND=postgres runs every suite on the throwaway PostgreSQL of
+// the ctest fixture "postgres" ($RCM_TEST_PG_ENV: conninfo=, password_file=):
+// each state directory gets a schema of its own, named from its path, and
+// every server and CLI child started for it is pointed there through
+// OPENRCM_DATABASE_* settings. SQLite (the default) needs nothing.
+export const PG = process.env.RCM_TEST_BACKEND === 'postgres';
+export const BACKEND = PG ? 'postgres' : 'sqlite';
+
+function readPgEnv() {
+  const file = process.env.RCM_TEST_PG_ENV;
+  if (!file) throw new Error('RCM_TEST_BACKEND=postgres needs RCM_TEST_PG_ENV');
+  const out = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+const pgEnv = PG ? readPgEnv() : null;
+
+export const schemaOf = (stateDir) =>
+  `t_${createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 20)}`;
+
+// psql as the test role (the test's own access, not openrcm's); rows as
+// sqlite3 prints them: columns joined by '|'.
+export function psql(statement, schema) {
+  const conn = schema ? `${pgEnv.conninfo} options='-c search_path=${schema}'` : pgEnv.conninfo;
+  const r = spawnSync('psql', [conn, '-X', '-v', 'ON_ERROR_STOP=1', '-tA', '-F', '|', '-c', statement], {
+    encoding: 'utf8',
+    env: { ...process.env, PGPASSWORD: readFileSync(pgEnv.password_file, 'utf8').trim() },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+// Everything stored in the schema of stateDir, as pg_dump prints it.
+export function pgDump(stateDir) {
+  const r = spawnSync('pg_dump', ['--dbname', pgEnv.conninfo, '--schema', schemaOf(stateDir), '--data-only'], {
+    encoding: 'latin1', maxBuffer: 256 << 20,
+    env: { ...process.env, PGPASSWORD: readFileSync(pgEnv.password_file, 'utf8').trim() },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+// The schema of a state directory, created on first use with the two
+// SQLite functions the suites' own inspection queries use.
+const schemas = new Set();
+function ensureSchema(stateDir) {
+  const schema = schemaOf(stateDir);
+  if (schemas.has(schema)) return schema;
+  psql(`CREATE SCHEMA IF NOT EXISTS ${schema};
+    CREATE OR REPLACE FUNCTION ${schema}.hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE
+      AS $$ SELECT upper(encode($1, 'hex')) $$;
+    CREATE OR REPLACE FUNCTION ${schema}.gc_step(text, anyelement) RETURNS text LANGUAGE sql
+      IMMUTABLE AS $$ SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2::text
+                                  ELSE $1 || ',' || $2::text END $$;
+    CREATE OR REPLACE AGGREGATE ${schema}.group_concat(anyelement) (SFUNC = ${schema}.gc_step,
+      STYPE = text);`);
+  schemas.add(schema);
+  return schema;
+}
+
+// OPENRCM_* settings that put a child on the database of stateDir.
+export function databaseEnv(stateDir) {
+  if (!PG || !stateDir) return {};
+  return {
+    OPENRCM_DATABASE_BACKEND: 'postgres',
+    OPENRCM_DATABASE_CONNINFO: `${pgEnv.conninfo} options='-c search_path=${ensureSchema(stateDir)}'`,
+    OPENRCM_DATABASE_PASSWORD_FILE: pgEnv.password_file,
+  };
+}
+
+// The state directory a command line names, if any.
+function stateDirOf(args) {
+  for (let i = 0; i < args.length - 1; i++) {
+    if (args[i] === '--state-dir') return args[i + 1];
+    if (args[i] === '--set' && String(args[i + 1]).startsWith('state_dir=')) return args[i + 1].slice(10);
+  }
+  return undefined;
+}
 
 // Environment for children: our OPENRCM_* settings only.
 function childEnv(extra = {}) {
@@ -21,15 +104,38 @@ function childEnv(extra = {}) {
 }
 
 export function runCli(args, { env = {}, cwd, input } = {}) {
-  const r = spawnSync(BIN, args, { env: childEnv(env), cwd, input, encoding: 'utf8', timeout: 60000 });
+  const dir = env.OPENRCM_STATE_DIR ?? stateDirOf(args);
+  const r = spawnSync(BIN, args, { env: childEnv({ ...databaseEnv(dir), ...env }), cwd, input,
+    encoding: 'utf8', timeout: 60000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// A statement on the database of stateDir, output as sqlite3 prints it.
+export function dbQuery(stateDir, statement) {
+  if (PG) return psql(statement, ensureSchema(stateDir));
+  const r = spawnSync('sqlite3', [join(stateDir, 'openrcm.db'), statement], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+// A statement run past the audit tables' append-only triggers, as someone
+// with direct access to the database would (tamper tests).
+const AUDIT_TABLES = ['audit_event', 'audit_checkpoint', 'audit_event_patient'];
+export function tamper(stateDir, statement) {
+  if (PG) {
+    const each = (verb) => AUDIT_TABLES.map((t) => `ALTER TABLE ${t} ${verb} TRIGGER USER;`).join(' ');
+    return dbQuery(stateDir, `${each('DISABLE')} ${statement}; ${each('ENABLE')}`);
+  }
+  const drop = ['audit_event', 'audit_checkpoint', 'audit_patient']
+    .flatMap((t) => [`DROP TRIGGER ${t}_append_only_u;`, `DROP TRIGGER ${t}_append_only_d;`]).join(' ');
+  return dbQuery(stateDir, `${drop} ${statement}`);
 }
 
 export async function startServer({ sets = [], args = [], stateDir } = {}) {
   stateDir ??= mkdtempSync(join(tmpdir(), 'openrcm-api-'));
   const argv = ['serve', '--port', '0', '--state-dir', stateDir, '--set', 'log.level=warn', ...args];
   for (const s of sets) argv.push('--set', s);
-  const child = spawn(BIN, argv, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, argv, { env: childEnv(databaseEnv(stateDir)), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -160,11 +266,7 @@ export async function enrollMfa(srv, token) {
 export const strongPassword = () => `pw-${randomBytes(18).toString('base64url')}`;
 export const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
-export function sql(srv, statement) {
-  const r = spawnSync('sqlite3', [join(srv.stateDir, 'openrcm.db'), statement], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+export const sql = (srv, statement) => dbQuery(srv.stateDir, statement);
 
 // A server with a demo tenant, an owner with a second factor, and helpers.
 export async function world({ sets = [] } = {}) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
 
-import { assertProblem, connectTls, readUntilClose, sleep, startServer } from './harness.mjs';
+import { BACKEND, assertProblem, connectTls, readUntilClose, sleep, startServer } from './harness.mjs';
 
 describe('openrcm serve', () => {
   let srv;
@@ -56,7 +56,7 @@ describe('openrcm serve', () => {
   test('GET /readyz reports the database', async () => {
     const r = await srv.request('GET', '/readyz');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json, { status: 'ready', database: 'sqlite' });
+    assert.deepEqual(r.json, { status: 'ready', database: BACKEND });
   });
 
   test('GET /v1/version', async () => {
@@ -66,7 +66,7 @@ describe('openrcm serve', () => {
     assert.match(r.json.version, /^\d+\.\d+\.\d+$/);
     assert.equal(r.json.api, 'v1');
     assert.ok(r.json.schema_version >= 1);
-    assert.equal(r.json.database, 'sqlite');
+    assert.equal(r.json.database, BACKEND);
     assert.ok(Number.isInteger(r.json.uptime_s));
   });
 
