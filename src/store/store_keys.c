@@ -420,7 +420,7 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
         rcm_key_wipe(&fresh);
     }
     if (!err)
-        err = store->ops->patient_count(store->impl, tenant_id, &total, diag);
+        err = store_patient_row_count(store, tenant_id, &total, diag);
     if (!err)
         err = store->ops->rotation_begin(store->impl, "tenant", tenant_id, total,
                                          rcm_time_now_ms(), &id, &done, diag);
@@ -432,8 +432,8 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
         done = 0;
         do {
             int n = 0;
-            err = store->ops->patient_rekey(store->impl, tenant_id, after, batch,
-                                            rekey_patient, &t, &last, &n, diag);
+            err = store_patient_row_rekey(store, tenant_id, after, batch, rekey_patient, &t,
+                                          &last, &n, diag);
             if (err || !last)
                 break;
             after = last;

@@ -309,7 +309,7 @@ rcm_store_patient_create(struct rcm_store *store, const struct rcm_actor *actor,
     }
     if (!err) {
         row.created_ms = row.updated_ms = rcm_time_now_ms();
-        err = store->ops->patient_insert(store->impl, actor, &row, id, diag);
+        err = store_patient_row_insert(store, actor, &row, id, diag);
     }
     rcm_key_wipe(&tkey);
     rcm_key_wipe(&pkey);
@@ -362,7 +362,7 @@ rcm_store_patient_get(struct rcm_store *store, const struct rcm_actor *actor, in
 {
     struct store_patient_row row;
     memset(out, 0, sizeof *out);
-    enum rcm_err err = store->ops->patient_get(store->impl, actor->tenant_id, id, &row, diag);
+    enum rcm_err err = store_patient_row_get(store, actor->tenant_id, id, &row, diag);
     if (!err)
         err = open_row(store, &row, mask, out, diag);
     if (!err) {
@@ -492,8 +492,8 @@ rcm_store_patient_search(struct rcm_store *store, const struct rcm_actor *actor,
             err = blind_of(&ikey, kind, a, q->first_name, q->dob, bidx, diag);
         rcm_key_wipe(&ikey);
         if (!err)
-            err = store->ops->patient_find(store->impl, actor->tenant_id, kind, bidx, limit,
-                                           collect_row, &c, diag);
+            err = store_patient_row_find(store, actor->tenant_id, kind, bidx, limit,
+                                         collect_row, &c, diag);
     }
     rcm_crypto_wipe(ssn, sizeof ssn);
     if (!err)
@@ -510,8 +510,8 @@ rcm_store_patient_list(struct rcm_store *store, const struct rcm_actor *actor,
     struct collected c = {0};
     enum rcm_err err = collected_init(&c, limit, diag);
     if (!err)
-        err = store->ops->patient_list(store->impl, actor->tenant_id, after_id, limit,
-                                       collect_row, &c, diag);
+        err = store_patient_row_list(store, actor->tenant_id, after_id, limit, collect_row,
+                                     &c, diag);
     if (!err)
         err = deliver(store, actor, "patient.list", &c, mask, fn, ctx, diag);
     collected_free(&c);
@@ -528,7 +528,7 @@ rcm_store_patient_update(struct rcm_store *store, const struct rcm_actor *actor,
     /* two tries: a concurrent update between read and write is retried once */
     for (int attempt = 0; attempt < 2 && !err; attempt++) {
         struct rcm_key pkey;
-        err = store->ops->patient_get(store->impl, actor->tenant_id, id, row, diag);
+        err = store_patient_row_get(store, actor->tenant_id, id, row, diag);
         if (!err)
             err = open_row(store, row, RCM_PF_ALL, p, diag);
         if (!err)
@@ -548,7 +548,7 @@ rcm_store_patient_update(struct rcm_store *store, const struct rcm_actor *actor,
         if (row->updated_ms <= seen)
             row->updated_ms = seen + 1;
         if (!err)
-            err = store->ops->patient_update(store->impl, actor, row, seen, diag);
+            err = store_patient_row_update(store, actor, row, seen, diag);
         if (err != RCM_E_CONFLICT)
             break;
     }
@@ -567,7 +567,7 @@ enum rcm_err
 rcm_store_patient_delete(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
                          struct rcm_diag *diag)
 {
-    return store->ops->patient_delete(store->impl, actor, id, rcm_time_now_ms(), diag);
+    return store_patient_row_delete(store, actor, id, rcm_time_now_ms(), diag);
 }
 
 /* ---- rotation: re-key one patient ----------------------------------------- */
