@@ -9,6 +9,7 @@
 #ifndef RCM_STORE_FIXTURE_H
 #define RCM_STORE_FIXTURE_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,57 @@ store_fx_free(struct store_fx *f)
             fprintf(stderr, "cannot remove %s\n", f->dir);
     }
     free(f);
+}
+
+static enum rcm_err
+store_fx_exec_fn(struct db_tx *tx, void *ctx, struct rcm_diag *d)
+{
+    return db_exec_script(tx, "test", (const char *)ctx, d);
+}
+
+/* Run SQL (several statements, both dialects) on the fixture's database
+ * through a connection of its own, as someone with database access would:
+ * RCM_OK or the driver's error. */
+static inline enum rcm_err
+store_fx_exec(const struct store_fx *f, const char *sql)
+{
+    struct db_options o = {.backend = f->backend, .path = f->path, .conninfo = f->conninfo,
+                           .password_file = f->password_file, .pool_size = 1};
+    struct db *db = NULL;
+    struct rcm_diag d = RCM_DIAG_INIT;
+    enum rcm_err err = db_open(&o, &db, &d);
+    if (!err)
+        err = db_write(db, store_fx_exec_fn, (void *)(uintptr_t)sql, &d);
+    db_close(db);
+    return err;
+}
+
+/* The same past the audit tables' append-only triggers (tamper tests). */
+static inline enum rcm_err
+store_fx_tamper(const struct store_fx *f, const char *sql)
+{
+    static const char *const tables[] = {"audit_event", "audit_checkpoint",
+                                         "audit_event_patient"};
+    char text[4096];
+    size_t n = 0;
+    if (strcmp(f->backend, "sqlite") == 0) {
+        static const char *const triggers[] = {"audit_event", "audit_checkpoint",
+                                               "audit_patient"};
+        for (int i = 0; i < 3; i++)
+            n += (size_t)snprintf(text + n, sizeof text - n, "DROP TRIGGER IF EXISTS "
+                                  "%s_append_only_u; DROP TRIGGER IF EXISTS "
+                                  "%s_append_only_d; ", triggers[i], triggers[i]);
+        snprintf(text + n, sizeof text - n, "%s", sql);
+    } else {
+        for (int i = 0; i < 3; i++)
+            n += (size_t)snprintf(text + n, sizeof text - n, "ALTER TABLE %s DISABLE "
+                                  "TRIGGER USER; ", tables[i]);
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s; ", sql);
+        for (int i = 0; i < 3; i++)
+            n += (size_t)snprintf(text + n, sizeof text - n, "ALTER TABLE %s ENABLE "
+                                  "TRIGGER USER; ", tables[i]);
+    }
+    return store_fx_exec(f, text);
 }
 
 /* Run `tests` once on SQLite and once on PostgreSQL. */
