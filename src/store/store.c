@@ -513,7 +513,7 @@ rcm_store_mfa_get(struct rcm_store *store, const struct rcm_actor *actor, int64_
 {
     if (!tenant_scoped(actor, diag))
         return RCM_E_INVAL;
-    return store->ops->mfa_get(store->impl, actor->tenant_id, user_id, out, diag);
+    return store_mfa_get(store, actor->tenant_id, user_id, out, diag);
 }
 
 enum rcm_err
@@ -523,8 +523,7 @@ rcm_store_mfa_begin(struct rcm_store *store, const struct rcm_actor *actor,
     if (!tenant_scoped(actor, diag) || actor->user_id <= 0 || sealed_len == 0 ||
         sealed_len > RCM_MFA_SEALED_MAX)
         return rcm_diag_fail(diag, RCM_E_INVAL, "bad second-factor enrolment");
-    return store->ops->mfa_begin(store->impl, actor, sealed, sealed_len, rcm_time_now_ms(),
-                                 diag);
+    return store_mfa_begin(store, actor, sealed, sealed_len, rcm_time_now_ms(), diag);
 }
 
 enum rcm_err
@@ -534,15 +533,15 @@ rcm_store_mfa_enable(struct rcm_store *store, const struct rcm_actor *actor, int
 {
     if (!tenant_scoped(actor, diag) || actor->user_id <= 0 || n > RCM_MFA_RECOVERY_CODES)
         return rcm_diag_fail(diag, RCM_E_INVAL, "bad second-factor confirmation");
-    return store->ops->mfa_enable(store->impl, actor, step, session_id, hashes, n,
-                                  rcm_time_now_ms(), diag);
+    return store_mfa_enable(store, actor, step, session_id, hashes, n, rcm_time_now_ms(),
+                            diag);
 }
 
 enum rcm_err
 rcm_store_mfa_used(struct rcm_store *store, int64_t user_id, int64_t step, int slot,
                    struct rcm_diag *diag)
 {
-    return store->ops->mfa_used(store->impl, user_id, step, slot, rcm_time_now_ms(), diag);
+    return store_mfa_used(store, user_id, step, slot, rcm_time_now_ms(), diag);
 }
 
 /* ---- API keys ------------------------------------------------------------ */
@@ -562,9 +561,8 @@ rcm_store_api_key_create(struct rcm_store *store, const struct rcm_actor *actor,
         return rcm_diag_fail(diag, RCM_E_INVAL, "an API key cannot have the owner role");
     if (strlen(key_hash) != RCM_HASH_HEX_LEN)
         return rcm_diag_fail(diag, RCM_E_INVAL, "bad key hash");
-    return store->ops->api_key_create(store->impl, actor, key,
-                                      rcm_role_name((enum rcm_role)key->role), key_hash,
-                                      rcm_time_now_ms(), id, diag);
+    return store_api_key_create(store, actor, key, rcm_role_name((enum rcm_role)key->role),
+                                key_hash, rcm_time_now_ms(), id, diag);
 }
 
 enum rcm_err
@@ -573,7 +571,7 @@ rcm_store_api_key_list(struct rcm_store *store, const struct rcm_actor *actor,
 {
     if (!tenant_scoped(actor, diag))
         return RCM_E_INVAL;
-    return store->ops->api_key_list(store->impl, actor->tenant_id, fn, ctx, diag);
+    return store_api_key_list(store, actor->tenant_id, fn, ctx, diag);
 }
 
 enum rcm_err
@@ -582,7 +580,7 @@ rcm_store_api_key_revoke(struct rcm_store *store, const struct rcm_actor *actor,
 {
     if (!tenant_scoped(actor, diag))
         return RCM_E_INVAL;
-    return store->ops->api_key_revoke(store->impl, actor, id, rcm_time_now_ms(), diag);
+    return store_api_key_revoke(store, actor, id, rcm_time_now_ms(), diag);
 }
 
 enum rcm_err
@@ -591,7 +589,7 @@ rcm_store_api_key_find(struct rcm_store *store, const char *key_hash,
 {
     if (strlen(key_hash) != RCM_HASH_HEX_LEN)
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such key");
-    return store->ops->api_key_find(store->impl, key_hash, out, diag);
+    return store_api_key_find(store, key_hash, out, diag);
 }
 
 /* ---- audit ----------------------------------------------------------- */

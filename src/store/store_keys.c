@@ -189,7 +189,7 @@ load_key(struct rcm_store *s, int64_t tenant_id, const char *purpose, bool creat
          const struct rcm_key *initial, struct rcm_key *out, struct rcm_diag *diag)
 {
     uint8_t wrapped[RCM_KEY_WRAPPED_BYTES];
-    enum rcm_err err = s->ops->key_get(s->impl, tenant_id, purpose, wrapped, diag);
+    enum rcm_err err = store_key_get(s, tenant_id, purpose, wrapped, diag);
     if (err == RCM_E_NOT_FOUND && create) {
         struct rcm_key fresh;
         char ctx[RCM_KEY_CONTEXT_MAX_LEN + 1];
@@ -202,11 +202,10 @@ load_key(struct rcm_store *s, int64_t tenant_id, const char *purpose, bool creat
             err = rcm_key_wrap(s->keys->master, ctx, &fresh, wrapped);
         rcm_key_wipe(&fresh);
         if (!err)
-            err = s->ops->key_put(s->impl, tenant_id, purpose, wrapped, rcm_time_now_ms(),
-                                  diag);
+            err = store_key_put(s, tenant_id, purpose, wrapped, rcm_time_now_ms(), diag);
         /* read back: another process may have created it first */
         if (!err)
-            err = s->ops->key_get(s->impl, tenant_id, purpose, wrapped, diag);
+            err = store_key_get(s, tenant_id, purpose, wrapped, diag);
     }
     if (err == RCM_E_NOT_FOUND)
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no %s key for this tenant", purpose);
@@ -356,15 +355,15 @@ rcm_store_rotate_master(struct rcm_store *store, const struct rcm_actor *actor,
     if (err)
         return err;
     int64_t id = 0, done = 0, n = 0;
-    if ((err = store->ops->rotation_begin(store->impl, "master", 0, 0, rcm_time_now_ms(), &id,
-                                          &done, diag)))
+    if ((err = store_rotation_begin(store, "master", 0, 0, rcm_time_now_ms(), &id, &done,
+                                    diag)))
         return err;
-    err = store->ops->keys_rewrap_all(store->impl, rewrap_under_master, store->keys, &n, diag);
+    err = store_keys_rewrap_all(store, rewrap_under_master, store->keys, &n, diag);
     if (err == RCM_E_CRYPTO)
         err = rcm_diag_fail(diag, RCM_E_CRYPTO, "a stored key opens with neither the current "
                             "nor the previous master key");
     if (!err)
-        err = store->ops->rotation_progress(store->impl, id, n, true, rcm_time_now_ms(), diag);
+        err = store_rotation_progress(store, id, n, true, rcm_time_now_ms(), diag);
     if (!err) {
         char oid[24];
         snprintf(oid, sizeof oid, "%" PRId64, id);
@@ -422,8 +421,8 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
     if (!err)
         err = store_patient_row_count(store, tenant_id, &total, diag);
     if (!err)
-        err = store->ops->rotation_begin(store->impl, "tenant", tenant_id, total,
-                                         rcm_time_now_ms(), &id, &done, diag);
+        err = store_rotation_begin(store, "tenant", tenant_id, total, rcm_time_now_ms(),
+                                   &id, &done, diag);
     /* Passes until promotion finds every key under the new one: patients
      * created during a pass by a server that had not yet seen data-next
      * are picked up by the next pass. */
@@ -440,23 +439,22 @@ rcm_store_rotate_tenant(struct rcm_store *store, const struct rcm_actor *actor,
             done += n;
             if (done > total)
                 total = done;
-            err = store->ops->rotation_progress(store->impl, id, done, false,
-                                                rcm_time_now_ms(), diag);
+            err = store_rotation_progress(store, id, done, false, rcm_time_now_ms(),
+                                          diag);
             if (!err && progress && progress(ctx, done, total))
                 err = rcm_diag_fail(diag, RCM_E_STOPPED, "stopped after %lld keys; run "
                                     "it again to resume", (long long)done);
         } while (!err);
         if (err)
             break;
-        err = store->ops->tenant_key_promote(store->impl, actor, tenant_id,
-                                             t.next_data.key_id, rcm_time_now_ms(), diag);
+        err = store_tenant_key_promote(store, actor, tenant_id, t.next_data.key_id,
+                                       rcm_time_now_ms(), diag);
         if (err == RCM_E_CONFLICT) {
             err = RCM_OK;
             continue;
         }
         if (!err)
-            err = store->ops->rotation_progress(store->impl, id, done, true,
-                                                rcm_time_now_ms(), diag);
+            err = store_rotation_progress(store, id, done, true, rcm_time_now_ms(), diag);
         break;
     }
     rcm_key_wipe(&t.next_data);
@@ -468,7 +466,7 @@ enum rcm_err
 rcm_store_key_rotations(struct rcm_store *store, rcm_key_rotation_fn fn, void *ctx,
                         struct rcm_diag *diag)
 {
-    return store->ops->rotation_list(store->impl, fn, ctx, diag);
+    return store_rotation_list(store, fn, ctx, diag);
 }
 
 enum rcm_err
