@@ -24,10 +24,13 @@
     "e.seq, e.ts_ms, e.tenant_id, e.actor_type, e.actor_id, e.action, "         \
     "e.object_type, e.object_id, e.patient_ids, e.purpose, e.outcome, "         \
     "e.source_ip, e.request_id, e.emergency, e.prev_hash, e.hash"
+/* Each parameter's first use fixes its type on PostgreSQL: `?3 = 0` alone
+ * would make it int4, too small for a time in milliseconds. */
 #define AUDIT_FILTER(e)                                                        \
-    "(?2 = 0 OR " e "actor_id = ?2) AND (?3 = 0 OR " e "ts_ms >= ?3) AND "      \
-    "(?4 = 0 OR " e "ts_ms <= ?4) AND " e "seq > ?5 AND (?7 = 0 OR "            \
-    e "emergency = (CASE WHEN ?7 > 0 THEN 1 ELSE 0 END))"
+    "(CAST(?2 AS bigint) = 0 OR " e "actor_id = ?2) AND "                       \
+    "(CAST(?3 AS bigint) = 0 OR " e "ts_ms >= ?3) AND "                         \
+    "(CAST(?4 AS bigint) = 0 OR " e "ts_ms <= ?4) AND " e "seq > ?5 AND "       \
+    "(?7 = 0 OR " e "emergency = (CASE WHEN ?7 > 0 THEN 1 ELSE 0 END))"
 
 static const struct db_sql AUDIT_HEAD = {
     "AUDIT_HEAD", "SELECT seq, hash, mac FROM audit_head WHERE id = 1", NULL};
@@ -57,7 +60,7 @@ static const struct db_sql AUDIT_CHECKPOINTS = {
     "AUDIT_CHECKPOINTS", "SELECT c.seq, c.mac, e.hash FROM audit_checkpoint c "
     "LEFT JOIN audit_event e ON e.seq = c.seq ORDER BY c.seq", NULL};
 static const struct db_sql AUDIT_QUERY = {
-    "AUDIT_QUERY", "SELECT " AUDIT_COLUMNS " FROM audit_event WHERE (?1 = -1 OR "
+    "AUDIT_QUERY", "SELECT " AUDIT_COLUMNS " FROM audit_event WHERE (CAST(?1 AS bigint) = -1 OR "
     "tenant_id = ?1) AND " AUDIT_FILTER("") " ORDER BY seq LIMIT ?6", NULL};
 static const struct db_sql AUDIT_QUERY_PATIENT = {
     "AUDIT_QUERY_PATIENT", "SELECT " AUDIT_COLUMNS_E " FROM audit_event_patient p "

@@ -9,6 +9,7 @@
 #ifndef RCM_STORE_FIXTURE_H
 #define RCM_STORE_FIXTURE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ struct store_fx {
     char conninfo[512];
     char password_file[256];
     struct rcm_key master;
+    bool no_master;             /* opened with audit_key only */
+    uint8_t audit_key[RCM_AUDIT_KEY_BYTES];
     struct rcm_store *store;
 };
 
@@ -40,7 +43,9 @@ store_fx_options(const struct store_fx *f, struct rcm_store_options *o,
                  const struct rcm_key *previous)
 {
     *o = (struct rcm_store_options){.backend = f->backend, .path = f->path,
-        .busy_timeout_ms = 5000, .read_connections = 4, .master_key = &f->master,
+        .busy_timeout_ms = 5000, .read_connections = 4,
+        .master_key = f->no_master ? NULL : &f->master,
+        .audit_key = f->no_master ? f->audit_key : NULL,
         .previous_master_key = previous, .conninfo = f->conninfo,
         .password_file = f->password_file};
 }
@@ -69,9 +74,11 @@ store_fx_schema_fn(struct db_tx *tx, void *ctx, struct rcm_diag *d)
     return db_exec_script(tx, "schema", sql, d);
 }
 
-/* A fresh store in *out (calloc'd); NULL when the backend is missing. */
+/* A fresh store (calloc'd; store_fx_free) with a master key, or without
+ * one and with this audit MAC key when audit_key is not NULL; NULL when
+ * the backend is missing. */
 static inline struct store_fx *
-store_fx_new(void)
+store_fx_new_keyed(const uint8_t *audit_key)
 {
     static int serial;
     struct store_fx *f = calloc(1, sizeof *f);
@@ -79,6 +86,10 @@ store_fx_new(void)
         return NULL;
     f->backend = store_fx_backend;
     rcm_key_generate(&f->master, 0);
+    if (audit_key) {
+        f->no_master = true;
+        memcpy(f->audit_key, audit_key, RCM_AUDIT_KEY_BYTES);
+    }
     if (strcmp(f->backend, "sqlite") == 0) {
         snprintf(f->dir, sizeof f->dir, "/tmp/rcm-store-XXXXXX");
         if (!mkdtemp(f->dir)) {
@@ -117,6 +128,12 @@ store_fx_new(void)
         return NULL;
     }
     return f;
+}
+
+static inline struct store_fx *
+store_fx_new(void)
+{
+    return store_fx_new_keyed(NULL);
 }
 
 static inline void

@@ -1,37 +1,22 @@
 /*
  * The audit log: records written with the change, queries by tenant, patient,
- * user and time, and tamper detection by editing the database file directly
- * (as someone with file access would, triggers dropped first).
+ * user and time, and tamper detection by editing the database directly (as
+ * someone with database access would, append-only triggers out of the way),
+ * on SQLite and on PostgreSQL (store_fixture.h).
  */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "rcm/store.h"
-#include "rcm_test.h"
+#include "store_fixture.h"
 
 static const uint8_t key[RCM_AUDIT_KEY_BYTES] = "audit-key-for-tests-0123456789ab";
 
 struct fixture {
-    char dir[64];
-    char path[96];
+    struct store_fx *s;
     struct rcm_store *store;
 };
-
-static struct rcm_store *
-open_with(const char *path, const uint8_t *k)
-{
-    struct rcm_store_options opt = {.backend = "sqlite", .path = path,
-        .busy_timeout_ms = 5000, .read_connections = 4, .audit_key = k};
-    struct rcm_store *s = NULL;
-    struct rcm_diag d = RCM_DIAG_INIT;
-    assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_OK);
-    assert_int_equal(rcm_store_migrate(s, NULL, &d), RCM_OK);
-    return s;
-}
 
 static void
 append(struct rcm_store *s, int64_t tenant, int64_t user, const char *action,
@@ -49,11 +34,11 @@ static int
 setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/rcm-audit-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (!f || !(f->s = store_fx_new_keyed(key))) {
+        free(f);
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/openrcm.db", f->dir);
-    f->store = open_with(f->path, key);
+    }
+    f->store = f->s->store;
     for (int i = 1; i <= 600; i++)      /* past two checkpoints (256, 512) */
         append(f->store, 1 + i % 2, 100 + i % 3, i % 5 ? "patient.read" : "patient.update",
                i % 7 ? "p1" : "p1,p2");
@@ -65,33 +50,16 @@ static int
 teardown(void **state)
 {
     struct fixture *f = *state;
-    rcm_store_close(f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    store_fx_free(f->s);
     free(f);
     return 0;
 }
 
 static void
-tamper(const char *path, const char *sql)
+tamper(struct fixture *f, const char *sql)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *err = NULL;
-    int rc = sqlite3_exec(db,
-                          "DROP TRIGGER audit_event_append_only_u;"
-                          "DROP TRIGGER audit_event_append_only_d;"
-                          "DROP TRIGGER audit_checkpoint_append_only_u;"
-                          "DROP TRIGGER audit_checkpoint_append_only_d;"
-                          "DROP TRIGGER audit_patient_append_only_u;"
-                          "DROP TRIGGER audit_patient_append_only_d;", NULL, NULL, &err);
-    assert_int_equal(rc, SQLITE_OK);
-    rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-    sqlite3_close(db);
-    if (rc != SQLITE_OK)
-        fail_msg("tamper SQL failed: %s", err);
+    if (store_fx_tamper(f->s, sql) != RCM_OK)
+        fail_msg("tamper SQL failed");
 }
 
 static struct rcm_audit_verify
@@ -133,13 +101,10 @@ static void
 append_only_triggers_refuse_changes(void **state)
 {
     struct fixture *f = *state;
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(db, "UPDATE audit_event SET outcome='x' WHERE seq=3",
-                                      NULL, NULL, NULL), SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_event WHERE seq=3",
-                                      NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    assert_int_not_equal(store_fx_exec(f->s, "UPDATE audit_event SET outcome='x' WHERE seq=3"),
+                         RCM_OK);
+    assert_int_not_equal(store_fx_exec(f->s, "DELETE FROM audit_event WHERE seq=3"), RCM_OK);
+    assert_int_not_equal(store_fx_exec(f->s, "UPDATE audit_checkpoint SET mac = hash"), RCM_OK);
     assert_int_equal(verify(f->store).problem, RCM_AUDIT_INTACT);
 }
 
@@ -147,7 +112,7 @@ static void
 modified_record_is_named(void **state)
 {
     struct fixture *f = *state;
-    tamper(f->path, "UPDATE audit_event SET outcome = 'failure' WHERE seq = 123");
+    tamper(f, "UPDATE audit_event SET outcome = 'failure' WHERE seq = 123");
     struct rcm_audit_verify v = verify(f->store);
     assert_int_equal(v.problem, RCM_AUDIT_MODIFIED);
     assert_int_equal(v.problem_seq, 123);
@@ -158,7 +123,7 @@ static void
 deleted_record_is_named(void **state)
 {
     struct fixture *f = *state;
-    tamper(f->path, "DELETE FROM audit_event_patient WHERE seq = 77;"
+    tamper(f, "DELETE FROM audit_event_patient WHERE seq = 77;"
                     "DELETE FROM audit_event WHERE seq = 77");
     struct rcm_audit_verify v = verify(f->store);
     assert_int_equal(v.problem, RCM_AUDIT_MISSING);
@@ -169,7 +134,7 @@ static void
 deleted_tail_is_named(void **state)
 {
     struct fixture *f = *state;
-    tamper(f->path, "DELETE FROM audit_event_patient WHERE seq > 590;"
+    tamper(f, "DELETE FROM audit_event_patient WHERE seq > 590;"
                     "DELETE FROM audit_event WHERE seq > 590");
     struct rcm_audit_verify v = verify(f->store);
     assert_int_equal(v.problem, RCM_AUDIT_MISSING);
@@ -181,7 +146,7 @@ reordered_records_are_named(void **state)
 {
     struct fixture *f = *state;
     /* swap the contents of records 200 and 201, keeping their numbers */
-    tamper(f->path,
+    tamper(f,
            "CREATE TEMP TABLE t AS SELECT * FROM audit_event WHERE seq IN (200, 201);"
            "UPDATE audit_event SET action = (SELECT action FROM t WHERE seq = 201),"
            " ts_ms = (SELECT ts_ms FROM t WHERE seq = 201),"
@@ -207,7 +172,7 @@ inserted_record_is_named(void **state)
 {
     struct fixture *f = *state;
     /* a copy of the last record appended as 601: its hash cannot match */
-    tamper(f->path, "INSERT INTO audit_event SELECT 601, ts_ms, tenant_id, actor_type,"
+    tamper(f, "INSERT INTO audit_event SELECT 601, ts_ms, tenant_id, actor_type,"
                     " actor_id, action, object_type, object_id, patient_ids, purpose,"
                     " outcome, source_ip, request_id, emergency, hash, hash"
                     " FROM audit_event WHERE seq = 600");
@@ -224,7 +189,10 @@ rewritten_chain_is_caught_by_keys(void **state)
      * the (unkeyed) SHA-256 still cannot forge the keyed checkpoint at 512:
      * simulate by rewriting through a store opened with another key, which
      * hashes correctly but MACs with the wrong key. */
-    struct rcm_store *evil = open_with(f->path, (const uint8_t *)"an-attacker-key-0123456789abcdef");
+    struct store_fx other = *f->s;
+    memcpy(other.audit_key, "an-attacker-key-0123456789abcdef", RCM_AUDIT_KEY_BYTES);
+    struct rcm_store *evil = store_fx_open(&other, NULL);
+    assert_non_null(evil);
     append(evil, 1, 999, "patient.read", "p9");
     rcm_store_close(evil);
     struct rcm_audit_verify v = verify(f->store);
@@ -236,7 +204,7 @@ static void
 tampered_checkpoint_is_named(void **state)
 {
     struct fixture *f = *state;
-    tamper(f->path, "UPDATE audit_checkpoint SET mac = zeroblob(32) WHERE seq = 512");
+    tamper(f, "UPDATE audit_checkpoint SET mac = hash WHERE seq = 512");
     struct rcm_audit_verify v = verify(f->store);
     assert_int_equal(v.problem, RCM_AUDIT_BAD_CHECKPOINT);
     assert_int_equal(v.problem_seq, 512);
@@ -299,8 +267,9 @@ static void
 no_key_no_audited_writes(void **state)
 {
     struct fixture *f = *state;
-    struct rcm_store_options opt = {.backend = "sqlite", .path = f->path,
-        .busy_timeout_ms = 5000, .read_connections = 2, .audit_key = NULL};
+    struct rcm_store_options opt;
+    store_fx_options(f->s, &opt, NULL);
+    opt.audit_key = NULL;
     struct rcm_store *s = NULL;
     struct rcm_diag d = RCM_DIAG_INIT;
     assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_OK);
@@ -333,6 +302,31 @@ append_many(void *p)
     return NULL;
 }
 
+static int
+object_number(const char *s)
+{
+    return (int)strtol(s, NULL, 10);
+}
+
+struct order {
+    int next[8];
+    bool in_order;
+};
+
+static int
+check_order(void *ctx, const struct rcm_audit_event *ev)
+{
+    struct order *o = ctx;
+    int user = (int)ev->actor_id - 1000;
+    if (user < 0)
+        return 0;
+    if (user >= 8 || object_number(ev->object_id) != o->next[user])
+        o->in_order = false;
+    else
+        o->next[user]++;
+    return 0;
+}
+
 /* Concurrent appenders share commits (group commit): every record lands
  * once, each thread's in its own order, and the chain stays intact. */
 static void
@@ -357,22 +351,12 @@ concurrent_appends_are_each_committed_in_order(void **state)
     rcm_audit_verify_release(&v);
     assert_int_equal(v.problem, 0);
     assert_int_equal(v.records, 600 + THREADS * 150);
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     /* per user, object ids 0..149 appear once each, in increasing sequence */
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT actor_id, object_id FROM audit_event "
-                                        "WHERE actor_id >= 1000 ORDER BY seq", -1, &st, NULL),
-                     SQLITE_OK);
-    int next[THREADS] = {0};
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int user = sqlite3_column_int(st, 0) - 1000;
-        assert_true(user >= 0 && user < THREADS);
-        assert_int_equal(sqlite3_column_int(st, 1), next[user]);
-        next[user]++;
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    struct order o = {{0}, true};
+    struct rcm_audit_filter all = {.tenant_id = 1, .limit = 10000};
+    assert_int_equal(rcm_store_audit_query(f->store, &all, check_order, &o, &d), RCM_OK);
+    assert_true(o.in_order);
+    int *next = o.next;
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(next[i], 150);
 }
@@ -382,7 +366,7 @@ deleted_patient_index_rows_are_named(void **state)
 {
     struct fixture *f = *state;
     /* records 7, 14, … name p1 and p2: p2's audit trail disappears */
-    tamper(f->path, "DELETE FROM audit_event_patient WHERE patient_id = 'p2'");
+    tamper(f, "DELETE FROM audit_event_patient WHERE patient_id = 'p2'");
     struct rcm_audit_verify v = verify(f->store);
     assert_int_equal(v.problem, RCM_AUDIT_INDEX_MISSING);
     assert_int_equal(v.problem_seq, 7);
@@ -392,7 +376,7 @@ static void
 added_patient_index_row_is_named(void **state)
 {
     struct fixture *f = *state;
-    tamper(f->path, "INSERT INTO audit_event_patient VALUES (300, 1, 'p9')");
+    tamper(f, "INSERT INTO audit_event_patient VALUES (300, 1, 'p9')");
     struct rcm_audit_verify v = verify(f->store);
     assert_int_equal(v.problem, RCM_AUDIT_INDEX_EXTRA);
     assert_int_equal(v.problem_seq, 300);
@@ -402,17 +386,19 @@ static void
 deleted_checkpoint_is_named(void **state)
 {
     struct fixture *f = *state;
-    tamper(f->path, "DELETE FROM audit_checkpoint WHERE seq = 512");
+    tamper(f, "DELETE FROM audit_checkpoint WHERE seq = 512");
     struct rcm_audit_verify v = verify(f->store);
     assert_int_equal(v.problem, RCM_AUDIT_CHECKPOINT_MISSING);
     assert_int_equal(v.problem_seq, 512);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-RUN_TESTS(T(deleted_patient_index_rows_are_named), T(added_patient_index_row_is_named),
+static const struct CMUnitTest tests[] = {T(deleted_patient_index_rows_are_named), T(added_patient_index_row_is_named),
           T(deleted_checkpoint_is_named), T(concurrent_appends_are_each_committed_in_order), T(intact_log_verifies), T(wrong_key_is_detected),
           T(append_only_triggers_refuse_changes), T(modified_record_is_named),
           T(deleted_record_is_named), T(deleted_tail_is_named),
           T(reordered_records_are_named), T(inserted_record_is_named),
           T(rewritten_chain_is_caught_by_keys), T(tampered_checkpoint_is_named),
-          T(queries_by_tenant_patient_user), T(no_key_no_audited_writes))
+          T(queries_by_tenant_patient_user), T(no_key_no_audited_writes)};
+
+STORE_FIXTURE_MAIN(tests)
