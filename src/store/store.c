@@ -160,8 +160,8 @@ tenant_create(struct rcm_store *store, const struct rcm_actor *actor, const char
     if (n == 0 || n > RCM_TENANT_NAME_MAX)
         return rcm_diag_fail(diag, RCM_E_INVAL,
                              "tenant name must be 1-%d bytes", RCM_TENANT_NAME_MAX);
-    return store->ops->tenant_create(store->impl, actor, slug, name, manager_id,
-                                     rcm_time_now_ms(), out, diag);
+    return store_tenant_create(store, actor, slug, name, manager_id, rcm_time_now_ms(), out,
+                               diag);
 }
 
 enum rcm_err
@@ -186,7 +186,7 @@ enum rcm_err
 rcm_store_client_list(struct rcm_store *store, const struct rcm_actor *actor,
                       rcm_tenant_row_fn fn, void *ctx, struct rcm_diag *diag)
 {
-    return store->ops->client_list(store->impl, actor->tenant_id, fn, ctx, diag);
+    return store_client_list(store, actor->tenant_id, fn, ctx, diag);
 }
 
 enum rcm_err
@@ -195,7 +195,7 @@ rcm_store_tenant_find(struct rcm_store *store, const char *slug,
 {
     if (!valid_slug(slug))
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such tenant");
-    return store->ops->tenant_find(store->impl, slug, out, diag);
+    return store_tenant_find(store, slug, out, diag);
 }
 
 /* ---- users and sessions ------------------------------------------------ */
@@ -239,9 +239,9 @@ rcm_store_user_create(struct rcm_store *store, const struct rcm_actor *actor,
                              RCM_DISPLAY_NAME_MAX);
     if (role < 0 || role >= RCM_ROLE_COUNT)
         return rcm_diag_fail(diag, RCM_E_INVAL, "unknown role");
-    return store->ops->user_create(store->impl, actor, email, display_name,
-                                   rcm_role_name((enum rcm_role)role), password_hash,
-                                   rcm_time_now_ms(), out, diag);
+    return store_user_create(store, actor, email, display_name,
+                             rcm_role_name((enum rcm_role)role), password_hash,
+                             rcm_time_now_ms(), out, diag);
 }
 
 enum rcm_err
@@ -250,7 +250,7 @@ rcm_store_user_get(struct rcm_store *store, const struct rcm_actor *actor,
 {
     if (!tenant_scoped(actor, diag))
         return RCM_E_INVAL;
-    return store->ops->user_get(store->impl, actor->tenant_id, user_id, out, diag);
+    return store_user_get(store, actor->tenant_id, user_id, out, diag);
 }
 
 enum rcm_err
@@ -259,7 +259,7 @@ rcm_store_user_list(struct rcm_store *store, const struct rcm_actor *actor,
 {
     if (!tenant_scoped(actor, diag))
         return RCM_E_INVAL;
-    return store->ops->user_list(store->impl, actor->tenant_id, fn, ctx, diag);
+    return store_user_list(store, actor->tenant_id, fn, ctx, diag);
 }
 
 enum rcm_err
@@ -268,7 +268,7 @@ rcm_store_login_lookup(struct rcm_store *store, const char *tenant_slug,
 {
     if (!valid_slug(tenant_slug) || !valid_email(email))
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such user");
-    return store->ops->login_lookup(store->impl, tenant_slug, email, out, diag);
+    return store_login_lookup(store, tenant_slug, email, out, diag);
 }
 
 /* Append ASCII-lower-cased `s` to text[n..cap); the new length. */
@@ -315,8 +315,7 @@ rcm_store_login_throttle_get(struct rcm_store *store, const char *tenant_slug,
     *last_failure_ms = 0;
     enum rcm_err err = login_identity_mac(store, tenant_slug, email, mac, diag);
     return err ? err
-               : store->ops->login_throttle_get(store->impl, mac, failures, last_failure_ms,
-                                                diag);
+               : store_login_throttle_get(store, mac, failures, last_failure_ms, diag);
 }
 
 enum rcm_err
@@ -330,8 +329,8 @@ rcm_store_login_failed_identity(struct rcm_store *store, const struct rcm_actor 
     char mac[2 * RCM_SHA256_BYTES + 1];
     enum rcm_err err = login_identity_mac(store, tenant_slug, email, mac, diag);
     return err ? err
-               : store->ops->login_failed_identity(store->impl, actor, mac, failures, now_ms,
-                                                   prune_before_ms, locked_failures, diag);
+               : store_login_failed_identity(store, actor, mac, failures, now_ms,
+                                             prune_before_ms, locked_failures, diag);
 }
 
 enum rcm_err
@@ -339,7 +338,7 @@ rcm_store_login_failed(struct rcm_store *store, const struct rcm_actor *actor,
                        int64_t user_id, uint32_t failures, int64_t now_ms,
                        struct rcm_diag *diag)
 {
-    return store->ops->login_failed(store->impl, actor, user_id, failures, now_ms, diag);
+    return store_login_failed(store, actor, user_id, failures, now_ms, diag);
 }
 
 enum rcm_err
@@ -350,8 +349,8 @@ rcm_store_session_create(struct rcm_store *store, const struct rcm_actor *actor,
     if (!tenant_scoped(actor, diag) || actor->user_id <= 0 ||
         strlen(token_hash) != RCM_HASH_HEX_LEN || strlen(csrf_hash) != RCM_HASH_HEX_LEN)
         return rcm_diag_fail(diag, RCM_E_INVAL, "a session needs a user and token hashes");
-    return store->ops->session_create(store->impl, actor, token_hash, csrf_hash, mfa_ok,
-                                      now_ms, session_id, diag);
+    return store_session_create(store, actor, token_hash, csrf_hash, mfa_ok, now_ms,
+                                session_id, diag);
 }
 
 enum rcm_err
@@ -360,14 +359,14 @@ rcm_store_session_find(struct rcm_store *store, const char *token_hash,
 {
     if (strlen(token_hash) != RCM_HASH_HEX_LEN)
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such session");
-    return store->ops->session_find(store->impl, token_hash, out, diag);
+    return store_session_find(store, token_hash, out, diag);
 }
 
 enum rcm_err
 rcm_store_session_touch(struct rcm_store *store, int64_t session_id, int64_t now_ms,
                         struct rcm_diag *diag)
 {
-    return store->ops->session_touch(store->impl, session_id, now_ms, diag);
+    return store_session_touch(store, session_id, now_ms, diag);
 }
 
 enum rcm_err
@@ -377,8 +376,8 @@ rcm_store_session_revoke(struct rcm_store *store, const struct rcm_actor *actor,
 {
     if (!tenant_scoped(actor, diag) || actor->user_id <= 0)
         return RCM_E_INVAL;
-    return store->ops->session_revoke(store->impl, actor, session_id, all, action,
-                                      rcm_time_now_ms(), diag);
+    return store_session_revoke(store, actor, session_id, all, action, rcm_time_now_ms(),
+                                diag);
 }
 
 /* ---- tenant policy, user management, break-glass ------------------------- */
@@ -398,7 +397,7 @@ rcm_store_tenant_get(struct rcm_store *store, const struct rcm_actor *actor,
 {
     if (!tenant_scoped(actor, diag))
         return RCM_E_INVAL;
-    return store->ops->tenant_get(store->impl, actor->tenant_id, out, diag);
+    return store_tenant_get(store, actor->tenant_id, out, diag);
 }
 
 enum rcm_err
@@ -414,7 +413,7 @@ rcm_store_tenant_policy_set(struct rcm_store *store, const struct rcm_actor *act
                              RCM_POLICY_IDLE_MIN_S, RCM_POLICY_IDLE_MAX_S,
                              RCM_POLICY_BREAK_GLASS_MIN_MINUTES,
                              RCM_POLICY_BREAK_GLASS_MAX_MINUTES);
-    return store->ops->tenant_policy_set(store->impl, actor, policy, rcm_time_now_ms(), diag);
+    return store_tenant_policy_set(store, actor, policy, rcm_time_now_ms(), diag);
 }
 
 enum rcm_err
@@ -435,8 +434,7 @@ rcm_store_user_update(struct rcm_store *store, const struct rcm_actor *actor,
                                  "display name must be 1-%d bytes of UTF-8",
                                  RCM_DISPLAY_NAME_MAX);
     }
-    return store->ops->user_update(store->impl, actor, user_id, change, rcm_time_now_ms(),
-                                   out, diag);
+    return store_user_update(store, actor, user_id, change, rcm_time_now_ms(), out, diag);
 }
 
 enum rcm_err
@@ -445,7 +443,7 @@ rcm_store_user_unlock(struct rcm_store *store, const struct rcm_actor *actor,
 {
     if (!tenant_scoped(actor, diag))
         return RCM_E_INVAL;
-    return store->ops->user_unlock(store->impl, actor, user_id, rcm_time_now_ms(), diag);
+    return store_user_unlock(store, actor, user_id, rcm_time_now_ms(), diag);
 }
 
 /* Characters (code points) of valid UTF-8. */
@@ -472,8 +470,8 @@ rcm_store_break_glass_start(struct rcm_store *store, const struct rcm_actor *act
     int64_t now = rcm_time_now_ms();
     if (until_ms <= now)
         return rcm_diag_fail(diag, RCM_E_INVAL, "break-glass must end after now");
-    return store->ops->break_glass_start(store->impl, actor, session_id, reason, until_ms, now,
-                                         grant_id, diag);
+    return store_break_glass_start(store, actor, session_id, reason, until_ms, now, grant_id,
+                                   diag);
 }
 
 enum rcm_err
@@ -482,8 +480,7 @@ rcm_store_break_glass_end(struct rcm_store *store, const struct rcm_actor *actor
 {
     if (!tenant_scoped(actor, diag) || actor->user_id <= 0)
         return RCM_E_INVAL;
-    return store->ops->break_glass_end(store->impl, actor, session_id, rcm_time_now_ms(),
-                                       diag);
+    return store_break_glass_end(store, actor, session_id, rcm_time_now_ms(), diag);
 }
 
 enum rcm_err
@@ -491,7 +488,7 @@ rcm_store_break_glass_expire(struct rcm_store *store, int64_t now_ms, int *n,
                              struct rcm_diag *diag)
 {
     int ignored;
-    return store->ops->break_glass_expire(store->impl, now_ms, n ? n : &ignored, diag);
+    return store_break_glass_expire(store, now_ms, n ? n : &ignored, diag);
 }
 
 enum rcm_err
@@ -502,7 +499,7 @@ rcm_store_break_glass_list(struct rcm_store *store, const struct rcm_actor *acto
         return RCM_E_INVAL;
     if (limit < 1 || limit > 1000)
         return rcm_diag_fail(diag, RCM_E_INVAL, "limit must be 1..1000");
-    return store->ops->break_glass_list(store->impl, actor->tenant_id, limit, fn, ctx, diag);
+    return store_break_glass_list(store, actor->tenant_id, limit, fn, ctx, diag);
 }
 
 /* ---- second factor ------------------------------------------------------ */
