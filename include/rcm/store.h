@@ -23,7 +23,7 @@
 struct rcm_store;
 
 struct rcm_store_options {
-    const char *backend;        /* "sqlite" or "postgres" (migrations only) */
+    const char *backend;        /* "sqlite" or "postgres" */
     const char *path;           /* SQLite: database file (created 0600) */
     int busy_timeout_ms;        /* how long a writer waits for the lock */
     int read_connections;       /* most read-only connections kept open */
@@ -82,19 +82,6 @@ RCM_MUST_CHECK enum rcm_err rcm_store_migrate(struct rcm_store *store,
 RCM_MUST_CHECK enum rcm_err rcm_store_schema_version(struct rcm_store *store,
                                                      int *current, int *latest,
                                                      struct rcm_diag *diag);
-
-/*
- * The same two without a store: open only the database `opt` describes
- * (backend, path or conninfo and password_file, busy_timeout_ms; no keys),
- * migrate it or read its versions, close it. This is all the "postgres"
- * backend does so far (ADR 0004); rcm_store_open refuses it.
- */
-RCM_MUST_CHECK enum rcm_err rcm_store_migrate_database(const struct rcm_store_options *opt,
-                                                       struct rcm_migrate_report *report,
-                                                       struct rcm_diag *diag);
-RCM_MUST_CHECK enum rcm_err rcm_store_database_version(const struct rcm_store_options *opt,
-                                                       int *current, int *latest,
-                                                       struct rcm_diag *diag);
 
 /* A cheap round trip proving the database answers (readiness). */
 RCM_MUST_CHECK enum rcm_err rcm_store_ping(struct rcm_store *store,

@@ -1,5 +1,6 @@
 /*
- * store.c — backend selection, argument checks and dispatch.
+ * store.c — opening the store, argument checks, and the calls into the
+ * domains (store_int.h).
  */
 #include "rcm/store.h"
 
@@ -42,10 +43,6 @@ rcm_store_open(const struct rcm_store_options *opt, struct rcm_store **out,
         .pool_size = opt->read_connections,
     };
     enum rcm_err err = db_open(&o, &s->db, diag);
-    if (!err && strcmp(backend, "sqlite") == 0) {
-        s->ops = &rcm_store_sqlite_ops;
-        err = s->ops->open(opt, &s->impl, diag);
-    }
     if (!err && opt->master_key)
         err = store_keyring_new(opt, &s->keys, diag);
     if (!err)
@@ -63,8 +60,6 @@ rcm_store_close(struct rcm_store *store)
 {
     if (!store)
         return;
-    if (store->impl)
-        store->ops->close(store->impl);
     db_close(store->db);
     store_keyring_free(store->keys);
     store_audit_destroy(store);

@@ -1,8 +1,7 @@
 /*
- * store_int.h — what a storage backend implements. Private to src/store.
- *
- * A backend fills one struct rcm_store_ops; store.c validates arguments and
- * dispatches, so checks common to every backend live once.
+ * store_int.h — between the store's public API (store.c checks arguments)
+ * and its domains, each written once over the SQL driver (db.h) for both
+ * databases. Private to src/store.
  */
 #ifndef RCM_STORE_INT_H
 #define RCM_STORE_INT_H
@@ -46,174 +45,6 @@ typedef enum rcm_err (*store_rekey_fn)(void *ctx, struct store_patient_row *row)
 #define STORE_KEY_DATA_NEXT "data-next"
 #define STORE_KEY_INDEX_NEXT "index-next"
 
-struct rcm_store_ops {
-    const char *name;
-    enum rcm_err (*open)(const struct rcm_store_options *opt, void **impl,
-                         struct rcm_diag *diag);
-    void (*close)(void *impl);
-    enum rcm_err (*migrate)(void *impl, struct rcm_migrate_report *report,
-                            struct rcm_diag *diag);
-    enum rcm_err (*schema_version)(void *impl, int *current, int *latest,
-                                   struct rcm_diag *diag);
-    enum rcm_err (*ping)(void *impl, struct rcm_diag *diag);
-    /* manager_id 0: an independent tenant; else a client practice of it */
-    enum rcm_err (*tenant_create)(void *impl, const struct rcm_actor *actor,
-                                  const char *slug, const char *name, int64_t manager_id,
-                                  int64_t now_ms, struct rcm_tenant *out,
-                                  struct rcm_diag *diag);
-    enum rcm_err (*tenant_find)(void *impl, const char *slug,
-                                struct rcm_tenant *out, struct rcm_diag *diag);
-    enum rcm_err (*tenant_get)(void *impl, int64_t tenant_id, struct rcm_tenant *out,
-                               struct rcm_diag *diag);
-    enum rcm_err (*tenant_policy_set)(void *impl, const struct rcm_actor *actor,
-                                      const struct rcm_tenant_policy *policy,
-                                      int64_t now_ms, struct rcm_diag *diag);
-    enum rcm_err (*user_update)(void *impl, const struct rcm_actor *actor, int64_t user_id,
-                                const struct rcm_user_change *change, int64_t now_ms,
-                                struct rcm_user *out, struct rcm_diag *diag);
-    enum rcm_err (*user_unlock)(void *impl, const struct rcm_actor *actor, int64_t user_id,
-                                int64_t now_ms, struct rcm_diag *diag);
-    enum rcm_err (*break_glass_start)(void *impl, const struct rcm_actor *actor,
-                                      int64_t session_id, const char *reason,
-                                      int64_t until_ms, int64_t now_ms, int64_t *grant_id,
-                                      struct rcm_diag *diag);
-    enum rcm_err (*break_glass_end)(void *impl, const struct rcm_actor *actor,
-                                    int64_t session_id, int64_t now_ms,
-                                    struct rcm_diag *diag);
-    enum rcm_err (*break_glass_expire)(void *impl, int64_t now_ms, int *n,
-                                       struct rcm_diag *diag);
-    enum rcm_err (*break_glass_list)(void *impl, int64_t tenant_id, int limit,
-                                     rcm_break_glass_row_fn fn, void *ctx,
-                                     struct rcm_diag *diag);
-    enum rcm_err (*client_list)(void *impl, int64_t manager_id, rcm_tenant_row_fn fn,
-                                void *ctx, struct rcm_diag *diag);
-    enum rcm_err (*user_create)(void *impl, const struct rcm_actor *actor,
-                                const char *email, const char *display_name,
-                                const char *role, const char *password_hash,
-                                int64_t now_ms, struct rcm_user *out,
-                                struct rcm_diag *diag);
-    enum rcm_err (*user_get)(void *impl, int64_t tenant_id, int64_t user_id,
-                             struct rcm_user *out, struct rcm_diag *diag);
-    enum rcm_err (*user_list)(void *impl, int64_t tenant_id, rcm_user_row_fn fn,
-                              void *ctx, struct rcm_diag *diag);
-    enum rcm_err (*login_lookup)(void *impl, const char *tenant_slug,
-                                 const char *email, struct rcm_user *out,
-                                 struct rcm_diag *diag);
-    enum rcm_err (*login_failed)(void *impl, const struct rcm_actor *actor,
-                                 int64_t user_id, uint32_t failures,
-                                 int64_t now_ms, struct rcm_diag *diag);
-    enum rcm_err (*login_throttle_get)(void *impl, const char *identity_mac,
-                                       uint32_t *failures, int64_t *last_failure_ms,
-                                       struct rcm_diag *diag);
-    enum rcm_err (*login_failed_identity)(void *impl, const struct rcm_actor *actor,
-                                          const char *identity_mac, uint32_t failures,
-                                          int64_t now_ms, int64_t prune_before_ms,
-                                          uint32_t locked_failures, struct rcm_diag *diag);
-    enum rcm_err (*session_create)(void *impl, const struct rcm_actor *actor,
-                                   const char *token_hash, const char *csrf_hash,
-                                   bool mfa_ok, int64_t now_ms, int64_t *session_id,
-                                   struct rcm_diag *diag);
-    enum rcm_err (*mfa_get)(void *impl, int64_t tenant_id, int64_t user_id,
-                            struct rcm_mfa_state *out, struct rcm_diag *diag);
-    enum rcm_err (*mfa_begin)(void *impl, const struct rcm_actor *actor,
-                              const uint8_t *sealed, size_t sealed_len, int64_t now_ms,
-                              struct rcm_diag *diag);
-    enum rcm_err (*mfa_enable)(void *impl, const struct rcm_actor *actor, int64_t step,
-                               int64_t session_id, const uint8_t (*hashes)[32], size_t n,
-                               int64_t now_ms, struct rcm_diag *diag);
-    enum rcm_err (*mfa_used)(void *impl, int64_t user_id, int64_t step, int slot,
-                             int64_t now_ms, struct rcm_diag *diag);
-    enum rcm_err (*session_find)(void *impl, const char *token_hash,
-                                 struct rcm_principal *out, struct rcm_diag *diag);
-    enum rcm_err (*session_touch)(void *impl, int64_t session_id, int64_t now_ms,
-                                  struct rcm_diag *diag);
-    enum rcm_err (*session_revoke)(void *impl, const struct rcm_actor *actor,
-                                   int64_t session_id, bool all, const char *action,
-                                   int64_t now_ms, struct rcm_diag *diag);
-    enum rcm_err (*api_key_create)(void *impl, const struct rcm_actor *actor,
-                                   const struct rcm_api_key *key, const char *role,
-                                   const char *key_hash, int64_t now_ms, int64_t *id,
-                                   struct rcm_diag *diag);
-    enum rcm_err (*api_key_list)(void *impl, int64_t tenant_id, rcm_api_key_row_fn fn,
-                                 void *ctx, struct rcm_diag *diag);
-    enum rcm_err (*api_key_revoke)(void *impl, const struct rcm_actor *actor, int64_t id,
-                                   int64_t now_ms, struct rcm_diag *diag);
-    enum rcm_err (*api_key_find)(void *impl, const char *key_hash,
-                                 struct rcm_api_key *out, struct rcm_diag *diag);
-    enum rcm_err (*audit_append)(void *impl, const struct rcm_actor *actor,
-                                 const struct rcm_audit_what *what,
-                                 struct rcm_diag *diag);
-    enum rcm_err (*audit_verify)(void *impl, struct rcm_audit_verify *v,
-                                 struct rcm_diag *diag);
-    /* The committed head (seq 0: empty log), read outside any transaction. */
-    enum rcm_err (*audit_head)(void *impl, int64_t *seq, uint8_t hash[RCM_SHA256_BYTES],
-                               struct rcm_diag *diag);
-    enum rcm_err (*audit_query)(void *impl, const struct rcm_audit_filter *f,
-                                rcm_audit_row_fn fn, void *ctx,
-                                struct rcm_diag *diag);
-
-    /* Wrapped keys. tenant_id 0 = system keys (purpose "audit-mac",
-     * "mfa-secret"); RCM_E_NOT_FOUND when absent. key_put inserts and
-     * leaves an existing row alone (a racing creator wins; read back). */
-    enum rcm_err (*key_get)(void *impl, int64_t tenant_id, const char *purpose,
-                            uint8_t out[RCM_KEY_WRAPPED_BYTES], struct rcm_diag *diag);
-    enum rcm_err (*key_put)(void *impl, int64_t tenant_id, const char *purpose,
-                            const uint8_t wrapped[RCM_KEY_WRAPPED_BYTES], int64_t now_ms,
-                            struct rcm_diag *diag);
-    /* Master rotation: pass every system and tenant key row through `fn`
-     * and store what it returns, in one transaction. *n counts rows. */
-    enum rcm_err (*keys_rewrap_all)(void *impl, store_rewrap_fn fn, void *ctx, int64_t *n,
-                                    struct rcm_diag *diag);
-    /* Tenant rotation: pass up to `limit` patients of the tenant with id >
-     * after_id through `fn` (which re-wraps the key and recomputes the blind
-     * indexes in the row) and store the result, in one transaction. *last_id
-     * is the last id handled (0 when none were left). */
-    enum rcm_err (*patient_rekey)(void *impl, int64_t tenant_id, int64_t after_id, int limit,
-                                  store_rekey_fn fn, void *ctx, int64_t *last_id, int *n,
-                                  struct rcm_diag *diag);
-    /* Tenant rotation's end, in one transaction: fail with RCM_E_CONFLICT if
-     * any patient key of the tenant is not wrapped under key id `next_id`,
-     * else make data-next the data key and index-next the index key, and
-     * audit "keys.rotate". */
-    enum rcm_err (*tenant_key_promote)(void *impl, const struct rcm_actor *actor,
-                                       int64_t tenant_id, uint32_t next_id, int64_t now_ms,
-                                       struct rcm_diag *diag);
-    enum rcm_err (*patient_count)(void *impl, int64_t tenant_id, int64_t *n,
-                                  struct rcm_diag *diag);
-    /* Rotation jobs: start (or find the running one of the same kind and
-     * tenant), record progress, list. */
-    enum rcm_err (*rotation_begin)(void *impl, const char *kind, int64_t tenant_id,
-                                   int64_t total, int64_t now_ms, int64_t *id,
-                                   int64_t *done, struct rcm_diag *diag);
-    enum rcm_err (*rotation_progress)(void *impl, int64_t id, int64_t done, bool finished,
-                                      int64_t now_ms, struct rcm_diag *diag);
-    enum rcm_err (*rotation_list)(void *impl, rcm_key_rotation_fn fn, void *ctx,
-                                  struct rcm_diag *diag);
-
-    /* Patients. insert/update/delete audit in the same transaction; update
-     * fails with RCM_E_CONFLICT when the row changed since `seen_updated_ms`. */
-    enum rcm_err (*patient_insert)(void *impl, const struct rcm_actor *actor,
-                                   const struct store_patient_row *row, int64_t *id,
-                                   struct rcm_diag *diag);
-    enum rcm_err (*patient_get)(void *impl, int64_t tenant_id, int64_t id,
-                                struct store_patient_row *out, struct rcm_diag *diag);
-    enum rcm_err (*patient_find)(void *impl, int64_t tenant_id, int kind,
-                                 const uint8_t bidx[RCM_BLIND_INDEX_BYTES], int limit,
-                                 store_patient_row_fn fn, void *ctx, struct rcm_diag *diag);
-    enum rcm_err (*patient_list)(void *impl, int64_t tenant_id, int64_t after_id, int limit,
-                                 store_patient_row_fn fn, void *ctx, struct rcm_diag *diag);
-    enum rcm_err (*patient_update)(void *impl, const struct rcm_actor *actor,
-                                   const struct store_patient_row *row,
-                                   int64_t seen_updated_ms, struct rcm_diag *diag);
-    enum rcm_err (*patient_delete)(void *impl, const struct rcm_actor *actor, int64_t id,
-                                   int64_t now_ms, struct rcm_diag *diag);
-    /* Consistent copy of the whole database to a new file (mode 0600). */
-    enum rcm_err (*backup)(void *impl, const char *path, struct rcm_diag *diag);
-    /* Replace the audit MAC key (once the stored system key is known). */
-    void (*set_audit_key)(void *impl, const uint8_t key[RCM_AUDIT_KEY_BYTES]);
-};
-
-extern const struct rcm_store_ops rcm_store_sqlite_ops;
 
 /* Keys the store holds (store_keys.c). */
 struct store_keyring;
@@ -222,8 +53,6 @@ struct db_tx;
 struct store_audit_waiter;
 
 struct rcm_store {
-    const struct rcm_store_ops *ops;
-    void *impl;
     struct db *db;                  /* the SQL driver: every domain runs on it */
     bool has_audit_key;
     uint8_t audit_key[RCM_AUDIT_KEY_BYTES];

@@ -325,8 +325,6 @@ store_keyring_sync(struct rcm_store *s, struct rcm_diag *diag)
         return err;
     memcpy(s->audit_key, audit.bytes, RCM_AUDIT_KEY_BYTES);
     s->has_audit_key = true;
-    if (s->impl)    /* the old backend, until every domain has moved */
-        s->ops->set_audit_key(s->impl, audit.bytes);
     rcm_key_wipe(&audit);
     return RCM_OK;
 }
