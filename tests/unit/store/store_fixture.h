@@ -202,6 +202,111 @@ store_fx_tamper(const struct store_fx *f, const char *sql)
     return store_fx_exec(f, text);
 }
 
+enum store_fx_want { STORE_FX_NONE, STORE_FX_INT, STORE_FX_TEXT, STORE_FX_BLOB };
+
+struct store_fx_query {
+    const struct db_sql *sql;
+    enum store_fx_want want;
+    int64_t arg;                /* ?1, when the statement names it */
+    const void *blob;           /* ?2, when set */
+    size_t blob_len;
+    int64_t i;                  /* what came back: */
+    char text[256];
+    uint8_t bytes[512];
+    size_t n;
+};
+
+static enum rcm_err
+store_fx_query_fn(struct db_tx *tx, void *ctx, struct rcm_diag *d)
+{
+    struct store_fx_query *q = ctx;
+    struct db_stmt *st;
+    bool row;
+    enum rcm_err err = db_prepare(tx, q->sql, &st, d);
+    if (err)
+        return err;
+    if (strstr(q->sql->text, "?1"))
+        db_bind_i64(st, 1, q->arg);
+    if (q->blob)
+        db_bind_blob(st, 2, q->blob, q->blob_len);
+    if ((err = db_step(st, &row, d)))
+        return err;
+    if (q->want == STORE_FX_NONE)
+        return RCM_OK;
+    if (!row)
+        return rcm_diag_fail(d, RCM_E_NOT_FOUND, "no row");
+    size_t n = 0;
+    if (q->want == STORE_FX_INT) {
+        q->i = db_col_i64(st, 0);
+    } else if (q->want == STORE_FX_TEXT) {
+        const char *t = db_col_text(st, 0, &n);
+        snprintf(q->text, sizeof q->text, "%s", t ? t : "");
+    } else {
+        const void *p = db_col_blob(st, 0, &n);
+        if (n > sizeof q->bytes)
+            return rcm_diag_fail(d, RCM_E_TOO_LARGE, "blob too large");
+        memcpy(q->bytes, p, n);
+        q->n = n;
+    }
+    return RCM_OK;
+}
+
+/* Run one statement on a connection of the test's own (pg_sql where
+ * PostgreSQL needs other text) and keep the first column of its first row
+ * as q->want says; fails the test on an error. */
+static inline void
+store_fx_query(const struct store_fx *f, const char *sql, const char *pg_sql,
+               struct store_fx_query *q)
+{
+    struct db_sql text = {"TEST", sql, pg_sql};
+    q->sql = &text;
+    struct db_options o = {.backend = f->backend, .path = f->path, .conninfo = f->conninfo,
+                           .password_file = f->password_file, .pool_size = 1};
+    struct db *db = NULL;
+    struct rcm_diag d = RCM_DIAG_INIT;
+    enum rcm_err err = db_open(&o, &db, &d);
+    if (!err)
+        err = db_write(db, store_fx_query_fn, q, &d);
+    db_close(db);
+    q->sql = NULL;
+    if (err)
+        fail_msg("%s: %s", f->backend, d.msg);
+}
+
+static inline int64_t
+store_fx_int(const struct store_fx *f, const char *sql, const char *pg_sql)
+{
+    struct store_fx_query q = {.want = STORE_FX_INT};
+    store_fx_query(f, sql, pg_sql, &q);
+    return q.i;
+}
+
+static inline void
+store_fx_text(const struct store_fx *f, const char *sql, const char *pg_sql, char *out,
+              size_t n)
+{
+    struct store_fx_query q = {.want = STORE_FX_TEXT};
+    store_fx_query(f, sql, pg_sql, &q);
+    snprintf(out, n, "%s", q.text);
+}
+
+/* Flip one bit of byte `byte` of a blob column of row `id`, as disk damage
+ * would: select_sql reads it (?1 = id), update_sql writes it (?1 = id,
+ * ?2 = the blob). */
+static inline void
+store_fx_flip_bit(const struct store_fx *f, const char *select_sql, const char *update_sql,
+                  int64_t id, size_t byte)
+{
+    struct store_fx_query q = {.want = STORE_FX_BLOB, .arg = id};
+    store_fx_query(f, select_sql, NULL, &q);
+    assert_true(q.n > byte);
+    uint8_t blob[512];
+    memcpy(blob, q.bytes, q.n);
+    blob[byte] ^= 0x04;
+    struct store_fx_query w = {.want = STORE_FX_NONE, .arg = id, .blob = blob, .blob_len = q.n};
+    store_fx_query(f, update_sql, NULL, &w);
+}
+
 /* Run `tests` once on SQLite and once on PostgreSQL. */
 #define STORE_FIXTURE_MAIN(tests)                                              \
     int main(void)                                                             \

@@ -2,47 +2,29 @@
  * Patients in the store: sealing, masks, blind-index search, tenant scope,
  * tamper detection, crypto-shredding, key rotation and the key hierarchy.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rcm/store.h"
-#include "rcm_test.h"
+#include "store_fixture.h"
 
 struct fixture {
-    char dir[64];
-    char path[96];
-    struct rcm_key master;
-    struct rcm_store *store;
+    struct store_fx *s;
+    struct rcm_store *store;    /* f->s->store */
     struct rcm_actor a, b;      /* users of tenants A and B */
 };
-
-static struct rcm_store *
-open_store(const char *path, const struct rcm_key *master, const struct rcm_key *previous)
-{
-    struct rcm_store_options opt = {.backend = "sqlite", .path = path,
-        .busy_timeout_ms = 5000, .read_connections = 4, .master_key = master,
-        .previous_master_key = previous};
-    struct rcm_store *s = NULL;
-    struct rcm_diag d = RCM_DIAG_INIT;
-    assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_OK);
-    assert_int_equal(rcm_store_migrate(s, NULL, &d), RCM_OK);
-    return s;
-}
 
 static int
 setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/rcm-patient-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (!f || !(f->s = store_fx_new())) {
+        free(f);
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/openrcm.db", f->dir);
-    rcm_key_generate(&f->master, 0);
-    f->store = open_store(f->path, &f->master, NULL);
+    }
+    f->store = f->s->store;
     struct rcm_diag d = RCM_DIAG_INIT;
     struct rcm_tenant ta, tb;
     struct rcm_actor sys = {.type = "system"};
@@ -58,76 +40,26 @@ static int
 teardown(void **state)
 {
     struct fixture *f = *state;
-    rcm_store_close(f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    f->s->store = f->store;
+    store_fx_free(f->s);
     free(f);
     return 0;
 }
 
+/* Close the store and open it again under `master` (and `previous`). */
 static void
-raw_exec(const char *path, const char *sql)
+reopen(struct fixture *f, const struct rcm_key *master, const struct rcm_key *previous)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
-static long long
-raw_int(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    rcm_store_close(f->store);
+    f->s->master = *master;
+    f->store = f->s->store = store_fx_open(f->s, previous);
+    assert_non_null(f->store);
 }
 
 static void
-raw_text(const char *path, const char *sql, char *out, size_t n)
+exec_sql(struct fixture *f, const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-}
-
-/* Flip one bit of a patient's sealed member id, as disk damage would. */
-static void
-raw_flip_bit(const char *path, int64_t id, int byte)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    uint8_t blob[512];
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT member_id FROM patient WHERE id = ?1", -1,
-                                        &st, NULL), SQLITE_OK);
-    sqlite3_bind_int64(st, 1, id);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_bytes(st, 0);
-    assert_true(n > byte && n <= (int)sizeof blob);
-    memcpy(blob, sqlite3_column_blob(st, 0), (size_t)n);
-    sqlite3_finalize(st);
-    blob[byte] ^= 0x04;
-    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE patient SET member_id = ?2 WHERE id = ?1",
-                                        -1, &st, NULL), SQLITE_OK);
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_blob(st, 2, blob, n, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    assert_int_equal(store_fx_exec(f->s, sql), RCM_OK);
 }
 
 static void
@@ -186,10 +118,14 @@ values_round_trip_normalised_and_masked(void **state)
     assert_string_equal(p.value[RCM_PF_FIRST_NAME], "José");
     /* every field is a ciphertext in the file */
     char sql[200];
+    char pg[200];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM patient WHERE id = %lld AND "
              "length(last_name) = %d AND instr(last_name, 'degrd') = 0",
              (long long)id, (int)strlen("Ødegård") + RCM_AEAD_OVERHEAD_BYTES);
-    assert_int_equal(raw_int(f->path, sql), 1);
+    snprintf(pg, sizeof pg, "SELECT count(*) FROM patient WHERE id = %lld AND "
+             "length(last_name) = %d AND position('degrd'::bytea in last_name) = 0",
+             (long long)id, (int)strlen("Ødegård") + RCM_AEAD_OVERHEAD_BYTES);
+    assert_int_equal(store_fx_int(f->s, sql, pg), 1);
 }
 
 static void
@@ -204,7 +140,7 @@ bad_values_are_refused_without_quoting_them(void **state)
         {RCM_PF_DOB, "1961-02-30"}, {RCM_PF_STATE, "C1"}, {RCM_PF_POSTAL_CODE, "1234"},
         {RCM_PF_SEX, "female"}, {RCM_PF_EMAIL, "no-at-sign"}, {RCM_PF_MEMBER_ID, "W1#2"},
         {RCM_PF_LAST_NAME, "tab\there"},
-    };
+};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char out[RCM_PATIENT_VALUE_MAX + 1];
         struct rcm_diag d = RCM_DIAG_INIT;
@@ -217,7 +153,7 @@ bad_values_are_refused_without_quoting_them(void **state)
     int64_t id;
     struct rcm_diag d = RCM_DIAG_INIT;
     assert_int_equal(rcm_store_patient_create(f->store, &f->a, &p, &id, &d), RCM_E_INVAL);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM patient"), 0);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM patient", NULL), 0);
 }
 
 struct hits {
@@ -269,8 +205,8 @@ search_matches_normalised_values_within_the_tenant(void **state)
                             &found), 1);
     assert_true(found != id);
     /* and equal values index differently per tenant */
-    assert_int_equal(raw_int(f->path, "SELECT count(DISTINCT bidx_member_id) FROM patient "
-                                      "WHERE bidx_member_id IS NOT NULL"), 3);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(DISTINCT bidx_member_id) FROM patient "
+                                      "WHERE bidx_member_id IS NOT NULL", NULL), 3);
 }
 
 static void
@@ -300,24 +236,25 @@ moved_ciphertexts_do_not_open(void **state)
     /* a field copied from another patient's row */
     snprintf(sql, sizeof sql, "UPDATE patient SET last_name = (SELECT last_name FROM patient "
              "WHERE id = %lld) WHERE id = %lld", (long long)two, (long long)one);
-    raw_exec(f->path, sql);
+    exec_sql(f, sql);
     assert_int_equal(get(f, &f->a, one, RCM_PF_BIT(RCM_PF_LAST_NAME), &p), RCM_E_CRYPTO);
     assert_string_equal(p.value[RCM_PF_LAST_NAME], "");
     /* a field copied into another column of the same row */
     snprintf(sql, sizeof sql, "UPDATE patient SET first_name = last_name WHERE id = %lld",
              (long long)two);
-    raw_exec(f->path, sql);
+    exec_sql(f, sql);
     assert_int_equal(get(f, &f->a, two, RCM_PF_BIT(RCM_PF_FIRST_NAME), &p), RCM_E_CRYPTO);
     assert_int_equal(get(f, &f->a, two, RCM_PF_BIT(RCM_PF_MEMBER_ID), &p), RCM_OK);
     /* a patient key moved to another patient */
     snprintf(sql, sizeof sql, "UPDATE patient_key SET wrapped = (SELECT wrapped FROM "
              "patient_key WHERE patient_id = %lld) WHERE patient_id = %lld",
              (long long)one, (long long)two);
-    raw_exec(f->path, sql);
+    exec_sql(f, sql);
     assert_int_equal(get(f, &f->a, two, RCM_PF_BIT(RCM_PF_MEMBER_ID), &p), RCM_E_CRYPTO);
     /* one flipped bit in a sealed field */
     int64_t three = add_patient(f, &f->a, "Third", "Patient", "A3");
-    raw_flip_bit(f->path, three, 21);
+    store_fx_flip_bit(f->s, "SELECT member_id FROM patient WHERE id = ?1",
+                      "UPDATE patient SET member_id = ?2 WHERE id = ?1", three, 21);
     assert_int_equal(get(f, &f->a, three, RCM_PF_BIT(RCM_PF_MEMBER_ID), &p), RCM_E_CRYPTO);
 }
 
@@ -357,23 +294,27 @@ delete_destroys_the_key_and_audits_every_step(void **state)
     struct rcm_diag d = RCM_DIAG_INIT;
     assert_int_equal(rcm_store_patient_delete(f->store, &f->a, id, &d), RCM_OK);
     assert_int_equal(get(f, &f->a, id, RCM_PF_ALL, &p), RCM_E_NOT_FOUND);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM patient_key"), 0);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM patient_key", NULL), 0);
     char sql[200];
     snprintf(sql, sizeof sql, "SELECT group_concat(action, ' ') FROM (SELECT e.action FROM "
              "audit_event e JOIN audit_event_patient p ON p.seq = e.seq WHERE p.patient_id = "
              "'%lld' ORDER BY e.seq)", (long long)id);
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0),
-                        "patient.create patient.read patient.delete");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    char pg[300];
+    snprintf(pg, sizeof pg, "SELECT string_agg(e.action, ' ' ORDER BY e.seq) FROM audit_event "
+             "e JOIN audit_event_patient p ON p.seq = e.seq WHERE p.patient_id = '%lld'",
+             (long long)id);
+    char actions[128];
+    store_fx_text(f->s, sql, pg, actions, sizeof actions);
+    assert_string_equal(actions, "patient.create patient.read patient.delete");
 }
 
 static int stop_after_first;
+
+/* the key id that wrapped a patient key (envelope bytes 2-5), in hex */
+#define KEK_ID_SQL "SELECT substr(hex(wrapped), 3, 8) FROM patient_key LIMIT 1"
+#define KEK_ID_PG "SELECT substr(upper(encode(wrapped, 'hex')), 3, 8) FROM patient_key LIMIT 1"
+#define BIDX_SQL "SELECT hex(bidx_member_id) FROM patient ORDER BY id LIMIT 1"
+#define BIDX_PG "SELECT upper(encode(bidx_member_id, 'hex')) FROM patient ORDER BY id LIMIT 1"
 
 static int
 progress(void *ctx, int64_t done, int64_t total)
@@ -396,18 +337,16 @@ tenant_rotation_resumes_and_keeps_every_patient_readable_and_found(void **state)
     }
     /* the key id that wrapped the patient keys (envelope bytes 2-5) */
     char old_kek[9];
-    raw_text(f->path, "SELECT substr(hex(wrapped), 3, 8) FROM patient_key LIMIT 1", old_kek,
-             sizeof old_kek);
+    store_fx_text(f->s, KEK_ID_SQL, KEK_ID_PG, old_kek, sizeof old_kek);
     char old_bidx[33];
-    raw_text(f->path, "SELECT hex(bidx_member_id) FROM patient ORDER BY id LIMIT 1", old_bidx,
-             sizeof old_bidx);
+    store_fx_text(f->s, BIDX_SQL, BIDX_PG, old_bidx, sizeof old_bidx);
     struct rcm_diag d = RCM_DIAG_INIT;
     int calls = 0;
     stop_after_first = 1;
     assert_int_equal(rcm_store_rotate_tenant(f->store, &f->a, f->a.tenant_id, 2, progress,
                                              &calls, &d), RCM_E_STOPPED);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM key_rotation WHERE state = "
-                                      "'running' AND done = 2"), 1);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM key_rotation WHERE state = "
+                                      "'running' AND done = 2", NULL), 1);
     /* mid-rotation: old and new wrapped keys both open, new patients too */
     struct rcm_patient p;
     for (int i = 0; i < 7; i++)
@@ -415,8 +354,8 @@ tenant_rotation_resumes_and_keeps_every_patient_readable_and_found(void **state)
     int64_t late = add_patient(f, &f->a, "Late", "Comer", "R8");
     /* search finds patients on both sides of the rotation: R0 and R1 were
      * re-keyed (batch 2) and re-indexed, R5 not yet, R8 came under the new keys */
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM tenant_key WHERE purpose IN "
-                                      "('data-next', 'index-next')"), 2);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM tenant_key WHERE purpose IN "
+                                      "('data-next', 'index-next')", NULL), 2);
     static const char *const members[] = {"R0", "R5", "R8"};
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(search(f, &f->a, &(struct rcm_patient_query){.member_id = members[i]},
@@ -426,28 +365,25 @@ tenant_rotation_resumes_and_keeps_every_patient_readable_and_found(void **state)
     assert_int_equal(rcm_store_rotate_tenant(f->store, &f->a, f->a.tenant_id, 2, progress,
                                              &calls, &d), RCM_OK);
     assert_true(calls >= 4);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM key_rotation"), 1);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM key_rotation WHERE state = "
-                                      "'done' AND done = 8"), 1);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM tenant_key WHERE purpose = "
-                                      "'data-next'"), 0);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM key_rotation", NULL), 1);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM key_rotation WHERE state = "
+                                      "'done' AND done = 8", NULL), 1);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM tenant_key WHERE purpose = "
+                                      "'data-next'", NULL), 0);
     /* every patient key is now wrapped under one new data key */
-    assert_int_equal(raw_int(f->path, "SELECT count(DISTINCT substr(wrapped, 2, 4)) FROM "
-                                      "patient_key"), 1);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(DISTINCT substr(wrapped, 2, 4)) FROM "
+                                      "patient_key", NULL), 1);
     char new_kek[9];
-    raw_text(f->path, "SELECT substr(hex(wrapped), 3, 8) FROM patient_key LIMIT 1", new_kek,
-             sizeof new_kek);
+    store_fx_text(f->s, KEK_ID_SQL, KEK_ID_PG, new_kek, sizeof new_kek);
     assert_string_not_equal(old_kek, new_kek);
     /* and every blind index was recomputed under a new index key */
     char new_bidx[33];
-    raw_text(f->path, "SELECT hex(bidx_member_id) FROM patient ORDER BY id LIMIT 1", new_bidx,
-             sizeof new_bidx);
+    store_fx_text(f->s, BIDX_SQL, BIDX_PG, new_bidx, sizeof new_bidx);
     assert_string_not_equal(old_bidx, new_bidx);
-    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM tenant_key WHERE purpose LIKE "
-                                      "'%-next'"), 0);
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM tenant_key WHERE purpose LIKE "
+                                      "'%-next'", NULL), 0);
     /* a fresh store (no cached keys) opens everything */
-    rcm_store_close(f->store);
-    f->store = open_store(f->path, &f->master, NULL);
+    reopen(f, &f->s->master, NULL);
     for (int i = 0; i < 7; i++)
         assert_int_equal(get(f, &f->a, ids[i], RCM_PF_ALL, &p), RCM_OK);
     assert_int_equal(get(f, &f->a, late, RCM_PF_ALL, &p), RCM_OK);
@@ -468,23 +404,24 @@ master_rotation_needs_both_keys_then_only_the_new(void **state)
 {
     struct fixture *f = *state;
     int64_t id = add_patient(f, &f->a, "Master", "Rotation", "MR1");
-    struct rcm_key old_master = f->master, new_master;
+    struct rcm_key old_master = f->s->master, new_master;
     rcm_key_generate(&new_master, old_master.key_id);
     rcm_store_close(f->store);
     /* the new key alone cannot open what the old one wrapped */
-    struct rcm_store_options opt = {.backend = "sqlite", .path = f->path,
-        .busy_timeout_ms = 5000, .read_connections = 2, .master_key = &new_master};
+    struct rcm_store_options opt;
+    store_fx_options(f->s, &opt, NULL);
+    opt.master_key = &new_master;
     struct rcm_store *s = NULL;
     struct rcm_diag d = RCM_DIAG_INIT;
     assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_E_CONFIG);
-    f->store = open_store(f->path, &new_master, &old_master);
+    f->store = NULL;
+    reopen(f, &new_master, &old_master);
     struct rcm_patient p;
     assert_int_equal(get(f, &f->a, id, RCM_PF_ALL, &p), RCM_OK);
     assert_int_equal(rcm_store_rotate_master(f->store, &f->a, no_progress, NULL, &d), RCM_OK);
     /* resumable: a second run verifies and keeps */
     assert_int_equal(rcm_store_rotate_master(f->store, &f->a, no_progress, NULL, &d), RCM_OK);
-    rcm_store_close(f->store);
-    f->store = open_store(f->path, &new_master, NULL);
+    reopen(f, &new_master, NULL);
     assert_int_equal(get(f, &f->a, id, RCM_PF_ALL, &p), RCM_OK);
     assert_string_equal(p.value[RCM_PF_FIRST_NAME], "Rotation");
     /* the audit log's key kept its value: the chain still verifies */
@@ -497,11 +434,11 @@ master_rotation_needs_both_keys_then_only_the_new(void **state)
     assert_int_equal(v.problem, 0);
     assert_true(v.records > 3);
     rcm_store_close(f->store);
+    f->store = NULL;
     /* and the old key alone no longer opens anything */
     opt.master_key = &old_master;
     assert_int_equal(rcm_store_open(&opt, &s, &d), RCM_E_CONFIG);
-    f->store = open_store(f->path, &new_master, NULL);
-    f->master = new_master;
+    reopen(f, &new_master, NULL);
 }
 
 static void
@@ -509,16 +446,27 @@ backup_is_a_complete_copy_that_refuses_to_overwrite(void **state)
 {
     struct fixture *f = *state;
     int64_t id = add_patient(f, &f->a, "Backed", "Up", "BK1");
-    char copy[128];
-    snprintf(copy, sizeof copy, "%s/copy.db", f->dir);
     struct rcm_diag d = RCM_DIAG_INIT;
+    if (strcmp(f->s->backend, "postgres") == 0) {
+        /* PostgreSQL is backed up by its own tools; the store says so */
+        assert_int_equal(rcm_store_backup(f->store, "/tmp/never-written.db", &d),
+                         RCM_E_UNSUPPORTED);
+        assert_non_null(strstr(d.msg, "pg_dump"));
+        assert_int_equal(access("/tmp/never-written.db", F_OK), -1);
+        return;
+    }
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s/copy.db", f->s->dir);
     assert_int_equal(rcm_store_backup(f->store, copy, &d), RCM_OK);
     assert_int_equal(rcm_store_backup(f->store, copy, &d), RCM_E_CONFLICT);
     struct stat st;
     assert_int_equal(stat(copy, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
+    /* the copy is a working database */
     rcm_store_close(f->store);
-    f->store = open_store(copy, &f->master, NULL);
+    f->store = NULL;
+    snprintf(f->s->path, sizeof f->s->path, "%s", copy);
+    reopen(f, &f->s->master, NULL);
     struct rcm_patient p;
     assert_int_equal(get(f, &f->a, id, RCM_PF_ALL, &p), RCM_OK);
     assert_string_equal(p.value[RCM_PF_LAST_NAME], "Backed");
@@ -530,8 +478,10 @@ without_a_master_key_patients_are_refused(void **state)
     struct fixture *f = *state;
     rcm_store_close(f->store);
     static const uint8_t audit_key[RCM_AUDIT_KEY_BYTES] = "0123456789abcdef0123456789abcde";
-    struct rcm_store_options opt = {.backend = "sqlite", .path = f->path,
-        .busy_timeout_ms = 5000, .read_connections = 2, .audit_key = audit_key};
+    struct rcm_store_options opt;
+    store_fx_options(f->s, &opt, NULL);
+    opt.master_key = NULL;
+    opt.audit_key = audit_key;
     struct rcm_diag d = RCM_DIAG_INIT;
     assert_int_equal(rcm_store_open(&opt, &f->store, &d), RCM_OK);
     struct rcm_patient p = {0};
@@ -542,22 +492,19 @@ without_a_master_key_patients_are_refused(void **state)
     assert_int_equal(rcm_store_patient_create(f->store, &f->a, &p, &id, &d), RCM_E_CONFIG);
 }
 
-int
-main(void)
-{
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-    const struct CMUnitTest tests[] = {
-        T(values_round_trip_normalised_and_masked),
-        T(bad_values_are_refused_without_quoting_them),
-        T(search_matches_normalised_values_within_the_tenant),
-        T(another_tenants_patient_is_not_found),
-        T(moved_ciphertexts_do_not_open),
-        T(update_changes_clears_and_reindexes),
-        T(delete_destroys_the_key_and_audits_every_step),
-        T(tenant_rotation_resumes_and_keeps_every_patient_readable_and_found),
-        T(master_rotation_needs_both_keys_then_only_the_new),
-        T(backup_is_a_complete_copy_that_refuses_to_overwrite),
-        T(without_a_master_key_patients_are_refused),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+    T(values_round_trip_normalised_and_masked),
+    T(bad_values_are_refused_without_quoting_them),
+    T(search_matches_normalised_values_within_the_tenant),
+    T(another_tenants_patient_is_not_found),
+    T(moved_ciphertexts_do_not_open),
+    T(update_changes_clears_and_reindexes),
+    T(delete_destroys_the_key_and_audits_every_step),
+    T(tenant_rotation_resumes_and_keeps_every_patient_readable_and_found),
+    T(master_rotation_needs_both_keys_then_only_the_new),
+    T(backup_is_a_complete_copy_that_refuses_to_overwrite),
+    T(without_a_master_key_patients_are_refused),
+};
+
+STORE_FIXTURE_MAIN(tests)
