@@ -10,14 +10,18 @@
  * THREADS threads reading random patients for SECONDS — every field opened
  * and a "patient.read" audit record committed before each read returns (the
  * audited PHI read of GET /v1/patients/{id}). Prints creates/s and reads/s.
- * PostgreSQL joins when the store runs on the SQL driver (ADR 0004).
+ * With RCM_BENCH_PG_ENV naming a file of "conninfo=…" and "password_file=…"
+ * lines (what tests/pg/pg-test-server writes), the same runs on PostgreSQL
+ * instead, in a new schema.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rcm/crypto.h"
 #include "rcm/patient.h"
@@ -133,6 +137,35 @@ run(void *(*fn)(void *), struct worker *proto, long threads, long per_thread)
     return failed ? -1 : done;
 }
 
+/* The server of a pg-test-server env file, in a new schema of its own:
+ * conninfo gets its search_path. The schema is created with psql. */
+static bool
+pg_schema(const char *env, char *conninfo, size_t cn, char *password_file, size_t pn)
+{
+    FILE *fp = fopen(env, "r");
+    char line[512], base[512] = "";
+    if (!fp)
+        return false;
+    while (fgets(line, sizeof line, fp)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "conninfo=", 9) == 0)
+            snprintf(base, sizeof base, "%s", line + 9);
+        else if (strncmp(line, "password_file=", 14) == 0)
+            snprintf(password_file, pn, "%s", line + 14);
+    }
+    fclose(fp);
+    char schema[64], cmd[2048];
+    snprintf(schema, sizeof schema, "bench_%ld", (long)getpid());
+    snprintf(cmd, sizeof cmd, "PGPASSWORD=\"$(cat '%s')\" psql -X -q \"%s\" -c 'CREATE SCHEMA %s'",
+             password_file, base, schema);
+    if (!base[0] || system(cmd) != 0) {
+        fprintf(stderr, "bench_store: cannot create a schema on %s\n", env);
+        return false;
+    }
+    snprintf(conninfo, cn, "%s options='-c search_path=%s'", base, schema);
+    return true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -151,6 +184,15 @@ main(int argc, char **argv)
     rcm_key_generate(&master, 0);
     struct rcm_store_options opt = {.backend = "sqlite", .path = path, .busy_timeout_ms = 5000,
                                     .read_connections = 8, .master_key = &master};
+    char conninfo[768] = "", password_file[512] = "";
+    if (getenv("RCM_BENCH_PG_ENV")) {
+        if (!pg_schema(getenv("RCM_BENCH_PG_ENV"), conninfo, sizeof conninfo, password_file,
+                       sizeof password_file))
+            return 2;
+        opt.backend = "postgres";
+        opt.conninfo = conninfo;
+        opt.password_file = password_file;
+    }
     struct rcm_store *store = NULL;
     struct rcm_diag d = RCM_DIAG_INIT;
     struct rcm_migrate_report rep;
@@ -165,8 +207,8 @@ main(int argc, char **argv)
     proto.actor = (struct rcm_actor){.tenant_id = tenant.id, .type = "user", .user_id = 1,
                                      .request_id = "0123456789abcdef0123456789abcdef",
                                      .source_ip = "127.0.0.1", .purpose = "payment"};
-    printf("bench_store: SQLite, %ld patients, %ld threads, %.0f s of reads (%s)\n", 2 * n,
-           threads, seconds, rcm_store_library_versions());
+    printf("bench_store: %s, %ld patients, %ld threads, %.0f s of reads (%s)\n",
+           opt.backend, 2 * n, threads, seconds, rcm_store_library_versions());
 
     double t0 = now_s();
     long made = run(create_patients, &proto, 1, n);
