@@ -542,7 +542,7 @@ db_library_versions(void)
 {
     static char text[64];
     int pq = PQlibVersion();
-    snprintf(text, sizeof text, "sqlite %s\nlibpq %d.%d", sqlite3_libversion(), pq / 10000,
+    snprintf(text, sizeof text, "sqlite %s, libpq %d.%d", sqlite3_libversion(), pq / 10000,
              pq % 10000);
     return text;
 }
