@@ -56,7 +56,7 @@ RCM_MUST_CHECK enum rcm_err rcm_store_open(const struct rcm_store_options *opt,
 /* Close every connection; waits for none (callers stop using it first). */
 void rcm_store_close(struct rcm_store *store);
 
-/* Versions of the database libraries linked in ("sqlite 3.40.1"). */
+/* Versions of the database libraries linked in ("sqlite 3.40.1, libpq 15.18"). */
 const char *rcm_store_library_versions(void);
 
 /* Name of the backend in use ("sqlite"). */
