@@ -24,9 +24,15 @@
 #include "rcm/mem.h"
 #include "store/db_int.h"
 
+/* Transaction control, prepared once per connection: a read transaction
+ * costs two steps instead of two parses. */
+enum sq_tc { TC_BEGIN, TC_BEGIN_IMMEDIATE, TC_COMMIT, TC_COUNT };
+static const char *const tc_sql[TC_COUNT] = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT"};
+
 struct sq_conn {
     struct db_conn base;        /* first: a struct db_conn * is a struct sq_conn * */
     sqlite3 *h;
+    sqlite3_stmt *tc[TC_COUNT];
 };
 
 struct sq_stmt {
@@ -81,9 +87,25 @@ sq_exec(struct sq_conn *c, const char *sql, const char *what, struct rcm_diag *d
     return rc == SQLITE_OK ? RCM_OK : sq_fail(diag, c->h, rc, what);
 }
 
+static enum rcm_err
+sq_tc(struct sq_conn *c, enum sq_tc which, const char *what, struct rcm_diag *diag)
+{
+    int rc = SQLITE_OK;
+    if (!c->tc[which])
+        rc = sqlite3_prepare_v3(c->h, tc_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                                &c->tc[which], NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(c->tc[which]);
+        sqlite3_reset(c->tc[which]);
+    }
+    return rc == SQLITE_DONE || rc == SQLITE_OK ? RCM_OK : sq_fail(diag, c->h, rc, what);
+}
+
 static void
 conn_close(struct sq_conn *c)
 {
+    for (int i = 0; i < TC_COUNT; i++)
+        sqlite3_finalize(c->tc[i]);
     db_cache_release(&c->base);
     sqlite3_close(c->h);
     c->h = NULL;
@@ -243,7 +265,7 @@ sq_begin(struct db *db, enum db_mode mode, struct db_conn **out, struct rcm_diag
     struct sq_db *sq = sq_of(db);
     if (mode == DB_WRITE) {
         pthread_mutex_lock(&sq->write_mu);
-        enum rcm_err err = sq_exec(&sq->writer, "BEGIN IMMEDIATE", "begin", diag);
+        enum rcm_err err = sq_tc(&sq->writer, TC_BEGIN_IMMEDIATE, "begin", diag);
         if (err) {
             pthread_mutex_unlock(&sq->write_mu);
             return err;
@@ -255,7 +277,7 @@ sq_begin(struct db *db, enum db_mode mode, struct db_conn **out, struct rcm_diag
     enum rcm_err err = reader_acquire(db, &c, diag);
     if (err)
         return err;
-    err = sq_exec(c, "BEGIN", "begin", diag);
+    err = sq_tc(c, TC_BEGIN, "begin", diag);
     if (err) {
         reader_release(db, c);
         return err;
@@ -272,7 +294,7 @@ sq_end(struct db *db, struct db_conn *base, enum db_mode mode, bool commit,
     struct sq_conn *c = (struct sq_conn *)base;
     enum rcm_err err = RCM_OK;
     if (commit)
-        err = sq_exec(c, "COMMIT", "commit", diag);
+        err = sq_tc(c, TC_COMMIT, "commit", diag);
     if ((!commit || err) && !sqlite3_get_autocommit(c->h))
         sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
     if (mode == DB_WRITE)
