@@ -439,6 +439,24 @@ db_col_blob(struct db_stmt *st, int i, size_t *len)
     return col_ok(st, i) ? st->conn->db->be->col_blob(st, i, len) : NULL;
 }
 
+const char *
+db_col_str(struct db_stmt *st, int i)
+{
+    const char *s = db_col_text(st, i, NULL);
+    return s ? s : "";
+}
+
+bool
+db_col_blob_exact(struct db_stmt *st, int i, void *out, size_t n)
+{
+    size_t len = 0;
+    const void *p = db_col_blob(st, i, &len);
+    if (!p || len != n)
+        return false;
+    memcpy(out, p, n);
+    return true;
+}
+
 int64_t
 db_changes(struct db_stmt *st)
 {

@@ -156,6 +156,12 @@ int64_t db_col_i64(struct db_stmt *st, int i);
 const char *db_col_text(struct db_stmt *st, int i, size_t *len);
 const void *db_col_blob(struct db_stmt *st, int i, size_t *len);
 
+/* Text column i, or "" for NULL: never a NULL pointer. */
+const char *db_col_str(struct db_stmt *st, int i);
+/* Copy blob column i into out when it holds exactly n bytes; false (out
+ * untouched) for NULL or another size — a corrupt key or hash. */
+bool db_col_blob_exact(struct db_stmt *st, int i, void *out, size_t n);
+
 /* Rows inserted, updated or deleted by st (after it is done). */
 int64_t db_changes(struct db_stmt *st);
 

@@ -31,12 +31,6 @@ static const struct db_sql KEY_FIND = {
     "k.tenant_id JOIN tenant t ON t.id = k.tenant_id WHERE k.key_hash = ?1 AND "
     "k.revoked_ms = 0 AND u.disabled = 0", NULL};
 
-static const char *
-nz(const char *s)
-{
-    return s ? s : "";
-}
-
 /* Row of KEY_COLUMNS -> key. */
 static void
 key_row(struct db_stmt *st, struct rcm_api_key *k)
@@ -45,9 +39,9 @@ key_row(struct db_stmt *st, struct rcm_api_key *k)
     k->id = db_col_i64(st, 0);
     k->tenant_id = db_col_i64(st, 1);
     k->created_by = db_col_i64(st, 2);
-    rcm_str_copy(k->name, sizeof k->name, rcm_str_c(nz(db_col_text(st, 3, NULL))));
-    k->role = rcm_role_parse(nz(db_col_text(st, 4, NULL)));
-    rcm_str_copy(k->prefix, sizeof k->prefix, rcm_str_c(nz(db_col_text(st, 5, NULL))));
+    rcm_str_copy(k->name, sizeof k->name, rcm_str_c(db_col_str(st, 3)));
+    k->role = rcm_role_parse(db_col_str(st, 4));
+    rcm_str_copy(k->prefix, sizeof k->prefix, rcm_str_c(db_col_str(st, 5)));
     k->created_ms = db_col_i64(st, 6);
     k->expires_ms = db_col_i64(st, 7);
     k->revoked_ms = db_col_i64(st, 8);
@@ -192,7 +186,7 @@ find_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such key");
     struct rcm_api_key *k = a->out;
     key_row(st, k);
-    k->creator_role = rcm_role_parse(nz(db_col_text(st, 9, NULL)));
+    k->creator_role = rcm_role_parse(db_col_str(st, 9));
     k->creator_mfa_enrolled = db_col_i64(st, 10) != 0;
     k->tenant_mfa_required = db_col_i64(st, 11) != 0;
     return RCM_OK;

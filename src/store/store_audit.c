@@ -77,14 +77,10 @@ nz(const char *s)
 static bool
 col_hash(struct db_stmt *st, int col, uint8_t out[RCM_SHA256_BYTES])
 {
-    size_t n = 0;
-    const void *p = db_col_blob(st, col, &n);
-    if (!p || n != RCM_SHA256_BYTES) {
-        memset(out, 0, RCM_SHA256_BYTES);
-        return false;
-    }
-    memcpy(out, p, RCM_SHA256_BYTES);
-    return true;
+    if (db_col_blob_exact(st, col, out, RCM_SHA256_BYTES))
+        return true;
+    memset(out, 0, RCM_SHA256_BYTES);
+    return false;
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -313,16 +309,16 @@ audit_row(struct db_stmt *st, struct rcm_audit_event *ev)
     ev->seq = db_col_i64(st, 0);
     ev->ts_ms = db_col_i64(st, 1);
     ev->tenant_id = db_col_i64(st, 2);
-    ev->actor_type = nz(db_col_text(st, 3, NULL));
+    ev->actor_type = db_col_str(st, 3);
     ev->actor_id = db_col_i64(st, 4);
-    ev->action = nz(db_col_text(st, 5, NULL));
-    ev->object_type = nz(db_col_text(st, 6, NULL));
-    ev->object_id = nz(db_col_text(st, 7, NULL));
-    ev->patient_ids = nz(db_col_text(st, 8, NULL));
-    ev->purpose = nz(db_col_text(st, 9, NULL));
-    ev->outcome = nz(db_col_text(st, 10, NULL));
-    ev->source_ip = nz(db_col_text(st, 11, NULL));
-    ev->request_id = nz(db_col_text(st, 12, NULL));
+    ev->action = db_col_str(st, 5);
+    ev->object_type = db_col_str(st, 6);
+    ev->object_id = db_col_str(st, 7);
+    ev->patient_ids = db_col_str(st, 8);
+    ev->purpose = db_col_str(st, 9);
+    ev->outcome = db_col_str(st, 10);
+    ev->source_ip = db_col_str(st, 11);
+    ev->request_id = db_col_str(st, 12);
     ev->emergency = db_col_i64(st, 13) != 0;
     col_hash(st, 14, ev->prev_hash);
     col_hash(st, 15, ev->hash);

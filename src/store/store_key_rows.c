@@ -61,24 +61,6 @@ static const struct db_sql ROTATION_LIST = {
     "ROTATION_LIST", "SELECT id, kind, coalesce(tenant_id, 0), state, total, done, "
     "started_ms, updated_ms FROM key_rotation ORDER BY id DESC", NULL};
 
-static const char *
-nz(const char *s)
-{
-    return s ? s : "";
-}
-
-/* Copy a blob column of exactly n bytes; false when its size differs. */
-static bool
-col_blob(struct db_stmt *st, int col, uint8_t *out, size_t n)
-{
-    size_t len = 0;
-    const void *p = db_col_blob(st, col, &len);
-    if (!p || len != n)
-        return false;
-    memcpy(out, p, n);
-    return true;
-}
-
 /* ---- wrapped keys ------------------------------------------------------- */
 
 struct key_args {
@@ -108,7 +90,7 @@ key_get_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         return err;
     if (!row)
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such key");
-    if (!col_blob(st, 0, a->out, RCM_KEY_WRAPPED_BYTES))
+    if (!db_col_blob_exact(st, 0, a->out, RCM_KEY_WRAPPED_BYTES))
         memset(a->out, 0, RCM_KEY_WRAPPED_BYTES);
     return RCM_OK;
 }
@@ -177,8 +159,8 @@ rewrap_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     while (!err && !(err = db_step(st, &row, diag)) && row && a->n < a->cap) {
         struct key_row *r = &a->rows[a->n++];
         r->tenant_id = db_col_i64(st, 0);
-        rcm_str_copy(r->purpose, sizeof r->purpose, rcm_str_c(nz(db_col_text(st, 1, NULL))));
-        if (!col_blob(st, 2, r->wrapped, RCM_KEY_WRAPPED_BYTES))
+        rcm_str_copy(r->purpose, sizeof r->purpose, rcm_str_c(db_col_str(st, 1)));
+        if (!db_col_blob_exact(st, 2, r->wrapped, RCM_KEY_WRAPPED_BYTES))
             bad = true;
     }
     if (err)
@@ -376,9 +358,9 @@ list_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     while (!err && !(err = db_step(st, &row, diag)) && row) {
         struct rcm_key_rotation r = {
             .id = db_col_i64(st, 0),
-            .kind = nz(db_col_text(st, 1, NULL)),
+            .kind = db_col_str(st, 1),
             .tenant_id = db_col_i64(st, 2),
-            .state = nz(db_col_text(st, 3, NULL)),
+            .state = db_col_str(st, 3),
             .total = db_col_i64(st, 4),
             .done = db_col_i64(st, 5),
             .started_ms = db_col_i64(st, 6),

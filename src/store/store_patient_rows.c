@@ -75,24 +75,6 @@ static const struct db_sql PATIENT_BIDX_SET = {
 /* Largest page of a tenant rotation. */
 #define REKEY_BATCH_MAX 10000
 
-static const char *
-nz(const char *s)
-{
-    return s ? s : "";
-}
-
-/* A blob column of exactly n bytes into out, or false (out untouched). */
-static bool
-col_exact(struct db_stmt *st, int col, uint8_t *out, size_t n)
-{
-    size_t len = 0;
-    const void *p = db_col_blob(st, col, &len);
-    if (!p || len != n)
-        return false;
-    memcpy(out, p, n);
-    return true;
-}
-
 /* Row of PATIENT_COLUMNS -> row; false when a column is malformed. */
 static bool
 patient_row(struct db_stmt *st, struct store_patient_row *r)
@@ -100,7 +82,7 @@ patient_row(struct db_stmt *st, struct store_patient_row *r)
     bool ok = true;
     r->id = db_col_i64(st, 0);
     r->tenant_id = db_col_i64(st, 1);
-    ok &= rcm_str_copy(r->uid, sizeof r->uid, rcm_str_c(nz(db_col_text(st, 2, NULL))));
+    ok &= rcm_str_copy(r->uid, sizeof r->uid, rcm_str_c(db_col_str(st, 2)));
     r->created_ms = db_col_i64(st, 3);
     r->updated_ms = db_col_i64(st, 4);
     for (int f = 0; f < RCM_PF_COUNT; f++) {
@@ -115,9 +97,9 @@ patient_row(struct db_stmt *st, struct store_patient_row *r)
         }
     }
     for (int b = 0; b < STORE_BIDX_COUNT; b++)
-        r->has_bidx[b] = col_exact(st, PATIENT_FIRST_BIDX_COL + b, r->bidx[b],
+        r->has_bidx[b] = db_col_blob_exact(st, PATIENT_FIRST_BIDX_COL + b, r->bidx[b],
                                    RCM_BLIND_INDEX_BYTES);
-    ok &= col_exact(st, PATIENT_WRAPPED_COL, r->wrapped_key, RCM_KEY_WRAPPED_BYTES);
+    ok &= db_col_blob_exact(st, PATIENT_WRAPPED_COL, r->wrapped_key, RCM_KEY_WRAPPED_BYTES);
     return ok;
 }
 

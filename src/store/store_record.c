@@ -150,7 +150,7 @@ kind_sql(const struct rcm_record_kind *k, const struct kind_sql **out, struct rc
 static void
 copy_text(char *dst, size_t cap, const char *s)
 {
-    rcm_str_copy(dst, cap, rcm_str_c(s ? s : ""));
+    rcm_str_copy(dst, cap, rcm_str_c(s));
 }
 
 static bool
@@ -160,15 +160,13 @@ read_row(const struct rcm_record_kind *k, struct db_stmt *st, struct record_row 
     r->id = db_col_i64(st, 0);
     r->tenant_id = db_col_i64(st, 1);
     r->patient_id = db_col_i64(st, 2);
-    copy_text(r->uid, sizeof r->uid, db_col_text(st, 3, NULL));
+    copy_text(r->uid, sizeof r->uid, db_col_str(st, 3));
     r->created_ms = db_col_i64(st, 4);
     r->updated_ms = db_col_i64(st, 5);
-    copy_text(r->patient_uid, sizeof r->patient_uid, db_col_text(st, 6, NULL));
-    size_t n = 0;
-    const void *w = db_col_blob(st, 7, &n);
-    if (!w || n != RCM_KEY_WRAPPED_BYTES)
+    copy_text(r->patient_uid, sizeof r->patient_uid, db_col_str(st, 6));
+    if (!db_col_blob_exact(st, 7, r->wrapped, RCM_KEY_WRAPPED_BYTES))
         return false;
-    memcpy(r->wrapped, w, n);
+    size_t n = 0;
     for (int i = 0; i < k->n_fields; i++) {
         int col = ROW_COLUMNS + i;
         const struct rcm_field *f = &k->fields[i];
@@ -367,7 +365,7 @@ read_patient_key(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     if (!w || n != RCM_KEY_WRAPPED_BYTES)
         return rcm_diag_fail(diag, RCM_E_CRYPTO, "patient %" PRId64 ": malformed key row",
                              p->patient_id);
-    copy_text(p->uid, sizeof p->uid, db_col_text(st, 0, NULL));
+    copy_text(p->uid, sizeof p->uid, db_col_str(st, 0));
     memcpy(p->wrapped, w, n);
     return RCM_OK;
 }

@@ -30,20 +30,14 @@ static const struct db_sql CLIENT_LIST = {
     "CLIENT_LIST", "SELECT " TENANT_COLUMNS " FROM tenant WHERE manager_id = ?1 "
     "ORDER BY id", NULL};
 
-static const char *
-nz(const char *s)
-{
-    return s ? s : "";
-}
-
 /* Row of TENANT_COLUMNS -> tenant. */
 static void
 tenant_row(struct db_stmt *st, struct rcm_tenant *t)
 {
     memset(t, 0, sizeof *t);
     t->id = db_col_i64(st, 0);
-    rcm_str_copy(t->slug, sizeof t->slug, rcm_str_c(nz(db_col_text(st, 1, NULL))));
-    rcm_str_copy(t->name, sizeof t->name, rcm_str_c(nz(db_col_text(st, 2, NULL))));
+    rcm_str_copy(t->slug, sizeof t->slug, rcm_str_c(db_col_str(st, 1)));
+    rcm_str_copy(t->name, sizeof t->name, rcm_str_c(db_col_str(st, 2)));
     t->created_ms = db_col_i64(st, 3);
     t->manager_id = db_col_i64(st, 4);
     t->policy.mfa_required = db_col_i64(st, 5) != 0;

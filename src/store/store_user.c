@@ -111,12 +111,6 @@ static const struct db_sql BG_LIST = {
 /* The most a BG_EXPIRE run ends (LIMIT 64; the rest: next run). */
 #define EXPIRE_BATCH 64
 
-static const char *
-nz(const char *s)
-{
-    return s ? s : "";
-}
-
 /* Row of USER_COLUMNS -> user. */
 static void
 user_row(struct db_stmt *st, struct rcm_user *u)
@@ -124,10 +118,10 @@ user_row(struct db_stmt *st, struct rcm_user *u)
     memset(u, 0, sizeof *u);
     u->id = db_col_i64(st, 0);
     u->tenant_id = db_col_i64(st, 1);
-    rcm_str_copy(u->email, sizeof u->email, rcm_str_c(nz(db_col_text(st, 2, NULL))));
+    rcm_str_copy(u->email, sizeof u->email, rcm_str_c(db_col_str(st, 2)));
     rcm_str_copy(u->display_name, sizeof u->display_name,
-                 rcm_str_c(nz(db_col_text(st, 3, NULL))));
-    u->role = rcm_role_parse(nz(db_col_text(st, 4, NULL)));
+                 rcm_str_c(db_col_str(st, 3)));
+    u->role = rcm_role_parse(db_col_str(st, 4));
     u->disabled = db_col_i64(st, 5) != 0;
     u->created_ms = db_col_i64(st, 6);
     u->failures = (uint32_t)db_col_i64(st, 7);
@@ -285,7 +279,7 @@ read_login(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such user");
     user_row(st, r->out);
     rcm_str_copy(r->out->password_hash, sizeof r->out->password_hash,
-                 rcm_str_c(nz(db_col_text(st, 9, NULL))));
+                 rcm_str_c(db_col_str(st, 9)));
     r->out->login_tenant_id = db_col_i64(st, 10);
     return RCM_OK;
 }
@@ -660,10 +654,10 @@ read_session(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     p->session_id = db_col_i64(st, 0);
     p->tenant_id = db_col_i64(st, 1);
     p->user_id = db_col_i64(st, 2);
-    p->role = rcm_role_parse(nz(db_col_text(st, 3, NULL)));
+    p->role = rcm_role_parse(db_col_str(st, 3));
     p->created_ms = db_col_i64(st, 4);
     p->last_seen_ms = db_col_i64(st, 5);
-    rcm_str_copy(p->csrf_hash, sizeof p->csrf_hash, rcm_str_c(nz(db_col_text(st, 6, NULL))));
+    rcm_str_copy(p->csrf_hash, sizeof p->csrf_hash, rcm_str_c(db_col_str(st, 6)));
     p->mfa_ok = db_col_i64(st, 7) != 0;
     p->emergency_until_ms = db_col_i64(st, 8);
     p->mfa_enrolled = db_col_i64(st, 9) != 0;
@@ -902,13 +896,13 @@ list_grants(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         g.id = db_col_i64(st, 0);
         g.user_id = db_col_i64(st, 1);
         g.session_id = db_col_i64(st, 2);
-        rcm_str_copy(g.reason, sizeof g.reason, rcm_str_c(nz(db_col_text(st, 3, NULL))));
+        rcm_str_copy(g.reason, sizeof g.reason, rcm_str_c(db_col_str(st, 3)));
         g.started_ms = db_col_i64(st, 4);
         g.expires_ms = db_col_i64(st, 5);
         g.ended_ms = db_col_i64(st, 6);
         g.actions = db_col_i64(st, 7);
         rcm_str_copy(g.user_email, sizeof g.user_email,
-                     rcm_str_c(nz(db_col_text(st, 8, NULL))));
+                     rcm_str_c(db_col_str(st, 8)));
         if (l->fn(l->ctx, &g))
             break;
     }
