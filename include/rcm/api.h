@@ -35,6 +35,7 @@ struct rcm_server_options {
     unsigned session_idle_s;        /* clamped to 60..1800 */
     const struct rcm_pwlist *pwlist;/* borrowed; common/breached passwords */
     const struct rcm_key *mfa_key;  /* borrowed; seals TOTP secrets */
+    unsigned idempotency_ttl_s;     /* answers kept for Idempotency-Key; 0 = a day */
 };
 
 /* Version of the HTTP library underneath ("0.9.75"). */

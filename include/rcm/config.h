@@ -109,6 +109,9 @@ enum rcm_setting_type {
       "moved (the window in which deleting recent records goes unnoticed)")    \
     X(auth_session_idle_s, "auth.session_idle_s", RCM_SET_INT, "900", 60,     \
       1800, NULL, "a session unused this long ends (HIPAA automatic logoff)")  \
+    X(api_idempotency_ttl_s, "api.idempotency_ttl_s", RCM_SET_INT, "86400", 1, \
+      604800, NULL, "how long the answer to a POST sent with an "             \
+      "Idempotency-Key is kept for repeats of it; an older key counts as new") \
     X(log_level, "log.level", RCM_SET_ENUM, "info", 0, 0,                      \
       "debug|info|warn|error", "lowest operational log level written")
 

@@ -13,6 +13,8 @@
 #ifndef RCM_STORE_H
 #define RCM_STORE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rcm/audit.h"
@@ -563,6 +565,7 @@ RCM_MUST_CHECK enum rcm_err rcm_store_audit_query(struct rcm_store *store,
 #define RCM_SYSTEM_KEY_AUDIT "audit-mac"
 #define RCM_SYSTEM_KEY_MFA "mfa-secret"
 #define RCM_SYSTEM_KEY_LOGIN "login-throttle"   /* keys login_throttle rows */
+#define RCM_SYSTEM_KEY_IDEMPOTENCY "idempotency" /* keys and seals idempotency_key rows */
 
 /*
  * A system key (RCM_SYSTEM_KEY_*), stored wrapped under the master key so a
@@ -619,6 +622,87 @@ RCM_MUST_CHECK enum rcm_err rcm_store_key_rotations(struct rcm_store *store,
  * into a new file created with mode 0600; RCM_E_CONFLICT if it exists. */
 RCM_MUST_CHECK enum rcm_err rcm_store_backup(struct rcm_store *store, const char *path,
                                              struct rcm_diag *diag);
+
+/* ---- idempotency keys ----------------------------------------------------- */
+
+/*
+ * The first answer to a request made with a client's Idempotency-Key, kept
+ * so that a repeat gets it again instead of doing the work twice (the HTTP
+ * side: src/api/api_idempotency.c). A key belongs to actor->tenant_id, the
+ * actor (type and id) and the route ("POST /v1/patients"). It is stored
+ * only as HMAC-SHA-256 under the system key RCM_SYSTEM_KEY_IDEMPOTENCY, and
+ * the answer only sealed (AES-256-GCM) under a key derived from it, bound
+ * to the tenant and the row. Rows expire ttl_ms after the first request and
+ * are then treated as never made; expired rows are deleted a few at a time
+ * whenever an answer is stored or a row released.
+ */
+#define RCM_IDEMPOTENCY_KEY_MAX 255         /* bytes of printable ASCII */
+#define RCM_IDEMPOTENCY_ROUTE_MAX 128
+#define RCM_IDEMPOTENCY_TYPE_MAX 127        /* content type of an answer */
+#define RCM_IDEMPOTENCY_BODY_MAX (1 << 20)  /* largest answer body kept */
+/* A first request that has not answered within this long is taken to have
+ * died between being recorded and answering (a crash, a store that failed
+ * to take the answer); a repeat after that runs again. No handler takes
+ * anywhere near this long. */
+#define RCM_IDEMPOTENCY_LEASE_MS 60000
+
+enum rcm_idempotency_state {
+    RCM_IDEMPOTENCY_NEW,            /* recorded as running: do the work, then
+                                       finish (or release) with *id */
+    RCM_IDEMPOTENCY_REPLAY,         /* answered before: *answer holds it */
+    RCM_IDEMPOTENCY_MISMATCH,       /* the key was used for another request */
+    RCM_IDEMPOTENCY_IN_PROGRESS,    /* the first request with it still runs */
+};
+
+/* A stored answer. content_type and body point into mem. */
+struct rcm_idempotency_answer {
+    int status;
+    const char *content_type;       /* NUL-terminated */
+    const char *body;               /* body_len bytes (may hold PHI) */
+    size_t body_len;
+    void *mem;                      /* owned: rcm_idempotency_answer_release */
+    size_t mem_len;
+};
+
+/* Wipe and free what an answer holds; it may be released again. */
+void rcm_idempotency_answer_release(struct rcm_idempotency_answer *answer);
+
+/* 1..RCM_IDEMPOTENCY_KEY_MAX bytes, each printable ASCII (0x20-0x7e). */
+bool rcm_idempotency_key_valid(const char *key);
+
+/*
+ * Look the key up and, when it is new (or expired, or its first request's
+ * lease ran out), record it as running — atomically, so of concurrent
+ * requests with one key exactly one gets RCM_IDEMPOTENCY_NEW. request_hash
+ * identifies the request (the API hashes path and body); the same key with
+ * another hash is RCM_IDEMPOTENCY_MISMATCH, checked before anything else.
+ * A replay is audited "idempotency.replay" (object: the first request's
+ * id) in the same transaction, since it hands the answer out again.
+ * actor->request_id is kept as the first request's. RCM_E_CRYPTO when a
+ * stored answer does not open (altered or moved). answer is filled only for
+ * a replay; release it either way.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_idempotency_begin(
+    struct rcm_store *store, const struct rcm_actor *actor, const char *route,
+    const char *key, const uint8_t request_hash[RCM_SHA256_BYTES], int64_t ttl_ms,
+    enum rcm_idempotency_state *state, int64_t *id, struct rcm_idempotency_answer *answer,
+    struct rcm_diag *diag);
+
+/* Keep the answer of the running request `id` (status 100-599, content type
+ * of printable ASCII up to RCM_IDEMPOTENCY_TYPE_MAX, body up to
+ * RCM_IDEMPOTENCY_BODY_MAX: RCM_E_INVAL / RCM_E_TOO_LARGE otherwise).
+ * RCM_E_NOT_FOUND when the row is no longer running (expired and taken by
+ * another request meanwhile). */
+RCM_MUST_CHECK enum rcm_err rcm_store_idempotency_finish(
+    struct rcm_store *store, const struct rcm_actor *actor, int64_t id, int status,
+    const char *content_type, const void *body, size_t body_len, struct rcm_diag *diag);
+
+/* Forget the running request `id`, so the key may be used again (its answer
+ * is not to be kept: a server error, a 429). A row no longer running is
+ * left alone. */
+RCM_MUST_CHECK enum rcm_err rcm_store_idempotency_release(struct rcm_store *store,
+                                                          const struct rcm_actor *actor,
+                                                          int64_t id, struct rcm_diag *diag);
 
 /* ---- patients ----------------------------------------------------------- */
 

@@ -267,6 +267,9 @@ api_dispatch(struct api_request *req, struct api_response *res)
     req->route = route->pattern;
     if (route->permission != API_PUBLIC && !api_authorize(req, res, route->permission))
         return;
+    bool idempotent = api_idempotency_applies(req, route);
+    if (idempotent && !api_idempotency_key_ok(req, res))
+        return;
     if (route->flags & API_BODY_JSON) {
         if (!take_json_body(req, res))
             return;
@@ -276,7 +279,14 @@ api_dispatch(struct api_request *req, struct api_response *res)
                     "this resource takes no request body");
         return;
     }
+    /* Requests refused above change nothing and are refused again when
+     * repeated, so only those that reach the handler involve the key. */
+    int64_t idempotency_id = 0;
+    if (idempotent && !api_idempotency_begin(req, res, &idempotency_id))
+        return;
     route->handler(req, res);
     if (!res->json && !res->raw)
         api_problem(req, res, API_PROBLEM_internal_error, "the response could not be built");
+    if (idempotency_id)
+        api_idempotency_end(req, res, idempotency_id);
 }

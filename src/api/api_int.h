@@ -36,6 +36,7 @@ struct api_context {
     const struct rcm_key *mfa_key;      /* seals TOTP secrets */
     struct api_ip_throttle *ip_throttle;/* failed logins per client address */
     struct rcm_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
+    int64_t idempotency_ttl_ms;         /* how long an idempotent answer is kept */
 };
 
 /* Header and query access the transport provides. */
@@ -56,6 +57,7 @@ struct api_request {
     const char *authorization;  /* Authorization header, or NULL */
     const char *cookie;         /* Cookie header, or NULL */
     const char *csrf_token;     /* X-CSRF-Token header, or NULL */
+    const char *idempotency_key;/* Idempotency-Key header, or NULL */
     const char *source_ip;      /* client address as text */
     api_lookup_fn query;        /* query-string parameter by name; may be NULL */
     void *conn;                 /* transport handle for `query` */
@@ -77,12 +79,16 @@ struct api_response {
     char allow[64];             /* Allow header for 405, else empty */
     char set_cookie[160];       /* Set-Cookie header, or empty */
     int64_t retry_after_s;      /* Retry-After header when > 0 */
+    bool replayed;              /* a stored answer: Idempotent-Replayed: true */
 };
 
 typedef void (*api_handler_fn)(struct api_request *req, struct api_response *res);
 
 enum api_route_flags {
     API_BODY_JSON = 1,          /* requires a JSON body, parsed into req->json */
+    /* a POST whose answer is never kept for an Idempotency-Key (the header
+     * is ignored): it carries a credential, or the POST only reads */
+    API_NO_IDEMPOTENCY = 2,
 };
 
 #define API_PUBLIC (-1)
@@ -135,6 +141,8 @@ void api_response_release(struct api_response *res);
     X(forbidden, 403, "Forbidden")                                              \
     X(csrf_failed, 403, "CSRF token missing or wrong")                          \
     X(conflict, 409, "Conflict")                                                \
+    X(idempotency_key_reused, 409, "Idempotency key reused")                    \
+    X(idempotency_key_in_use, 409, "Idempotency key in use")                    \
     X(length_required, 411, "Length required")                                  \
     X(too_many_requests, 429, "Too many attempts")                              \
     X(not_found, 404, "Not found")                                              \
@@ -269,6 +277,20 @@ void api_delete_break_glass(struct api_request *req, struct api_response *res);
 void api_get_break_glass(struct api_request *req, struct api_response *res);
 void api_get_api_keys(struct api_request *req, struct api_response *res);
 void api_delete_api_key(struct api_request *req, struct api_response *res);
+
+/*
+ * Idempotency-Key on POST (api_idempotency.c). api_dispatch asks
+ * api_idempotency_applies once the principal is known; a malformed key is
+ * refused by api_idempotency_key_ok before the body checks; after them
+ * api_idempotency_begin looks the key up and returns false when it has
+ * answered (a replay, a 409, a store failure) so the handler must not run,
+ * else sets *id to the running row, which api_idempotency_end gives the
+ * handler's answer (or releases, for answers not kept).
+ */
+bool api_idempotency_applies(const struct api_request *req, const struct api_route *route);
+bool api_idempotency_key_ok(struct api_request *req, struct api_response *res);
+bool api_idempotency_begin(struct api_request *req, struct api_response *res, int64_t *id);
+void api_idempotency_end(struct api_request *req, const struct api_response *res, int64_t id);
 
 /* Path parameter by name, or NULL. */
 const char *api_param(const struct api_request *req, const char *name);

@@ -62,7 +62,7 @@ server_head_check_target(const char *raw, const char **why)
  * us and a proxy in front of us is how requests are smuggled. */
 static const char *const singletons[] = {
     "host", "content-length", "transfer-encoding", "content-type",
-    "authorization", "cookie", "x-csrf-token", "x-request-id",
+    "authorization", "cookie", "x-csrf-token", "x-request-id", "idempotency-key",
 };
 enum { SEEN_HOST = 1u << 0, SEEN_LENGTH = 1u << 1, SEEN_TRANSFER = 1u << 2,
        SEEN_CHUNKED = 1u << 30 };

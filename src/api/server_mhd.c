@@ -138,6 +138,8 @@ send_response(struct MHD_Connection *conn, struct req_state *st,
         MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
     if (close)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (res->replayed)
+        MHD_add_response_header(r, "Idempotent-Replayed", "true");
     if (res->retry_after_s > 0) {
         char secs[24];
         snprintf(secs, sizeof secs, "%lld", (long long)res->retry_after_s);
@@ -342,6 +344,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                                     MHD_HTTP_HEADER_AUTHORIZATION);
     req.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
     req.csrf_token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    req.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                      "Idempotency-Key");
     req.source_ip = client_ip(conn, st->client_ip);
     req.query = query_arg;
     req.conn = conn;
@@ -452,6 +456,8 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     srv->ctx.session_idle_ms = rcm_session_idle_ms((int64_t)opt->session_idle_s * 1000);
     srv->ctx.pwlist = opt->pwlist;
     srv->ctx.mfa_key = opt->mfa_key;
+    srv->ctx.idempotency_ttl_ms = (int64_t)(opt->idempotency_ttl_s ? opt->idempotency_ttl_s
+                                                                   : 86400) * 1000;
     srv->idle_timeout_s = opt->idle_timeout_s;
     /* a connection silent for the idle timeout closes, even before its
      * first head (when the guard, not the library, watches it) */

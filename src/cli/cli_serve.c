@@ -237,6 +237,7 @@ cli_serve(int argc, char **argv)
         .session_idle_s = (unsigned)RCM_CFG_INT(&cfg, auth_session_idle_s),
         .pwlist = &pwlist,
         .mfa_key = &mfa_key,
+        .idempotency_ttl_s = (unsigned)RCM_CFG_INT(&cfg, api_idempotency_ttl_s),
     };
     if (rcm_server_start(&opt, &server, &diag) != RCM_OK) {
         cli_error("serve", "%s", diag.msg);

@@ -615,6 +615,138 @@ rcm_store_audit_query(struct rcm_store *store, const struct rcm_audit_filter *f,
     return store_audit_query(store, f, fn, ctx, diag);
 }
 
+/* ---- idempotency keys ------------------------------------------------------ */
+
+bool
+rcm_idempotency_key_valid(const char *key)
+{
+    size_t n = key ? strnlen(key, RCM_IDEMPOTENCY_KEY_MAX + 1) : 0;
+    if (n == 0 || n > RCM_IDEMPOTENCY_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)key[i] < 0x20 || (unsigned char)key[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* Printable ASCII, 1..max bytes (a route, a content type). */
+static bool
+short_ascii(const char *s, size_t max)
+{
+    size_t n = s ? strnlen(s, max + 1) : 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return false;
+    return n > 0 && n <= max;
+}
+
+static bool
+idem_principal(const struct rcm_actor *actor, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return false;
+    if (short_ascii(actor->type, 32))
+        return true;
+    rcm_diag_fail(diag, RCM_E_INVAL, "an idempotency key needs an actor type");
+    return false;
+}
+
+/*
+ * The keys idempotency rows need, each derived from the system key for one
+ * use only: `seal` seals answers, `mac` names the client's keys (which are
+ * client-chosen text and may say more than they should, so only their HMAC
+ * is stored). Both are the caller's to wipe.
+ */
+static enum rcm_err
+idem_keys(struct rcm_store *store, struct rcm_key *seal, uint8_t mac[RCM_KEY_BYTES],
+          struct rcm_diag *diag)
+{
+    static const char seal_label[] = "openrcm/idempotency/seal/v1";
+    static const char mac_label[] = "openrcm/idempotency/key-mac/v1";
+    struct rcm_key k;
+    enum rcm_err err = rcm_store_system_key(store, RCM_SYSTEM_KEY_IDEMPOTENCY, &k, diag);
+    if (err)
+        return err;
+    uint8_t bytes[RCM_KEY_BYTES];
+    rcm_hmac_sha256(k.bytes, sizeof k.bytes, seal_label, sizeof seal_label - 1, bytes);
+    rcm_key_from_bytes(seal, bytes);
+    rcm_hmac_sha256(k.bytes, sizeof k.bytes, mac_label, sizeof mac_label - 1, mac);
+    rcm_crypto_wipe(bytes, sizeof bytes);
+    rcm_key_wipe(&k);
+    return RCM_OK;
+}
+
+enum rcm_err
+rcm_store_idempotency_begin(struct rcm_store *store, const struct rcm_actor *actor,
+                            const char *route, const char *key,
+                            const uint8_t request_hash[RCM_SHA256_BYTES], int64_t ttl_ms,
+                            enum rcm_idempotency_state *state, int64_t *id,
+                            struct rcm_idempotency_answer *answer, struct rcm_diag *diag)
+{
+    *state = RCM_IDEMPOTENCY_NEW;
+    *id = 0;
+    *answer = (struct rcm_idempotency_answer){0};
+    if (!idem_principal(actor, diag))
+        return RCM_E_INVAL;
+    if (!short_ascii(route, RCM_IDEMPOTENCY_ROUTE_MAX) || ttl_ms < 1)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "an idempotency key needs a route and a "
+                             "lifetime");
+    if (!rcm_idempotency_key_valid(key))
+        return rcm_diag_fail(diag, RCM_E_INVAL, "an idempotency key is 1-%d characters of "
+                             "printable ASCII", RCM_IDEMPOTENCY_KEY_MAX);
+    struct store_idem_request r = {.route = route, .now_ms = rcm_time_now_ms(),
+                                   .ttl_ms = ttl_ms};
+    memcpy(r.request_hash, request_hash, RCM_SHA256_BYTES);
+    struct rcm_key seal;
+    uint8_t mac[RCM_KEY_BYTES];
+    enum rcm_err err = idem_keys(store, &seal, mac, diag);
+    if (err)
+        return err;
+    rcm_hmac_sha256(mac, sizeof mac, key, strlen(key), r.key_hash);
+    rcm_crypto_wipe(mac, sizeof mac);
+    err = store_idempotency_begin(store, actor, &seal, &r, state, id, answer, diag);
+    rcm_key_wipe(&seal);
+    return err;
+}
+
+enum rcm_err
+rcm_store_idempotency_finish(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
+                             int status, const char *content_type, const void *body,
+                             size_t body_len, struct rcm_diag *diag)
+{
+    if (!idem_principal(actor, diag))
+        return RCM_E_INVAL;
+    if (id <= 0 || status < 100 || status > 599 ||
+        !short_ascii(content_type, RCM_IDEMPOTENCY_TYPE_MAX) || (body_len && !body))
+        return rcm_diag_fail(diag, RCM_E_INVAL, "an idempotent answer needs a key, a status "
+                             "and a content type of at most %d characters",
+                             RCM_IDEMPOTENCY_TYPE_MAX);
+    if (body_len > RCM_IDEMPOTENCY_BODY_MAX)
+        return rcm_diag_fail(diag, RCM_E_TOO_LARGE, "an idempotent answer is kept only up to "
+                             "%d bytes", RCM_IDEMPOTENCY_BODY_MAX);
+    struct rcm_key seal;
+    uint8_t mac[RCM_KEY_BYTES];
+    enum rcm_err err = idem_keys(store, &seal, mac, diag);
+    rcm_crypto_wipe(mac, sizeof mac);
+    if (err)
+        return err;
+    err = store_idempotency_finish(store, actor, &seal, id, status, content_type, body,
+                                   body_len, rcm_time_now_ms(), diag);
+    rcm_key_wipe(&seal);
+    return err;
+}
+
+enum rcm_err
+rcm_store_idempotency_release(struct rcm_store *store, const struct rcm_actor *actor,
+                              int64_t id, struct rcm_diag *diag)
+{
+    if (!idem_principal(actor, diag))
+        return RCM_E_INVAL;
+    if (id <= 0)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "no idempotency key to release");
+    return store_idempotency_release(store, actor, id, rcm_time_now_ms(), diag);
+}
+
 /* ---- migrations ------------------------------------------------------ */
 
 static int

@@ -256,6 +256,34 @@ enum rcm_err store_patient_row_rekey(struct rcm_store *s, int64_t tenant_id, int
                                      int limit, store_rekey_fn fn, void *ctx, int64_t *last_id,
                                      int *n, struct rcm_diag *diag);
 
+/* store_idempotency.c: rows of idempotency_key. store.c checks arguments
+ * and derives from the system key the key that seals answers (`seal`) and
+ * the HMAC of the client's key (key_hash); now_ms is the clock (tests move
+ * it). Contracts as rcm_store_idempotency_* in rcm/store.h. */
+struct store_idem_request {
+    const char *route;
+    uint8_t key_hash[RCM_SHA256_BYTES];
+    uint8_t request_hash[RCM_SHA256_BYTES];
+    int64_t now_ms;
+    int64_t ttl_ms;
+};
+/* Expired rows deleted per finish or release, at most. */
+#define STORE_IDEM_PRUNE_BATCH 32
+enum rcm_err store_idempotency_begin(struct rcm_store *s, const struct rcm_actor *actor,
+                                     const struct rcm_key *seal,
+                                     const struct store_idem_request *r,
+                                     enum rcm_idempotency_state *state, int64_t *id,
+                                     struct rcm_idempotency_answer *answer,
+                                     struct rcm_diag *diag) RCM_MUST_CHECK;
+enum rcm_err store_idempotency_finish(struct rcm_store *s, const struct rcm_actor *actor,
+                                      const struct rcm_key *seal, int64_t id, int status,
+                                      const char *content_type, const void *body,
+                                      size_t body_len, int64_t now_ms,
+                                      struct rcm_diag *diag) RCM_MUST_CHECK;
+enum rcm_err store_idempotency_release(struct rcm_store *s, const struct rcm_actor *actor,
+                                       int64_t id, int64_t now_ms,
+                                       struct rcm_diag *diag) RCM_MUST_CHECK;
+
 /* Keyring: master key(s) given at open, tenant keys unwrapped on demand and
  * cached by (tenant, key id). */
 enum rcm_err store_keyring_new(const struct rcm_store_options *opt,

@@ -176,7 +176,34 @@ bad_path_bytes(void **state)
     done(&c);
 }
 
+/* A public route has no principal to keep answers for: the header is
+ * ignored, even a malformed one, and nothing is replayed. */
+static void
+public_routes_ignore_idempotency_keys(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"k-1", "", "tab\there"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        struct call c;
+        memset(&c, 0, sizeof c);
+        rcm_arena_init(&c.arena, 1 << 20, 0);
+        c.req.method = "POST";
+        c.req.path = "/v1/echo";
+        c.req.content_type = "application/json";
+        c.req.body = "{\"n\":2}";
+        c.req.body_len = strlen(c.req.body);
+        c.req.max_body_bytes = 1 << 20;
+        c.req.arena = &c.arena;
+        c.req.idempotency_key = keys[i];
+        api_dispatch(&c.req, &c.res);
+        assert_int_equal(c.res.status, 200);
+        assert_false(c.res.replayed);
+        done(&c);
+    }
+}
+
 RUN_TESTS(cmocka_unit_test(health_answers),
+          cmocka_unit_test(public_routes_ignore_idempotency_keys),
           cmocka_unit_test(unknown_path_is_problem_404),
           cmocka_unit_test(wrong_method_is_405_with_allow),
           cmocka_unit_test(json_body_checks),

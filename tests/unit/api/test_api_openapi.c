@@ -76,6 +76,64 @@ every_documented_operation_exists(void **state)
     json_decref(doc);
 }
 
+/* Whether an operation lists the Idempotency-Key parameter. */
+static bool
+takes_idempotency_key(json_t *op)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(op, "parameters"), i, p) {
+        const char *ref = json_string_value(json_object_get(p, "$ref"));
+        if (ref && strcmp(ref, "#/components/parameters/IdempotencyKey") == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Each POST the server keeps answers for (api_idempotency_applies: not
+ * public, not API_NO_IDEMPOTENCY) documents the Idempotency-Key header,
+ * the replay header and the 409; no other operation claims the header. */
+static void
+idempotency_key_is_documented_where_it_works(void **state)
+{
+    (void)state;
+    json_t *doc = load_doc();
+    json_t *paths = json_object_get(doc, "paths");
+    int keyed = 0;
+    for (const struct api_route *r = api_routes; r->method; r++) {
+        char method[16];
+        lower(r->method, method, sizeof method);
+        json_t *op = json_object_get(json_object_get(paths, r->pattern), method);
+        assert_non_null(op);
+        bool works = strcmp(r->method, "POST") == 0 && r->permission != API_PUBLIC &&
+                     !(r->flags & API_NO_IDEMPOTENCY);
+        if (takes_idempotency_key(op) != works)
+            fail_msg("%s %s: the Idempotency-Key parameter %s", r->method, r->pattern,
+                     works ? "is missing" : "is listed but the route ignores the header");
+        if (!works)
+            continue;
+        keyed++;
+        json_t *responses = json_object_get(op, "responses");
+        const char *ref = json_string_value(json_object_get(json_object_get(responses, "409"),
+                                                            "$ref"));
+        if (!ref || strcmp(ref, "#/components/responses/IdempotencyConflict") != 0)
+            fail_msg("%s %s: 409 must be the IdempotencyConflict response", r->method,
+                     r->pattern);
+        const char *code;
+        json_t *resp;
+        json_object_foreach(responses, code, resp) {
+            if (code[0] == '2' &&
+                !json_object_get(json_object_get(resp, "headers"), "Idempotent-Replayed"))
+                fail_msg("%s %s: %s lacks the Idempotent-Replayed header", r->method,
+                         r->pattern, code);
+        }
+    }
+    assert_true(keyed >= 4);
+    assert_non_null(json_object_get(json_object_get(json_object_get(doc, "components"),
+                                                    "parameters"), "IdempotencyKey"));
+    json_decref(doc);
+}
+
 static void
 problem_codes_match_the_document(void **state)
 {
@@ -98,4 +156,5 @@ problem_codes_match_the_document(void **state)
 
 RUN_TESTS(cmocka_unit_test(every_route_is_documented),
           cmocka_unit_test(every_documented_operation_exists),
+          cmocka_unit_test(idempotency_key_is_documented_where_it_works),
           cmocka_unit_test(problem_codes_match_the_document))

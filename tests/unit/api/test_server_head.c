@@ -79,6 +79,7 @@ fields(void **state)
     assert_int_equal(HEAD({"Content-Length", "2"}, {"content-length", "2"}), SERVER_HEAD_BAD);
     assert_int_equal(HEAD({"Authorization", "a"}, {"AUTHORIZATION", "b"}), SERVER_HEAD_BAD);
     assert_int_equal(HEAD({"X-Request-Id", "a"}, {"X-Request-Id", "b"}), SERVER_HEAD_BAD);
+    assert_int_equal(HEAD({"Idempotency-Key", "a"}, {"idempotency-key", "a"}), SERVER_HEAD_BAD);
     assert_int_equal(HEAD({"Accept", "a"}, {"Accept", "b"}), SERVER_HEAD_OK);
     /* transfer codings */
     assert_int_equal(HEAD({"Transfer-Encoding", "chunked"}), SERVER_HEAD_LENGTH_REQUIRED);
