@@ -38,12 +38,6 @@ struct store_fx {
 /* The backend the running group uses (set by STORE_FIXTURE_MAIN). */
 static const char *store_fx_backend = "sqlite";
 
-/* Open stores without a master key, the fixture's key serving as the audit
- * key instead: for suites of domains already on the driver that must not
- * reach the key rows, which still go through the SQLite-only backend
- * (set before the first store_fx_new). */
-static bool store_fx_keyless;
-
 static inline void
 store_fx_options(const struct store_fx *f, struct rcm_store_options *o,
                  const struct rcm_key *previous)
@@ -54,10 +48,6 @@ store_fx_options(const struct store_fx *f, struct rcm_store_options *o,
         .audit_key = f->no_master ? f->audit_key : NULL,
         .previous_master_key = previous, .conninfo = f->conninfo,
         .password_file = f->password_file};
-    if (store_fx_keyless) {
-        o->master_key = NULL;
-        o->audit_key = f->master.bytes;
-    }
 }
 
 /* Open (and migrate) the fixture's database again, e.g. after a close. */
