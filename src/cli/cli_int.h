@@ -59,6 +59,10 @@ bool cli_state_dir_ensure(const char *cmd, const struct rcm_config *cfg);
  */
 struct rcm_store *cli_store_open(const char *cmd, const struct rcm_config *cfg,
                                  bool create_key);
+/* The same, saying why it failed in *why (RCM_E_CONFLICT: the database's
+ * schema history differs from this binary's, or it is newer). */
+struct rcm_store *cli_store_open_why(const char *cmd, const struct rcm_config *cfg,
+                                     bool create_key, enum rcm_err *why);
 
 /*
  * Close a store from cli_store_open, first anchoring the audit head to

@@ -43,8 +43,9 @@ cli_migrate(int argc, char **argv)
         rc = CLI_USAGE;
         goto out;
     }
-    if (!(store = cli_store_open("migrate", &cfg, true))) {
-        rc = CLI_USAGE;
+    enum rcm_err why;
+    if (!(store = cli_store_open_why("migrate", &cfg, true, &why))) {
+        rc = why == RCM_E_CONFLICT ? CLI_PROBLEMS : CLI_USAGE;
         goto out;
     }
     if (status_only) {

@@ -43,6 +43,15 @@ const struct rcm_actor cli_system_actor = {.tenant_id = 0, .type = "system"};
 struct rcm_store *
 cli_store_open(const char *cmd, const struct rcm_config *cfg, bool create_key)
 {
+    return cli_store_open_why(cmd, cfg, create_key, NULL);
+}
+
+struct rcm_store *
+cli_store_open_why(const char *cmd, const struct rcm_config *cfg, bool create_key,
+                   enum rcm_err *why)
+{
+    if (why)
+        *why = RCM_E_CONFIG;
     struct rcm_key master, previous;
     bool have_previous = false;
     if (!cli_state_dir_ensure(cmd, cfg) || !cli_master_key(cmd, cfg, create_key, &master))
@@ -67,7 +76,10 @@ cli_store_open(const char *cmd, const struct rcm_config *cfg, bool create_key)
     };
     struct rcm_store *store = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
-    if (rcm_store_open(&opt, &store, &diag) != RCM_OK)
+    enum rcm_err err = rcm_store_open(&opt, &store, &diag);
+    if (why)
+        *why = err;
+    if (err != RCM_OK)
         cli_error(cmd, "%s", diag.msg);
     else if (rcm_store_audit_anchor_baseline(store, &diag) != RCM_OK)
         /* before migration 0002 there is no log yet: anything written

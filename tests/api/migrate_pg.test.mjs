@@ -115,11 +115,17 @@ describe('openrcm migrate on PostgreSQL', { skip: (!have && 'no PostgreSQL fixtu
   });
 
   test('an edited migration is refused (exit 1) without a word of SQL', () => {
+    const sha = psql('SELECT sha256 FROM schema_migrations WHERE version = 1');
     psql("UPDATE schema_migrations SET sha256 = 'x' WHERE version = 1");
-    const r = migrate();
+    let r = migrate();
     assert.equal(r.code, 1);
     assert.match(r.stderr, /migration 0001_init\.sql was applied with different text/);
     assert.doesNotMatch(r.stderr, /CREATE|SELECT|INSERT/);
+    // and every other command refuses such a database too
+    r = runCli(['tenant', 'add', '--slug', 'edited', '--name', 'Edited', ...sets]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /applied with different text/);
+    psql(`UPDATE schema_migrations SET sha256 = '${sha}' WHERE version = 1`);
   });
 
   test('a password file open to others is refused', () => {
