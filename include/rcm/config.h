@@ -109,6 +109,17 @@ enum rcm_setting_type {
       "moved (the window in which deleting recent records goes unnoticed)")    \
     X(auth_session_idle_s, "auth.session_idle_s", RCM_SET_INT, "900", 60,     \
       1800, NULL, "a session unused this long ends (HIPAA automatic logoff)")  \
+    X(jobs_workers, "jobs.workers", RCM_SET_INT, "2", 0, 64, NULL,             \
+      "threads of the server that run durable jobs (key rotation); 0: this "  \
+      "server runs none, another one does")                                    \
+    X(jobs_lease_s, "jobs.lease_s", RCM_SET_INT, "30", 2, 3600, NULL,          \
+      "a job stays with its worker this long after its last progress report; " \
+      "when the worker dies, another takes the job after that. Longer than "   \
+      "any one batch of a job takes")                                          \
+    X(jobs_poll_ms, "jobs.poll_ms", RCM_SET_INT, "1000", 10, 60000, NULL,      \
+      "an idle worker looks this often for jobs queued by other processes "    \
+      "and for jobs whose lease ran out (jobs queued by this server wake it "  \
+      "at once)")                                                              \
     X(log_level, "log.level", RCM_SET_ENUM, "info", 0, 0,                      \
       "debug|info|warn|error", "lowest operational log level written")
 

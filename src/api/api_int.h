@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "rcm/auth.h"
+#include "rcm/jobs.h"
 #include "rcm/mem.h"
 #include "rcm/roles.h"
 #include "rcm/store.h"
@@ -36,6 +37,7 @@ struct api_context {
     const struct rcm_key *mfa_key;      /* seals TOTP secrets */
     struct api_ip_throttle *ip_throttle;/* failed logins per client address */
     struct rcm_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
+    struct rcm_jobs *jobs;              /* this process's workers, or NULL */
 };
 
 /* Header and query access the transport provides. */
@@ -77,12 +79,14 @@ struct api_response {
     char allow[64];             /* Allow header for 405, else empty */
     char set_cookie[160];       /* Set-Cookie header, or empty */
     int64_t retry_after_s;      /* Retry-After header when > 0 */
+    char location[64];          /* Location header, or empty */
 };
 
 typedef void (*api_handler_fn)(struct api_request *req, struct api_response *res);
 
 enum api_route_flags {
     API_BODY_JSON = 1,          /* requires a JSON body, parsed into req->json */
+    API_BODY_JSON_OPTIONAL = 2, /* a JSON body if any (req->json NULL when none) */
 };
 
 #define API_PUBLIC (-1)
@@ -269,6 +273,11 @@ void api_delete_break_glass(struct api_request *req, struct api_response *res);
 void api_get_break_glass(struct api_request *req, struct api_response *res);
 void api_get_api_keys(struct api_request *req, struct api_response *res);
 void api_delete_api_key(struct api_request *req, struct api_response *res);
+
+/* Durable jobs (api_jobs.c). */
+void api_post_tenant_keys_rotate(struct api_request *req, struct api_response *res);
+void api_get_jobs(struct api_request *req, struct api_response *res);
+void api_get_job(struct api_request *req, struct api_response *res);
 
 /* Path parameter by name, or NULL. */
 const char *api_param(const struct api_request *req, const char *name);

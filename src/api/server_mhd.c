@@ -136,6 +136,8 @@ send_response(struct MHD_Connection *conn, struct req_state *st,
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, res->allow);
     if (res->set_cookie[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
+    if (res->location[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, res->location);
     if (close)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     if (res->retry_after_s > 0) {
@@ -452,6 +454,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     srv->ctx.session_idle_ms = rcm_session_idle_ms((int64_t)opt->session_idle_s * 1000);
     srv->ctx.pwlist = opt->pwlist;
     srv->ctx.mfa_key = opt->mfa_key;
+    srv->ctx.jobs = opt->jobs;
     srv->idle_timeout_s = opt->idle_timeout_s;
     /* a connection silent for the idle timeout closes, even before its
      * first head (when the guard, not the library, watches it) */
