@@ -17,6 +17,7 @@
 #include "rcm/store.h"
 
 struct rcm_server;
+struct rcm_jobs;
 
 struct rcm_server_options {
     const char *listen;             /* IPv4 address, e.g. "127.0.0.1" */
@@ -36,6 +37,8 @@ struct rcm_server_options {
     const struct rcm_pwlist *pwlist;/* borrowed; common/breached passwords */
     const struct rcm_key *mfa_key;  /* borrowed; seals TOTP secrets */
     unsigned idempotency_ttl_s;     /* answers kept for Idempotency-Key; 0 = a day */
+    struct rcm_jobs *jobs;          /* borrowed; woken when a request queues a
+                                     * job (NULL: no workers in this process) */
 };
 
 /* Version of the HTTP library underneath ("0.9.75"). */

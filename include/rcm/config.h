@@ -112,6 +112,17 @@ enum rcm_setting_type {
     X(api_idempotency_ttl_s, "api.idempotency_ttl_s", RCM_SET_INT, "86400", 1, \
       604800, NULL, "how long the answer to a POST sent with an "             \
       "Idempotency-Key is kept for repeats of it; an older key counts as new") \
+    X(jobs_workers, "jobs.workers", RCM_SET_INT, "2", 0, 64, NULL,             \
+      "threads of the server that run durable jobs (key rotation); 0: this "  \
+      "server runs none, another one does")                                    \
+    X(jobs_lease_s, "jobs.lease_s", RCM_SET_INT, "30", 2, 3600, NULL,          \
+      "a job stays with its worker this long after its last progress report; " \
+      "when the worker dies, another takes the job after that. Longer than "   \
+      "any one batch of a job takes")                                          \
+    X(jobs_poll_ms, "jobs.poll_ms", RCM_SET_INT, "1000", 10, 60000, NULL,      \
+      "an idle worker looks this often for jobs queued by other processes "    \
+      "and for jobs whose lease ran out (jobs queued by this server wake it "  \
+      "at once)")                                                              \
     X(log_level, "log.level", RCM_SET_ENUM, "info", 0, 0,                      \
       "debug|info|warn|error", "lowest operational log level written")
 

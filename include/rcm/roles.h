@@ -39,7 +39,9 @@ enum rcm_role {
     X(CLAIM_WRITE, "claim.write", "create, scrub and submit claims")            \
     X(CODING_WRITE, "coding.write", "assign and review codes")                  \
     X(DEID_READ, "deid.read", "read de-identified data and reports")           \
-    X(TENANT_MANAGE, "tenant.manage", "change the tenant's security policy")
+    X(TENANT_MANAGE, "tenant.manage", "change the tenant's security policy")  \
+    X(KEYS_MANAGE, "keys.manage", "rotate the tenant's encryption keys")       \
+    X(JOB_READ, "job.read", "see the tenant's background jobs and their progress")
 
 enum rcm_permission {
 #define RCM_PERM_ENUM(id, name, text) RCM_PERM_##id,

@@ -761,6 +761,120 @@ RCM_MUST_CHECK enum rcm_err rcm_store_patient_delete(struct rcm_store *store,
                                                      struct rcm_diag *diag);
 
 
+/* ---- durable jobs --------------------------------------------------------- */
+
+/*
+ * Long work that survives a crash (src/jobs runs it; docs/architecture.md,
+ * "A job"). A job is queued, taken by one worker at a time under a lease (an
+ * owner id and a deadline), reports progress — which extends the lease — and
+ * ends done or failed. A worker that dies leaves its lease to run out; the
+ * job is then taken again (attempts counts the takes) until it has used
+ * max_attempts, when it is failed instead. Handlers must therefore be safe to
+ * run again: a second run resumes.
+ *
+ * params, result and error are never PHI, by contract: params and result are
+ * JSON objects of ids, counts and settings, error an operator's message.
+ * A job belongs to a tenant; another tenant's job is RCM_E_NOT_FOUND.
+ */
+#define RCM_JOB_KIND_MAX 63
+#define RCM_JOB_JSON_MAX 1024
+#define RCM_JOB_ERROR_MAX 255
+#define RCM_JOB_OWNER_MAX 127
+#define RCM_JOB_ATTEMPTS_MAX 100
+#define RCM_JOB_LIST_MAX 500
+
+struct rcm_job {
+    int64_t id;
+    int64_t tenant_id;
+    char kind[RCM_JOB_KIND_MAX + 1];            /* "keys.rotate_tenant" */
+    char state[8];                              /* queued, running, done, failed */
+    char params[RCM_JOB_JSON_MAX + 1];          /* a JSON object */
+    int64_t progress_done, progress_total;
+    char result[RCM_JOB_JSON_MAX + 1];          /* a JSON object, or "" */
+    char error[RCM_JOB_ERROR_MAX + 1];          /* "" when none */
+    int attempts, max_attempts;
+    char lease_owner[RCM_JOB_OWNER_MAX + 1];    /* last worker to take it, or "" */
+    int64_t lease_expires_ms;                   /* 0 when no lease is held */
+    int64_t created_by;                         /* user id, 0 for the operator */
+    int64_t created_ms, updated_ms, finished_ms;/* finished_ms 0 until it ends */
+};
+
+/*
+ * Queue a job of `kind` (1-63 of a-z 0-9 . _ -) for actor->tenant_id, with
+ * `params` (a JSON object of 2-RCM_JOB_JSON_MAX bytes; its members are the
+ * kind's business: rcm_jobs_enqueue in rcm/jobs.h checks them) and up to
+ * max_attempts (1-100) takes, audited "job.create" in the same transaction.
+ * With `unique`, when a job of this kind is already queued or running for
+ * the tenant, nothing is written: *out is that job and *created false.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_job_enqueue(struct rcm_store *store,
+                                                  const struct rcm_actor *actor,
+                                                  const char *kind, const char *params,
+                                                  int max_attempts, bool unique,
+                                                  struct rcm_job *out, bool *created,
+                                                  struct rcm_diag *diag);
+
+/*
+ * Take the oldest job that is queued, or running under a lease that ended
+ * before now_ms: it becomes running, held by `owner` (1-127 printable ASCII,
+ * unique per worker) until now_ms + lease_ms, with attempts + 1; *out is the
+ * job as taken. Before that, in the same transaction, jobs that have used
+ * max_attempts and whose lease ended are failed instead (audited
+ * "job.finish", outcome "failure"). RCM_E_NOT_FOUND when nothing is left to
+ * take. Every tenant's jobs: this is the workers' side.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_job_claim(struct rcm_store *store, const char *owner,
+                                                int64_t lease_ms, int64_t now_ms,
+                                                struct rcm_job *out, struct rcm_diag *diag);
+
+/*
+ * Progress of a job `owner` holds (done of total, both >= 0), and its lease
+ * extended to now_ms + lease_ms. RCM_E_CONFLICT when owner no longer holds
+ * it (its lease ran out and another worker took it, or it ended): the
+ * caller must stop working on it.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_job_progress(struct rcm_store *store, int64_t id,
+                                                   const char *owner, int64_t done,
+                                                   int64_t total, int64_t lease_ms,
+                                                   int64_t now_ms, struct rcm_diag *diag);
+
+/*
+ * Give a job `owner` holds back to the queue, to be taken again at once:
+ * a worker stopping for a shutdown (`refund`: the attempt is given back, so
+ * restarts never use up max_attempts) or after a passing failure (`error`
+ * kept, the attempt counts). RCM_E_CONFLICT when owner does not hold it.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_job_release(struct rcm_store *store, int64_t id,
+                                                  const char *owner, bool refund,
+                                                  const char *error, int64_t now_ms,
+                                                  struct rcm_diag *diag);
+
+/*
+ * End a job `owner` holds: done with `result` (a JSON object, or NULL), or
+ * failed with `error` (cut to RCM_JOB_ERROR_MAX bytes); audited "job.finish"
+ * (outcome "success" or "failure") in the same transaction, in the job's
+ * tenant. RCM_E_CONFLICT when owner does not hold it.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_job_finish(struct rcm_store *store, int64_t id,
+                                                 const char *owner, bool ok,
+                                                 const char *result, const char *error,
+                                                 int64_t now_ms, struct rcm_diag *diag);
+
+/* One job of actor->tenant_id. */
+RCM_MUST_CHECK enum rcm_err rcm_store_job_get(struct rcm_store *store,
+                                              const struct rcm_actor *actor, int64_t id,
+                                              struct rcm_job *out, struct rcm_diag *diag);
+
+typedef int (*rcm_job_fn)(void *ctx, const struct rcm_job *job);
+
+/* Jobs of actor->tenant_id, newest first: those with id < before_id (0:
+ * from the newest), at most limit (1-RCM_JOB_LIST_MAX). fn returns non-zero
+ * to stop. */
+RCM_MUST_CHECK enum rcm_err rcm_store_job_list(struct rcm_store *store,
+                                               const struct rcm_actor *actor,
+                                               int64_t before_id, int limit, rcm_job_fn fn,
+                                               void *ctx, struct rcm_diag *diag);
+
 /* ---- records about a patient (rcm/record.h) ------------------------------ */
 
 /*

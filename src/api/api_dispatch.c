@@ -270,9 +270,13 @@ api_dispatch(struct api_request *req, struct api_response *res)
     bool idempotent = api_idempotency_applies(req, route);
     if (idempotent && !api_idempotency_key_ok(req, res))
         return;
-    if (route->flags & API_BODY_JSON) {
+    bool optional = (route->flags & API_BODY_JSON_OPTIONAL) && !req->body_len &&
+                    !req->body_too_large;
+    if ((route->flags & (API_BODY_JSON | API_BODY_JSON_OPTIONAL)) && !optional) {
         if (!take_json_body(req, res))
             return;
+    } else if (optional) {
+        req->json = NULL;
     } else if (req->body_len || req->body_too_large) {
         api_problem(req, res, req->body_too_large ? API_PROBLEM_payload_too_large
                                                   : API_PROBLEM_bad_request,

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "rcm/auth.h"
+#include "rcm/jobs.h"
 #include "rcm/mem.h"
 #include "rcm/roles.h"
 #include "rcm/store.h"
@@ -37,6 +38,7 @@ struct api_context {
     struct api_ip_throttle *ip_throttle;/* failed logins per client address */
     struct rcm_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
     int64_t idempotency_ttl_ms;         /* how long an idempotent answer is kept */
+    struct rcm_jobs *jobs;              /* this process's workers, or NULL */
 };
 
 /* Header and query access the transport provides. */
@@ -80,6 +82,7 @@ struct api_response {
     char set_cookie[160];       /* Set-Cookie header, or empty */
     int64_t retry_after_s;      /* Retry-After header when > 0 */
     bool replayed;              /* a stored answer: Idempotent-Replayed: true */
+    char location[64];          /* Location header, or empty */
 };
 
 typedef void (*api_handler_fn)(struct api_request *req, struct api_response *res);
@@ -89,6 +92,7 @@ enum api_route_flags {
     /* a POST whose answer is never kept for an Idempotency-Key (the header
      * is ignored): it carries a credential, or the POST only reads */
     API_NO_IDEMPOTENCY = 2,
+    API_BODY_JSON_OPTIONAL = 4, /* a JSON body if any (req->json NULL when none) */
 };
 
 #define API_PUBLIC (-1)
@@ -291,6 +295,10 @@ bool api_idempotency_applies(const struct api_request *req, const struct api_rou
 bool api_idempotency_key_ok(struct api_request *req, struct api_response *res);
 bool api_idempotency_begin(struct api_request *req, struct api_response *res, int64_t *id);
 void api_idempotency_end(struct api_request *req, const struct api_response *res, int64_t id);
+/* Durable jobs (api_jobs.c). */
+void api_post_tenant_keys_rotate(struct api_request *req, struct api_response *res);
+void api_get_jobs(struct api_request *req, struct api_response *res);
+void api_get_job(struct api_request *req, struct api_response *res);
 
 /* Path parameter by name, or NULL. */
 const char *api_param(const struct api_request *req, const char *name);

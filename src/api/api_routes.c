@@ -46,5 +46,9 @@ const struct api_route api_routes[] = {
     {"DELETE", "/v1/patients/{id}", api_delete_patient, 0, RCM_PERM_PHI_WRITE},
     {"GET", "/v1/clients", api_get_clients, 0, RCM_PERM_USER_MANAGE},
     {"POST", "/v1/clients", api_post_clients, API_BODY_JSON, RCM_PERM_USER_MANAGE},
+    {"POST", "/v1/tenant/keys/rotate", api_post_tenant_keys_rotate, API_BODY_JSON_OPTIONAL,
+     RCM_PERM_KEYS_MANAGE},
+    {"GET", "/v1/jobs", api_get_jobs, 0, RCM_PERM_JOB_READ},
+    {"GET", "/v1/jobs/{id}", api_get_job, 0, RCM_PERM_JOB_READ},
     {NULL, NULL, NULL, 0, 0},
 };

@@ -136,6 +136,8 @@ send_response(struct MHD_Connection *conn, struct req_state *st,
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, res->allow);
     if (res->set_cookie[0])
         MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, res->set_cookie);
+    if (res->location[0])
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, res->location);
     if (close)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     if (res->replayed)
@@ -458,6 +460,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     srv->ctx.mfa_key = opt->mfa_key;
     srv->ctx.idempotency_ttl_ms = (int64_t)(opt->idempotency_ttl_s ? opt->idempotency_ttl_s
                                                                    : 86400) * 1000;
+    srv->ctx.jobs = opt->jobs;
     srv->idle_timeout_s = opt->idle_timeout_s;
     /* a connection silent for the idle timeout closes, even before its
      * first head (when the guard, not the library, watches it) */

@@ -15,9 +15,10 @@
 static const uint32_t matrix[RCM_ROLE_COUNT] = {
     [RCM_ROLE_OWNER] = P(SELF) | P(USER_READ) | P(USER_MANAGE) | P(AUDIT_READ) |
                        P(PHI_READ) | P(PHI_WRITE) | P(PHI_FINANCIAL) | P(CLAIM_WRITE) |
-                       P(CODING_WRITE) | P(DEID_READ) | P(TENANT_MANAGE),
+                       P(CODING_WRITE) | P(DEID_READ) | P(TENANT_MANAGE) | P(KEYS_MANAGE) |
+                       P(JOB_READ),
     [RCM_ROLE_ADMIN] = P(SELF) | P(USER_READ) | P(USER_MANAGE) | P(AUDIT_READ) |
-                       P(DEID_READ) | P(TENANT_MANAGE),
+                       P(DEID_READ) | P(TENANT_MANAGE) | P(JOB_READ),
     [RCM_ROLE_BILLER] = P(SELF) | P(PHI_READ) | P(PHI_WRITE) | P(PHI_FINANCIAL) |
                         P(CLAIM_WRITE),
     [RCM_ROLE_CODER] = P(SELF) | P(PHI_READ) | P(CODING_WRITE),

@@ -86,6 +86,7 @@ extern const struct rcm_actor cli_system_actor;
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_keys(int argc, char **argv);
+int cli_jobs(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);

@@ -15,6 +15,7 @@ static const struct cli_command commands[] = {
     {"user", "create and change users (user add|disable|enable|unlock|role)", cli_user},
     {"tenant", "create tenants (tenant add)", cli_tenant},
     {"keys", "new master keys, key rotation and its progress", cli_keys},
+    {"jobs", "durable jobs of a tenant and their progress (jobs list|show|wait)", cli_jobs},
     {"backup", "a consistent copy of the database, taken live", cli_backup},
     {"raf", "CMS-HCC V24/V28 risk scores, blends and gap flags", cli_raf},
     {"codes", "look up and search code sets (ICD-10-CM, HCPCS, POS ...)", cli_codes},

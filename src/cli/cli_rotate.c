@@ -9,13 +9,14 @@
  */
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_int.h"
 #include "rcm/crypto.h"
 #include "rcm/date.h"
+#include "rcm/jobs.h"
 #include "rcm/store.h"
+#include "rcm/str.h"
 
 #define DEFAULT_BATCH 500
 
@@ -25,7 +26,7 @@ usage(FILE *f)
     fprintf(f,
             "usage: openrcm keys new FILE\n"
             "       openrcm keys rotate master\n"
-            "       openrcm keys rotate tenant SLUG [--batch N]\n"
+            "       openrcm keys rotate tenant SLUG [--batch N] [--job [--pause-ms MS]]\n"
             "       openrcm keys status\n\n"
             "new: write a new master key to FILE (mode 0600; never overwrites).\n"
             "rotate master: re-wrap every tenant and system key from the previous\n"
@@ -37,6 +38,10 @@ usage(FILE *f)
             "  patient key under it, N per transaction (default %d), while the\n"
             "  server keeps running. Ctrl-C stops after the current batch; an\n"
             "  interrupted run resumes with the same new key when started again.\n"
+            "  --job: queue it instead, for the server's workers (openrcm jobs\n"
+            "  wait ID shows it; a rotation already queued or running for the\n"
+            "  tenant is named instead of a second one); --pause-ms pauses after\n"
+            "  each batch, to pace it on a busy system.\n"
             "status: every rotation, newest first: id, kind, tenant id, state,\n"
             "  keys done/total, started, last progress.\n", DEFAULT_BATCH);
 }
@@ -88,6 +93,68 @@ new_key(const char *path)
     return CLI_OK;
 }
 
+/* Options of `rotate tenant SLUG`: --batch N, --job, --pause-ms MS. */
+struct tenant_opts {
+    int64_t batch, pause_ms;
+    bool job, has_pause;
+};
+
+static bool
+parse_tenant_opts(int argc, char **argv, struct tenant_opts *o)
+{
+    *o = (struct tenant_opts){DEFAULT_BATCH, 0, false, false};
+    for (int i = 4; i < argc; i++) {
+        if (strcmp(argv[i], "--job") == 0) {
+            o->job = true;
+        } else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+            if (rcm_str_to_i64(rcm_str_c(argv[++i]), &o->batch) != RCM_OK || o->batch < 1 ||
+                o->batch > 10000) {
+                cli_error("keys", "--batch must be 1-10000");
+                return false;
+            }
+        } else if (strcmp(argv[i], "--pause-ms") == 0 && i + 1 < argc) {
+            if (rcm_str_to_i64(rcm_str_c(argv[++i]), &o->pause_ms) != RCM_OK ||
+                o->pause_ms < 0 || o->pause_ms > 60000) {
+                cli_error("keys", "--pause-ms must be 0-60000");
+                return false;
+            }
+            o->has_pause = true;
+        } else {
+            cli_error("keys", "unknown option '%s'", argv[i]);
+            return false;
+        }
+    }
+    if (o->has_pause && !o->job) {
+        cli_error("keys", "--pause-ms goes with --job");
+        return false;
+    }
+    return true;
+}
+
+/* Queue the rotation as a job for the server's workers. */
+static int
+queue_rotation(struct rcm_store *store, const struct rcm_actor *actor, const char *slug,
+               const struct tenant_opts *o)
+{
+    struct rcm_job job;
+    bool created = false;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    json_t *params = json_pack("{s:I,s:I}", "batch", (json_int_t)o->batch, "pause_ms",
+                               (json_int_t)o->pause_ms);
+    enum rcm_err err = params ? rcm_jobs_enqueue(store, actor, RCM_JOB_KIND_ROTATE_TENANT,
+                                                 params, &job, &created, &diag)
+                              : RCM_E_NOMEM;
+    json_decref(params);
+    if (err) {
+        cli_error("keys", "%s", err == RCM_E_NOMEM ? "out of memory" : diag.msg);
+        return CLI_USAGE;
+    }
+    printf("%s job %lld (openrcm jobs wait %lld --tenant %s)\n",
+           created ? "queued" : "a rotation is already queued or running:",
+           (long long)job.id, (long long)job.id, slug);
+    return CLI_OK;
+}
+
 static int
 rotate(struct rcm_store *store, int argc, char **argv)
 {
@@ -95,16 +162,10 @@ rotate(struct rcm_store *store, int argc, char **argv)
     enum rcm_err err;
     if (strcmp(argv[2], "master") == 0 && argc == 3) {
         err = rcm_store_rotate_master(store, &cli_system_actor, show_progress, NULL, &diag);
-    } else if (strcmp(argv[2], "tenant") == 0 && (argc == 4 || argc == 6)) {
-        long batch = DEFAULT_BATCH;
-        if (argc == 6) {
-            char *end = NULL;
-            batch = strcmp(argv[4], "--batch") == 0 ? strtol(argv[5], &end, 10) : 0;
-            if (!end || *end || batch < 1 || batch > 10000) {
-                cli_error("keys", "--batch must be 1-10000");
-                return CLI_USAGE;
-            }
-        }
+    } else if (strcmp(argv[2], "tenant") == 0 && argc >= 4) {
+        struct tenant_opts o;
+        if (!parse_tenant_opts(argc, argv, &o))
+            return CLI_USAGE;
         struct rcm_tenant t;
         if (rcm_store_tenant_find(store, argv[3], &t, &diag) != RCM_OK) {
             cli_error("keys", "no tenant \"%s\"", argv[3]);
@@ -112,9 +173,11 @@ rotate(struct rcm_store *store, int argc, char **argv)
         }
         struct rcm_actor actor = cli_system_actor;
         actor.tenant_id = t.id;
+        if (o.job)
+            return queue_rotation(store, &actor, t.slug, &o);
         signal(SIGINT, on_stop_signal);
         signal(SIGTERM, on_stop_signal);
-        err = rcm_store_rotate_tenant(store, &actor, t.id, (int)batch, show_progress, NULL,
+        err = rcm_store_rotate_tenant(store, &actor, t.id, (int)o.batch, show_progress, NULL,
                                       &diag);
     } else {
         cli_error("keys", "expected 'rotate master' or 'rotate tenant SLUG'");

@@ -1,7 +1,9 @@
 /*
  * cli_serve.c — `openrcm serve`: open and migrate the store, load TLS
- * material, start the API server and run until SIGTERM/SIGINT, then stop
- * gracefully (in-flight requests finish, the database closes cleanly).
+ * material, start the job workers and the API server and run until
+ * SIGTERM/SIGINT, then stop gracefully (workers stop taking jobs and give a
+ * running one back after its current batch, in-flight requests finish, the
+ * database closes cleanly).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +17,7 @@
 #include "rcm/api.h"
 #include "rcm/crypto.h"
 #include "rcm/date.h"
+#include "rcm/jobs.h"
 #include "rcm/roles.h"
 #include "rcm/log.h"
 #include "rcm/mem.h"
@@ -150,6 +153,30 @@ anchor(struct rcm_store *store, const char *path, bool force)
     return false;
 }
 
+/* The job workers (jobs.workers, none when 0); false after printing. */
+static bool
+start_jobs(const struct rcm_config *cfg, struct rcm_store *store, struct rcm_jobs **jobs)
+{
+    *jobs = NULL;
+    int n = (int)RCM_CFG_INT(cfg, jobs_workers);
+    if (n == 0)
+        return true;
+    struct rcm_jobs_options o = {
+        .store = store,
+        .workers = n,
+        .lease_ms = RCM_CFG_INT(cfg, jobs_lease_s) * 1000,
+        .poll_ms = RCM_CFG_INT(cfg, jobs_poll_ms),
+    };
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    if (rcm_jobs_start(&o, jobs, &diag) != RCM_OK) {
+        cli_error("serve", "%s", diag.msg);
+        return false;
+    }
+    RCM_LOG(RCM_LOG_INFO, "jobs.started", NULL, RCM_LF_I("workers", n),
+            RCM_LF_I("lease_s", RCM_CFG_INT(cfg, jobs_lease_s)));
+    return true;
+}
+
 int
 cli_serve(int argc, char **argv)
 {
@@ -165,6 +192,8 @@ cli_serve(int argc, char **argv)
     char *cert = NULL, *key = NULL;
     struct rcm_store *store = NULL;
     struct rcm_server *server = NULL;
+    struct rcm_jobs *jobs = NULL;
+    bool jobs_stopped = true;   /* false: a worker is still busy; keep the store */
     struct rcm_pwlist pwlist = {0};
     struct rcm_key mfa_key = {0};
     char *anchor_path = NULL;
@@ -220,6 +249,9 @@ cli_serve(int argc, char **argv)
         goto out;
     }
 
+    if (!start_jobs(&cfg, store, &jobs))
+        goto out;
+
     struct rcm_server_options opt = {
         .listen = RCM_CFG_STR(&cfg, server_listen),
         .port = (uint16_t)RCM_CFG_INT(&cfg, server_port),
@@ -238,6 +270,7 @@ cli_serve(int argc, char **argv)
         .pwlist = &pwlist,
         .mfa_key = &mfa_key,
         .idempotency_ttl_s = (unsigned)RCM_CFG_INT(&cfg, api_idempotency_ttl_s),
+        .jobs = jobs,
     };
     if (rcm_server_start(&opt, &server, &diag) != RCM_OK) {
         cli_error("serve", "%s", diag.msg);
@@ -276,14 +309,26 @@ cli_serve(int argc, char **argv)
     }
     RCM_LOG(RCM_LOG_INFO, "server.stopping", NULL, RCM_LF_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
             RCM_LF_I("in_flight", rcm_server_in_flight(server)));
+    /* Workers and requests wind down side by side, within one grace period:
+     * the workers stop taking jobs now and give a running one back after
+     * its current batch; a worker still busy at the end is left to the
+     * lease, as after a crash (and then the store stays open until exit). */
+    int64_t grace_ms = RCM_CFG_INT(&cfg, server_shutdown_grace_s) * 1000;
+    int64_t stop_started = rcm_time_mono_ms();
+    rcm_jobs_stop_begin(jobs);
     rcm_server_stop(server, (unsigned)RCM_CFG_INT(&cfg, server_shutdown_grace_s));
     server = NULL;
+    jobs_stopped = rcm_jobs_stop(jobs, grace_ms - (rcm_time_mono_ms() - stop_started));
+    jobs = NULL;
     rc = anchor(store, anchor_path, false) ? CLI_OK : CLI_USAGE;
     RCM_LOG0(RCM_LOG_INFO, "server.stopped", NULL);
 out:
     rcm_server_stop(server, 0);
+    jobs_stopped = jobs_stopped &&
+                   rcm_jobs_stop(jobs, RCM_CFG_INT(&cfg, server_shutdown_grace_s) * 1000);
     rcm_free(anchor_path);
-    rcm_store_close(store);
+    if (jobs_stopped)
+        rcm_store_close(store);
     rcm_pwlist_release(&pwlist);
     rcm_key_wipe(&mfa_key);
     rcm_tls_pem_free(cert);

@@ -747,6 +747,143 @@ rcm_store_idempotency_release(struct rcm_store *store, const struct rcm_actor *a
     return store_idempotency_release(store, actor, id, rcm_time_now_ms(), diag);
 }
 
+/* ---- jobs --------------------------------------------------------------- */
+
+/* 1-63 of a-z 0-9 . _ - (a kind name, never free text) */
+static bool
+valid_job_kind(const char *kind)
+{
+    size_t n = kind ? strlen(kind) : 0;
+    if (n == 0 || n > RCM_JOB_KIND_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = kind[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* 1-127 printable ASCII: a worker's id, stored and compared as it is */
+static enum rcm_err
+check_job_owner(const char *owner, struct rcm_diag *diag)
+{
+    size_t n = owner ? strlen(owner) : 0;
+    bool ok = n > 0 && n <= RCM_JOB_OWNER_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = owner[i] > ' ' && owner[i] < 0x7f;
+    return ok ? RCM_OK : rcm_diag_fail(diag, RCM_E_INVAL, "a job owner must be 1-%d "
+                                       "printable characters", RCM_JOB_OWNER_MAX);
+}
+
+/* A JSON object's text of at most RCM_JOB_JSON_MAX bytes (NULL when
+ * `optional`). Its members are the job kind's business. */
+static enum rcm_err
+check_job_json(const char *what, const char *json, bool optional, struct rcm_diag *diag)
+{
+    if (!json && optional)
+        return RCM_OK;
+    size_t n = json ? strlen(json) : 0;
+    if (n < 2 || n > RCM_JOB_JSON_MAX || json[0] != '{' || json[n - 1] != '}')
+        return rcm_diag_fail(diag, RCM_E_INVAL, "job %s must be a JSON object of at most "
+                             "%d bytes", what, RCM_JOB_JSON_MAX);
+    return RCM_OK;
+}
+
+/* a lease of 1 ms to one day */
+static enum rcm_err
+check_job_lease(int64_t lease_ms, struct rcm_diag *diag)
+{
+    if (lease_ms < 1 || lease_ms > 86400000)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "a job lease must be 1 ms to one day");
+    return RCM_OK;
+}
+
+enum rcm_err
+rcm_store_job_enqueue(struct rcm_store *store, const struct rcm_actor *actor,
+                      const char *kind, const char *params, int max_attempts, bool unique,
+                      struct rcm_job *out, bool *created, struct rcm_diag *diag)
+{
+    *created = false;
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    if (!valid_job_kind(kind))
+        return rcm_diag_fail(diag, RCM_E_INVAL, "a job kind must be 1-%d characters of "
+                             "a-z, 0-9, '.', '_' and '-'", RCM_JOB_KIND_MAX);
+    if (max_attempts < 1 || max_attempts > RCM_JOB_ATTEMPTS_MAX)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "max_attempts must be 1-%d",
+                             RCM_JOB_ATTEMPTS_MAX);
+    enum rcm_err err = check_job_json("params", params, false, diag);
+    return err ? err : store_job_enqueue(store, actor, kind, params, max_attempts, unique,
+                                         rcm_time_now_ms(), out, created, diag);
+}
+
+enum rcm_err
+rcm_store_job_claim(struct rcm_store *store, const char *owner, int64_t lease_ms,
+                    int64_t now_ms, struct rcm_job *out, struct rcm_diag *diag)
+{
+    enum rcm_err err = check_job_owner(owner, diag);
+    if (!err)
+        err = check_job_lease(lease_ms, diag);
+    return err ? err : store_job_claim(store, owner, lease_ms, now_ms, out, diag);
+}
+
+enum rcm_err
+rcm_store_job_progress(struct rcm_store *store, int64_t id, const char *owner, int64_t done,
+                       int64_t total, int64_t lease_ms, int64_t now_ms, struct rcm_diag *diag)
+{
+    enum rcm_err err = check_job_owner(owner, diag);
+    if (!err)
+        err = check_job_lease(lease_ms, diag);
+    if (!err && (done < 0 || total < 0))
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "job progress cannot be negative");
+    return err ? err : store_job_progress(store, id, owner, done, total, lease_ms, now_ms,
+                                          diag);
+}
+
+enum rcm_err
+rcm_store_job_release(struct rcm_store *store, int64_t id, const char *owner, bool refund,
+                      const char *error, int64_t now_ms, struct rcm_diag *diag)
+{
+    enum rcm_err err = check_job_owner(owner, diag);
+    return err ? err : store_job_release(store, id, owner, refund, error, now_ms, diag);
+}
+
+enum rcm_err
+rcm_store_job_finish(struct rcm_store *store, int64_t id, const char *owner, bool ok,
+                     const char *result, const char *error, int64_t now_ms,
+                     struct rcm_diag *diag)
+{
+    enum rcm_err err = check_job_owner(owner, diag);
+    if (!err)
+        err = check_job_json("result", result, true, diag);
+    return err ? err : store_job_finish(store, id, owner, ok, result, error, now_ms, diag);
+}
+
+enum rcm_err
+rcm_store_job_get(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
+                  struct rcm_job *out, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    if (id <= 0)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such job");
+    return store_job_get(store, actor->tenant_id, id, out, diag);
+}
+
+enum rcm_err
+rcm_store_job_list(struct rcm_store *store, const struct rcm_actor *actor, int64_t before_id,
+                   int limit, rcm_job_fn fn, void *ctx, struct rcm_diag *diag)
+{
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    if (before_id < 0 || limit < 1 || limit > RCM_JOB_LIST_MAX)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "before must be a job id and limit 1-%d",
+                             RCM_JOB_LIST_MAX);
+    return store_job_list(store, actor->tenant_id, before_id, limit, fn, ctx, diag);
+}
+
 /* ---- migrations ------------------------------------------------------ */
 
 static int

@@ -284,6 +284,28 @@ enum rcm_err store_idempotency_release(struct rcm_store *s, const struct rcm_act
                                        int64_t id, int64_t now_ms,
                                        struct rcm_diag *diag) RCM_MUST_CHECK;
 
+/* store_jobs.c: durable jobs. Arguments checked by store.c; owner checks,
+ * leases and the audit records here, each change in one transaction. */
+enum rcm_err store_job_enqueue(struct rcm_store *s, const struct rcm_actor *actor,
+                               const char *kind, const char *params, int max_attempts,
+                               bool unique, int64_t now_ms, struct rcm_job *out,
+                               bool *created, struct rcm_diag *diag);
+enum rcm_err store_job_claim(struct rcm_store *s, const char *owner, int64_t lease_ms,
+                             int64_t now_ms, struct rcm_job *out, struct rcm_diag *diag);
+enum rcm_err store_job_progress(struct rcm_store *s, int64_t id, const char *owner,
+                                int64_t done, int64_t total, int64_t lease_ms,
+                                int64_t now_ms, struct rcm_diag *diag);
+enum rcm_err store_job_release(struct rcm_store *s, int64_t id, const char *owner,
+                               bool refund, const char *error, int64_t now_ms,
+                               struct rcm_diag *diag);
+enum rcm_err store_job_finish(struct rcm_store *s, int64_t id, const char *owner, bool ok,
+                              const char *result, const char *error, int64_t now_ms,
+                              struct rcm_diag *diag);
+enum rcm_err store_job_get(struct rcm_store *s, int64_t tenant_id, int64_t id,
+                           struct rcm_job *out, struct rcm_diag *diag);
+enum rcm_err store_job_list(struct rcm_store *s, int64_t tenant_id, int64_t before_id,
+                            int limit, rcm_job_fn fn, void *ctx, struct rcm_diag *diag);
+
 /* Keyring: master key(s) given at open, tenant keys unwrapped on demand and
  * cached by (tenant, key id). */
 enum rcm_err store_keyring_new(const struct rcm_store_options *opt,

@@ -39,6 +39,10 @@ describe('tenant isolation on every route with an id', () => {
         assert.ok(keys.some((k) => k.id === id && k.revoked === false));
       },
     },
+    '/v1/jobs/{id}': {
+      make: async () => (await call('alpha', 'POST', '/v1/tenant/keys/rotate', { batch: 10 })).json.id,
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/jobs/${id}`)).json.kind, 'keys.rotate_tenant'),
+    },
     '/v1/patients/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Alpha', first_name: 'Patient', dob: '1975-04-04' })).json.id,
       body: { patch: { city: 'Beta Town' } },
