@@ -133,6 +133,10 @@ conn_open(struct db *db, struct sq_conn *c, bool read_only, struct rcm_diag *dia
                                "PRAGMA journal_mode=WAL;"
                                "PRAGMA synchronous=FULL;"
                                "PRAGMA foreign_keys=ON;"
+                               /* temporary tables, indexes and statement
+                                * journals stay in memory: never a file of
+                                * row data in /var/tmp */
+                               "PRAGMA temp_store=MEMORY;"
                                /* freed pages are zeroed: deleted rows do
                                 * not linger in the file */
                                "PRAGMA secure_delete=ON;", "open", diag);

@@ -40,10 +40,11 @@ static const struct db_sql AUDIT_HEAD_LOCK = {
 static const struct db_sql AUDIT_INSERT = {
     "AUDIT_INSERT", "INSERT INTO audit_event(" AUDIT_COLUMNS ") VALUES "
     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)", NULL};
-/* the same patient twice in one record is one index row */
+/* (no ON CONFLICT: it would cost SQLite a statement journal per row; a
+ * patient named twice in one record is skipped before, see listed_before) */
 static const struct db_sql AUDIT_PATIENT_INSERT = {
     "AUDIT_PATIENT_INSERT", "INSERT INTO audit_event_patient(seq, tenant_id, patient_id) "
-    "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", NULL};
+    "VALUES (?1, ?2, ?3)", NULL};
 static const struct db_sql AUDIT_HEAD_SET = {
     "AUDIT_HEAD_SET", "INSERT INTO audit_head(id, seq, hash, mac) VALUES (1, ?1, ?2, ?3) "
     "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
@@ -85,6 +86,20 @@ col_hash(struct db_stmt *st, int col, uint8_t out[RCM_SHA256_BYTES])
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Whether pid already appears among the comma-separated ids of list that
+ * come before it (a patient named twice in one record is indexed once). */
+static bool
+listed_before(const char *list, struct rcm_str pid)
+{
+    struct rcm_str rest = {list, (size_t)(pid.p - list)}, id;
+    while (rcm_str_split_next(&rest, ',', &id)) {
+        id = rcm_str_trim(id);
+        if (id.n == pid.n && memcmp(id.p, pid.p, pid.n) == 0)
+            return true;
+    }
+    return false;
+}
+
 static enum rcm_err
 index_patients(struct db_tx *tx, const struct rcm_audit_event *ev, struct rcm_diag *diag)
 {
@@ -92,7 +107,7 @@ index_patients(struct db_tx *tx, const struct rcm_audit_event *ev, struct rcm_di
     char id[128];
     while (ev->patient_ids[0] && rcm_str_split_next(&rest, ',', &pid)) {
         pid = rcm_str_trim(pid);
-        if (!pid.n)
+        if (!pid.n || listed_before(ev->patient_ids, pid))
             continue;
         if (pid.n >= sizeof id)
             return rcm_diag_fail(diag, RCM_E_INVAL, "audit record: patient id too long");

@@ -392,6 +392,20 @@ deleted_checkpoint_is_named(void **state)
     assert_int_equal(v.problem_seq, 512);
 }
 
+/* A record naming a patient twice gets one index row for them, and the
+ * log still verifies. */
+static void
+a_patient_named_twice_is_indexed_once(void **state)
+{
+    struct fixture *f = *state;
+    append(f->store, 1, 100, "patient.list", "p7, p8,p7");
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM audit_event_patient WHERE "
+                                        "seq = 601", NULL), 2);
+    struct rcm_audit_verify v = verify(f->store);
+    assert_int_equal(v.problem, RCM_AUDIT_INTACT);
+    assert_int_equal(v.records, 601);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 static const struct CMUnitTest tests[] = {T(deleted_patient_index_rows_are_named), T(added_patient_index_row_is_named),
           T(deleted_checkpoint_is_named), T(concurrent_appends_are_each_committed_in_order), T(intact_log_verifies), T(wrong_key_is_detected),
@@ -399,6 +413,7 @@ static const struct CMUnitTest tests[] = {T(deleted_patient_index_rows_are_named
           T(deleted_record_is_named), T(deleted_tail_is_named),
           T(reordered_records_are_named), T(inserted_record_is_named),
           T(rewritten_chain_is_caught_by_keys), T(tampered_checkpoint_is_named),
-          T(queries_by_tenant_patient_user), T(no_key_no_audited_writes)};
+          T(queries_by_tenant_patient_user), T(no_key_no_audited_writes),
+          T(a_patient_named_twice_is_indexed_once)};
 
 STORE_FIXTURE_MAIN(tests)
