@@ -46,8 +46,9 @@ enum rcm_setting_type {
       "code-set index (openrcm codes build); empty means the one the build "   \
       "made")                                                                  \
     X(database_backend, "database.backend", RCM_SET_ENUM, "sqlite", 0, 0,      \
-      "sqlite|postgres", "storage backend; postgres runs `openrcm migrate` "   \
-      "only so far (ADR 0004)")                                                \
+      "sqlite|postgres", "storage backend: the embedded SQLite file, or a "    \
+      "PostgreSQL database (database.conninfo) that several servers may "     \
+      "share (ADR 0004)")                                                      \
     X(database_path, "database.path", RCM_SET_PATH, "", 0, 0, NULL,            \
       "SQLite database file; empty means <state_dir>/openrcm.db")              \
     X(database_busy_timeout_ms, "database.busy_timeout_ms", RCM_SET_INT,       \
