@@ -22,6 +22,7 @@ describe('tenant isolation on every route with an id', () => {
     body: body ? JSON.stringify(body) : undefined,
   });
 
+  const COVERAGE = { payer_id: '60054', coverage_order: 'primary', relationship: 'self', member_id: 'W0001' };
   // For each path with an id: how to make an object in tenant alpha, and the
   // body each method sends (valid, so that only the scoping can refuse it).
   const ROUTES = {
@@ -42,6 +43,19 @@ describe('tenant isolation on every route with an id', () => {
     '/v1/jobs/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/tenant/keys/rotate', { batch: 10 })).json.id,
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/jobs/${id}`)).json.kind, 'keys.rotate_tenant'),
+    },
+    '/v1/patients/{id}/coverages': {
+      make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Covered', first_name: 'Alpha', dob: '1970-01-01' })).json.id,
+      body: { post: COVERAGE },
+      unchanged: async (id) => assert.deepEqual((await call('alpha', 'GET', `/v1/patients/${id}/coverages`)).json.coverages, []),
+    },
+    '/v1/coverages/{id}': {
+      make: async () => {
+        const patient = (await call('alpha', 'POST', '/v1/patients', { last_name: 'Covered', first_name: 'Beta', dob: '1971-01-01' })).json.id;
+        return (await call('alpha', 'POST', `/v1/patients/${patient}/coverages`, COVERAGE)).json.id;
+      },
+      body: { patch: { plan_name: 'Renamed by beta' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/coverages/${id}`)).json.plan_name, null),
     },
     '/v1/patients/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Alpha', first_name: 'Patient', dob: '1975-04-04' })).json.id,
