@@ -33,6 +33,10 @@ enum rcm_patient_kind {
     RCM_PK_CHOICE,      /* one of a field's listed words (rcm/record.h) */
     RCM_PK_CENTS,       /* an amount in cents, 0..10^13, stored as an integer */
     RCM_PK_DAY,         /* YYYY-MM-DD, 1850..2199: future dates allowed */
+    RCM_PK_DAYS,        /* a number of days, 1..3650, stored as an integer */
+    RCM_PK_NPI,         /* ten digits with the NPI check digit (Luhn, prefix 80840) */
+    RCM_PK_TIN,         /* a tax id: nine digits, '-' allowed */
+    RCM_PK_TAXONOMY,    /* a NUCC taxonomy code: ten letters or digits */
 };
 
 /* X(id, json name and column, permission to see it, kind) */

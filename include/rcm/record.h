@@ -46,6 +46,10 @@ struct rcm_record;
 
 struct rcm_record_kind {
     const char *name;           /* table, audit object type and action prefix */
+    /* A record of the tenant itself (a provider, a payer), about no patient:
+     * its table has no patient_id, and it may have no sealed field (there is
+     * no patient key to seal with; such records hold no PHI). */
+    bool of_tenant;
     const struct rcm_field *fields;
     int n_fields;               /* <= RCM_RECORD_FIELDS_MAX */
     /* Rules across fields of a whole record (after each field passed its
@@ -67,6 +71,10 @@ struct rcm_record {
 
 #define RCM_RECORD_ALL 0xffffffffu
 
+/* Whether field f is stored as an integer column (cents, days) and shown
+ * as a JSON integer. */
+bool rcm_field_is_integer(const struct rcm_field *f);
+
 /* The field index of `name` in kind, or -1. */
 int rcm_record_field(const struct rcm_record_kind *kind, const char *name);
 
@@ -82,5 +90,7 @@ RCM_MUST_CHECK enum rcm_err rcm_value_check(const struct rcm_field *f, const cha
 
 /* The kinds this build knows. */
 extern const struct rcm_record_kind rcm_coverage_kind;
+extern const struct rcm_record_kind rcm_provider_kind;
+extern const struct rcm_record_kind rcm_payer_kind;
 
 #endif

@@ -248,12 +248,22 @@ void api_get_patient(struct api_request *req, struct api_response *res);
 void api_patch_patient(struct api_request *req, struct api_response *res);
 void api_delete_patient(struct api_request *req, struct api_response *res);
 
-/* Handlers (api_records.c): records about a patient, one set per kind. */
+/* Handlers (api_records.c): one set per record kind. */
 void api_get_coverages(struct api_request *req, struct api_response *res);
 void api_post_coverages(struct api_request *req, struct api_response *res);
 void api_get_coverage(struct api_request *req, struct api_response *res);
 void api_patch_coverage(struct api_request *req, struct api_response *res);
 void api_delete_coverage(struct api_request *req, struct api_response *res);
+void api_get_providers(struct api_request *req, struct api_response *res);
+void api_post_providers(struct api_request *req, struct api_response *res);
+void api_get_provider(struct api_request *req, struct api_response *res);
+void api_patch_provider(struct api_request *req, struct api_response *res);
+void api_delete_provider(struct api_request *req, struct api_response *res);
+void api_get_payers(struct api_request *req, struct api_response *res);
+void api_post_payers(struct api_request *req, struct api_response *res);
+void api_get_payer(struct api_request *req, struct api_response *res);
+void api_patch_payer(struct api_request *req, struct api_response *res);
+void api_delete_payer(struct api_request *req, struct api_response *res);
 
 /* Handlers (api_auth.c, api_users.c, api_audit.c). */
 void api_post_login(struct api_request *req, struct api_response *res);

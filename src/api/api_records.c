@@ -9,7 +9,8 @@
  * Minimum necessary as for patients: a field is shown or written only when
  * the principal holds its permission (the store never opens the others),
  * and hidden fields are named in "masked". Values are JSON strings, amounts
- * in cents JSON integers; null or "" clears a field on PATCH.
+ * in cents and counts of days JSON integers; null or "" clears a field on
+ * PATCH.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,9 +42,10 @@ record_json(const struct rcm_record_kind *k, const struct rcm_record *r, uint32_
     char created[32], updated[32];
     rcm_time_format_iso(r->created_ms, created);
     rcm_time_format_iso(r->updated_ms, updated);
-    json_t *o = json_pack("{s:I,s:I,s:s,s:s}", "id", (json_int_t)r->id, "patient_id",
-                          (json_int_t)r->patient_id, "created_at", created, "updated_at",
-                          updated);
+    json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)r->id, "created_at", created,
+                          "updated_at", updated);
+    if (o && !k->of_tenant)
+        json_object_set_new(o, "patient_id", json_integer(r->patient_id));
     json_t *masked = json_array();
     if (!o || !masked) {
         json_decref(o);
@@ -60,7 +62,7 @@ record_json(const struct rcm_record_kind *k, const struct rcm_record *r, uint32_
         int64_t cents = 0;
         if (!(r->present >> i & 1))
             v = json_null();
-        else if (f->kind == RCM_PK_CENTS && rcm_str_to_i64(rcm_str_c(r->value[i]), &cents) == 0)
+        else if (rcm_field_is_integer(f) && rcm_str_to_i64(rcm_str_c(r->value[i]), &cents) == 0)
             v = json_integer(cents);
         else
             v = json_string(r->value[i]);
@@ -109,15 +111,11 @@ body_values(struct api_request *req, struct api_response *res, const struct rcm_
                         rcm_role_name((enum rcm_role)req->principal.role), key);
             return false;
         }
-        bool cents = k->fields[i].kind == RCM_PK_CENTS;
-        if (cents && json_is_integer(value)) {
-            json_int_t n = json_integer_value(value);
-            if (n < 0) {
-                api_problem(req, res, API_PROBLEM_validation_failed,
-                            "%s must be a whole number of cents (0 or more)", key);
-                return false;
-            }
-            snprintf(r->value[i], sizeof r->value[i], "%" JSON_INTEGER_FORMAT, n);
+        bool integer = rcm_field_is_integer(&k->fields[i]);
+        if (integer && json_is_integer(value)) {
+            /* checked as the digits it prints as (a minus sign fails) */
+            snprintf(r->value[i], sizeof r->value[i], "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(value));
         } else if (json_is_string(value) || json_is_null(value)) {
             const char *s = json_is_string(value) ? json_string_value(value) : "";
             struct rcm_diag diag = RCM_DIAG_INIT;
@@ -128,7 +126,7 @@ body_values(struct api_request *req, struct api_response *res, const struct rcm_
             memcpy(r->value[i], s, strlen(s) + 1);
         } else {
             api_problem(req, res, API_PROBLEM_validation_failed, "%s must be %s or null", key,
-                        cents ? "an integer" : "a string");
+                        integer ? "an integer" : "a string");
             return false;
         }
         r->present |= 1u << i;
@@ -175,8 +173,8 @@ post_record(struct api_request *req, struct api_response *res, const struct rcm_
 {
     struct rcm_record r = {0};
     struct rcm_diag diag = RCM_DIAG_INIT;
-    int64_t patient_id, id = 0;
-    if (path_id(req, res, &patient_id) && body_values(req, res, k, &r)) {
+    int64_t patient_id = 0, id = 0;
+    if ((k->of_tenant || path_id(req, res, &patient_id)) && body_values(req, res, k, &r)) {
         enum rcm_err err = rcm_store_record_create(req->ctx->store, &req->actor, k, patient_id,
                                                    &r, &id, &diag);
         if (err)
@@ -247,8 +245,8 @@ static void
 list_records(struct api_request *req, struct api_response *res, const struct rcm_record_kind *k,
              const char *plural)
 {
-    int64_t patient_id;
-    if (!path_id(req, res, &patient_id))
+    int64_t patient_id = 0;
+    if (!k->of_tenant && !path_id(req, res, &patient_id))
         return;
     const char *after_s = req->query ? req->query(req->conn, "after") : NULL;
     const char *limit_s = req->query ? req->query(req->conn, "limit") : NULL;
@@ -306,4 +304,64 @@ void
 api_delete_coverage(struct api_request *req, struct api_response *res)
 {
     delete_record(req, res, &rcm_coverage_kind);
+}
+
+void
+api_get_providers(struct api_request *req, struct api_response *res)
+{
+    list_records(req, res, &rcm_provider_kind, "providers");
+}
+
+void
+api_post_providers(struct api_request *req, struct api_response *res)
+{
+    post_record(req, res, &rcm_provider_kind);
+}
+
+void
+api_get_provider(struct api_request *req, struct api_response *res)
+{
+    get_record(req, res, &rcm_provider_kind);
+}
+
+void
+api_patch_provider(struct api_request *req, struct api_response *res)
+{
+    patch_record(req, res, &rcm_provider_kind);
+}
+
+void
+api_delete_provider(struct api_request *req, struct api_response *res)
+{
+    delete_record(req, res, &rcm_provider_kind);
+}
+
+void
+api_get_payers(struct api_request *req, struct api_response *res)
+{
+    list_records(req, res, &rcm_payer_kind, "payers");
+}
+
+void
+api_post_payers(struct api_request *req, struct api_response *res)
+{
+    post_record(req, res, &rcm_payer_kind);
+}
+
+void
+api_get_payer(struct api_request *req, struct api_response *res)
+{
+    get_record(req, res, &rcm_payer_kind);
+}
+
+void
+api_patch_payer(struct api_request *req, struct api_response *res)
+{
+    patch_record(req, res, &rcm_payer_kind);
+}
+
+void
+api_delete_payer(struct api_request *req, struct api_response *res)
+{
+    delete_record(req, res, &rcm_payer_kind);
 }

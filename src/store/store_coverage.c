@@ -51,5 +51,5 @@ coverage_check(const struct rcm_record *r, struct rcm_diag *diag)
 }
 
 const struct rcm_record_kind rcm_coverage_kind = {
-    "coverage", coverage_fields, CV_COUNT, coverage_check,
+    "coverage", false, coverage_fields, CV_COUNT, coverage_check,
 };

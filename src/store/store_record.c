@@ -59,6 +59,14 @@ static const struct db_sql PATIENT_KEY_ROW = {
 
 #define ROW_COLUMNS 8   /* before the fields, see select_list */
 
+/* The parameter number of the first field in RS_INSERT: after tenant,
+ * (patient,) uid, created and updated. */
+static int
+first_field_param(const struct rcm_record_kind *k)
+{
+    return k->of_tenant ? 5 : 6;
+}
+
 static enum rcm_err
 build_sql(const struct rcm_record_kind *k, struct kind_sql *ks)
 {
@@ -73,22 +81,36 @@ build_sql(const struct rcm_record_kind *k, struct kind_sql *ks)
     for (int i = 0; i < RS_COUNT; i++)
         rcm_buf_init(&b[i], 1 << 16);
     const char *t = k->name, *c = rcm_buf_cstr(&cols), *f = rcm_buf_cstr(&sel);
+    /* A tenant's own records have no patient: the same columns come back,
+     * patient id 0 and no key row, and their statements take no patient
+     * parameter (insert_fn and list_fn number accordingly). */
     char from[256];
-    snprintf(from, sizeof from, " FROM %s r JOIN patient p ON p.id = r.patient_id JOIN "
-             "patient_key k ON k.patient_id = r.patient_id", t);
-    const char *head = "SELECT r.id, r.tenant_id, r.patient_id, r.uid, r.created_ms, "
-                       "r.updated_ms, p.uid, k.wrapped";
+    const char *head;
+    int first = first_field_param(k);
+    if (k->of_tenant) {
+        snprintf(from, sizeof from, " FROM %s r", t);
+        head = "SELECT r.id, r.tenant_id, CAST(0 AS bigint), r.uid, r.created_ms, "
+               "r.updated_ms, r.uid, NULL";
+    } else {
+        snprintf(from, sizeof from, " FROM %s r JOIN patient p ON p.id = r.patient_id JOIN "
+                 "patient_key k ON k.patient_id = r.patient_id", t);
+        head = "SELECT r.id, r.tenant_id, r.patient_id, r.uid, r.created_ms, r.updated_ms, "
+               "p.uid, k.wrapped";
+    }
     if (!err)
-        err = rcm_buf_addf(&b[RS_INSERT], "INSERT INTO %s(tenant_id, patient_id, uid, "
-                           "created_ms, updated_ms%s) VALUES (?1, ?2, ?3, ?4, ?5", t, c);
-    for (int i = 0; i < k->n_fields && !err; i++)
-        err = rcm_buf_addf(&b[RS_INSERT], ", ?%d", 6 + i);
+        err = rcm_buf_addf(&b[RS_INSERT], "INSERT INTO %s(tenant_id, %suid, created_ms, "
+                           "updated_ms%s) VALUES (?1", t, k->of_tenant ? "" : "patient_id, ", c);
+    for (int i = 2; i < first + k->n_fields && !err; i++)
+        err = rcm_buf_addf(&b[RS_INSERT], ", ?%d", i);
     if (!err)
         err = rcm_buf_addstr(&b[RS_INSERT], ") RETURNING id");
     if (!err)
         err = rcm_buf_addf(&b[RS_GET], "%s%s%s WHERE r.tenant_id = ?1 AND r.id = ?2", head, f,
                            from);
-    if (!err)
+    if (!err && k->of_tenant)
+        err = rcm_buf_addf(&b[RS_LIST], "%s%s%s WHERE r.tenant_id = ?1 AND r.id > ?2 ORDER "
+                           "BY r.id LIMIT ?3", head, f, from);
+    else if (!err)
         err = rcm_buf_addf(&b[RS_LIST], "%s%s%s WHERE r.tenant_id = ?1 AND r.patient_id = ?2 "
                            "AND r.id > ?3 ORDER BY r.id LIMIT ?4", head, f, from);
     if (!err)
@@ -100,7 +122,7 @@ build_sql(const struct rcm_record_kind *k, struct kind_sql *ks)
                              "updated_ms = ?3");
     if (!err)
         err = rcm_buf_addf(&b[RS_DELETE], "DELETE FROM %s WHERE tenant_id = ?1 AND id = ?2 "
-                           "RETURNING patient_id", t);
+                           "RETURNING %s", t, k->of_tenant ? "CAST(0 AS bigint)" : "patient_id");
     static const char *const ids[RS_COUNT] = {"RECORD_INSERT", "RECORD_GET", "RECORD_LIST",
                                               "RECORD_UPDATE", "RECORD_DELETE"};
     for (int i = 0; i < RS_COUNT; i++) {
@@ -118,7 +140,11 @@ build_sql(const struct rcm_record_kind *k, struct kind_sql *ks)
 static enum rcm_err
 kind_sql(const struct rcm_record_kind *k, const struct kind_sql **out, struct rcm_diag *diag)
 {
-    if (k->n_fields < 1 || k->n_fields > RCM_RECORD_FIELDS_MAX)
+    bool sealed = false;
+    for (int i = 0; i < k->n_fields && i < RCM_RECORD_FIELDS_MAX; i++)
+        sealed |= k->fields[i].sealed;
+    /* a tenant's own record has no patient key to seal with */
+    if (k->n_fields < 1 || k->n_fields > RCM_RECORD_FIELDS_MAX || (k->of_tenant && sealed))
         return rcm_diag_fail(diag, RCM_E_INVAL, "record kind %s: bad field table", k->name);
     pthread_mutex_lock(&registry_mu);
     struct kind_sql *ks = registry;
@@ -164,7 +190,7 @@ read_row(const struct rcm_record_kind *k, struct db_stmt *st, struct record_row 
     r->created_ms = db_col_i64(st, 4);
     r->updated_ms = db_col_i64(st, 5);
     copy_text(r->patient_uid, sizeof r->patient_uid, db_col_str(st, 6));
-    if (!db_col_blob_exact(st, 7, r->wrapped, RCM_KEY_WRAPPED_BYTES))
+    if (!k->of_tenant && !db_col_blob_exact(st, 7, r->wrapped, RCM_KEY_WRAPPED_BYTES))
         return false;
     size_t n = 0;
     for (int i = 0; i < k->n_fields; i++) {
@@ -178,7 +204,7 @@ read_row(const struct rcm_record_kind *k, struct db_stmt *st, struct record_row 
                 return false;
             memcpy(r->cell[i], p, n);
             r->cell_len[i] = n;
-        } else if (f->kind == RCM_PK_CENTS) {
+        } else if (rcm_field_is_integer(f)) {
             r->cell_len[i] = (size_t)snprintf((char *)r->cell[i], CELL_MAX, "%" PRId64,
                                               db_col_i64(st, col));
         } else {
@@ -204,7 +230,7 @@ bind_cells(const struct rcm_record_kind *k, struct db_stmt *st, int first,
             db_bind_null(st, at);
         else if (f->sealed)
             db_bind_blob(st, at, r->cell[i], r->cell_len[i]);
-        else if (f->kind == RCM_PK_CENTS)
+        else if (rcm_field_is_integer(f))
             db_bind_i64(st, at, strtoll((const char *)r->cell[i], NULL, 10));
         else    /* plain text: zero-padded, so NUL-terminated */
             db_bind_text(st, at, (const char *)r->cell[i]);
@@ -388,7 +414,8 @@ audit_change(struct write_args *w, struct db_tx *tx, const char *verb, int64_t i
     snprintf(action, sizeof action, "%s.%s", w->k->name, verb);
     snprintf(object, sizeof object, "%" PRId64, id);
     snprintf(patient, sizeof patient, "%" PRId64, patient_id);
-    struct rcm_audit_what what = {action, w->k->name, object, patient, "success"};
+    struct rcm_audit_what what = {action, w->k->name, object, patient_id ? patient : NULL,
+                                  "success"};
     return store_audit_write(w->s, tx, w->actor, &what, now_ms, diag);
 }
 
@@ -402,12 +429,14 @@ insert_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     enum rcm_err err = db_prepare(tx, &w->ks->sql[RS_INSERT], &st, diag);
     if (err)
         return err;
-    db_bind_i64(st, 1, r->tenant_id);
-    db_bind_i64(st, 2, r->patient_id);
-    db_bind_text(st, 3, r->uid);
-    db_bind_i64(st, 4, r->created_ms);
-    db_bind_i64(st, 5, r->updated_ms);
-    bind_cells(w->k, st, 6, r);
+    int p = 1;
+    db_bind_i64(st, p++, r->tenant_id);
+    if (!w->k->of_tenant)
+        db_bind_i64(st, p++, r->patient_id);
+    db_bind_text(st, p++, r->uid);
+    db_bind_i64(st, p++, r->created_ms);
+    db_bind_i64(st, p++, r->updated_ms);
+    bind_cells(w->k, st, p, r);
     if ((err = db_step(st, &row, diag))) {
         if (err == RCM_E_CONFLICT && db_violation(st) == DB_VIOLATION_FOREIGN_KEY)
             return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such patient");
@@ -434,9 +463,11 @@ rcm_store_record_create(struct rcm_store *store, const struct rcm_actor *actor,
     struct patient_key_row pk = {.tenant_id = actor->tenant_id, .patient_id = patient_id};
     struct rcm_key pkey = {0};
     err = rec && row ? check_values(kind, in, rec, diag) : RCM_E_NOMEM;
-    if (!err)
+    if (!err && kind->of_tenant && patient_id)
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "a %s is not about a patient", kind->name);
+    if (!err && !kind->of_tenant)
         err = store_read(store, read_patient_key, &pk, diag);
-    if (!err)
+    if (!err && !kind->of_tenant)
         err = store_patient_key_open(store, actor->tenant_id, patient_id, pk.uid, pk.wrapped,
                                      &pkey, diag);
     if (!err) {
@@ -506,10 +537,12 @@ list_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     enum rcm_err err = db_prepare(tx, &a->ks->sql[RS_LIST], &st, diag);
     if (err)
         return err;
-    db_bind_i64(st, 1, a->tenant_id);
-    db_bind_i64(st, 2, a->patient_id);
-    db_bind_i64(st, 3, a->after_id);
-    db_bind_i64(st, 4, a->limit);
+    int p = 1;
+    db_bind_i64(st, p++, a->tenant_id);
+    if (!a->k->of_tenant)
+        db_bind_i64(st, p++, a->patient_id);
+    db_bind_i64(st, p++, a->after_id);
+    db_bind_i64(st, p, a->limit);
     a->n = 0;
     while (!(err = db_step(st, &row, diag)) && row && a->n < a->limit) {
         if (!read_row(a->k, st, &a->rows[a->n]))
@@ -528,7 +561,8 @@ audit_read(struct rcm_store *s, const struct rcm_actor *actor, const struct rcm_
     if (object_id)
         snprintf(object, sizeof object, "%" PRId64, object_id);
     snprintf(patient, sizeof patient, "%" PRId64, patient_id);
-    struct rcm_audit_what what = {action, k->name, object, patient, "success"};
+    struct rcm_audit_what what = {action, k->name, object, patient_id ? patient : NULL,
+                                  "success"};
     return store_audit_append(s, actor, &what, diag);
 }
 
@@ -577,7 +611,7 @@ rcm_store_record_list(struct rcm_store *store, const struct rcm_actor *actor,
         err = RCM_E_NOMEM;
     /* the patient must be the tenant's: another tenant's is "no such patient" */
     struct patient_key_row pk = {.tenant_id = actor->tenant_id, .patient_id = patient_id};
-    if (!err)
+    if (!err && !kind->of_tenant)
         err = store_read(store, read_patient_key, &pk, diag);
     struct read_args a = {kind, ks, actor->tenant_id, 0, patient_id, after_id, limit, rows, 0};
     if (!err)
@@ -646,7 +680,7 @@ rcm_store_record_update(struct rcm_store *store, const struct rcm_actor *actor,
             err = open_row(store, kind, row, RCM_RECORD_ALL, rec, diag);
         if (!err)
             err = check_values(kind, changes, rec, diag);
-        if (!err)
+        if (!err && !kind->of_tenant)
             err = store_patient_key_open(store, row->tenant_id, row->patient_id,
                                          row->patient_uid, row->wrapped, &pkey, diag);
         if (!err)

@@ -3,8 +3,10 @@
  * record kind (rcm/record.h) and for patients (rcm/patient.h). Messages
  * name the field and what it must be, never the value.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "rcm/codes.h"
 #include "rcm/date.h"
 #include "rcm/record.h"
 #include "rcm/str.h"
@@ -150,6 +152,35 @@ rcm_value_check(const struct rcm_field *f, const char *value,
         ok = s.n > 0 && is_choice(f->choices, s) && rcm_str_copy(out, RCM_RECORD_VALUE_MAX + 1, s);
         want = "one of the listed values";
         break;
+    case RCM_PK_DAYS: {
+        int64_t days = 0;
+        ok = digits_only(s, "", 1, 4, out) && rcm_str_to_i64(rcm_str_c(out), &days) == RCM_OK &&
+             days >= 1 && days <= 3650;
+        if (ok)
+            snprintf(out, RCM_RECORD_VALUE_MAX + 1, "%lld", (long long)days);
+        want = "a number of days, 1-3650";
+        break;
+    }
+    case RCM_PK_NPI:
+        ok = digits_only(s, "", 10, 10, out) && rcm_codes_npi_valid(out, 10);
+        want = "ten digits with a valid NPI check digit";
+        break;
+    case RCM_PK_TIN:
+        ok = digits_only(s, "-", 9, 9, out);
+        want = "nine digits";
+        break;
+    case RCM_PK_TAXONOMY:
+        ok = s.n == 10;
+        for (size_t i = 0; ok && i < s.n; i++) {
+            char c = s.p[i];
+            if (c >= 'a' && c <= 'z')
+                c = (char)(c - 'a' + 'A');
+            ok = is_digit(c) || (c >= 'A' && c <= 'Z');
+            out[i] = c;
+        }
+        out[ok ? 10 : 0] = '\0';
+        want = "a ten-character taxonomy code";
+        break;
     case RCM_PK_CENTS:
         /* at most 10^13 cents: far past any claim, well inside int64 */
         ok = digits_only(s, "", 1, 13, out);
@@ -161,4 +192,10 @@ rcm_value_check(const struct rcm_field *f, const char *value,
         return rcm_diag_fail(diag, RCM_E_INVAL, "%s must be %s", name, want);
     }
     return RCM_OK;
+}
+
+bool
+rcm_field_is_integer(const struct rcm_field *f)
+{
+    return f->kind == RCM_PK_CENTS || f->kind == RCM_PK_DAYS;
 }

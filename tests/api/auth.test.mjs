@@ -27,6 +27,9 @@ const MAY = {
   // key rotation runs as a job (202); the tenant's jobs are for owners and admins
   'POST /v1/tenant/keys/rotate': ['owner'],
   'GET /v1/jobs': ['owner', 'admin'],
+  // the practice's providers and payers are not patient data: every member reads them
+  'GET /v1/providers': ROLES,
+  'GET /v1/payers': ROLES,
 };
 // Request bodies for the matrix: each leaves the tenant as it was.
 const MATRIX_BODY = {

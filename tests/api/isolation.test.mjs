@@ -57,6 +57,16 @@ describe('tenant isolation on every route with an id', () => {
       body: { patch: { plan_name: 'Renamed by beta' } },
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/coverages/${id}`)).json.plan_name, null),
     },
+    '/v1/providers/{id}': {
+      make: async () => (await call('alpha', 'POST', '/v1/providers', { npi: '1234567893', entity: 'organization', name: 'Alpha Clinic' })).json.id,
+      body: { patch: { name: 'Renamed by beta' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/providers/${id}`)).json.name, 'Alpha Clinic'),
+    },
+    '/v1/payers/{id}': {
+      make: async () => (await call('alpha', 'POST', '/v1/payers', { payer_id: '60054', name: 'Alpha Payer' })).json.id,
+      body: { patch: { name: 'Renamed by beta' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/payers/${id}`)).json.name, 'Alpha Payer'),
+    },
     '/v1/patients/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Alpha', first_name: 'Patient', dob: '1975-04-04' })).json.id,
       body: { patch: { city: 'Beta Town' } },

@@ -331,6 +331,54 @@ moved_envelopes_fail_and_patient_delete_shreds(void **state)
                                           &out, &d), RCM_E_NOT_FOUND);
 }
 
+static int
+count_rows(void *ctx, const struct rcm_record *r)
+{
+    (void)r;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* A record of the tenant itself (a provider): no patient, plain columns,
+ * still tenant-scoped and audited (without patient ids). */
+static void
+tenant_records_need_no_patient(void **state)
+{
+    struct fx *f = *state;
+    struct rcm_store *s = f->s->store;
+    struct rcm_diag d = RCM_DIAG_INIT;
+    const struct rcm_record_kind *k = &rcm_provider_kind;
+    struct rcm_record in = {0}, out;
+    const char *set[][2] = {{"npi", "1234567893"}, {"entity", "organization"},
+                            {"name", "Quartz Clinic"}};
+    for (int i = 0; i < 3; i++) {
+        int at = rcm_record_field(k, set[i][0]);
+        snprintf(in.value[at], sizeof in.value[at], "%s", set[i][1]);
+        in.present |= 1u << at;
+    }
+    int64_t id;
+    assert_int_equal(rcm_store_record_create(s, &f->a, k, f->patient, &in, &id, &d), RCM_E_INVAL);
+    assert_int_equal(rcm_store_record_create(s, &f->a, k, 0, &in, &id, &d), RCM_OK);
+    assert_int_equal(rcm_store_record_get(s, &f->a, k, id, RCM_RECORD_ALL, &out, &d), RCM_OK);
+    assert_int_equal(out.patient_id, 0);
+    assert_string_equal(out.value[rcm_record_field(k, "name")], "Quartz Clinic");
+    assert_int_equal(rcm_store_record_get(s, &f->b, k, id, RCM_RECORD_ALL, &out, &d),
+                     RCM_E_NOT_FOUND);
+    int n = 0;
+    assert_int_equal(rcm_store_record_list(s, &f->b, k, 0, 0, 10, RCM_RECORD_ALL, count_rows, &n,
+                                           &d), RCM_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(rcm_store_record_list(s, &f->a, k, 0, 0, 10, RCM_RECORD_ALL, count_rows, &n,
+                                           &d), RCM_OK);
+    assert_int_equal(n, 1);
+    snprintf(in.value[rcm_record_field(k, "npi")], RCM_RECORD_VALUE_MAX, "1234567890");
+    assert_int_equal(rcm_store_record_create(s, &f->a, k, 0, &in, &id, &d), RCM_E_INVAL);
+    assert_string_equal(d.msg, "npi must be ten digits with a valid NPI check digit");
+    assert_int_equal(store_fx_int(f->s, "SELECT count(*) FROM audit_event WHERE "
+                                        "action = 'provider.create' AND patient_ids = ''",
+                                  NULL), 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 static const struct CMUnitTest tests[] = {
     T(create_get_update_delete),
@@ -338,6 +386,7 @@ static const struct CMUnitTest tests[] = {
     T(other_tenants_see_nothing),
     T(list_pages_and_is_audited_once),
     T(moved_envelopes_fail_and_patient_delete_shreds),
+    T(tenant_records_need_no_patient),
 };
 
 STORE_FIXTURE_MAIN(tests)
