@@ -90,6 +90,7 @@ RCM_MUST_CHECK enum rcm_err rcm_value_check(const struct rcm_field *f, const cha
 
 /* The kinds this build knows. */
 extern const struct rcm_record_kind rcm_coverage_kind;
+extern const struct rcm_record_kind rcm_guarantor_kind;
 extern const struct rcm_record_kind rcm_provider_kind;
 extern const struct rcm_record_kind rcm_payer_kind;
 

@@ -365,3 +365,33 @@ api_delete_payer(struct api_request *req, struct api_response *res)
 {
     delete_record(req, res, &rcm_payer_kind);
 }
+
+void
+api_get_guarantors(struct api_request *req, struct api_response *res)
+{
+    list_records(req, res, &rcm_guarantor_kind, "guarantors");
+}
+
+void
+api_post_guarantors(struct api_request *req, struct api_response *res)
+{
+    post_record(req, res, &rcm_guarantor_kind);
+}
+
+void
+api_get_guarantor(struct api_request *req, struct api_response *res)
+{
+    get_record(req, res, &rcm_guarantor_kind);
+}
+
+void
+api_patch_guarantor(struct api_request *req, struct api_response *res)
+{
+    patch_record(req, res, &rcm_guarantor_kind);
+}
+
+void
+api_delete_guarantor(struct api_request *req, struct api_response *res)
+{
+    delete_record(req, res, &rcm_guarantor_kind);
+}

@@ -118,6 +118,20 @@ describe('coverages', () => {
     assert.equal(Number(n), list.json.coverages.length);
   });
 
+  test('a guarantor: the same engine, another field table', async () => {
+    const g = await w.send('POST', biller.token, `/v1/patients/${patient}/guarantors`, {
+      relationship: 'parent', last_name: 'Quartzmore', first_name: 'Rhea', phone: '(217) 555-0199', state: 'il' });
+    assert.equal(g.status, 201, g.text);
+    assert.equal(g.json.phone, '2175550199');
+    assert.equal(g.json.state, 'IL');
+    const r = await w.send('POST', biller.token, `/v1/patients/${patient}/guarantors`, { relationship: 'uncle', last_name: 'X' });
+    assertProblem(assert, r, 422, 'validation_failed');
+    assert.equal(r.json.detail, 'relationship must be one of the listed values');
+    const list = await w.send('GET', biller.token, `/v1/patients/${patient}/guarantors`);
+    assert.deepEqual(list.json.guarantors.map((x) => x.first_name), ['Rhea']);
+    assertProblem(assert, await w.send('GET', analyst.token, `/v1/guarantors/${g.json.id}`), 403, 'forbidden');
+  });
+
   test('sealed fields are not plaintext in the database; plain columns are', async () => {
     const haystack = PG ? pgDump(w.srv.stateDir)
       : dbQuery(w.srv.stateDir, 'SELECT quote(member_id) || quote(plan_name) || quote(subscriber_last_name) || payer_id FROM coverage');

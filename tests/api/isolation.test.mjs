@@ -57,6 +57,19 @@ describe('tenant isolation on every route with an id', () => {
       body: { patch: { plan_name: 'Renamed by beta' } },
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/coverages/${id}`)).json.plan_name, null),
     },
+    '/v1/patients/{id}/guarantors': {
+      make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Guaranteed', first_name: 'Alpha', dob: '1970-01-01' })).json.id,
+      body: { post: { relationship: 'parent', last_name: 'Parent' } },
+      unchanged: async (id) => assert.deepEqual((await call('alpha', 'GET', `/v1/patients/${id}/guarantors`)).json.guarantors, []),
+    },
+    '/v1/guarantors/{id}': {
+      make: async () => {
+        const patient = (await call('alpha', 'POST', '/v1/patients', { last_name: 'Guaranteed', first_name: 'Beta', dob: '1971-01-01' })).json.id;
+        return (await call('alpha', 'POST', `/v1/patients/${patient}/guarantors`, { relationship: 'parent', last_name: 'Parent' })).json.id;
+      },
+      body: { patch: { city: 'Beta Town' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/guarantors/${id}`)).json.city, null),
+    },
     '/v1/providers/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/providers', { npi: '1234567893', entity: 'organization', name: 'Alpha Clinic' })).json.id,
       body: { patch: { name: 'Renamed by beta' } },
