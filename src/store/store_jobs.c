@@ -89,17 +89,11 @@ static const struct db_sql JOB_LIST = {
     "JOB_LIST", "SELECT " JOB_COLUMNS " FROM job WHERE tenant_id = ?1 AND id < ?2 "
     "ORDER BY id DESC LIMIT ?3", NULL};
 
-static const char *
-nz(const char *s)
-{
-    return s ? s : "";
-}
-
 /* A text column into a fixed buffer; false when it does not fit. */
 static bool
 col_text(struct db_stmt *st, int col, char *out, size_t size)
 {
-    return rcm_str_copy(out, size, rcm_str_c(nz(db_col_text(st, col, NULL))));
+    return rcm_str_copy(out, size, rcm_str_c(db_col_str(st, col)));
 }
 
 /* Row of JOB_COLUMNS -> job; RCM_E_DB for a row that does not fit (a

@@ -284,6 +284,25 @@ wipe_record(struct rcm_record *rec)
     rcm_crypto_wipe(rec, sizeof *rec);
 }
 
+/* Wipe and free what the calls below allocate (NULL is a no-op). */
+static void
+free_record(struct rcm_record *rec)
+{
+    if (rec) {
+        wipe_record(rec);
+        rcm_free(rec);
+    }
+}
+
+static void
+free_rows(struct record_row *rows, size_t n)
+{
+    if (rows) {
+        rcm_crypto_wipe(rows, n * sizeof *rows);
+        rcm_free(rows);
+    }
+}
+
 /* Open the fields in mask into out. */
 static enum rcm_err
 open_row(struct rcm_store *s, const struct rcm_record_kind *k, const struct record_row *r,
@@ -484,14 +503,8 @@ rcm_store_record_create(struct rcm_store *store, const struct rcm_actor *actor,
         err = db_write(store->db, insert_fn, &w, diag);
     }
     rcm_key_wipe(&pkey);
-    if (rec) {
-        wipe_record(rec);
-        rcm_free(rec);
-    }
-    if (row) {
-        rcm_crypto_wipe(row, sizeof *row);
-        rcm_free(row);
-    }
+    free_record(rec);
+    free_rows(row, 1);
     return err;
 }
 
@@ -586,10 +599,7 @@ rcm_store_record_get(struct rcm_store *store, const struct rcm_actor *actor,
         err = open_row(store, kind, row, mask, out, diag);
     if (!err && (err = audit_read(store, actor, kind, "read", id, row->patient_id, diag)))
         wipe_record(out);
-    if (row) {
-        rcm_crypto_wipe(row, sizeof *row);
-        rcm_free(row);
-    }
+    free_rows(row, 1);
     return err;
 }
 
@@ -624,14 +634,8 @@ rcm_store_record_list(struct rcm_store *store, const struct rcm_actor *actor,
         if (!err && fn(ctx, rec))
             break;
     }
-    if (rec) {
-        wipe_record(rec);
-        rcm_free(rec);
-    }
-    if (rows) {
-        rcm_crypto_wipe(rows, (size_t)limit * sizeof *rows);
-        rcm_free(rows);
-    }
+    free_record(rec);
+    free_rows(rows, (size_t)limit);
     return err;
 }
 
@@ -694,19 +698,12 @@ rcm_store_record_update(struct rcm_store *store, const struct rcm_actor *actor,
             row->updated_ms = seen + 1;
         struct write_args w = {store, actor, kind, ks, row, seen, NULL};
         err = db_write(store->db, update_fn, &w, diag);
-        if (err != RCM_E_CONFLICT)
+        if (err != RCM_E_CONFLICT || attempt == 1)
             break;
-        if (attempt == 0)
-            err = RCM_OK;
+        err = RCM_OK;
     }
-    if (rec) {
-        wipe_record(rec);
-        rcm_free(rec);
-    }
-    if (row) {
-        rcm_crypto_wipe(row, sizeof *row);
-        rcm_free(row);
-    }
+    free_record(rec);
+    free_rows(row, 1);
     return err;
 }
 
