@@ -74,8 +74,9 @@ cut(struct server_guard *g, struct server_watch *w)
     if (w->cut)
         return;
     w->cut = true;
-    shutdown(w->fd, SHUT_RDWR);
+    /* counted first: whoever sees the end-of-file also sees the count */
     atomic_fetch_add(&g->cuts, 1);
+    shutdown(w->fd, SHUT_RDWR);
 }
 
 static void *
