@@ -37,6 +37,9 @@ enum rcm_patient_kind {
     RCM_PK_NPI,         /* ten digits with the NPI check digit (Luhn, prefix 80840) */
     RCM_PK_TIN,         /* a tax id: nine digits, '-' allowed */
     RCM_PK_TAXONOMY,    /* a NUCC taxonomy code: ten letters or digits */
+    RCM_PK_PROCEDURE,   /* CPT or HCPCS shape: five letters or digits, upper-cased */
+    RCM_PK_MODIFIER,    /* a procedure modifier: two letters or digits, upper-cased */
+    RCM_PK_ICD10,       /* ICD-10-CM shape: letter, digit, then 1-5 more; dot dropped */
 };
 
 /* X(id, json name and column, permission to see it, kind) */

@@ -93,5 +93,6 @@ extern const struct rcm_record_kind rcm_coverage_kind;
 extern const struct rcm_record_kind rcm_guarantor_kind;
 extern const struct rcm_record_kind rcm_provider_kind;
 extern const struct rcm_record_kind rcm_payer_kind;
+extern const struct rcm_record_kind rcm_fee_schedule_kind;
 
 #endif

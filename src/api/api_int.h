@@ -269,6 +269,11 @@ void api_post_payers(struct api_request *req, struct api_response *res);
 void api_get_payer(struct api_request *req, struct api_response *res);
 void api_patch_payer(struct api_request *req, struct api_response *res);
 void api_delete_payer(struct api_request *req, struct api_response *res);
+void api_get_fee_schedules(struct api_request *req, struct api_response *res);
+void api_post_fee_schedules(struct api_request *req, struct api_response *res);
+void api_get_fee_schedule(struct api_request *req, struct api_response *res);
+void api_patch_fee_schedule(struct api_request *req, struct api_response *res);
+void api_delete_fee_schedule(struct api_request *req, struct api_response *res);
 
 /* Handlers (api_auth.c, api_users.c, api_audit.c). */
 void api_post_login(struct api_request *req, struct api_response *res);

@@ -395,3 +395,33 @@ api_delete_guarantor(struct api_request *req, struct api_response *res)
 {
     delete_record(req, res, &rcm_guarantor_kind);
 }
+
+void
+api_get_fee_schedules(struct api_request *req, struct api_response *res)
+{
+    list_records(req, res, &rcm_fee_schedule_kind, "fee_schedules");
+}
+
+void
+api_post_fee_schedules(struct api_request *req, struct api_response *res)
+{
+    post_record(req, res, &rcm_fee_schedule_kind);
+}
+
+void
+api_get_fee_schedule(struct api_request *req, struct api_response *res)
+{
+    get_record(req, res, &rcm_fee_schedule_kind);
+}
+
+void
+api_patch_fee_schedule(struct api_request *req, struct api_response *res)
+{
+    patch_record(req, res, &rcm_fee_schedule_kind);
+}
+
+void
+api_delete_fee_schedule(struct api_request *req, struct api_response *res)
+{
+    delete_record(req, res, &rcm_fee_schedule_kind);
+}

@@ -47,7 +47,7 @@ const struct rcm_record_kind rcm_provider_kind = {
 };
 
 enum { PY_PAYER_ID, PY_NAME, PY_TIMELY, PY_FILING, PY_ADDRESS, PY_CITY, PY_STATE, PY_POSTAL,
-       PY_COUNT };
+       PY_RECEIVER, PY_APPEAL, PY_ERA, PY_ELIGIBILITY, PY_COUNT };
 
 static const struct rcm_field payer_fields[PY_COUNT] = {
     [PY_PAYER_ID] = {"payer_id", ALL, RCM_PK_ID, false, true, NULL},
@@ -61,8 +61,43 @@ static const struct rcm_field payer_fields[PY_COUNT] = {
     [PY_CITY] = {"city", ALL, RCM_PK_TEXT, false, false, NULL},
     [PY_STATE] = {"state", ALL, RCM_PK_STATE, false, false, NULL},
     [PY_POSTAL] = {"postal_code", ALL, RCM_PK_ZIP, false, false, NULL},
+    /* the trading partner (ISA08/GS03) the payer's claims are sent to;
+     * control numbers are counted per partner */
+    [PY_RECEIVER] = {"receiver_id", ALL, RCM_PK_ID, false, false, NULL},
+    /* how long after a denial an appeal may be filed */
+    [PY_APPEAL] = {"appeal_days", ALL, RCM_PK_DAYS, false, false, NULL},
+    [PY_ERA] = {"era_enrolled", ALL, RCM_PK_CHOICE, false, false, "yes|no"},
+    [PY_ELIGIBILITY] = {"eligibility", ALL, RCM_PK_CHOICE, false, false,
+                        "real-time|batch|none"},
 };
 
 const struct rcm_record_kind rcm_payer_kind = {
     "payer", true, payer_fields, PY_COUNT, NULL,
+};
+
+/* The practice's fee schedule: its charge for a procedure, by payer (an
+ * empty payer_id is the default schedule) and modifier. Charge capture
+ * fills in a line's charge from it (store_encounter.c). */
+enum { FS_PAYER_ID, FS_PROCEDURE, FS_MODIFIER, FS_AMOUNT, FS_FROM, FS_TO, FS_COUNT };
+
+static const struct rcm_field fee_fields[FS_COUNT] = {
+    [FS_PAYER_ID] = {"payer_id", ALL, RCM_PK_ID, false, false, NULL},
+    [FS_PROCEDURE] = {"procedure", ALL, RCM_PK_PROCEDURE, false, true, NULL},
+    [FS_MODIFIER] = {"modifier", ALL, RCM_PK_MODIFIER, false, false, NULL},
+    [FS_AMOUNT] = {"amount_cents", ALL, RCM_PK_CENTS, false, true, NULL},
+    [FS_FROM] = {"effective_from", ALL, RCM_PK_DAY, false, false, NULL},
+    [FS_TO] = {"effective_to", ALL, RCM_PK_DAY, false, false, NULL},
+};
+
+static enum rcm_err
+fee_check(const struct rcm_record *r, struct rcm_diag *diag)
+{
+    if (r->value[FS_FROM][0] && r->value[FS_TO][0] &&
+        strcmp(r->value[FS_TO], r->value[FS_FROM]) < 0)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "effective_to is before effective_from");
+    return RCM_OK;
+}
+
+const struct rcm_record_kind rcm_fee_schedule_kind = {
+    "fee_schedule", true, fee_fields, FS_COUNT, fee_check,
 };

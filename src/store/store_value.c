@@ -58,6 +58,44 @@ is_choice(const char *choices, struct rcm_str s)
     return false;
 }
 
+/* Letters and digits only, min..max of them, upper-cased into out. */
+static bool
+upper_code(struct rcm_str s, size_t min, size_t max, char *out)
+{
+    if (s.n < min || s.n > max)
+        return false;
+    for (size_t i = 0; i < s.n; i++) {
+        char c = s.p[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (!is_digit(c) && !(c >= 'A' && c <= 'Z'))
+            return false;
+        out[i] = c;
+    }
+    out[s.n] = '\0';
+    return true;
+}
+
+/* An ICD-10-CM code as written in claims: the dot after the category is
+ * dropped (X12 HI carries no dot); whether the code exists is the
+ * scrubber's question, not this one. */
+static bool
+icd10_shape(struct rcm_str s, char *out)
+{
+    char flat[16];
+    size_t n = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] == '.' && i == 3)
+            continue;
+        if (n == sizeof flat - 1)
+            return false;
+        flat[n++] = s.p[i];
+    }
+    if (!upper_code((struct rcm_str){flat, n}, 3, 7, out))
+        return false;
+    return out[0] >= 'A' && out[0] <= 'Z' && is_digit(out[1]);
+}
+
 enum rcm_err
 rcm_value_check(const struct rcm_field *f, const char *value,
                 char out[RCM_RECORD_VALUE_MAX + 1], struct rcm_diag *diag)
@@ -180,6 +218,18 @@ rcm_value_check(const struct rcm_field *f, const char *value,
         }
         out[ok ? 10 : 0] = '\0';
         want = "a ten-character taxonomy code";
+        break;
+    case RCM_PK_PROCEDURE:
+        ok = upper_code(s, 5, 5, out);
+        want = "a five-character CPT or HCPCS code";
+        break;
+    case RCM_PK_MODIFIER:
+        ok = upper_code(s, 2, 2, out);
+        want = "a two-character modifier";
+        break;
+    case RCM_PK_ICD10:
+        ok = icd10_shape(s, out);
+        want = "an ICD-10-CM code (letter, digit, then 1-5 letters or digits)";
         break;
     case RCM_PK_CENTS:
         /* at most 10^13 cents: far past any claim, well inside int64 */

@@ -30,6 +30,7 @@ const MAY = {
   // the practice's providers and payers are not patient data: every member reads them
   'GET /v1/providers': ROLES,
   'GET /v1/payers': ROLES,
+  'GET /v1/fee-schedules': ROLES,
 };
 // Request bodies for the matrix: each leaves the tenant as it was.
 const MATRIX_BODY = {

@@ -80,6 +80,11 @@ describe('tenant isolation on every route with an id', () => {
       body: { patch: { name: 'Renamed by beta' } },
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/payers/${id}`)).json.name, 'Alpha Payer'),
     },
+    '/v1/fee-schedules/{id}': {
+      make: async () => (await call('alpha', 'POST', '/v1/fee-schedules', { procedure: '99213', amount_cents: 12500 })).json.id,
+      body: { patch: { amount_cents: 1 } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/fee-schedules/${id}`)).json.amount_cents, 12500),
+    },
     '/v1/patients/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Alpha', first_name: 'Patient', dob: '1975-04-04' })).json.id,
       body: { patch: { city: 'Beta Town' } },

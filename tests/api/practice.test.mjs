@@ -84,4 +84,37 @@ describe('providers and payers', () => {
     assert.equal(page.json.payers.length, 1);
     assert.equal(page.json.next_after, page.json.payers[0].id);
   });
+
+  test('payer settings for claims, ERAs and appeals', async () => {
+    const c = await w.send('POST', biller.token, '/v1/payers', { payer_id: '87726', name: 'UHC', receiver_id: 'CLEARHOUSE1',
+      appeal_days: 180, era_enrolled: 'yes', eligibility: 'real-time' });
+    assert.equal(c.status, 201, c.text);
+    assert.equal(c.json.appeal_days, 180);
+    assert.equal(c.json.receiver_id, 'CLEARHOUSE1');
+    assertProblem(assert, await w.send('PATCH', biller.token, `/v1/payers/${c.json.id}`, { eligibility: 'sometimes' }), 422,
+      'validation_failed', /eligibility must be one of the listed values/);
+    assertProblem(assert, await w.send('PATCH', biller.token, `/v1/payers/${c.json.id}`, { appeal_days: 0 }), 422,
+      'validation_failed', /appeal_days/);
+  });
+
+  test('a fee schedule: codes normalised, amounts as integers, claim.write to change', async () => {
+    const c = await w.send('POST', biller.token, '/v1/fee-schedules', { procedure: '99213', modifier: '25', amount_cents: 12500,
+      payer_id: '87726', effective_from: '2026-01-01' });
+    assert.equal(c.status, 201, c.text);
+    assert.equal(c.json.amount_cents, 12500);
+    const lower = await w.send('POST', biller.token, '/v1/fee-schedules', { procedure: 'g0439', amount_cents: '17500' });
+    assert.equal(lower.status, 201, lower.text);
+    assert.equal(lower.json.procedure, 'G0439');
+    assertProblem(assert, await w.send('POST', coder.token, '/v1/fee-schedules', { procedure: '99213', amount_cents: 1 }), 403, 'forbidden');
+    for (const [body, msg] of [
+      [{ procedure: '9921', amount_cents: 1 }, /procedure must be a five-character CPT or HCPCS code/],
+      [{ procedure: '99213', modifier: '2', amount_cents: 1 }, /modifier must be a two-character modifier/],
+      [{ procedure: '99213', amount_cents: -5 }, /amount_cents/],
+      [{ procedure: '99213', amount_cents: 1, effective_from: '2026-02-01', effective_to: '2026-01-01' }, /effective_to is before effective_from/],
+    ])
+      assertProblem(assert, await w.send('POST', biller.token, '/v1/fee-schedules', body), 422, 'validation_failed', msg);
+    const list = await w.send('GET', coder.token, '/v1/fee-schedules');
+    assert.equal(list.status, 200, list.text);
+    assert.deepEqual(list.json.fee_schedules.map((f) => f.procedure).sort(), ['99213', 'G0439']);
+  });
 });
