@@ -924,4 +924,49 @@ RCM_MUST_CHECK enum rcm_err rcm_store_record_delete(struct rcm_store *store,
                                                     const struct rcm_record_kind *kind,
                                                     int64_t id, struct rcm_diag *diag);
 
+/* ---- encounters (store_encounter.c; rcm/encounter.h) ------------------- */
+
+struct rcm_encounter;
+typedef int (*rcm_encounter_fn)(void *ctx, const struct rcm_encounter *e);
+
+/*
+ * Charge capture: check e (rcm_encounter_check), check that the patient,
+ * coverage (the patient's) and providers (the tenant's) exist, fill each
+ * line whose charge is RCM_ENCOUNTER_NO_CHARGE from the fee schedule (the
+ * coverage's payer before the default schedule; per unit), seal the prior
+ * authorization and note, and insert the encounter with its lines in one
+ * transaction audited encounter.create. On success e holds what was
+ * stored (codes upper-cased, charges filled, id and times set).
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_encounter_create(struct rcm_store *store,
+                                                       const struct rcm_actor *actor,
+                                                       struct rcm_encounter *e,
+                                                       struct rcm_diag *diag);
+/* One encounter with its lines (audited encounter.read); the sealed fields
+ * are opened only when open_sealed. Another tenant's is RCM_E_NOT_FOUND. */
+RCM_MUST_CHECK enum rcm_err rcm_store_encounter_get(struct rcm_store *store,
+                                                    const struct rcm_actor *actor, int64_t id,
+                                                    bool open_sealed, struct rcm_encounter *out,
+                                                    struct rcm_diag *diag);
+/* Up to limit (1-100) encounters with id > after_id, of one patient
+ * (patient_id 0: all) and one status (NULL: any), oldest first; fn returns
+ * non-zero to stop. One audit record encounter.list. */
+RCM_MUST_CHECK enum rcm_err rcm_store_encounter_list(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     int64_t patient_id, const char *status,
+                                                     int64_t after_id, int limit,
+                                                     bool open_sealed, rcm_encounter_fn fn,
+                                                     void *ctx, struct rcm_diag *diag);
+/* Replace an open encounter's values and lines with e's (e->id names it;
+ * e->updated_ms, when set, must still be the stored one: RCM_E_CONFLICT
+ * otherwise, as for a billed or void encounter). Audited encounter.update. */
+RCM_MUST_CHECK enum rcm_err rcm_store_encounter_update(struct rcm_store *store,
+                                                       const struct rcm_actor *actor,
+                                                       struct rcm_encounter *e,
+                                                       struct rcm_diag *diag);
+/* Delete an open encounter that has no claim (RCM_E_CONFLICT otherwise). */
+RCM_MUST_CHECK enum rcm_err rcm_store_encounter_delete(struct rcm_store *store,
+                                                       const struct rcm_actor *actor,
+                                                       int64_t id, struct rcm_diag *diag);
+
 #endif

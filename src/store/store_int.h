@@ -306,6 +306,34 @@ enum rcm_err store_job_get(struct rcm_store *s, int64_t tenant_id, int64_t id,
 enum rcm_err store_job_list(struct rcm_store *s, int64_t tenant_id, int64_t before_id,
                             int limit, rcm_job_fn fn, void *ctx, struct rcm_diag *diag);
 
+/* store_seal.c: one sealed value of a revenue-cycle row, bound to its
+ * tenant, table, column and the row's uid (32 hex). */
+struct store_cell {
+    int64_t tenant_id;
+    const char *table, *column, *uid;
+};
+/* "" or NULL seals to nothing (*len 0). */
+enum rcm_err store_seal_value(const struct rcm_key *key, const struct store_cell *c,
+                              const char *value, uint8_t *out, size_t cap,
+                              size_t *len) RCM_MUST_CHECK;
+/* env_len 0 opens to "". RCM_E_CRYPTO (naming table and column) when the
+ * envelope does not open; out[cap] is always terminated. */
+enum rcm_err store_open_value(const struct rcm_key *key, const struct store_cell *c,
+                              const uint8_t *env, size_t env_len, char *out, size_t cap,
+                              struct rcm_diag *diag) RCM_MUST_CHECK;
+/* A patient's key row, read inside tx (RCM_E_NOT_FOUND: no such patient in
+ * the tenant). */
+struct store_patient_key_row {
+    int64_t tenant_id, patient_id;
+    char uid[33];
+    uint8_t wrapped[RCM_KEY_WRAPPED_BYTES];
+};
+enum rcm_err store_patient_key_row(struct db_tx *tx, struct store_patient_key_row *p,
+                                   struct rcm_diag *diag) RCM_MUST_CHECK;
+/* The same in a snapshot of its own, unwrapped into *out (wipe it). */
+enum rcm_err store_patient_key_read(struct rcm_store *s, int64_t tenant_id, int64_t patient_id,
+                                    struct rcm_key *out, struct rcm_diag *diag) RCM_MUST_CHECK;
+
 /* Keyring: master key(s) given at open, tenant keys unwrapped on demand and
  * cached by (tenant, key id). */
 enum rcm_err store_keyring_new(const struct rcm_store_options *opt,

@@ -53,10 +53,6 @@ struct kind_sql {
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct kind_sql *registry;   /* lives as long as the process */
 
-static const struct db_sql PATIENT_KEY_ROW = {
-    "RECORD_PATIENT", "SELECT p.uid, k.wrapped FROM patient p JOIN patient_key k ON "
-    "k.patient_id = p.id WHERE p.tenant_id = ?1 AND p.id = ?2", NULL};
-
 #define ROW_COLUMNS 8   /* before the fields, see select_list */
 
 /* The parameter number of the first field in RS_INSERT: after tenant,
@@ -384,35 +380,10 @@ tenant_scoped(const struct rcm_actor *actor, const struct rcm_record_kind *k,
 
 /* ---- create ------------------------------------------------------------------ */
 
-struct patient_key_row {
-    int64_t tenant_id, patient_id;
-    char uid[33];
-    uint8_t wrapped[RCM_KEY_WRAPPED_BYTES];
-};
-
 static enum rcm_err
-read_patient_key(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
+read_key_row(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
 {
-    struct patient_key_row *p = ctx;
-    struct db_stmt *st;
-    bool row;
-    enum rcm_err err = db_prepare(tx, &PATIENT_KEY_ROW, &st, diag);
-    if (err)
-        return err;
-    db_bind_i64(st, 1, p->tenant_id);
-    db_bind_i64(st, 2, p->patient_id);
-    if ((err = db_step(st, &row, diag)))
-        return err;
-    size_t n = 0;
-    const void *w = row ? db_col_blob(st, 1, &n) : NULL;
-    if (!row)
-        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such patient");
-    if (!w || n != RCM_KEY_WRAPPED_BYTES)
-        return rcm_diag_fail(diag, RCM_E_CRYPTO, "patient %" PRId64 ": malformed key row",
-                             p->patient_id);
-    copy_text(p->uid, sizeof p->uid, db_col_str(st, 0));
-    memcpy(p->wrapped, w, n);
-    return RCM_OK;
+    return store_patient_key_row(tx, ctx, diag);
 }
 
 struct write_args {
@@ -479,16 +450,12 @@ rcm_store_record_create(struct rcm_store *store, const struct rcm_actor *actor,
         return err;
     struct rcm_record *rec = rcm_calloc(1, sizeof *rec);
     struct record_row *row = rcm_calloc(1, sizeof *row);
-    struct patient_key_row pk = {.tenant_id = actor->tenant_id, .patient_id = patient_id};
     struct rcm_key pkey = {0};
     err = rec && row ? check_values(kind, in, rec, diag) : RCM_E_NOMEM;
     if (!err && kind->of_tenant && patient_id)
         err = rcm_diag_fail(diag, RCM_E_INVAL, "a %s is not about a patient", kind->name);
     if (!err && !kind->of_tenant)
-        err = store_read(store, read_patient_key, &pk, diag);
-    if (!err && !kind->of_tenant)
-        err = store_patient_key_open(store, actor->tenant_id, patient_id, pk.uid, pk.wrapped,
-                                     &pkey, diag);
+        err = store_patient_key_read(store, actor->tenant_id, patient_id, &pkey, diag);
     if (!err) {
         uint8_t uid[16];
         rcm_random_bytes(uid, sizeof uid);
@@ -620,9 +587,9 @@ rcm_store_record_list(struct rcm_store *store, const struct rcm_actor *actor,
     if (!err && (!rows || !rec))
         err = RCM_E_NOMEM;
     /* the patient must be the tenant's: another tenant's is "no such patient" */
-    struct patient_key_row pk = {.tenant_id = actor->tenant_id, .patient_id = patient_id};
+    struct store_patient_key_row pk = {.tenant_id = actor->tenant_id, .patient_id = patient_id};
     if (!err && !kind->of_tenant)
-        err = store_read(store, read_patient_key, &pk, diag);
+        err = store_read(store, read_key_row, &pk, diag);
     struct read_args a = {kind, ks, actor->tenant_id, 0, patient_id, after_id, limit, rows, 0};
     if (!err)
         err = store_read(store, list_fn, &a, diag);

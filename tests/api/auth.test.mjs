@@ -31,6 +31,8 @@ const MAY = {
   'GET /v1/providers': ROLES,
   'GET /v1/payers': ROLES,
   'GET /v1/fee-schedules': ROLES,
+  // encounters: phi.read to read; charge capture by claim.write, code fixes by coding.write
+  'GET /v1/encounters': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
 };
 // Request bodies for the matrix: each leaves the tenant as it was.
 const MATRIX_BODY = {

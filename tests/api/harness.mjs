@@ -223,8 +223,9 @@ export function readUntilClose(socket, timeoutMs = 10000) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function assertProblem(assert, res, status, code) {
+export function assertProblem(assert, res, status, code, detail) {
   assert.equal(res.status, status, res.text);
+  if (detail) assert.match(res.json.detail, detail);
   assert.match(res.headers['content-type'], /^application\/problem\+json/);
   assert.equal(res.json.status, status);
   assert.equal(res.json.code, code);

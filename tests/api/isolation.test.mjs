@@ -85,6 +85,24 @@ describe('tenant isolation on every route with an id', () => {
       body: { patch: { amount_cents: 1 } },
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/fee-schedules/${id}`)).json.amount_cents, 12500),
     },
+    '/v1/patients/{id}/encounters': {
+      make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Seen', first_name: 'Alpha', dob: '1970-01-01' })).json.id,
+      body: { post: { claim_kind: 'professional', billing_provider_id: 1, service_from: '2026-11-02', place_of_service: '11',
+        diagnoses: ['I10'], lines: [{ procedure: '99213', dx_pointers: [1], charge_cents: 100 }] } },
+      unchanged: async (id) => assert.deepEqual((await call('alpha', 'GET', `/v1/encounters?patient_id=${id}`)).json.encounters, []),
+    },
+    '/v1/encounters/{id}': {
+      make: async () => {
+        const patient = (await call('alpha', 'POST', '/v1/patients', { last_name: 'Seen', first_name: 'Beta', dob: '1971-01-01' })).json.id;
+        const clinic = (await call('alpha', 'POST', '/v1/providers', { npi: '1245319599', entity: 'organization', name: 'Alpha Clinic' })).json.id;
+        const e = await call('alpha', 'POST', `/v1/patients/${patient}/encounters`, { claim_kind: 'professional', billing_provider_id: clinic,
+          service_from: '2026-11-02', place_of_service: '11', diagnoses: ['I10'], lines: [{ procedure: '99213', dx_pointers: [1], charge_cents: 100 }] });
+        assert.equal(e.status, 201, e.text);
+        return e.json.id;
+      },
+      body: { patch: { note: 'changed by beta' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/encounters/${id}`)).json.note, null),
+    },
     '/v1/patients/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Alpha', first_name: 'Patient', dob: '1975-04-04' })).json.id,
       body: { patch: { city: 'Beta Town' } },
