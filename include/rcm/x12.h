@@ -341,6 +341,14 @@ RCM_MUST_CHECK enum rcm_err rcm_x12_from_json(const char *p, size_t n,
 #define RCM_X12_MAX_DX 12
 #define RCM_X12_MAX_LINES 50
 #define RCM_X12_MAX_ADJ 18
+/* Remark codes (RARC) kept per service line (LQ*HE) and per claim payment
+ * (MOA/MIA); more are dropped (counted in the claim payment's
+ * n_remarks_dropped). */
+#define RCM_X12_MAX_REMARKS 8
+#define RCM_X12_REMARK_MAX 8      /* "MA130" + NUL, room to spare */
+/* Provider-level adjustments (PLB composites) kept per 835 transaction set;
+ * a PLB segment holds up to 6. More are counted in n_plb_dropped. */
+#define RCM_X12_MAX_PLB 64
 
 struct rcm_x12_party {
     char entity_type;        /* NM102: '1' person, '2' organisation */
@@ -372,6 +380,17 @@ struct rcm_x12_line {
     int32_t service_date_days;
     int n_adj;
     struct rcm_x12_adjustment adj[RCM_X12_MAX_ADJ];
+    /* ---- 835 service payment detail (2110; posting engine) ---- */
+    char orig_proc_qualifier[3];  /* SVC06-1: set only when the payer changed */
+    char orig_procedure[49];      /*   the billed code or modifiers; SVC06-2 */
+    char orig_modifiers[4][3];    /* SVC06-3..6 */
+    int64_t orig_units_milli;     /* SVC07 x 1000 (0 = absent) */
+    char control[31];             /* REF*6R line item control number ("L<id>") */
+    bool has_allowed;
+    int64_t allowed_cents;        /* AMT*B6 */
+    int n_remarks;
+    char remarks[RCM_X12_MAX_REMARKS][RCM_X12_REMARK_MAX];  /* LQ*HE RARCs */
+    /* ---- end of 835 service payment detail ---- */
 };
 
 /* One 837 claim (2300 loop with its providers, subscriber, patient). */
@@ -405,6 +424,19 @@ struct rcm_x12_claim {
     struct rcm_x12_line lines[RCM_X12_MAX_LINES];
 };
 
+/*
+ * One provider-level adjustment: a PLB03..PLB14 pair of a PLB segment. A
+ * positive amount reduces the payment (BPR02 = sum of CLP04 - sum of PLB
+ * amounts); a negative one increases it (e.g. interest, reason L6).
+ */
+struct rcm_x12_plb {
+    char provider_id[51];        /* PLB01 */
+    int32_t fiscal_period_days;  /* PLB02 (CCYYMMDD; the fiscal period end) */
+    char reason[3];              /* PLB03-1: WO, L6, FB, 72, J1, CS ... */
+    char reference[51];          /* PLB03-2: e.g. the claim or ICN recouped */
+    int64_t amount_cents;        /* PLB04 */
+};
+
 /* 835 header (payer, payee, payment) shared by its claim payments. */
 struct rcm_x12_remit {
     int64_t payment_cents;   /* BPR02 */
@@ -414,6 +446,15 @@ struct rcm_x12_remit {
     char trace_number[51];   /* TRN02: check or EFT number */
     struct rcm_x12_party payer;  /* 1000A */
     struct rcm_x12_party payee;  /* 1000B */
+    /* ---- 835 header detail (posting engine) ---- */
+    char payer_id[81];           /* REF*2U in 1000A, else N104 of N1*PR, else TRN03 */
+    int32_t production_date_days;/* DTM*405 (RCM_X12_NO_DATE when absent) */
+    int n_plb;                   /* PLB adjustments, filled as the PLB segments
+                                    arrive (after the claim payments): complete
+                                    only in on_remit */
+    int n_plb_dropped;           /* beyond RCM_X12_MAX_PLB */
+    struct rcm_x12_plb plb[RCM_X12_MAX_PLB];
+    /* ---- end of 835 header detail ---- */
 };
 
 /* One 835 claim payment (2100 loop with its 2110 service lines). */
@@ -430,6 +471,14 @@ struct rcm_x12_claim_payment {
     struct rcm_x12_adjustment adj[RCM_X12_MAX_ADJ];  /* claim-level CAS */
     int n_lines;
     struct rcm_x12_line lines[RCM_X12_MAX_LINES];
+    /* ---- 835 claim payment detail (2100; posting engine) ---- */
+    int n_remarks;               /* MOA03..07 (outpatient) / MIA05, MIA20..23 */
+    int n_remarks_dropped;
+    char remarks[RCM_X12_MAX_REMARKS][RCM_X12_REMARK_MAX];
+    int32_t service_from_days;   /* DTM*232 (RCM_X12_NO_DATE when absent) */
+    int32_t service_to_days;     /* DTM*233 */
+    int n_lines_dropped;         /* SVC loops beyond RCM_X12_MAX_LINES */
+    /* ---- end of 835 claim payment detail ---- */
 };
 
 /* One transaction set's result from a received 999 (AK2 loop). */
@@ -506,6 +555,9 @@ typedef void (*rcm_x12_payment_fn)(void *ctx, const struct rcm_x12_remit *remit,
 typedef void (*rcm_x12_ack_fn)(void *ctx, const struct rcm_x12_ack_result *ack);
 typedef void (*rcm_x12_eligibility_fn)(void *ctx, const struct rcm_x12_eligibility *e);
 typedef void (*rcm_x12_status_fn)(void *ctx, const struct rcm_x12_claim_status *st);
+/* 835: called at SE with the whole header, including every PLB adjustment
+ * (the PLB segments follow the last claim payment). */
+typedef void (*rcm_x12_remit_fn)(void *ctx, const struct rcm_x12_remit *remit);
 
 struct rcm_x12_model {
     rcm_x12_claim_fn on_claim;
@@ -513,6 +565,7 @@ struct rcm_x12_model {
     rcm_x12_ack_fn on_ack;           /* 999: set after init, may be NULL */
     rcm_x12_status_fn on_status;     /* 277/277CA: set after init, may be NULL */
     rcm_x12_eligibility_fn on_eligibility; /* 271: set after init, may be NULL */
+    rcm_x12_remit_fn on_remit;       /* 835 end of set: set after init, may be NULL */
     void *ctx;
     bool in_elig, in_ls;
     struct rcm_x12_eligibility elig;
@@ -526,6 +579,7 @@ struct rcm_x12_model {
     struct rcm_x12_remit remit;
     struct rcm_x12_claim_payment pay;
     uint64_t claims, payments;
+    bool in_remit, skip_svc;             /* 835: on_remit pending; SVC beyond the cap */
 };
 
 void rcm_x12_model_init(struct rcm_x12_model *m, rcm_x12_claim_fn on_claim,

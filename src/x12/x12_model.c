@@ -113,6 +113,17 @@ flush_payment(struct rcm_x12_model *m)
         m->on_payment(m->ctx, &m->remit, &m->pay);
 }
 
+/* 835 end of set: hand out the header with its PLB adjustments. */
+static void
+flush_remit(struct rcm_x12_model *m)
+{
+    if (!m->in_remit)
+        return;
+    m->in_remit = false;
+    if (m->on_remit)
+        m->on_remit(m->ctx, &m->remit);
+}
+
 static void
 flush_ack(struct rcm_x12_model *m)
 {
@@ -152,6 +163,7 @@ rcm_x12_model_finish(struct rcm_x12_model *m)
 {
     flush_claim(m);
     flush_payment(m);
+    flush_remit(m);
     flush_ack(m);
     flush_status(m);
     flush_elig(m);
@@ -590,95 +602,242 @@ claim_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
     }
 }
 
+/* Append a remark code unless empty; count the ones beyond the cap. */
 static void
-remit_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
-              const struct rcm_str *e, size_t n, const char *loop)
+remark(char (*dst)[RCM_X12_REMARK_MAX], int *n, int *dropped, struct rcm_str v)
+{
+    if (v.n == 0)
+        return;
+    if (*n >= RCM_X12_MAX_REMARKS) {
+        if (dropped)
+            (*dropped)++;
+        return;
+    }
+    cp(dst[(*n)++], RCM_X12_REMARK_MAX, v);
+}
+
+/*
+ * PLB: PLB01 provider id, PLB02 fiscal period date, then up to six pairs
+ * (PLB03/05/07/09/11/13 = reason:reference composite, PLB04/06/... amount).
+ */
+static void
+plb(struct rcm_x12_remit *r, const struct rcm_x12_seg *seg,
+    const struct rcm_str *e, size_t n)
+{
+    for (size_t i = 3; i + 1 < n && i <= 13; i += 2) {
+        if (e[i].n == 0)
+            continue;
+        if (r->n_plb >= RCM_X12_MAX_PLB) {
+            r->n_plb_dropped++;
+            continue;
+        }
+        struct rcm_x12_plb *a = &r->plb[r->n_plb++];
+        memset(a, 0, sizeof *a);
+        if (n > 1)
+            CP(a->provider_id, e[1]);
+        a->fiscal_period_days = n > 2 ? date8(e[2]) : RCM_X12_NO_DATE;
+        struct rcm_str c[2];
+        size_t k = rcm_x12_split(e[i], seg->delims.component, c, 2);
+        CP(a->reason, c[0]);
+        if (k > 1)
+            CP(a->reference, c[1]);
+        a->amount_cents = cents(e[i + 1]);
+    }
+}
+
+/* Header segments outside the 1000 loops: BPR, TRN, DTM*405, PLB. */
+static bool
+remit_header(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
+             const struct rcm_str *e, size_t n, const char *loop)
 {
     struct rcm_x12_remit *r = &m->remit;
-    struct rcm_x12_claim_payment *p = &m->pay;
     const char *id = seg->id;
     if (strcmp(id, "BPR") == 0) {
         memset(r, 0, sizeof *r);
+        m->in_remit = true;
         r->payment_cents = n > 2 ? cents(e[2]) : 0;
         r->credit_debit = n > 3 && e[3].n ? e[3].p[0] : 0;
         if (n > 4)
             CP(r->method, e[4]);
         r->payment_date_days = n > 16 ? date8(e[16]) : RCM_X12_NO_DATE;
-        return;
+        r->production_date_days = RCM_X12_NO_DATE;
+        return true;
     }
-    if (strcmp(id, "TRN") == 0 && n > 2 && strcmp(loop, "ST_LOOP") == 0) {
+    bool top = strcmp(loop, "ST_LOOP") == 0 || strcmp(loop, "HEADER") == 0 ||
+               strcmp(loop, "FOOTER") == 0;
+    if (strcmp(id, "TRN") == 0 && n > 2 && top) {
         CP(r->trace_number, e[2]);
+        if (n > 3 && !r->payer_id[0])   /* REF*2U / N104 overwrite it later */
+            CP(r->payer_id, e[3]);
+        return true;
+    }
+    if (strcmp(id, "DTM") == 0 && n > 2 && top && rcm_str_eq_c(e[1], "405")) {
+        r->production_date_days = date8(e[2]);
+        return true;
+    }
+    if (strcmp(id, "PLB") == 0) {
+        flush_payment(m);
+        plb(r, seg, e, n);
+        return true;
+    }
+    return false;
+}
+
+static void
+remit_payer(struct rcm_x12_remit *r, const char *id, const struct rcm_str *e, size_t n)
+{
+    if (strcmp(id, "N1") == 0) {
+        party_n1(&r->payer, e, n);
+        if (r->payer.id[0])
+            memcpy(r->payer_id, r->payer.id, sizeof r->payer.id);
+    } else if (strcmp(id, "REF") == 0 && n > 2 && rcm_str_eq_c(e[1], "2U")) {
+        CP(r->payer_id, e[2]);   /* the payer identification number wins */
+    } else {
+        party_addr(&r->payer, id, e, n);
+    }
+}
+
+static void
+claim_start(struct rcm_x12_model *m, const struct rcm_str *e, size_t n)
+{
+    struct rcm_x12_claim_payment *p = &m->pay;
+    flush_payment(m);
+    memset(p, 0, sizeof *p);
+    m->in_payment = true;
+    m->skip_svc = false;
+    p->service_from_days = p->service_to_days = RCM_X12_NO_DATE;
+    if (n > 1)
+        CP(p->claim_id, e[1]);
+    if (n > 2)
+        CP(p->status, e[2]);
+    p->charge_cents = n > 3 ? cents(e[3]) : 0;
+    p->paid_cents = n > 4 ? cents(e[4]) : 0;
+    p->patient_resp_cents = n > 5 ? cents(e[5]) : 0;
+    if (n > 6)
+        CP(p->filing_indicator, e[6]);
+    if (n > 7)
+        CP(p->payer_claim_id, e[7]);
+}
+
+/* 2100: CAS, NM1*QC, MIA/MOA remark codes, DTM*232/233 */
+static void
+claim_detail(struct rcm_x12_claim_payment *p, const char *id,
+             const struct rcm_str *e, size_t n)
+{
+    if (strcmp(id, "CAS") == 0) {
+        cas(p->adj, &p->n_adj, e, n);
+    } else if (strcmp(id, "NM1") == 0 && n > 1 && rcm_str_eq_c(e[1], "QC")) {
+        party_nm1(&p->patient, e, n);
+    } else if (strcmp(id, "MOA") == 0) {
+        for (size_t i = 3; i < n && i <= 7; i++)
+            remark(p->remarks, &p->n_remarks, &p->n_remarks_dropped, e[i]);
+    } else if (strcmp(id, "MIA") == 0) {
+        static const size_t at[] = {5, 20, 21, 22, 23};
+        for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+            if (at[i] < n)
+                remark(p->remarks, &p->n_remarks, &p->n_remarks_dropped, e[at[i]]);
+    } else if (strcmp(id, "DTM") == 0 && n > 2) {
+        if (rcm_str_eq_c(e[1], "232"))
+            p->service_from_days = date8(e[2]);
+        else if (rcm_str_eq_c(e[1], "233"))
+            p->service_to_days = date8(e[2]);
+    }
+}
+
+static void
+svc_start(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
+          const struct rcm_str *e, size_t n)
+{
+    struct rcm_x12_claim_payment *p = &m->pay;
+    if (p->n_lines >= RCM_X12_MAX_LINES) {
+        p->n_lines_dropped++;
+        m->skip_svc = true;     /* its DTM/CAS/REF must not land on the last kept line */
         return;
     }
+    m->skip_svc = false;
+    struct rcm_x12_line *l = &p->lines[p->n_lines++];
+    memset(l, 0, sizeof *l);
+    l->service_date_days = RCM_X12_NO_DATE;
+    if (n > 1)
+        procedure(l, e[1], seg->delims.component);
+    l->charge_cents = n > 2 ? cents(e[2]) : 0;
+    l->paid_cents = n > 3 ? cents(e[3]) : 0;
+    if (n > 4)
+        CP(l->revenue_code, e[4]);
+    l->units_milli = n > 5 && e[5].n ? milli(e[5]) : 1000;
+    if (n > 6 && e[6].n) {
+        /* SVC06: the procedure as billed, when the payer adjudicated another */
+        struct rcm_x12_line orig;
+        memset(&orig, 0, sizeof orig);
+        procedure(&orig, e[6], seg->delims.component);
+        memcpy(l->orig_proc_qualifier, orig.proc_qualifier, sizeof orig.proc_qualifier);
+        memcpy(l->orig_procedure, orig.procedure, sizeof orig.procedure);
+        memcpy(l->orig_modifiers, orig.modifiers, sizeof orig.modifiers);
+    }
+    l->orig_units_milli = n > 7 && e[7].n ? milli(e[7]) : 0;
+}
+
+/* 2110 after SVC: CAS, DTM*472/150, REF*6R, AMT*B6, LQ*HE */
+static void
+svc_detail(struct rcm_x12_line *l, const char *id, const struct rcm_str *e, size_t n)
+{
+    if (strcmp(id, "CAS") == 0) {
+        cas(l->adj, &l->n_adj, e, n);
+    } else if (strcmp(id, "DTM") == 0 && n > 2 &&
+               (rcm_str_eq_c(e[1], "472") || rcm_str_eq_c(e[1], "150"))) {
+        l->service_date_days = date8(e[2]);
+    } else if (strcmp(id, "REF") == 0 && n > 2 && rcm_str_eq_c(e[1], "6R")) {
+        CP(l->control, e[2]);
+    } else if (strcmp(id, "AMT") == 0 && n > 2 && rcm_str_eq_c(e[1], "B6")) {
+        l->has_allowed = true;
+        l->allowed_cents = cents(e[2]);
+    } else if (strcmp(id, "LQ") == 0 && n > 2 && rcm_str_eq_c(e[1], "HE")) {
+        remark(l->remarks, &l->n_remarks, NULL, e[2]);
+    }
+}
+
+static void
+remit_segment(struct rcm_x12_model *m, const struct rcm_x12_seg *seg,
+              const struct rcm_str *e, size_t n, const char *loop)
+{
+    struct rcm_x12_claim_payment *p = &m->pay;
+    const char *id = seg->id;
+    if (remit_header(m, seg, e, n, loop))
+        return;
     if (strcmp(loop, "1000A") == 0) {
-        if (strcmp(id, "N1") == 0)
-            party_n1(&r->payer, e, n);
-        else
-            party_addr(&r->payer, id, e, n);
+        remit_payer(&m->remit, id, e, n);
         return;
     }
     if (strcmp(loop, "1000B") == 0) {
         if (strcmp(id, "N1") == 0)
-            party_n1(&r->payee, e, n);
+            party_n1(&m->remit.payee, e, n);
         else
-            party_addr(&r->payee, id, e, n);
+            party_addr(&m->remit.payee, id, e, n);
         return;
     }
-    if (strcmp(id, "LX") == 0 || strcmp(id, "PLB") == 0) {
+    if (strcmp(id, "LX") == 0) {
         flush_payment(m);
         return;
     }
     if (strcmp(id, "CLP") == 0) {
-        flush_payment(m);
-        memset(p, 0, sizeof *p);
-        m->in_payment = true;
-        if (n > 1)
-            CP(p->claim_id, e[1]);
-        if (n > 2)
-            CP(p->status, e[2]);
-        p->charge_cents = n > 3 ? cents(e[3]) : 0;
-        p->paid_cents = n > 4 ? cents(e[4]) : 0;
-        p->patient_resp_cents = n > 5 ? cents(e[5]) : 0;
-        if (n > 6)
-            CP(p->filing_indicator, e[6]);
-        if (n > 7)
-            CP(p->payer_claim_id, e[7]);
+        claim_start(m, e, n);
         return;
     }
     if (!m->in_payment)
         return;
     if (strcmp(loop, "2100") == 0) {
-        if (strcmp(id, "CAS") == 0)
-            cas(p->adj, &p->n_adj, e, n);
-        else if (strcmp(id, "NM1") == 0 && n > 1 && rcm_str_eq_c(e[1], "QC"))
-            party_nm1(&p->patient, e, n);
+        claim_detail(p, id, e, n);
         return;
     }
     if (strcmp(loop, "2110") != 0)
         return;
     if (strcmp(id, "SVC") == 0) {
-        if (p->n_lines >= RCM_X12_MAX_LINES)
-            return;
-        struct rcm_x12_line *l = &p->lines[p->n_lines++];
-        memset(l, 0, sizeof *l);
-        l->service_date_days = RCM_X12_NO_DATE;
-        if (n > 1)
-            procedure(l, e[1], seg->delims.component);
-        l->charge_cents = n > 2 ? cents(e[2]) : 0;
-        l->paid_cents = n > 3 ? cents(e[3]) : 0;
-        if (n > 4)
-            CP(l->revenue_code, e[4]);
-        l->units_milli = n > 5 && e[5].n ? milli(e[5]) : 1000;
+        svc_start(m, seg, e, n);
         return;
     }
-    if (p->n_lines == 0)
+    if (p->n_lines == 0 || m->skip_svc)
         return;
-    struct rcm_x12_line *l = &p->lines[p->n_lines - 1];
-    if (strcmp(id, "CAS") == 0)
-        cas(l->adj, &l->n_adj, e, n);
-    else if (strcmp(id, "DTM") == 0 && n > 2 &&
-             (rcm_str_eq_c(e[1], "472") || rcm_str_eq_c(e[1], "150")))
-        l->service_date_days = date8(e[2]);
+    svc_detail(&p->lines[p->n_lines - 1], id, e, n);
 }
 
 void
@@ -694,6 +853,7 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
     if (strcmp(seg->id, "ST") == 0) {
         flush_claim(m);
         flush_payment(m);
+        flush_remit(m);
         flush_ack(m);
         flush_status(m);
         flush_elig(m);
@@ -717,11 +877,15 @@ rcm_x12_model_segment(void *model, const struct rcm_x12_seg *seg,
         m->claim.patient_birth_days = RCM_X12_NO_DATE;
         memset(&m->remit, 0, sizeof m->remit);
         m->remit.payment_date_days = RCM_X12_NO_DATE;
+        m->remit.production_date_days = RCM_X12_NO_DATE;
+        m->in_remit = m->kind == 'R';
+        m->skip_svc = false;
         return;
     }
     if (strcmp(seg->id, "SE") == 0) {
         flush_claim(m);
         flush_payment(m);
+        flush_remit(m);
         flush_ack(m);
         flush_status(m);
         flush_elig(m);

@@ -439,6 +439,120 @@ cas(struct w *w, const struct rcm_x12_adjustment *adj, int n)
     }
 }
 
+/* ---- 835 posting detail (helpers of rcm_x12_write_835 only) ---- */
+
+/* "HC:99213:25" from a qualifier, code and up to four modifiers. */
+static bool
+era_proc(struct w *w, char out[80], const char *qual, const char *code,
+         const char (*mods)[3])
+{
+    if (!check(w, "procedure", code, true) || !check(w, "procedure qualifier", qual, false))
+        return false;
+    int m = snprintf(out, 80, "%s:%s", qual[0] ? qual : "HC", code);
+    int last = 3;
+    while (last >= 0 && !mods[last][0])
+        last--;
+    for (int q = 0; q <= last && m < 80; q++) {
+        if (!check(w, "modifier", mods[q], false))
+            return false;
+        m += snprintf(out + m, 80 - (size_t)m, ":%s", mods[q]);
+    }
+    return true;
+}
+
+/* A date field of the 835 detail is written when set: RCM_X12_NO_DATE and
+ * 0 (a zeroed struct; 1970-01-01 is never an 835 date) both mean absent. */
+static void
+era_date(char out[9], int32_t days)
+{
+    ymd(out, days == 0 ? RCM_X12_NO_DATE : days);
+}
+
+/* Up to five remark codes in one segment's consecutive elements. */
+static bool
+era_remarks5(struct w *w, const char (*r)[RCM_X12_REMARK_MAX], int n, const char *v[5])
+{
+    for (int i = 0; i < 5; i++) {
+        v[i] = i < n && i < RCM_X12_MAX_REMARKS ? r[i] : "";
+        if (!check(w, "remark code", v[i], false))
+            return false;
+    }
+    return true;
+}
+
+/* 2100 after NM1*QC: MOA (remarks) and DTM*232/233. */
+static void
+era_claim_detail(struct w *w, const struct rcm_x12_claim_payment *p)
+{
+    const char *v[5];
+    if (p->n_remarks > 0 && era_remarks5(w, p->remarks, p->n_remarks, v))
+        seg(w, "MOA", "", "", v[0], v[1], v[2], v[3], v[4], NULL);
+    char d8[9];
+    era_date(d8, p->service_from_days);
+    if (d8[0])
+        seg(w, "DTM", "232", d8, NULL);
+    era_date(d8, p->service_to_days);
+    if (d8[0])
+        seg(w, "DTM", "233", d8, NULL);
+}
+
+/* 2110 after CAS: REF*6R, AMT*B6, LQ*HE. */
+static void
+era_line_detail(struct w *w, const struct rcm_x12_line *l)
+{
+    if (l->control[0] && check(w, "line item control number", l->control, false))
+        seg(w, "REF", "6R", l->control, NULL);
+    if (l->has_allowed) {
+        char a[RCM_MONEY_FMT_MAX];
+        money(a, l->allowed_cents);
+        seg(w, "AMT", "B6", a, NULL);
+    }
+    for (int i = 0; i < l->n_remarks && i < RCM_X12_MAX_REMARKS; i++)
+        if (check(w, "remark code", l->remarks[i], true))
+            seg(w, "LQ", "HE", l->remarks[i], NULL);
+}
+
+/* PLB segments: consecutive adjustments of one provider and fiscal period
+ * share a segment, six at most. */
+static void
+era_plb(struct w *w, const struct rcm_x12_remit *r)
+{
+    int n = r->n_plb < RCM_X12_MAX_PLB ? r->n_plb : RCM_X12_MAX_PLB;
+    for (int i = 0; i < n && !w->err;) {
+        const struct rcm_x12_plb *a = &r->plb[i];
+        char d8[9];
+        era_date(d8, a->fiscal_period_days);
+        if (!check(w, "provider-level adjustment provider id", a->provider_id, true))
+            return;
+        if (!d8[0]) {
+            w->err = rcm_diag_fail(w->diag, RCM_E_INVAL,
+                                   "provider-level adjustment %d: fiscal period date is required", i);
+            return;
+        }
+        const char *v[12];
+        char comp[6][60], amt[6][RCM_MONEY_FMT_MAX];
+        int k = 0;
+        for (; k < 6 && i < n; k++, i++) {
+            const struct rcm_x12_plb *b = &r->plb[i];
+            if (k > 0 && (strcmp(b->provider_id, a->provider_id) != 0 ||
+                          b->fiscal_period_days != a->fiscal_period_days))
+                break;
+            if (!check(w, "provider-level adjustment reason", b->reason, true) ||
+                !check(w, "provider-level adjustment reference", b->reference, false))
+                return;
+            snprintf(comp[k], sizeof comp[k], "%s%s%s", b->reason,
+                     b->reference[0] ? ":" : "", b->reference);
+            money(amt[k], b->amount_cents);
+            v[2 * k] = comp[k];
+            v[2 * k + 1] = amt[k];
+        }
+        for (int q = 2 * k; q < 12; q++)
+            v[q] = "";
+        seg(w, "PLB", a->provider_id, d8, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+            v[8], v[9], v[10], v[11], NULL);
+    }
+}
+
 enum rcm_err
 rcm_x12_write_835(const struct rcm_x12_envelope *env,
                   const struct rcm_x12_remit *r,
@@ -479,8 +593,13 @@ rcm_x12_write_835(const struct rcm_x12_envelope *env,
         orig[1 + digits++] = '0';
     orig[10] = 0;
     seg(&w, "TRN", "1", r->trace_number, orig, NULL);
+    era_date(d8, r->production_date_days);
+    if (d8[0])
+        seg(&w, "DTM", "405", d8, NULL);
     seg(&w, "N1", "PR", r->payer.last_or_org, NULL);
     party_addr(&w, &r->payer, true);
+    if (r->payer_id[0] && check(&w, "payer id", r->payer_id, false))
+        seg(&w, "REF", "2U", r->payer_id, NULL);
     seg(&w, "PER", "BL", env->contact_name, "TE", env->contact_phone, NULL);
     seg(&w, "N1", "PE", r->payee.last_or_org, r->payee.id_qualifier, r->payee.id, NULL);
     if (n)
@@ -505,6 +624,7 @@ rcm_x12_write_835(const struct rcm_x12_envelope *env,
         cas(&w, p->adj, p->n_adj);
         seg(&w, "NM1", "QC", "1", p->patient.last_or_org, p->patient.first, "", "", "",
             p->patient.id[0] ? p->patient.id_qualifier : "", p->patient.id, NULL);
+        era_claim_detail(&w, p);
         for (int k = 0; k < p->n_lines && k < RCM_X12_MAX_LINES && !w.err; k++) {
             const struct rcm_x12_line *l = &p->lines[k];
             if (!check(&w, "procedure", l->procedure, true) ||
@@ -525,14 +645,23 @@ rcm_x12_write_835(const struct rcm_x12_envelope *env,
             money(lc, l->charge_cents);
             money(lp, l->paid_cents);
             qty(units, l->units_milli);
+            char oproc[80] = "", ounits[32] = "";
+            if (l->orig_procedure[0] &&
+                !era_proc(&w, oproc, l->orig_proc_qualifier, l->orig_procedure,
+                          l->orig_modifiers))
+                goto out;
+            if (l->orig_units_milli)
+                qty(ounits, l->orig_units_milli);
             seg(&w, "SVC", proc, lc, lp, l->revenue_code,
-                l->units_milli && l->units_milli != 1000 ? units : "", NULL);
+                l->units_milli && l->units_milli != 1000 ? units : "", oproc, ounits, NULL);
             ymd(d8, l->service_date_days);
             if (d8[0])
                 seg(&w, "DTM", "472", d8, NULL);
             cas(&w, l->adj, l->n_adj);
+            era_line_detail(&w, l);
         }
     }
+    era_plb(&w, r);
     if (!w.err) {
         char cnt[16];
         snprintf(cnt, sizeof cnt, "%lu", w.segs + 1);
