@@ -86,6 +86,15 @@ struct rcm_claim_line {
                                    835 echoes it in its 2110 REF*6R */
 };
 
+struct rcm_claim_payer {
+    const char *id;             /* NM109 of 2010BB */
+    const char *name;
+    const char *filing_indicator; /* SBR09: MB Medicare B, MA, MC Medicaid, CI … */
+    char sequence;              /* SBR01: P S T … */
+    const char *insurance_type; /* SBR05 (Medicare secondary payer type) */
+    bool self_pay;              /* the "payer" is the patient: no plan disclosure */
+};
+
 /* One adjustment of an earlier payer's adjudication (CAS group + CARC). */
 struct rcm_claim_adj {
     const char *group;          /* CAS01: CO, PR, OA, PI, CR */
@@ -115,20 +124,12 @@ struct rcm_claim_other_payer {
     bool has_paid;
     int64_t patient_resp_cents; /* AMT*EAF: patient liability remaining */
     bool has_patient_resp;
-    int32_t adjudication_date;  /* 2330B / 2430 DTP*573 */
+    int32_t adjudication_date;  /* 2330B / 2430 DTP*573; 0 or
+                                   RCM_CLAIM_NO_DATE when absent */
     struct rcm_claim_adj adj[RCM_CLAIM_MAX_ADJ];  /* claim-level CAS */
     size_t n_adj;
-    struct rcm_claim_line_adjudication *lines;    /* borrowed; may be NULL */
+    const struct rcm_claim_line_adjudication *lines; /* borrowed; may be NULL */
     size_t n_lines;
-};
-
-struct rcm_claim_payer {
-    const char *id;             /* NM109 of 2010BB */
-    const char *name;
-    const char *filing_indicator; /* SBR09: MB Medicare B, MA, MC Medicaid, CI … */
-    char sequence;              /* SBR01: P S T … */
-    const char *insurance_type; /* SBR05 (Medicare secondary payer type) */
-    bool self_pay;              /* the "payer" is the patient: no plan disclosure */
 };
 
 struct rcm_claim {
@@ -140,6 +141,9 @@ struct rcm_claim {
     const char *original_ref;   /* REF*F8 payer claim control number */
     const char *relationship;   /* SBR02 / PAT01 individual relationship code */
     int32_t statement_from, statement_to;  /* 837I DTP*434 */
+    const char *admission_type;   /* 837I CL101 */
+    const char *admission_source; /* 837I CL102 */
+    const char *patient_status;   /* 837I CL103 (required to write an 837I) */
     int32_t received_date;      /* when the claim will be sent; timely filing
                                    uses the scrub date when absent */
     bool self_pay_restricted;   /* whole claim restricted (see the line flag) */
