@@ -294,10 +294,9 @@ line_adjudications(struct w *w, const struct rcm_x12_claim *c, int k, const char
         }
         money(paid, a->paid_cents);
         const struct rcm_x12_line *l = &c->lines[k];
-        char nu[16];
-        if (!l->procedure[0])
-            snprintf(nu, sizeof nu, "NU:%s", l->revenue_code);
-        seg(w, "SVD", o->payer.id, paid, l->procedure[0] ? proc : nu,
+        /* SVD03 is the line's procedure; an 837I line billed by revenue
+         * code alone leaves it out (situational there) and gives SVD04 */
+        seg(w, "SVD", o->payer.id, paid, l->procedure[0] ? proc : "",
             c->kind == 'I' ? l->revenue_code : "", units, NULL);
         cas(w, a->adj, a->n_adj < RCM_X12_MAX_LINE_CAS ? a->n_adj : RCM_X12_MAX_LINE_CAS);
         seg(w, "DTP", "573", "D8", d8, NULL);
