@@ -550,7 +550,7 @@ typedef void (*rcm_x12_payment_fn)(void *ctx, const struct rcm_x12_remit *remit,
  * rcm_x12_model_segment with ctx = the model. Each complete claim / claim
  * payment / 271 answer / 999 set result / 277 claim status is handed to
  * the callbacks (borrowed for the call). Memory is one claim at a time,
- * whatever the file size; the model struct itself is about 65 KB, so keep
+ * whatever the file size; the model struct itself is about 92 KB, so keep
  * it static or on the heap. Call rcm_x12_model_finish at the end (flushes
  * a claim cut short).
  */
