@@ -392,6 +392,7 @@ struct rcm_x12_other_payer {
     char responsibility;     /* 2320 SBR01: P, S, T ... of that payer */
     char relationship[3];    /* SBR02 (18 = self) */
     char filing_indicator[3];/* SBR09 */
+    char insurance_type[4];  /* SBR05 (837P only): Medicare secondary payer type */
     struct rcm_x12_party subscriber;    /* 2330A NM1*IL (MI id) */
     struct rcm_x12_party payer;         /* 2330B NM1*PR (PI id) */
     bool has_paid;
@@ -444,6 +445,8 @@ struct rcm_x12_claim {
 
     /* 837 writer only (the model leaves them empty; docs/x12/writer.md) */
     char original_ref[51];              /* 2300 REF*F8, required for frequency 7/8 */
+    char insurance_type[4];             /* 2000B SBR05 (837P only): required when
+                                           Medicare is billed as secondary (12, 13 ...) */
     char billing_taxonomy[11];          /* 2000A PRV*BI*PXC */
     bool has_rendering;                 /* 837P 2310B / 837I 2310D NM1*82 */
     struct rcm_x12_party rendering;

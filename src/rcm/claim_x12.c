@@ -133,6 +133,8 @@ header(struct map *m, const struct rcm_claim *c, struct rcm_x12_claim *x)
     x->responsibility = c->payer.sequence ? c->payer.sequence : 'P';
     put(m, x->filing_indicator, sizeof x->filing_indicator, c->payer.filing_indicator,
         "payer filing indicator", true);
+    put(m, x->insurance_type, sizeof x->insurance_type, c->payer.insurance_type,
+        "payer insurance type", false);
     x->statement_from_days = date_or_none(c->statement_from);
     x->statement_to_days = date_or_none(c->statement_to);
     if (x->kind == 'I') {
@@ -335,6 +337,8 @@ other_payers(struct map *m, const struct rcm_claim *c, struct rcm_x12_claim *x)
             o->relationship ? o->relationship : "18", "other payer relationship", true);
         put(m, y->filing_indicator, sizeof y->filing_indicator, o->payer.filing_indicator,
             "other payer filing indicator", true);
+        put(m, y->insurance_type, sizeof y->insurance_type, o->payer.insurance_type,
+            "other payer insurance type", false);
         person(m, &y->subscriber, &o->subscriber, "other subscriber", true);
         payer_party(m, &y->payer, &o->payer, "other payer");
         y->has_paid = o->has_paid;

@@ -235,13 +235,14 @@ other_payers(struct w *w, const struct rcm_x12_claim *c, char kind)
     for (int i = 0; i < c->n_other && i < RCM_X12_MAX_OTHER_PAYERS && !w->err; i++) {
         const struct rcm_x12_other_payer *o = &c->other[i];
         if (!check(w, "other payer relationship", o->relationship, true) ||
+            !check(w, "other payer insurance type", o->insurance_type, false) ||
             !check(w, "other payer filing indicator", o->filing_indicator, true) ||
             !party_ok(w, "other subscriber", &o->subscriber) ||
             !party_ok(w, "other payer", &o->payer))
             return;
         char resp[2] = {o->responsibility ? o->responsibility : 'P', 0};
-        seg(w, "SBR", resp, o->relationship, "", "", "", "", "", "", o->filing_indicator,
-            NULL);
+        seg(w, "SBR", resp, o->relationship, "", "", kind == 'P' ? o->insurance_type : "", "",
+            "", "", o->filing_indicator, NULL);
         cas(w, o->adj, o->n_adj);
         char amt[RCM_MONEY_FMT_MAX];
         if (o->has_paid) {
@@ -416,8 +417,10 @@ write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims
         snprintf(hlbuf[1], 16, "%lu", billing_hl);
         seg(&w, "HL", hlbuf[0], hlbuf[1], "22", c->has_patient ? "1" : "0", NULL);
         char resp[2] = {c->responsibility ? c->responsibility : 'P', 0};
-        seg(&w, "SBR", resp, c->has_patient ? "" : "18", "", "", "", "", "", "",
-            c->filing_indicator, NULL);
+        if (!check(&w, "insurance type", c->insurance_type, false))
+            break;
+        seg(&w, "SBR", resp, c->has_patient ? "" : "18", "", "",
+            kind == 'P' ? c->insurance_type : "", "", "", "", c->filing_indicator, NULL);
         nm1(&w, "IL", &c->subscriber);
         party_addr(&w, &c->subscriber, false);
         char d8[9];

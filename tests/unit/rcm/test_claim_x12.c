@@ -427,6 +427,15 @@ test_secondary(void **state)
     expect(s, "2330B", "DTP*573*D8*20240407");
     assert_false(has(s, "2430", "SVD"));
     free(s);
+    /* Medicare as the secondary payer: SBR05 gives the MSP type (837P) */
+    professional(&f);
+    secondary(&f);
+    f.c.payer = (struct rcm_claim_payer){.id = "00882", .name = "MEDICARE B",
+                                         .filing_indicator = "MB", .sequence = 'S',
+                                         .insurance_type = "12"};
+    s = run(&f.c, true, &out);
+    expect(s, "2000B", "SBR*S*18***12****MB");
+    free(s);
     rcm_buf_release(&out);
 }
 
