@@ -26,7 +26,8 @@
  *
  * Every edge, with the event sources that may take it and why it exists, is
  * declared once in RCM_CLAIM_MOVES below; rcm_claim_moves_markdown() and
- * rcm_claim_moves_json() render that same table for the docs and the API.
+ * rcm_claim_moves_json() render that same table for the docs
+ * (docs/claim-states.md, checked fresh by a unit test) and the API.
  *
  * States that count in accounts receivable (rcm_claim_state_is_open): every
  * state in which money may still arrive from the payer — submitted, accepted,

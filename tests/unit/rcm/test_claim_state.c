@@ -6,6 +6,8 @@
  * markdown and JSON tables.
  */
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -211,6 +213,38 @@ test_tables(void **state)
     rcm_buf_release(&js);
 }
 
-RUN_TESTS(cmocka_unit_test(test_every_legal_move), cmocka_unit_test(test_every_other_pair_refused),
+/* docs/claim-states.md holds the generated table between its markers. */
+static void
+test_docs_table_fresh(void **state)
+{
+    (void)state;
+    struct rcm_buf md = RCM_BUF_INIT(1u << 16);
+    assert_int_equal(rcm_claim_moves_markdown(&md), RCM_OK);
+    assert_int_equal(rcm_buf_addch(&md, 0), RCM_OK);
+    FILE *f = fopen(RCM_TEST_SOURCE_DIR "/docs/claim-states.md", "rb");
+    assert_non_null(f);
+    static char doc[1u << 16];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = 0;
+    const char *begin = strstr(doc, "<!-- table begin -->\n");
+    const char *end = strstr(doc, "<!-- table end -->");
+    assert_non_null(begin);
+    assert_non_null(end);
+    begin += strlen("<!-- table begin -->\n");
+    if ((size_t)(end - begin) != strlen(md.data) ||
+        memcmp(begin, md.data, (size_t)(end - begin)) != 0) {
+        FILE *o = fopen(RCM_TEST_BINARY_DIR "/claim-states.table.md", "wb");
+        if (o) {
+            fputs(md.data, o);
+            fclose(o);
+        }
+        fail_msg("docs/claim-states.md is stale: paste %s between its markers",
+                 RCM_TEST_BINARY_DIR "/claim-states.table.md");
+    }
+    rcm_buf_release(&md);
+}
+
+RUN_TESTS(cmocka_unit_test(test_docs_table_fresh), cmocka_unit_test(test_every_legal_move), cmocka_unit_test(test_every_other_pair_refused),
           cmocka_unit_test(test_named_cases), cmocka_unit_test(test_reasons),
           cmocka_unit_test(test_names_and_open), cmocka_unit_test(test_tables))
