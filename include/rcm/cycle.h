@@ -29,12 +29,14 @@
  * rcm_claim_moves_json() render that same table for the docs
  * (docs/claim-states.md, checked fresh by a unit test) and the API.
  *
- * States that count in accounts receivable (rcm_claim_state_is_open): every
- * state in which money may still arrive from the payer — submitted, accepted,
+ * States that count in accounts receivable (rcm_claim_state_is_open): those
+ * billed to the payer with money still to come — submitted, accepted,
  * rejected (it must be fixed and resent), partially_paid, denied (until
- * appealed or written off), appealed, and ready/draft are *not* A/R (nothing
- * billed yet). Terminal: corrected, voided, closed (closed reopens only by a
- * payer reversal).
+ * appealed, corrected or written off) and appealed. Not in A/R: draft and
+ * ready (nothing billed yet), paid (what is left is the patient's, which the
+ * A/R engine tracks separately), corrected and voided (the replacement or
+ * nothing carries the balance), closed. Terminal: corrected, voided, closed
+ * (closed reopens only by a payer reversal).
  *
  * Messages name states and sources, never claim data (no PHI).
  */
