@@ -266,6 +266,10 @@ RCM_MUST_CHECK enum rcm_err rcm_claim_to_x12(const struct rcm_claim *c,
  * (frequency 7) or void (8) claim collides with its original too: the
  * caller recognises those by their frequency and REF*F8 and does not treat
  * them as duplicates. Codes are compared case-insensitively (trimmed).
+ * The store keeps it as hex (rcm_hex_encode, column claim.fingerprint) and
+ * looks up open claims of the tenant with the same value before a claim
+ * becomes ready. The encoding is versioned (v1 in claim_dup.c): changing
+ * it means recomputing stored fingerprints.
  *   RCM_E_INVAL   claim with no lines or a line without a procedure or
  *                 revenue code; more lines than RCM_CLAIM_MAX_LINES.
  *   RCM_E_NOMEM / RCM_E_CRYPTO from the hash.
