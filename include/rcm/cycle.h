@@ -224,6 +224,21 @@ RCM_MUST_CHECK enum rcm_err rcm_claim_move_check(enum rcm_claim_state from,
                                                  bool has_reason,
                                                  struct rcm_diag *diag);
 
+/*
+ * What an acknowledgment means for a submitted claim. Each returns true and
+ * sets *to when the ack moves the claim (source ack_999 / ack_277ca), false
+ * when it leaves the claim where it is.
+ *   999 IK501 (the claim's transaction set): A accepted, E accepted with
+ *     errors noted -> accepted; R, M, W, X rejected -> rejected.
+ *   277CA STC01-1 (the claim's category): A2 accepted into adjudication ->
+ *     accepted; A3 returned as unprocessable, A6 missing information, A7
+ *     invalid information, A8 relational field in error -> rejected; A0
+ *     forwarded, A1 receipt, A4 not found, A5 split -> no move (the payer has
+ *     not decided; a later 277CA or the 835 will).
+ */
+bool rcm_claim_state_for_999(char ik501, enum rcm_claim_state *to);
+bool rcm_claim_state_for_277ca(const char *category, enum rcm_claim_state *to);
+
 /* The move table as a markdown table (| from | to | sources | reason | why |),
  * appended to `out`. */
 RCM_MUST_CHECK enum rcm_err rcm_claim_moves_markdown(struct rcm_buf *out);

@@ -111,6 +111,45 @@ rcm_claim_state_is_terminal(enum rcm_claim_state s)
     return true;
 }
 
+bool
+rcm_claim_state_for_999(char ik501, enum rcm_claim_state *to)
+{
+    switch (ik501) {
+    case 'A':
+    case 'E':
+        *to = RCM_CLAIM_ACCEPTED;
+        return true;
+    case 'R':
+    case 'M':
+    case 'W':
+    case 'X':
+        *to = RCM_CLAIM_REJECTED;
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool
+rcm_claim_state_for_277ca(const char *category, enum rcm_claim_state *to)
+{
+    if (!category || category[0] != 'A' || !category[1] || category[2])
+        return false;
+    switch (category[1]) {
+    case '2':
+        *to = RCM_CLAIM_ACCEPTED;
+        return true;
+    case '3':
+    case '6':
+    case '7':
+    case '8':
+        *to = RCM_CLAIM_REJECTED;
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* "user, batch" for a source bit set, into buf. */
 static void
 sources_text(unsigned bits, char *buf, size_t cap)

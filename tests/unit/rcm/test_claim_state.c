@@ -245,6 +245,42 @@ test_docs_table_fresh(void **state)
     rcm_buf_release(&md);
 }
 
-RUN_TESTS(cmocka_unit_test(test_docs_table_fresh), cmocka_unit_test(test_every_legal_move), cmocka_unit_test(test_every_other_pair_refused),
+static void
+test_acks(void **state)
+{
+    (void)state;
+    enum rcm_claim_state to = RCM_CLAIM_DRAFT;
+    assert_true(rcm_claim_state_for_999('A', &to));
+    assert_int_equal(to, RCM_CLAIM_ACCEPTED);
+    assert_true(rcm_claim_state_for_999('E', &to));
+    assert_int_equal(to, RCM_CLAIM_ACCEPTED);
+    for (const char *r = "RMWX"; *r; r++) {
+        to = RCM_CLAIM_DRAFT;
+        assert_true(rcm_claim_state_for_999(*r, &to));
+        assert_int_equal(to, RCM_CLAIM_REJECTED);
+    }
+    assert_false(rcm_claim_state_for_999('P', &to));
+    assert_false(rcm_claim_state_for_999(0, &to));
+
+    assert_true(rcm_claim_state_for_277ca("A2", &to));
+    assert_int_equal(to, RCM_CLAIM_ACCEPTED);
+    static const char *const rejected[] = {"A3", "A6", "A7", "A8"};
+    for (size_t i = 0; i < 4; i++) {
+        to = RCM_CLAIM_DRAFT;
+        assert_true(rcm_claim_state_for_277ca(rejected[i], &to));
+        assert_int_equal(to, RCM_CLAIM_REJECTED);
+    }
+    static const char *const none[] = {"A0", "A1", "A4", "A5", "F1", "A", "A22", ""};
+    for (size_t i = 0; i < 8; i++)
+        assert_false(rcm_claim_state_for_277ca(none[i], &to));
+    assert_false(rcm_claim_state_for_277ca(NULL, &to));
+    /* what they answer is a legal move from submitted on that source */
+    assert_true(rcm_claim_state_for_999('R', &to));
+    assert_int_equal(rcm_claim_move_check(RCM_CLAIM_SUBMITTED, to, RCM_CLAIM_SRC_ACK_999, false, NULL), RCM_OK);
+    assert_true(rcm_claim_state_for_277ca("A7", &to));
+    assert_int_equal(rcm_claim_move_check(RCM_CLAIM_ACCEPTED, to, RCM_CLAIM_SRC_ACK_277CA, false, NULL), RCM_OK);
+}
+
+RUN_TESTS(cmocka_unit_test(test_acks), cmocka_unit_test(test_docs_table_fresh), cmocka_unit_test(test_every_legal_move), cmocka_unit_test(test_every_other_pair_refused),
           cmocka_unit_test(test_named_cases), cmocka_unit_test(test_reasons),
           cmocka_unit_test(test_names_and_open), cmocka_unit_test(test_tables))
