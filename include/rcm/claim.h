@@ -25,6 +25,8 @@
 #define RCM_CLAIM_MAX_LINES 999      /* 837I limit (837P: 50) */
 #define RCM_CLAIM_MAX_MODIFIERS 4
 #define RCM_CLAIM_MAX_POINTERS 4
+#define RCM_CLAIM_MAX_OTHER_PAYERS 10  /* 2320 repeats (837P/837I limit) */
+#define RCM_CLAIM_MAX_ADJ 18           /* CAS: 6 reasons x 3 groups kept */
 
 enum rcm_claim_kind {
     RCM_CLAIM_PROFESSIONAL = 0,  /* 837P / CMS-1500 */
@@ -79,6 +81,9 @@ struct rcm_claim_line {
     bool self_pay_restricted;   /* patient paid in full and asked that this
                                    service not be disclosed to the plan */
     const char *rendering_npi;  /* 2420A override */
+    const char *control;        /* REF*6R line item control number the store
+                                   gives each line ("L<claim line id>"); the
+                                   835 echoes it in its 2110 REF*6R */
 };
 
 struct rcm_claim_payer {
@@ -90,6 +95,43 @@ struct rcm_claim_payer {
     bool self_pay;              /* the "payer" is the patient: no plan disclosure */
 };
 
+/* One adjustment of an earlier payer's adjudication (CAS group + CARC). */
+struct rcm_claim_adj {
+    const char *group;          /* CAS01: CO, PR, OA, PI, CR */
+    const char *carc;           /* claim adjustment reason code */
+    int64_t amount_cents;
+};
+
+/* An earlier payer's adjudication of one service line (2430). */
+struct rcm_claim_line_adjudication {
+    uint32_t line_number;       /* the rcm_claim_line.number it answers */
+    int64_t paid_cents;         /* SVD02 */
+    struct rcm_claim_adj adj[RCM_CLAIM_MAX_ADJ];
+    size_t n_adj;
+};
+
+/*
+ * Another payer on a secondary/tertiary claim (2320 with 2330A/2330B and
+ * the 2430 line adjudications). `payer` is the other payer itself (its
+ * sequence is the other payer's SBR01, e.g. 'P' for the primary that paid
+ * first); `subscriber` the other plan's subscriber (NM1*IL).
+ */
+struct rcm_claim_other_payer {
+    struct rcm_claim_payer payer;
+    const char *relationship;   /* 2320 SBR02 (patient to other subscriber) */
+    struct rcm_claim_person subscriber;
+    int64_t paid_cents;         /* AMT*D: what this payer paid */
+    bool has_paid;
+    int64_t patient_resp_cents; /* AMT*EAF: patient liability remaining */
+    bool has_patient_resp;
+    int32_t adjudication_date;  /* 2330B / 2430 DTP*573; 0 or
+                                   RCM_CLAIM_NO_DATE when absent */
+    struct rcm_claim_adj adj[RCM_CLAIM_MAX_ADJ];  /* claim-level CAS */
+    size_t n_adj;
+    const struct rcm_claim_line_adjudication *lines; /* borrowed; may be NULL */
+    size_t n_lines;
+};
+
 struct rcm_claim {
     enum rcm_claim_kind kind;
     const char *id;             /* CLM01 patient control number */
@@ -99,6 +141,9 @@ struct rcm_claim {
     const char *original_ref;   /* REF*F8 payer claim control number */
     const char *relationship;   /* SBR02 / PAT01 individual relationship code */
     int32_t statement_from, statement_to;  /* 837I DTP*434 */
+    const char *admission_type;   /* 837I CL101 */
+    const char *admission_source; /* 837I CL102 */
+    const char *patient_status;   /* 837I CL103 (required to write an 837I) */
     int32_t received_date;      /* when the claim will be sent; timely filing
                                    uses the scrub date when absent */
     bool self_pay_restricted;   /* whole claim restricted (see the line flag) */
@@ -109,6 +154,10 @@ struct rcm_claim {
     size_t n_dx;
     struct rcm_claim_line *lines;
     size_t n_lines;
+    /* secondary/tertiary: payers that adjudicated before this one (borrowed;
+       NULL/0 on a claim to the first payer) */
+    const struct rcm_claim_other_payer *other_payers;
+    size_t n_other_payers;
 };
 
 /* Zero the claim and mark every date absent. */

@@ -378,6 +378,14 @@ struct rcm_x12_line {
     char unit[3];            /* UN, MJ, DA ... */
     int64_t units_milli;     /* quantity x 1000 */
     int32_t service_date_days;
+    /* 837 writer only (the model leaves them empty): SV105 place of service
+     * (837P), SV107 diagnosis pointers (837P, 1-based into dx[]; none = "1"),
+     * REF*6R line item control number (2400, echoed by the payer's 835) */
+    char pos[3];
+    uint8_t dx_pointers[4];
+    int n_dx_pointers;
+    char control[31];
+
     int n_adj;
     struct rcm_x12_adjustment adj[RCM_X12_MAX_ADJ];
     /* ---- 835 service payment detail (2110; posting engine) ---- */
@@ -391,6 +399,37 @@ struct rcm_x12_line {
     int n_remarks;
     char remarks[RCM_X12_MAX_REMARKS][RCM_X12_REMARK_MAX];  /* LQ*HE RARCs */
     /* ---- end of 835 service payment detail ---- */
+};
+
+#define RCM_X12_MAX_OTHER_PAYERS 3      /* 2320 loops written (guide: 10) */
+#define RCM_X12_MAX_LINE_ADJ 100        /* 2430 loops per claim */
+#define RCM_X12_MAX_LINE_CAS 6          /* 2430 CAS reasons kept */
+
+/* 837 writer: another payer of a secondary/tertiary claim (2320 with its
+ * 2330A other subscriber and 2330B other payer). */
+struct rcm_x12_other_payer {
+    char responsibility;     /* 2320 SBR01: P, S, T ... of that payer */
+    char relationship[3];    /* SBR02 (18 = self) */
+    char filing_indicator[3];/* SBR09 */
+    char insurance_type[4];  /* SBR05 (837P only): Medicare secondary payer type */
+    struct rcm_x12_party subscriber;    /* 2330A NM1*IL (MI id) */
+    struct rcm_x12_party payer;         /* 2330B NM1*PR (PI id) */
+    bool has_paid;
+    int64_t paid_cents;                 /* AMT*D */
+    bool has_patient_resp;
+    int64_t patient_resp_cents;         /* AMT*EAF */
+    int32_t adjudication_days;          /* 2330B / 2430 DTP*573 */
+    int n_adj;
+    struct rcm_x12_adjustment adj[RCM_X12_MAX_ADJ];  /* 2320 CAS */
+};
+
+/* 837 writer: one other payer's adjudication of one line (2430). */
+struct rcm_x12_line_adjudication {
+    int other;               /* index into rcm_x12_claim.other[] */
+    int line;                /* 0-based index into rcm_x12_claim.lines[] */
+    int64_t paid_cents;      /* SVD02 */
+    int n_adj;
+    struct rcm_x12_adjustment adj[RCM_X12_MAX_LINE_CAS];  /* 2430 CAS */
 };
 
 /* One 837 claim (2300 loop with its providers, subscriber, patient). */
@@ -422,6 +461,21 @@ struct rcm_x12_claim {
     char dx[RCM_X12_MAX_DX][9];         /* HI codes; dx[0] is the principal */
     int n_lines;
     struct rcm_x12_line lines[RCM_X12_MAX_LINES];
+
+    /* 837 writer only (the model leaves them empty; docs/x12/writer.md) */
+    char original_ref[51];              /* 2300 REF*F8, required for frequency 7/8 */
+    char insurance_type[4];             /* 2000B SBR05 (837P only): required when
+                                           Medicare is billed as secondary (12, 13 ...) */
+    char billing_taxonomy[11];          /* 2000A PRV*BI*PXC */
+    bool has_rendering;                 /* 837P 2310B / 837I 2310D NM1*82 */
+    struct rcm_x12_party rendering;
+    char rendering_taxonomy[11];        /* 837P 2310B PRV*PE*PXC */
+    bool has_facility;                  /* 837P 2310C / 837I 2310E NM1*77 + N3/N4 */
+    struct rcm_x12_party facility;
+    int n_other;                        /* secondary/tertiary: earlier payers */
+    struct rcm_x12_other_payer other[RCM_X12_MAX_OTHER_PAYERS];
+    int n_line_adj;
+    struct rcm_x12_line_adjudication line_adj[RCM_X12_MAX_LINE_ADJ];
 };
 
 /*
@@ -548,7 +602,7 @@ typedef void (*rcm_x12_payment_fn)(void *ctx, const struct rcm_x12_remit *remit,
  * rcm_x12_model_segment with ctx = the model. Each complete claim / claim
  * payment / 271 answer / 999 set result / 277 claim status is handed to
  * the callbacks (borrowed for the call). Memory is one claim at a time,
- * whatever the file size; the model struct itself is about 65 KB, so keep
+ * whatever the file size; the model struct itself is about 92 KB, so keep
  * it static or on the heap. Call rcm_x12_model_finish at the end (flushes
  * a claim cut short).
  */

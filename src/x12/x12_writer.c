@@ -192,6 +192,146 @@ same_party(const struct rcm_x12_party *a, const struct rcm_x12_party *b)
     return memcmp(a, b, sizeof *a) == 0;
 }
 
+static void cas(struct w *w, const struct rcm_x12_adjustment *adj, int n);
+
+/* PRV*<code>*PXC*<taxonomy> when a taxonomy is given. */
+static void
+prv(struct w *w, const char *code, const char *taxonomy)
+{
+    if (taxonomy[0] && check(w, "provider taxonomy", taxonomy, false))
+        seg(w, "PRV", code, "PXC", taxonomy, NULL);
+}
+
+/* 2310B/2310D rendering provider and 2310C/2310E service facility. */
+static void
+claim_providers(struct w *w, const struct rcm_x12_claim *c, char kind)
+{
+    if (c->has_rendering && party_ok(w, "rendering provider", &c->rendering)) {
+        nm1(w, "82", &c->rendering);
+        if (kind == 'P')
+            prv(w, "PE", c->rendering_taxonomy);
+    }
+    if (c->has_facility && party_ok(w, "service facility", &c->facility)) {
+        struct rcm_x12_party f = c->facility;
+        f.entity_type = '2';
+        nm1(w, "77", &f);
+        party_addr(w, &c->facility, true);
+    }
+}
+
+static bool
+other_has_line_adj(const struct rcm_x12_claim *c, int other)
+{
+    for (int i = 0; i < c->n_line_adj && i < RCM_X12_MAX_LINE_ADJ; i++)
+        if (c->line_adj[i].other == other)
+            return true;
+    return false;
+}
+
+/* 2320 other subscriber, 2330A other subscriber name, 2330B other payer. */
+static void
+other_payers(struct w *w, const struct rcm_x12_claim *c, char kind)
+{
+    for (int i = 0; i < c->n_other && i < RCM_X12_MAX_OTHER_PAYERS && !w->err; i++) {
+        const struct rcm_x12_other_payer *o = &c->other[i];
+        if (!check(w, "other payer relationship", o->relationship, true) ||
+            !check(w, "other payer insurance type", o->insurance_type, false) ||
+            !check(w, "other payer filing indicator", o->filing_indicator, true) ||
+            !party_ok(w, "other subscriber", &o->subscriber) ||
+            !party_ok(w, "other payer", &o->payer))
+            return;
+        char resp[2] = {o->responsibility ? o->responsibility : 'P', 0};
+        seg(w, "SBR", resp, o->relationship, "", "", kind == 'P' ? o->insurance_type : "", "",
+            "", "", o->filing_indicator, NULL);
+        cas(w, o->adj, o->n_adj);
+        char amt[RCM_MONEY_FMT_MAX];
+        if (o->has_paid) {
+            money(amt, o->paid_cents);
+            seg(w, "AMT", "D", amt, NULL);
+        }
+        if (o->has_patient_resp) {
+            money(amt, o->patient_resp_cents);
+            seg(w, "AMT", "EAF", amt, NULL);
+        }
+        seg(w, "OI", "", "", "Y", kind == 'P' ? "P" : "", "", "Y", NULL);
+        struct rcm_x12_party sub = o->subscriber;
+        sub.entity_type = sub.entity_type ? sub.entity_type : '1';
+        nm1(w, "IL", &sub);
+        party_addr(w, &o->subscriber, false);
+        struct rcm_x12_party pay = o->payer;
+        pay.entity_type = '2';
+        nm1(w, "PR", &pay);
+        party_addr(w, &o->payer, false);
+        /* 2330B DTP*573: only when no 2430 reports this payer's lines */
+        char d8[9];
+        ymd(d8, o->adjudication_days);
+        if (d8[0] && !other_has_line_adj(c, i))
+            seg(w, "DTP", "573", "D8", d8, NULL);
+    }
+}
+
+/* 2430 line adjudication of line k by each other payer. */
+static void
+line_adjudications(struct w *w, const struct rcm_x12_claim *c, int k, const char *proc,
+                   const char *units)
+{
+    for (int i = 0; i < c->n_line_adj && i < RCM_X12_MAX_LINE_ADJ && !w->err; i++) {
+        const struct rcm_x12_line_adjudication *a = &c->line_adj[i];
+        if (a->line != k)
+            continue;
+        if (a->other < 0 || a->other >= c->n_other || a->other >= RCM_X12_MAX_OTHER_PAYERS) {
+            w->err = rcm_diag_fail(w->diag, RCM_E_INVAL,
+                                   "line adjudication %d names no other payer", i);
+            return;
+        }
+        const struct rcm_x12_other_payer *o = &c->other[a->other];
+        char d8[9], paid[RCM_MONEY_FMT_MAX];
+        ymd(d8, o->adjudication_days);
+        if (!d8[0]) {
+            w->err = rcm_diag_fail(w->diag, RCM_E_INVAL,
+                                   "other payer %d: adjudication date is required for "
+                                   "line adjudication", a->other);
+            return;
+        }
+        money(paid, a->paid_cents);
+        const struct rcm_x12_line *l = &c->lines[k];
+        /* SVD03 is the line's procedure; an 837I line billed by revenue
+         * code alone leaves it out (situational there) and gives SVD04 */
+        seg(w, "SVD", o->payer.id, paid, l->procedure[0] ? proc : "",
+            c->kind == 'I' ? l->revenue_code : "", units, NULL);
+        cas(w, a->adj, a->n_adj < RCM_X12_MAX_LINE_CAS ? a->n_adj : RCM_X12_MAX_LINE_CAS);
+        seg(w, "DTP", "573", "D8", d8, NULL);
+    }
+}
+
+/* SV107 composite "1:2" from the line's pointers ("1" when none). */
+static void
+pointers(char out[16], const struct rcm_x12_line *l)
+{
+    int k = 0;
+    out[0] = 0;
+    for (int i = 0; i < l->n_dx_pointers && i < 4; i++)
+        k += snprintf(out + k, (size_t)(16 - k), "%s%u", i ? ":" : "",
+                      (unsigned)l->dx_pointers[i]);
+    if (!out[0])
+        snprintf(out, 16, "1");
+}
+
+static bool
+pointers_ok(struct w *w, const struct rcm_x12_claim *c, int k)
+{
+    const struct rcm_x12_line *l = &c->lines[k];
+    for (int i = 0; i < l->n_dx_pointers && i < 4; i++) {
+        if (l->dx_pointers[i] < 1 || l->dx_pointers[i] > c->n_dx) {
+            w->err = rcm_diag_fail(w->diag, RCM_E_INVAL,
+                                   "line %d: diagnosis pointer %d points at no diagnosis",
+                                   k + 1, i + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
 static enum rcm_err
 write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims,
           size_t n, struct rcm_buf *out, struct rcm_diag *diag, char kind)
@@ -251,6 +391,9 @@ write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims
             !party_ok(&w, "payer", &c->payer) ||
             !check(&w, "filing indicator", c->filing_indicator, true))
             break;
+        bool replaces = c->frequency[0] == '7' || c->frequency[0] == '8';
+        if (!check(&w, "payer claim control number", c->original_ref, replaces))
+            break;
         if (c->n_dx < 1 || c->n_lines < 1) {
             w.err = rcm_diag_fail(diag, RCM_E_INVAL,
                                   "%s needs a diagnosis and a service line", what);
@@ -258,10 +401,12 @@ write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims
         }
         char hlbuf[3][16];
         if (!prev || !same_party(&prev->billing, &c->billing) ||
-            strcmp(prev->billing_tax_id, c->billing_tax_id) != 0) {
+            strcmp(prev->billing_tax_id, c->billing_tax_id) != 0 ||
+            strcmp(prev->billing_taxonomy, c->billing_taxonomy) != 0) {
             billing_hl = ++hl;
             snprintf(hlbuf[0], 16, "%lu", billing_hl);
             seg(&w, "HL", hlbuf[0], "", "20", "1", NULL);
+            prv(&w, "BI", c->billing_taxonomy);
             nm1(&w, "85", &c->billing);
             party_addr(&w, &c->billing, true);
             seg(&w, "REF", "EI", c->billing_tax_id, NULL);
@@ -272,8 +417,10 @@ write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims
         snprintf(hlbuf[1], 16, "%lu", billing_hl);
         seg(&w, "HL", hlbuf[0], hlbuf[1], "22", c->has_patient ? "1" : "0", NULL);
         char resp[2] = {c->responsibility ? c->responsibility : 'P', 0};
-        seg(&w, "SBR", resp, c->has_patient ? "" : "18", "", "", "", "", "", "",
-            c->filing_indicator, NULL);
+        if (!check(&w, "insurance type", c->insurance_type, false))
+            break;
+        seg(&w, "SBR", resp, c->has_patient ? "" : "18", "", "",
+            kind == 'P' ? c->insurance_type : "", "", "", "", c->filing_indicator, NULL);
         nm1(&w, "IL", &c->subscriber);
         party_addr(&w, &c->subscriber, false);
         char d8[9];
@@ -318,6 +465,8 @@ write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims
         } else {
             seg(&w, "CLM", c->claim_id, amt, "", "", fac, "Y", "A", "Y", "Y", NULL);
         }
+        if (c->original_ref[0])
+            seg(&w, "REF", "F8", c->original_ref, NULL);
         char hi[RCM_X12_MAX_DX][16];
         for (int k = 0; k < c->n_dx && k < RCM_X12_MAX_DX; k++) {
             if (!check(&w, "diagnosis", c->dx[k], true))
@@ -337,6 +486,8 @@ write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims
             seg(&w, "HI", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9],
                 h[10], h[11], NULL);
         }
+        claim_providers(&w, c, kind);
+        other_payers(&w, c, kind);
         for (int k = 0; k < c->n_lines && k < RCM_X12_MAX_LINES; k++) {
             const struct rcm_x12_line *l = &c->lines[k];
             if (!check(&w, "procedure", l->procedure, kind == 'P') ||
@@ -364,17 +515,28 @@ write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims
                 ymd(d8, l->service_date_days);
                 if (d8[0])
                     seg(&w, "DTP", "472", "D8", d8, NULL);
-                continue;
+            } else {
+                char ptr[16];
+                if (!check(&w, "line place of service", l->pos, false) ||
+                    !pointers_ok(&w, c, k))
+                    goto out;
+                pointers(ptr, l);
+                seg(&w, "SV1", proc, charge, l->unit[0] ? l->unit : "UN", units, l->pos,
+                    "", ptr, NULL);
+                ymd(d8, l->service_date_days);
+                if (!d8[0]) {
+                    w.err = rcm_diag_fail(diag, RCM_E_INVAL,
+                                          "%s line %d: service date is required", what,
+                                          k + 1);
+                    goto out;
+                }
+                seg(&w, "DTP", "472", "D8", d8, NULL);
             }
-            seg(&w, "SV1", proc, charge, l->unit[0] ? l->unit : "UN", units, "", "",
-                "1", NULL);
-            ymd(d8, l->service_date_days);
-            if (!d8[0]) {
-                w.err = rcm_diag_fail(diag, RCM_E_INVAL,
-                                      "%s line %d: service date is required", what, k + 1);
+            if (!check(&w, "line control number", l->control, false))
                 goto out;
-            }
-            seg(&w, "DTP", "472", "D8", d8, NULL);
+            if (l->control[0])
+                seg(&w, "REF", "6R", l->control, NULL);
+            line_adjudications(&w, c, k, proc, units);
         }
     }
     if (!w.err) {
