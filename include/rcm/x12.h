@@ -379,11 +379,12 @@ struct rcm_x12_line {
     int64_t units_milli;     /* quantity x 1000 */
     int32_t service_date_days;
     /* 837 writer only (the model leaves them empty): SV105 place of service
-     * (837P), SV107 diagnosis pointers (837P, 1-based into dx[]; none = "1"),
-     * REF*6R line item control number (2400, echoed by the payer's 835) */
+     * (837P), SV107 diagnosis pointers (837P, 1-based into dx[]; none = "1") */
     char pos[3];
     uint8_t dx_pointers[4];
     int n_dx_pointers;
+    /* REF*6R line item control number ("L<claim line id>"): written in the
+     * 837's 2400 loop, read back from the 835's 2110 loop that echoes it */
     char control[31];
 
     int n_adj;
@@ -393,7 +394,6 @@ struct rcm_x12_line {
     char orig_procedure[49];      /*   the billed code or modifiers; SVC06-2 */
     char orig_modifiers[4][3];    /* SVC06-3..6 */
     int64_t orig_units_milli;     /* SVC07 x 1000 (0 = absent) */
-    char control[31];             /* REF*6R line item control number ("L<id>") */
     bool has_allowed;
     int64_t allowed_cents;        /* AMT*B6 */
     int n_remarks;
