@@ -125,8 +125,19 @@ enum rcm_err store_tenant_get(struct rcm_store *s, int64_t tenant_id, struct rcm
 enum rcm_err store_tenant_policy_set(struct rcm_store *s, const struct rcm_actor *actor,
                                      const struct rcm_tenant_policy *policy, int64_t now_ms,
                                      struct rcm_diag *diag);
-enum rcm_err store_client_list(struct rcm_store *s, int64_t manager_id, rcm_tenant_row_fn fn,
-                               void *ctx, struct rcm_diag *diag);
+/* assigned_to 0: every client of manager_id; else those assigned to that
+ * user (migration 0020). */
+enum rcm_err store_client_list(struct rcm_store *s, int64_t manager_id, int64_t assigned_to,
+                               rcm_tenant_row_fn fn, void *ctx, struct rcm_diag *diag);
+
+/* store_client.c: client assignments. role -1 removes the assignment. */
+bool store_client_role_assignable(int role);
+enum rcm_err store_client_assign(struct rcm_store *s, const struct rcm_actor *actor,
+                                 int64_t client_id, int64_t user_id, int role, int64_t now_ms,
+                                 struct rcm_diag *diag);
+enum rcm_err store_client_assignment_list(struct rcm_store *s, int64_t manager_id,
+                                          int64_t client_id, rcm_assignment_row_fn fn,
+                                          void *ctx, struct rcm_diag *diag);
 
 /* store_user.c: users, logins and their throttle, sessions, break-glass. */
 enum rcm_err store_user_create(struct rcm_store *s, const struct rcm_actor *actor,

@@ -34,9 +34,11 @@ static const struct db_sql USER_GET = {
 static const struct db_sql USER_LIST = {
     "USER_LIST", "SELECT " USER_COLUMNS " FROM app_user WHERE tenant_id = ?1 ORDER BY id",
     NULL};
-/* a user of the named tenant before one of its managing company */
+/* a user of the named tenant before one of its managing company, with the
+ * company user's assigned role in the client (migration 0020) */
 static const struct db_sql LOGIN_LOOKUP = {
-    "LOGIN_LOOKUP", "SELECT " USER_COLUMNS_U ", u.password_hash, t.id FROM tenant t "
+    "LOGIN_LOOKUP", "SELECT " USER_COLUMNS_U ", u.password_hash, t.id, (SELECT a.role "
+    "FROM client_assignment a WHERE a.client_id = t.id AND a.user_id = u.id) FROM tenant t "
     "JOIN app_user u ON u.email = ?2 AND (u.tenant_id = t.id OR u.tenant_id = "
     "t.manager_id) WHERE t.slug = ?1 ORDER BY u.tenant_id = t.id DESC LIMIT 1", NULL};
 static const struct db_sql USER_FAILURES = {
@@ -65,8 +67,15 @@ static const struct db_sql SESSION_INSERT = {
     "SESSION_INSERT", "INSERT INTO session(tenant_id, user_id, token_hash, csrf_hash, "
     "created_ms, last_seen_ms, mfa_ok) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6) RETURNING id",
     NULL};
+/* The role a session acts with: the user's own in their tenant, and in a
+ * client practice the company owner's or admin's own, anyone else's the role
+ * assigned to them there — NULL when the assignment is gone. */
+#define SESSION_ROLE                                                           \
+    "CASE WHEN u.tenant_id = s.tenant_id OR u.role IN ('owner', 'admin') THEN "  \
+    "u.role ELSE (SELECT a.role FROM client_assignment a WHERE a.client_id = "    \
+    "s.tenant_id AND a.user_id = u.id) END"
 static const struct db_sql SESSION_FIND = {
-    "SESSION_FIND", "SELECT s.id, s.tenant_id, s.user_id, u.role, s.created_ms, "
+    "SESSION_FIND", "SELECT s.id, s.tenant_id, s.user_id, " SESSION_ROLE ", s.created_ms, "
     "s.last_seen_ms, s.csrf_hash, s.mfa_ok, s.emergency_until_ms, u.mfa_enabled, "
     "t.mfa_required, t.session_idle_s, t.break_glass_max_minutes FROM session s "
     "JOIN app_user u ON u.id = s.user_id JOIN tenant t ON t.id = s.tenant_id "
@@ -281,6 +290,15 @@ read_login(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     rcm_str_copy(r->out->password_hash, sizeof r->out->password_hash,
                  rcm_str_c(db_col_str(st, 9)));
     r->out->login_tenant_id = db_col_i64(st, 10);
+    /* company staff in a client: the assigned role, or none at all */
+    int role = r->out->role;
+    if (r->out->tenant_id != r->out->login_tenant_id && role != RCM_ROLE_OWNER &&
+        role != RCM_ROLE_ADMIN) {
+        if (db_col_is_null(st, 11))
+            r->out->client_unassigned = true;
+        else
+            r->out->role = rcm_role_parse(db_col_str(st, 11));
+    }
     return RCM_OK;
 }
 
@@ -650,6 +668,9 @@ read_session(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         return err;
     if (!row)
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such session");
+    if (db_col_is_null(st, 3))
+        return rcm_diag_fail(diag, RCM_E_PERM, "the user is not assigned to this client "
+                             "practice");
     struct rcm_principal *p = r->out;
     p->session_id = db_col_i64(st, 0);
     p->tenant_id = db_col_i64(st, 1);

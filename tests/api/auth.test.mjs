@@ -30,6 +30,9 @@ const MAY = {
   // the practice's providers and payers are not patient data: every member reads them
   'GET /v1/providers': ROLES,
   'GET /v1/payers': ROLES,
+  // every member lists client practices: owners and admins all, the rest
+  // those assigned to them (managing assignments: clients.test.mjs)
+  'GET /v1/clients': ROLES,
 };
 // Request bodies for the matrix: each leaves the tenant as it was.
 const MATRIX_BODY = {
@@ -140,9 +143,11 @@ describe('identity', () => {
   test('every protected route refuses anonymous and forged tokens', async () => {
     const forged = randomBytes(32).toString('base64url');
     for (const route of Object.keys(MAY).concat(['POST /v1/auth/logout', 'POST /v1/auth/logout-all',
-      'POST /v1/api-keys', 'DELETE /v1/api-keys/{id}', 'DELETE /v1/auth/break-glass', 'GET /v1/jobs/{id}'])) {
+      'POST /v1/api-keys', 'DELETE /v1/api-keys/{id}', 'DELETE /v1/auth/break-glass', 'GET /v1/jobs/{id}',
+      'GET /v1/clients/{id}/assignments', 'POST /v1/clients/{id}/assignments',
+      'DELETE /v1/clients/{id}/assignments/{user_id}'])) {
       const [method, pattern] = route.split(' ');
-      const path = pattern.replace('{id}', '1');
+      const path = pattern.replace(/\{[a-z_]+\}/g, '1');
       for (const headers of [{}, bearer(forged), bearer(`rcmk_${forged}`), { authorization: 'Basic Zm9vOmJhcg==' },
         bearer(`${owner.token}x`), { cookie: `rcm_session=${forged}` }]) {
         const r = await srv.request(method, path, { headers });
