@@ -100,7 +100,13 @@ rcm_store_migrate(struct rcm_store *store, struct rcm_migrate_report *report,
 {
     struct rcm_migrate_report ignored;
     enum rcm_err err = store_migrate(store->db, report ? report : &ignored, diag);
-    return err ? err : store_keyring_sync(store, diag);
+    if (!err)
+        err = store_keyring_sync(store, diag);
+    /* SQL cannot seal: reasons stored in plaintext before migration 0021 */
+    int64_t sealed = 0;
+    if (!err && store->keys)
+        err = store_break_glass_seal_legacy(store, &sealed, diag);
+    return err;
 }
 
 enum rcm_err
