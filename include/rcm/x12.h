@@ -246,6 +246,9 @@ struct rcm_x12_validate_opts {
     rcm_x12_segment_fn on_segment;   /* may be NULL; every segment with its loops */
     void *ctx;
     bool no_external_codes;          /* skip external code sets (states, POS, RARC …) */
+    bool no_npi_check;               /* skip the NPI check digit of NM109 when NM108 = XX
+                                        (warning invalid_npi; public samples carry dummy
+                                        NPIs) */
     bool situational;                /* also check the situational ("required when")
                                         rules, SNIP type 4 (docs/x12/validation.md) */
     struct rcm_buf *ack;             /* NULL = no acknowledgment */
