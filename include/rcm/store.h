@@ -1022,4 +1022,97 @@ RCM_MUST_CHECK enum rcm_err rcm_store_encounter_delete(struct rcm_store *store,
                                                        const struct rcm_actor *actor,
                                                        int64_t id, struct rcm_diag *diag);
 
+/* ---- claims and batches (store_claim.c; rcm/billing.h, rcm/cycle.h) ---- */
+
+struct rcm_claim_row;
+struct rcm_claim_event;
+struct rcm_batch;
+struct rcm_x12_sender;
+struct rcm_scrub_ref;
+struct rcm_buf;
+
+struct rcm_claim_create {
+    int64_t encounter_id;
+    int64_t coverage_id;                 /* 0: the encounter's */
+    const char *sequence;                /* NULL: "primary" */
+    const struct rcm_scrub_ref *scrub;   /* NULL: edits needing reference data skipped */
+    int32_t today;                       /* 0: today (the day it will be sent) */
+};
+
+/*
+ * Build a claim from an open encounter (its lines, minus any the patient
+ * restricted from the plan), scrub it, fingerprint it and store it with its
+ * lines and findings: ready when the scrubber found no error and no live
+ * claim has the same fingerprint (a duplicate stays a draft with the
+ * finding "duplicate-claim-history"), else draft. The encounter becomes
+ * billed. One transaction, audited claim.create.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_create(struct rcm_store *store,
+                                                   const struct rcm_actor *actor,
+                                                   const struct rcm_claim_create *in,
+                                                   int64_t *id, struct rcm_diag *diag);
+/* One claim with its lines and findings (audited claim.read). */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_get(struct rcm_store *store,
+                                                const struct rcm_actor *actor, int64_t id,
+                                                struct rcm_claim_row *out,
+                                                struct rcm_diag *diag);
+
+struct rcm_claim_filter {
+    const char *state;                   /* NULL or "": any */
+    int64_t patient_id, encounter_id, batch_id;    /* 0: any */
+    bool with_lines;
+};
+typedef int (*rcm_claim_fn)(void *ctx, const struct rcm_claim_row *c);
+/* Up to limit (1-200) claims with id > after_id, oldest first, without
+ * findings; fn returns non-zero to stop. Audited claim.list. */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_list(struct rcm_store *store,
+                                                 const struct rcm_actor *actor,
+                                                 const struct rcm_claim_filter *f,
+                                                 int64_t after_id, int limit, rcm_claim_fn fn,
+                                                 void *ctx, struct rcm_diag *diag);
+/*
+ * A person's move (source "user") of a claim to state `to`, checked against
+ * the state machine (RCM_E_CONFLICT for an illegal move, naming both
+ * states; RCM_E_INVAL when the move needs a reason and has none). The
+ * reason is sealed under the patient's key. Voiding a claim that was never
+ * sent reopens its encounter for correction. Audited claim.move.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_move(struct rcm_store *store,
+                                                 const struct rcm_actor *actor, int64_t id,
+                                                 const char *to, const char *reason,
+                                                 struct rcm_diag *diag);
+typedef int (*rcm_claim_event_fn)(void *ctx, const struct rcm_claim_event *e);
+/* The claim's moves, oldest first (reasons opened when open_reasons). */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_events(struct rcm_store *store,
+                                                   const struct rcm_actor *actor, int64_t id,
+                                                   bool open_reasons, rcm_claim_event_fn fn,
+                                                   void *ctx, struct rcm_diag *diag);
+/*
+ * Put every ready claim of the tenant (up to 5,000) into 837 batches, one
+ * per trading partner (the payer's receiver_id, else the sender's default
+ * partner) and claim kind: in one transaction, count ISA13/GS06 for each
+ * partner (never reused), insert the batch rows and move the claims to
+ * submitted. Nothing ready: *n_out 0. Render each with
+ * rcm_store_batch_render and write it to the outbox.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_batch_create(struct rcm_store *store,
+                                                   const struct rcm_actor *actor,
+                                                   const struct rcm_x12_sender *sender,
+                                                   struct rcm_batch *out, size_t max_out,
+                                                   size_t *n_out, struct rcm_diag *diag);
+/* The 837 interchange of a committed batch, appended to out: the same bytes
+ * whenever it is rendered from the same rows. */
+RCM_MUST_CHECK enum rcm_err rcm_store_batch_render(struct rcm_store *store,
+                                                   const struct rcm_actor *actor, int64_t id,
+                                                   const struct rcm_x12_sender *sender,
+                                                   struct rcm_buf *out, struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_batch_get(struct rcm_store *store,
+                                                const struct rcm_actor *actor, int64_t id,
+                                                struct rcm_batch *out, struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_batch_list(struct rcm_store *store,
+                                                 const struct rcm_actor *actor,
+                                                 int64_t after_id, int limit,
+                                                 struct rcm_batch *out, int *n,
+                                                 struct rcm_diag *diag);
+
 #endif

@@ -39,6 +39,7 @@ struct api_context {
     struct rcm_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
     int64_t idempotency_ttl_ms;         /* how long an idempotent answer is kept */
     struct rcm_jobs *jobs;              /* this process's workers, or NULL */
+    const struct rcm_billing_env *billing;  /* claims: scrub refs, sender, outbox */
 };
 
 /* Header and query access the transport provides. */
@@ -278,6 +279,15 @@ void api_get_encounters(struct api_request *req, struct api_response *res);
 void api_get_encounter(struct api_request *req, struct api_response *res);
 void api_patch_encounter(struct api_request *req, struct api_response *res);
 void api_delete_encounter(struct api_request *req, struct api_response *res);
+void api_post_encounter_claims(struct api_request *req, struct api_response *res);
+void api_get_claims(struct api_request *req, struct api_response *res);
+void api_get_claim(struct api_request *req, struct api_response *res);
+void api_get_claim_events(struct api_request *req, struct api_response *res);
+void api_post_claim_moves(struct api_request *req, struct api_response *res);
+void api_post_batches(struct api_request *req, struct api_response *res);
+void api_get_batches(struct api_request *req, struct api_response *res);
+void api_get_batch(struct api_request *req, struct api_response *res);
+void api_get_batch_x12(struct api_request *req, struct api_response *res);
 void api_get_fee_schedules(struct api_request *req, struct api_response *res);
 void api_post_fee_schedules(struct api_request *req, struct api_response *res);
 void api_get_fee_schedule(struct api_request *req, struct api_response *res);

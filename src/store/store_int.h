@@ -11,6 +11,7 @@
 #include "rcm/crypto.h"
 #include "rcm/patient.h"
 #include "rcm/store.h"
+#include "rcm/str.h"
 
 /* Blind-index columns, in the order of enum rcm_blind_kind - 1. */
 #define STORE_BIDX_COUNT 4
@@ -352,6 +353,12 @@ enum rcm_err store_patient_key_row(struct db_tx *tx, struct store_patient_key_ro
 /* The same in a snapshot of its own, unwrapped into *out (wipe it). */
 enum rcm_err store_patient_key_read(struct rcm_store *s, int64_t tenant_id, int64_t patient_id,
                                     struct rcm_key *out, struct rcm_diag *diag) RCM_MUST_CHECK;
+
+/* Lists in revenue-cycle columns are space-separated words ("25 59").
+ * store_words: up to max words of s (more are ignored). store_join: append
+ * word at *at, never past cap (callers size out for the longest list). */
+size_t store_words(const char *s, struct rcm_str *out, size_t max);
+void store_join(char *out, size_t cap, size_t *at, const char *word);
 
 /* Keyring: master key(s) given at open, tenant keys unwrapped on demand and
  * cached by (tenant, key id). */
