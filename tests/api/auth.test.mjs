@@ -33,6 +33,10 @@ const MAY = {
   'GET /v1/fee-schedules': ROLES,
   // encounters: phi.read to read; charge capture by claim.write, code fixes by coding.write
   'GET /v1/encounters': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/claims': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/batches': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  // a POST that only builds batches from ready claims: none exist, so nothing changes
+  'POST /v1/batches': ['owner', 'biller', 'api_client'],
   // every member lists client practices: owners and admins all, the rest
   // those assigned to them (managing assignments: clients.test.mjs)
   'GET /v1/clients': ROLES,

@@ -120,6 +120,36 @@ describe('tenant isolation on every route with an id', () => {
       body: { patch: { note: 'changed by beta' } },
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/encounters/${id}`)).json.note, null),
     },
+    '/v1/encounters/{id}/claims': { same: '/v1/encounters/{id}' },
+    '/v1/claims/{id}': {
+      make: async () => {
+        const patient = (await call('alpha', 'POST', '/v1/patients', { last_name: 'Billed', first_name: 'Alpha', dob: '1972-01-01', sex: 'F' })).json.id;
+        const clinic = (await call('alpha', 'POST', '/v1/providers', { npi: '1245319599', entity: 'organization', name: 'Alpha Clinic',
+          tax_id: '123456789', address_line1: '1 Main St', city: 'Alphaville', state: 'IL', postal_code: '627011234' })).json.id;
+        await call('alpha', 'POST', '/v1/payers', { payer_id: 'ALPHA1', name: 'Alpha Payer' });
+        const cov = (await call('alpha', 'POST', `/v1/patients/${patient}/coverages`, { payer_id: 'ALPHA1', coverage_order: 'primary', relationship: 'self', member_id: 'A1' })).json.id;
+        const e = (await call('alpha', 'POST', `/v1/patients/${patient}/encounters`, { claim_kind: 'professional', billing_provider_id: clinic, coverage_id: cov,
+          service_from: '2026-11-02', place_of_service: '11', diagnoses: ['I10'], lines: [{ procedure: '99213', dx_pointers: [1], charge_cents: 100 }] })).json.id;
+        const c = await call('alpha', 'POST', `/v1/encounters/${e}/claims`);
+        assert.equal(c.status, 201, c.text);
+        assert.equal(c.json.state, 'ready', JSON.stringify(c.json.scrub));
+        return c.json.id;
+      },
+      body: { post: { to: 'voided', reason: 'beta tries to void' } },
+      unchanged: async (id) => assert.notEqual((await call('alpha', 'GET', `/v1/claims/${id}`)).json.state, 'voided'),
+    },
+    '/v1/claims/{id}/events': { same: '/v1/claims/{id}' },
+    '/v1/claims/{id}/moves': { same: '/v1/claims/{id}' },
+    '/v1/batches/{id}': {
+      make: async () => {
+        (await ROUTES['/v1/claims/{id}'].make());
+        const b = await call('alpha', 'POST', '/v1/batches');
+        assert.equal(b.status, 201, b.text);
+        return b.json.batches[0].id;
+      },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/batches/${id}`)).json.id, id),
+    },
+    '/v1/batches/{id}/x12': { same: '/v1/batches/{id}' },
     '/v1/patients/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Alpha', first_name: 'Patient', dob: '1975-04-04' })).json.id,
       body: { patch: { city: 'Beta Town' } },
