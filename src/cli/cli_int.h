@@ -103,6 +103,7 @@ int cli_raf(int argc, char **argv);
 int cli_codes(int argc, char **argv);
 int cli_scrub(int argc, char **argv);
 int cli_x12(int argc, char **argv);
+int cli_batch(int argc, char **argv);
 
 /* cli_billing.c: the scrubber's reference data, the 837 sender and the
  * outbox, loaded once by serve and the claim commands. */

@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
     {"codes", "look up and search code sets (ICD-10-CM, HCPCS, POS ...)", cli_codes},
     {"scrub", "check claims against the edits before submission", cli_scrub},
     {"x12", "validate, acknowledge, split and convert X12 5010 files", cli_x12},
+    {"batch", "send ready claims as 837 batches to the outbox (batch|list|write)", cli_batch},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
