@@ -586,11 +586,15 @@ fill_charges(struct db_tx *tx, struct rcm_encounter *e, const char *payer,
     return RCM_OK;
 }
 
+#define DX_TEXT_MAX (RCM_ENCOUNTER_MAX_DX * 11)
+
+/* Bind the encounter's columns; `dx` (DX_TEXT_MAX) holds the joined
+ * diagnoses and must live until the statement has run (binds borrow). */
 static void
-bind_header(struct db_stmt *st, const struct rcm_encounter *e, const struct sealed_cols *s)
+bind_header(struct db_stmt *st, const struct rcm_encounter *e, const struct sealed_cols *s,
+            char *dx)
 {
-    char dx[RCM_ENCOUNTER_MAX_DX * 11];
-    join_dx(e, dx, sizeof dx);
+    join_dx(e, dx, DX_TEXT_MAX);
     db_bind_text(st, 5, kind_name(e->kind));
     bind_id_or_null(st, 6, e->coverage_id);
     db_bind_i64(st, 7, e->billing_provider_id);
@@ -683,7 +687,8 @@ create_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     db_bind_i64(st, 2, e->patient_id);
     db_bind_text(st, 3, w->sealed->uid);
     db_bind_i64(st, 4, w->now_ms);
-    bind_header(st, e, w->sealed);
+    char dx[DX_TEXT_MAX];
+    bind_header(st, e, w->sealed, dx);
     if ((err = db_step(st, &row, diag)))
         return err;
     e->id = db_col_i64(st, 0);
@@ -909,7 +914,8 @@ update_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     db_bind_i64(st, 2, e->id);
     db_bind_i64(st, 3, w->now_ms);
     db_bind_i64(st, 4, e->updated_ms);
-    bind_header(st, e, w->sealed);
+    char dx[DX_TEXT_MAX];
+    bind_header(st, e, w->sealed, dx);
     if ((err = db_exec(st, diag)))
         return err;
     if ((err = db_prepare(tx, &LINE_DELETE, &st, diag)))
