@@ -393,7 +393,7 @@ struct rcm_x12_line {
     char orig_procedure[49];      /*   the billed code or modifiers; SVC06-2 */
     char orig_modifiers[4][3];    /* SVC06-3..6 */
     int64_t orig_units_milli;     /* SVC07 x 1000 (0 = absent) */
-    char control[31];             /* REF*6R line item control number ("L<id>") */
+    /* control[] above: REF*6R line item control number ("L<id>"), also read from the 835 */
     bool has_allowed;
     int64_t allowed_cents;        /* AMT*B6 */
     int n_remarks;
