@@ -151,6 +151,16 @@ void rcm_ar_report_free(struct rcm_ar_report *r);
 void rcm_denial_report_free(struct rcm_denial_report *r);
 void rcm_tf_report_free(struct rcm_tf_report *r);
 
+/* JSON forms (report_json.c), one shape for the API and the CLI; owned by
+ * the caller (json_decref), NULL when out of memory. */
+struct json_t;
+struct json_t *rcm_report_ar_json(const struct rcm_ar_report *r);
+struct json_t *rcm_report_kpis_json(const struct rcm_kpi_report *k);
+struct json_t *rcm_report_denials_json(const struct rcm_denial_report *r);
+struct json_t *rcm_report_tf_json(const struct rcm_tf_report *r);
+/* A x100 value as a decimal: 7232 -> "72.32", -5 -> "-0.05". */
+void rcm_report_x100_text(int64_t v, char *out, size_t cap);
+
 /* The SQL list of the claim states that count in A/R, built from
  * RCM_CLAIM_STATES' open flag ("'submitted', 'accepted', …, ''"); for tests. */
 const char *rcm_report_open_states_sql(void);

@@ -274,6 +274,12 @@ void api_get_encounters(struct api_request *req, struct api_response *res);
 void api_get_encounter(struct api_request *req, struct api_response *res);
 void api_patch_encounter(struct api_request *req, struct api_response *res);
 void api_delete_encounter(struct api_request *req, struct api_response *res);
+/* api_reports.c: aggregates need deid.read or claim.write (checked in the
+ * handler; the route asks for self), the timely-filing list phi.read */
+void api_get_report_ar(struct api_request *req, struct api_response *res);
+void api_get_report_kpis(struct api_request *req, struct api_response *res);
+void api_get_report_denials(struct api_request *req, struct api_response *res);
+void api_get_report_timely_filing(struct api_request *req, struct api_response *res);
 void api_get_fee_schedules(struct api_request *req, struct api_response *res);
 void api_post_fee_schedules(struct api_request *req, struct api_response *res);
 void api_get_fee_schedule(struct api_request *req, struct api_response *res);

@@ -103,5 +103,6 @@ int cli_raf(int argc, char **argv);
 int cli_codes(int argc, char **argv);
 int cli_scrub(int argc, char **argv);
 int cli_x12(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 #endif
