@@ -11,6 +11,7 @@
 
 #include "rcm/cycle.h"
 #include "rcm/report.h"
+#include "store_fixture.h"   /* needs the PostgreSQL fixture */
 #include "rcm_rows.h"
 
 #define T 20000   /* as of, and the end of the KPI period */
