@@ -141,9 +141,12 @@ RCM_MUST_CHECK enum rcm_err rcm_store_client_create(struct rcm_store *store,
 
 typedef int (*rcm_tenant_row_fn)(void *ctx, const struct rcm_tenant *t);
 
-/* The client practices actor->tenant_id manages, by id. */
+/* The client practices actor->tenant_id manages, by id: every one when
+ * assigned_to is 0 (the company's owners and admins), else only those
+ * assigned to that user of the company (client assignments, below). */
 RCM_MUST_CHECK enum rcm_err rcm_store_client_list(struct rcm_store *store,
                                                   const struct rcm_actor *actor,
+                                                  int64_t assigned_to,
                                                   rcm_tenant_row_fn fn, void *ctx,
                                                   struct rcm_diag *diag);
 
@@ -189,7 +192,54 @@ struct rcm_user {
     /* Only from rcm_store_login_lookup: the tenant the login names, which
      * is tenant_id, or a client practice that tenant_id manages. */
     int64_t login_tenant_id;
+    /* Only from rcm_store_login_lookup: the login names a client practice
+     * of the user's company, the user is neither owner nor admin there and
+     * no client assignment gives them a role in it; `role` is then the
+     * company role and the login must be refused. When an assignment
+     * exists, `role` is the assigned role (migration 0020). */
+    bool client_unassigned;
 };
+
+/*
+ * Client assignments (migration 0020): a user of a billing company x one of
+ * its client practices x the role the user has there. The company's owners
+ * and admins reach every client with their own role and take none; every
+ * other staff member reaches only the clients assigned to them, with the
+ * assigned role (never owner or api_client). Changes are audited
+ * "client.assign" / "client.unassign" in the same transaction, in the
+ * company's log and in the client's (object "client_assignment",
+ * "<client id>:<user id>"). A client that actor->tenant_id does not manage,
+ * or a user not of actor->tenant_id, is RCM_E_NOT_FOUND.
+ */
+struct rcm_client_assignment {
+    int64_t client_id;
+    int64_t user_id;
+    char email[RCM_EMAIL_MAX + 1];
+    int role;                       /* enum rcm_role */
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+typedef int (*rcm_assignment_row_fn)(void *ctx, const struct rcm_client_assignment *a);
+
+/* Give user_id `role` in client_id (replacing any role they had there).
+ * RCM_E_INVAL for a role that cannot be assigned, or a user who is owner,
+ * admin or api_client in the company. */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_assign(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
+                                                    int64_t client_id, int64_t user_id,
+                                                    int role, struct rcm_diag *diag);
+/* Take user_id's assignment to client_id away: their sessions in the client
+ * stop working at their next request. RCM_E_NOT_FOUND when there is none. */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_unassign(struct rcm_store *store,
+                                                      const struct rcm_actor *actor,
+                                                      int64_t client_id, int64_t user_id,
+                                                      struct rcm_diag *diag);
+/* The assignments to client_id, by user id. */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_assignments(struct rcm_store *store,
+                                                         const struct rcm_actor *actor,
+                                                         int64_t client_id,
+                                                         rcm_assignment_row_fn fn, void *ctx,
+                                                         struct rcm_diag *diag);
 
 /*
  * Create a user in actor->tenant_id, audited "user.create". `password_hash`
@@ -320,7 +370,10 @@ RCM_MUST_CHECK enum rcm_err rcm_store_session_create(struct rcm_store *store,
                                                      struct rcm_diag *diag);
 
 /* The live session with this token hash (not revoked, user not disabled);
- * RCM_E_NOT_FOUND otherwise. Timeouts are the caller's policy. */
+ * RCM_E_NOT_FOUND otherwise. Timeouts are the caller's policy. The role is
+ * the one the session acts with now: in a client practice, for company
+ * staff other than owners and admins, the assigned role; RCM_E_PERM when
+ * that assignment has been taken away (migration 0020). */
 RCM_MUST_CHECK enum rcm_err rcm_store_session_find(struct rcm_store *store,
                                                    const char *token_hash,
                                                    struct rcm_principal *out,

@@ -143,6 +143,7 @@ void api_response_release(struct api_response *res);
     X(mfa_required, 401, "Second factor required")                              \
     X(mfa_enrolment_required, 403, "Second factor enrolment required")          \
     X(forbidden, 403, "Forbidden")                                              \
+    X(client_not_assigned, 403, "Not assigned to this client practice")         \
     X(csrf_failed, 403, "CSRF token missing or wrong")                          \
     X(conflict, 409, "Conflict")                                                \
     X(idempotency_key_reused, 409, "Idempotency key reused")                    \
@@ -239,6 +240,9 @@ void api_post_echo(struct api_request *req, struct api_response *res);
 /* Handlers (api_clients.c). */
 void api_get_clients(struct api_request *req, struct api_response *res);
 void api_post_clients(struct api_request *req, struct api_response *res);
+void api_get_client_assignments(struct api_request *req, struct api_response *res);
+void api_post_client_assignments(struct api_request *req, struct api_response *res);
+void api_delete_client_assignment(struct api_request *req, struct api_response *res);
 
 /* Handlers (api_patients.c). */
 void api_post_patients(struct api_request *req, struct api_response *res);

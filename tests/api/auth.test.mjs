@@ -39,6 +39,9 @@ const MAY = {
   'GET /v1/reports/timely-filing': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
   // encounters: phi.read to read; charge capture by claim.write, code fixes by coding.write
   'GET /v1/encounters': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  // every member lists client practices: owners and admins all, the rest
+  // those assigned to them (managing assignments: clients.test.mjs)
+  'GET /v1/clients': ROLES,
 };
 // Request bodies for the matrix: each leaves the tenant as it was.
 const MATRIX_BODY = {
@@ -149,9 +152,11 @@ describe('identity', () => {
   test('every protected route refuses anonymous and forged tokens', async () => {
     const forged = randomBytes(32).toString('base64url');
     for (const route of Object.keys(MAY).concat(['POST /v1/auth/logout', 'POST /v1/auth/logout-all',
-      'POST /v1/api-keys', 'DELETE /v1/api-keys/{id}', 'DELETE /v1/auth/break-glass', 'GET /v1/jobs/{id}'])) {
+      'POST /v1/api-keys', 'DELETE /v1/api-keys/{id}', 'DELETE /v1/auth/break-glass', 'GET /v1/jobs/{id}',
+      'GET /v1/clients/{id}/assignments', 'POST /v1/clients/{id}/assignments',
+      'DELETE /v1/clients/{id}/assignments/{user_id}'])) {
       const [method, pattern] = route.split(' ');
-      const path = pattern.replace('{id}', '1');
+      const path = pattern.replace(/\{[a-z_]+\}/g, '1');
       for (const headers of [{}, bearer(forged), bearer(`rcmk_${forged}`), { authorization: 'Basic Zm9vOmJhcg==' },
         bearer(`${owner.token}x`), { cookie: `rcm_session=${forged}` }]) {
         const r = await srv.request(method, path, { headers });

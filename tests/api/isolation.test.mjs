@@ -16,6 +16,7 @@ describe('tenant isolation on every route with an id', () => {
   let srv;
   const owner = {};   // tenant slug -> bearer token of an owner with a second factor
   const made = {};    // path pattern -> id of an object in tenant "alpha"
+  let alphaStaff;     // a biller of alpha, assigned to alpha's client practice
   const state = () => ['--set', `state_dir=${srv.stateDir}`];
   const call = (tenant, method, path, body) => srv.request(method, path, {
     headers: { authorization: `Bearer ${owner[tenant]}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -33,6 +34,22 @@ describe('tenant isolation on every route with an id', () => {
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/users/${id}`)).json.display_name, 'Alpha User'),
     },
     '/v1/users/{id}/unlock': { same: '/v1/users/{id}' },
+    // a client practice of alpha with one of alpha's staff assigned to it;
+    // {user_id} is that staff member (alphaStaff)
+    '/v1/clients/{id}/assignments': {
+      make: async () => {
+        const c = await call('alpha', 'POST', '/v1/clients', { slug: `alpha-c${randomBytes(3).toString('hex')}`, name: 'Alpha Client' });
+        alphaStaff ??= (await call('alpha', 'POST', '/v1/users', { email: `staff${randomBytes(3).toString('hex')}@alpha.example`,
+          display_name: 'Alpha Staff', role: 'biller', password: strongPassword() })).json.id;
+        const a = await call('alpha', 'POST', `/v1/clients/${c.json.id}/assignments`, { user_id: alphaStaff, role: 'coder' });
+        assert.equal(a.status, 200, a.text);
+        return c.json.id;
+      },
+      body: { post: () => ({ user_id: alphaStaff, role: 'biller' }) },
+      unchanged: async (id) => assert.deepEqual((await call('alpha', 'GET', `/v1/clients/${id}/assignments`)).json.assignments
+        .map((a) => [a.user_id, a.role]), [[alphaStaff, 'coder']]),
+    },
+    '/v1/clients/{id}/assignments/{user_id}': { same: '/v1/clients/{id}/assignments' },
     '/v1/api-keys/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/api-keys', { name: 'alpha key', role: 'biller', expires_in_days: 30 })).json.id,
       unchanged: async (id) => {
@@ -149,9 +166,11 @@ describe('tenant isolation on every route with an id', () => {
       const id = made[key];
       assert.ok(Number.isInteger(id), `${pattern}: object made`);
       for (const method of Object.keys(ops).map((m) => m.toUpperCase())) {
-        const body = route.body?.[method.toLowerCase()] ?? (method === 'PATCH' ? {} : undefined);
-        const cross = await call('beta', method, pattern.replace('{id}', String(id)), body);
-        const missing = await call('beta', method, pattern.replace('{id}', '987654321'), body);
+        let body = route.body?.[method.toLowerCase()] ?? (method === 'PATCH' ? {} : undefined);
+        if (typeof body === 'function') body = body();
+        const at = (v) => pattern.replace('{id}', v).replace('{user_id}', String(alphaStaff));
+        const cross = await call('beta', method, at(String(id)), body);
+        const missing = await call('beta', method, at('987654321'), body);
         assertProblem(assert, cross, 404, 'not_found');
         assertProblem(assert, missing, 404, 'not_found');
         for (const k of ['type', 'title', 'status', 'detail', 'code']) {
