@@ -20,6 +20,7 @@
  * days, denials by CARC and by payer, timely filing. Prints min and median
  * milliseconds per report and the process's resident memory (VmRSS and
  * peak VmHWM from /proc/self/status) after seeding and after the reports.
+ * BENCH_AR_KEEP=1 keeps the database for a look with sqlite3.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -80,7 +81,7 @@ seed(const char *path, long n, long long tenant, long long patient, int base_day
     /* claim i: state by i % 20 (60 % in A/R), service over 730 days,
      * payer (i*7) % 20, billing 1 + i % 5, rendering 6 + (i*13) % 45 */
 #define STATE_OF(i)                                                                     \
-    "CASE " i " % 20 WHEN 0 THEN 'draft' WHEN 1 THEN 'ready' WHEN 2 THEN 'submitted' "     \
+    "CASE " i " %% 20 WHEN 0 THEN 'draft' WHEN 1 THEN 'ready' WHEN 2 THEN 'submitted' "     \
     "WHEN 3 THEN 'submitted' WHEN 4 THEN 'submitted' WHEN 5 THEN 'submitted' WHEN 6 THEN " \
     "'accepted' WHEN 7 THEN 'accepted' WHEN 8 THEN 'accepted' WHEN 9 THEN 'rejected' "     \
     "WHEN 15 THEN 'partially_paid' WHEN 16 THEN 'partially_paid' WHEN 17 THEN 'denied' "   \
@@ -282,8 +283,10 @@ main(int argc, char **argv)
     struct rcm_actor actor = {.tenant_id = t.id, .type = "user", .user_id = 1};
     struct rcm_patient p = {0};
     snprintf(p.value[RCM_PF_LAST_NAME], sizeof p.value[0], "Bench");
+    snprintf(p.value[RCM_PF_FIRST_NAME], sizeof p.value[0], "Mark");
     snprintf(p.value[RCM_PF_DOB], sizeof p.value[0], "1970-01-02");
-    p.present = RCM_PF_BIT(RCM_PF_LAST_NAME) | RCM_PF_BIT(RCM_PF_DOB);
+    p.present = RCM_PF_BIT(RCM_PF_LAST_NAME) | RCM_PF_BIT(RCM_PF_FIRST_NAME) |
+                RCM_PF_BIT(RCM_PF_DOB);
     int64_t patient = 0;
     if (rcm_store_patient_create(s, &actor, &p, &patient, &d)) {
         fprintf(stderr, "bench_ar: patient: %s\n", d.msg);
@@ -319,6 +322,10 @@ main(int argc, char **argv)
     printf("  RSS after the reports: %ld KiB (peak %ld KiB)\n", status_kb("VmRSS"),
            status_kb("VmHWM"));
     rcm_store_close(s);
+    if (getenv("BENCH_AR_KEEP")) {
+        printf("  kept %s\n", path);
+        return 0;
+    }
     char cmd[320];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
