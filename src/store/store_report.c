@@ -250,7 +250,7 @@ static const struct db_sql ADJUDICATED_BY_PAYER = {
  */
 static const struct db_sql TF_CLAIMS = {
     "REPORT_TF_CLAIMS",
-    "SELECT c.id, c.state, c.payer_id, c.service_from, p.timely_filing_days FROM claim c "
+    "SELECT c.id, c.state, p.payer_id, c.service_from, p.timely_filing_days FROM claim c "
     "JOIN payer p ON p.id = c.payer_ref WHERE c.tenant_id = ?1 AND c.state IN ('draft', "
     "'ready', 'rejected') AND p.timely_filing_days IS NOT NULL AND c.service_from + "
     "p.timely_filing_days - CAST(?2 AS bigint) <= CAST(?3 AS bigint) "
