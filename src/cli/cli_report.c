@@ -157,14 +157,17 @@ table_print(const struct table *t, enum fmt f)
     }
     putchar('\n');
     for (size_t r = 0; r < t->n; r++) {
-        for (int c = 0; c < t->ncol; c++) {
-            /* no trailing blanks after the last column */
-            if (c == t->ncol - 1 && !t->right[c])
-                printf("%s%s", c ? "  " : "", t->rows[r][c]);
-            else
-                printf("%s%*s", c ? "  " : "", t->right[c] ? w[c] : -w[c], t->rows[r][c]);
-        }
-        putchar('\n');
+        char line[MAXCOL * (CELL + 2) + 1];
+        size_t at = 0;
+        for (int c = 0; c < t->ncol && at < sizeof line; c++)
+            at += (size_t)snprintf(line + at, sizeof line - at, "%s%*s", c ? "  " : "",
+                                   t->right[c] ? w[c] : -w[c], t->rows[r][c]);
+        if (at >= sizeof line)
+            at = sizeof line - 1;
+        while (at > 0 && line[at - 1] == ' ')   /* no trailing blanks */
+            at--;
+        line[at] = '\0';
+        puts(line);
     }
 }
 
