@@ -157,15 +157,15 @@ rcm_tf_report_free(struct rcm_tf_report *r)
 
 static const struct db_sql AR_BY_PAYER = {
     "REPORT_AR_PAYER",
-    AR_SQL("c.payer_ref", PAYER_NAMES) "LEFT JOIN payer p ON p.id = t.g", NULL};
+    AR_SQL("c.payer_ref", PAYER_NAMES) "LEFT JOIN payer p ON p.id = t.g ORDER BY t.g", NULL};
 static const struct db_sql AR_BY_BILLING = {
     "REPORT_AR_BILLING",
-    AR_SQL("c.billing_provider_id", PROVIDER_NAMES) "LEFT JOIN provider p ON p.id = t.g",
-    NULL};
+    AR_SQL("c.billing_provider_id", PROVIDER_NAMES)
+    "LEFT JOIN provider p ON p.id = t.g ORDER BY t.g", NULL};
 static const struct db_sql AR_BY_RENDERING = {
     "REPORT_AR_RENDERING",
     AR_SQL("COALESCE(c.rendering_provider_id, c.billing_provider_id)", PROVIDER_NAMES)
-    "LEFT JOIN provider p ON p.id = t.g", NULL};
+    "LEFT JOIN provider p ON p.id = t.g ORDER BY t.g", NULL};
 
 #define IN_PERIOD(col) col " BETWEEN CAST(?2 AS bigint) AND CAST(?3 AS bigint)"
 #define HAS_DENIAL "EXISTS (SELECT 1 FROM denial dn WHERE dn.claim_id = c.id)"
@@ -329,6 +329,8 @@ struct ar_args {
     struct rcm_ar_report *r;
     size_t cap;
     int64_t edges[RCM_AR_BUCKET_COUNT - 1];
+    int64_t dropped_g;          /* the last group past the cap */
+    bool dropped_any;
 };
 
 static void
@@ -358,8 +360,7 @@ ar_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     db_bind_i64(st, 3, r->basis == RCM_AR_BASIS_SUBMISSION ? 1 : 0);
     for (int i = 0; i < RCM_AR_BUCKET_COUNT - 1; i++)
         db_bind_i64(st, 4 + i, a->edges[i]);
-    /* rows of one group arrive in any order: find the group's row (groups
-     * are few; a linear look-back over the last one covers the usual order) */
+    /* ordered by group: a group's bucket rows arrive together */
     while (!(err = db_step(st, &row, diag)) && row) {
         int64_t g = db_col_i64(st, 0), b = db_col_i64(st, 3);
         int64_t n = db_col_i64(st, 4), cents = db_col_i64(st, 5);
@@ -371,17 +372,17 @@ ar_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         if (b >= RCM_AR_BUCKET_COUNT)
             return rcm_diag_fail(diag, RCM_E_DB, "a/r aging: bucket out of range");
         add_bucket(&r->total, (int)b, n, cents);
-        struct rcm_ar_row *dst = NULL;
-        for (size_t i = r->n_rows; i-- > 0;)
-            if (r->rows[i].id == g) {
-                dst = &r->rows[i];
-                break;
-            }
+        struct rcm_ar_row *dst = r->n_rows && r->rows[r->n_rows - 1].id == g
+                                     ? &r->rows[r->n_rows - 1] : NULL;
+        if (!dst && g == a->dropped_g && a->dropped_any)
+            continue;   /* a dropped group's further buckets */
         if (!dst) {
             if (!grow((void **)&r->rows, &a->cap, r->n_rows, sizeof *r->rows, &nomem)) {
                 if (nomem)
                     return rcm_diag_fail(diag, RCM_E_NOMEM, "a/r aging: out of memory");
                 r->rows_dropped++;
+                a->dropped_g = g;
+                a->dropped_any = true;
                 continue;
             }
             dst = &r->rows[r->n_rows++];
@@ -423,7 +424,7 @@ rcm_store_report_ar(struct rcm_store *store, const struct rcm_actor *actor, int3
     out->as_of = as_of;
     out->basis = basis;
     out->group_by = group_by;
-    struct ar_args a = {actor->tenant_id, out, 0, {0}};
+    struct ar_args a = {actor->tenant_id, out, 0, {0}, 0, false};
     bucket_edges(a.edges);
     enum rcm_err err = store_read(store, ar_fn, &a, diag);
     snprintf(out->total.name, sizeof out->total.name, "total");
