@@ -21,6 +21,7 @@
 #include "rcm/crypto.h"
 #include "rcm/err.h"
 #include "rcm/patient.h"
+#include "rcm/report.h"
 
 struct rcm_store;
 
@@ -976,6 +977,49 @@ RCM_MUST_CHECK enum rcm_err rcm_store_record_delete(struct rcm_store *store,
                                                     const struct rcm_actor *actor,
                                                     const struct rcm_record_kind *kind,
                                                     int64_t id, struct rcm_diag *diag);
+
+/* ---- reports (store_report.c; rcm/report.h, docs/reports.md) ----------- */
+
+/*
+ * A/R aging of the actor's tenant: the open balance (charge - paid -
+ * adjustment - patient responsibility) of claims in the states that count
+ * in A/R (rcm_claim_state_is_open), by bucket of age on as_of (basis: date
+ * of service or first submission) and by group, summed in the database.
+ * One read snapshot, one audit record report.ar_aging. Free with
+ * rcm_ar_report_free (also after an error: nothing is left to free then).
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_report_ar(struct rcm_store *store,
+                                                const struct rcm_actor *actor, int32_t as_of,
+                                                enum rcm_ar_basis basis,
+                                                enum rcm_ar_group group_by,
+                                                struct rcm_ar_report *out,
+                                                struct rcm_diag *diag);
+/* The KPIs of [from, to] (at most 3660 days): days in A/R, clean claim,
+ * first-pass, denial (count, amount) and net collection rates, with the
+ * sums they come from. Audited report.kpis. Nothing to free. */
+RCM_MUST_CHECK enum rcm_err rcm_store_report_kpis(struct rcm_store *store,
+                                                  const struct rcm_actor *actor, int32_t from,
+                                                  int32_t to, struct rcm_kpi_report *out,
+                                                  struct rcm_diag *diag);
+/* Denial rows dated in [from, to] by (group code, CARC) or by payer (with
+ * each payer's denial rate over its claims adjudicated in the period).
+ * Audited report.denials. Free with rcm_denial_report_free. */
+RCM_MUST_CHECK enum rcm_err rcm_store_report_denials(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     int32_t from, int32_t to,
+                                                     enum rcm_denial_group group_by,
+                                                     struct rcm_denial_report *out,
+                                                     struct rcm_diag *diag);
+/* Claims not yet submitted (draft, ready, rejected) and open encounters
+ * without a claim whose payer's timely_filing_days ends within
+ * RCM_REPORT_TF_WINDOW days of as_of or has passed. Ids, payer ids and
+ * service dates only. Audited report.timely_filing. Free with
+ * rcm_tf_report_free. */
+RCM_MUST_CHECK enum rcm_err rcm_store_report_timely_filing(struct rcm_store *store,
+                                                           const struct rcm_actor *actor,
+                                                           int32_t as_of,
+                                                           struct rcm_tf_report *out,
+                                                           struct rcm_diag *diag);
 
 /* ---- encounters (store_encounter.c; rcm/encounter.h) ------------------- */
 

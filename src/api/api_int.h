@@ -288,6 +288,12 @@ void api_post_batches(struct api_request *req, struct api_response *res);
 void api_get_batches(struct api_request *req, struct api_response *res);
 void api_get_batch(struct api_request *req, struct api_response *res);
 void api_get_batch_x12(struct api_request *req, struct api_response *res);
+/* api_reports.c: aggregates need deid.read or claim.write (checked in the
+ * handler; the route asks for self), the timely-filing list phi.read */
+void api_get_report_ar(struct api_request *req, struct api_response *res);
+void api_get_report_kpis(struct api_request *req, struct api_response *res);
+void api_get_report_denials(struct api_request *req, struct api_response *res);
+void api_get_report_timely_filing(struct api_request *req, struct api_response *res);
 void api_get_fee_schedules(struct api_request *req, struct api_response *res);
 void api_post_fee_schedules(struct api_request *req, struct api_response *res);
 void api_get_fee_schedule(struct api_request *req, struct api_response *res);

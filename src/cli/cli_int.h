@@ -120,5 +120,6 @@ struct cli_billing {
 };
 bool cli_billing_open(const char *cmd, const struct rcm_config *cfg, struct cli_billing *b);
 void cli_billing_close(struct cli_billing *b);
+int cli_report(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
     {"raf", "CMS-HCC V24/V28 risk scores, blends and gap flags", cli_raf},
     {"codes", "look up and search code sets (ICD-10-CM, HCPCS, POS ...)", cli_codes},
     {"scrub", "check claims against the edits before submission", cli_scrub},
+    {"report", "A/R aging, KPIs, denials and timely-filing alerts of a tenant", cli_report},
     {"x12", "validate, acknowledge, split and convert X12 5010 files", cli_x12},
     {"batch", "send ready claims as 837 batches to the outbox (batch|list|write)", cli_batch},
 };

@@ -31,6 +31,12 @@ const MAY = {
   'GET /v1/providers': ROLES,
   'GET /v1/payers': ROLES,
   'GET /v1/fee-schedules': ROLES,
+  // reports: aggregates (no PHI) for analysts and billers; the timely-filing list names
+  // claim ids and dates of service, so it needs phi.read
+  'GET /v1/reports/ar-aging': ['owner', 'admin', 'biller', 'analyst', 'api_client'],
+  'GET /v1/reports/kpis': ['owner', 'admin', 'biller', 'analyst', 'api_client'],
+  'GET /v1/reports/denials': ['owner', 'admin', 'biller', 'analyst', 'api_client'],
+  'GET /v1/reports/timely-filing': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
   // encounters: phi.read to read; charge capture by claim.write, code fixes by coding.write
   'GET /v1/encounters': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
   'GET /v1/claims': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
