@@ -468,3 +468,48 @@ api_get_batch_x12(struct api_request *req, struct api_response *res)
     rcm_crypto_wipe(out.data, out.len);
     rcm_buf_release(&out);
 }
+
+/* ---- acknowledgments ------------------------------------------------------------ */
+
+static json_t *
+ack_summary_json(const struct rcm_ack_summary *s)
+{
+    json_t *batches = json_array();
+    for (int i = 0; i < s->n_batches; i++)
+        json_array_append_new(batches, json_pack("{s:I,s:s}", "id",
+                                                 (json_int_t)s->batch_ids[i], "ack_state",
+                                                 s->batch_states[i]));
+    return json_pack("{s:s,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:o}", "kind", s->kind, "changed",
+                     s->changed, "sets", s->sets, "accepted", s->sets_accepted, "rejected",
+                     s->sets_rejected, "statuses", s->statuses, "claims_moved", s->claims_moved,
+                     "claims_unchanged", s->claims_unchanged, "payer_claim_numbers",
+                     s->numbers_recorded, "batches", batches);
+}
+
+void
+api_post_acknowledgments(struct api_request *req, struct api_response *res)
+{
+    static const char *const allowed[] = {"x12", NULL};
+    const char *unknown = NULL;
+    if (!api_json_only(req->json, allowed, &unknown)) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "unknown member \"%.40s\"",
+                    unknown);
+        return;
+    }
+    json_t *x12 = json_object_get(req->json, "x12");
+    if (!json_is_string(x12) || json_string_length(x12) == 0) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "x12 must be the text of a 999 "
+                    "or 277CA");
+        return;
+    }
+    struct rcm_ack_summary s;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    enum rcm_err err = rcm_store_ack_apply(req->ctx->store, &req->actor, json_string_value(x12),
+                                           json_string_length(x12), &s, &diag);
+    if (err == RCM_E_NOT_FOUND || err == RCM_E_INVAL || err == RCM_E_TOO_LARGE)
+        api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
+    else if (err)
+        store_problem(req, res, err, &diag);
+    else
+        res->json = ack_summary_json(&s);
+}

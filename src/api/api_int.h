@@ -288,6 +288,7 @@ void api_post_batches(struct api_request *req, struct api_response *res);
 void api_get_batches(struct api_request *req, struct api_response *res);
 void api_get_batch(struct api_request *req, struct api_response *res);
 void api_get_batch_x12(struct api_request *req, struct api_response *res);
+void api_post_acknowledgments(struct api_request *req, struct api_response *res);
 void api_get_fee_schedules(struct api_request *req, struct api_response *res);
 void api_post_fee_schedules(struct api_request *req, struct api_response *res);
 void api_get_fee_schedule(struct api_request *req, struct api_response *res);

@@ -82,6 +82,7 @@ const struct api_route api_routes[] = {
     {"GET", "/v1/batches", api_get_batches, 0, RCM_PERM_PHI_READ},
     {"GET", "/v1/batches/{id}", api_get_batch, 0, RCM_PERM_PHI_READ},
     {"GET", "/v1/batches/{id}/x12", api_get_batch_x12, 0, RCM_PERM_PHI_READ},
+    {"POST", "/v1/acknowledgments", api_post_acknowledgments, API_BODY_JSON, RCM_PERM_CLAIM_WRITE},
     {"GET", "/v1/fee-schedules", api_get_fee_schedules, 0, RCM_PERM_SELF},
     {"POST", "/v1/fee-schedules", api_post_fee_schedules, API_BODY_JSON, RCM_PERM_CLAIM_WRITE},
     {"GET", "/v1/fee-schedules/{id}", api_get_fee_schedule, 0, RCM_PERM_SELF},

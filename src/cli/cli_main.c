@@ -21,6 +21,8 @@ static const struct cli_command commands[] = {
     {"codes", "look up and search code sets (ICD-10-CM, HCPCS, POS ...)", cli_codes},
     {"scrub", "check claims against the edits before submission", cli_scrub},
     {"x12", "validate, acknowledge, split and convert X12 5010 files", cli_x12},
+    {"ack", "apply a received 999 or 277CA to a tenant's claims (ack FILE --tenant SLUG)",
+     cli_ack},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1433,6 +1433,8 @@ struct render_ctx {
     struct bill_line *bl;
     char (*controls)[31];
     int64_t last_id;
+    int64_t *bp;                       /* billing provider of each x12[] entry */
+    int64_t *ids;
 };
 
 #define RENDER_PAGE 50
@@ -1466,10 +1468,51 @@ render_one(void *ctx, const struct rcm_claim_row *c)
         r->err = build_claim(p, &h, r->bl, c->n_lines, &arena, &claim, r->diag);
     if (!r->err)
         r->err = rcm_claim_to_x12(&claim, &r->x12[r->n], r->diag);
-    if (!r->err)
+    if (!r->err) {
+        r->bp[r->n] = c->billing_provider_id;
+        r->ids[r->n] = c->id;
         r->n++;
+    }
     rcm_arena_release(&arena);
     return r->err != RCM_OK;
+}
+
+/* Order the rendered claims by (billing provider, claim id), in place, and
+ * cut them into one transaction set per billing provider. */
+static enum rcm_err
+order_sets(struct render_ctx *r, size_t *sizes, size_t *n_sets, struct rcm_diag *diag)
+{
+    struct rcm_x12_claim *tmp = r->n > 1 ? rcm_malloc(sizeof *tmp) : NULL;
+    if (r->n > 1 && !tmp)
+        return rcm_diag_fail(diag, RCM_E_NOMEM, "out of memory ordering a batch");
+    for (size_t i = 0; i + 1 < r->n; i++) {
+        size_t m = i;
+        for (size_t j = i + 1; j < r->n; j++)
+            if (r->bp[j] < r->bp[m] || (r->bp[j] == r->bp[m] && r->ids[j] < r->ids[m]))
+                m = j;
+        if (m == i)
+            continue;
+        memcpy(tmp, &r->x12[i], sizeof *tmp);
+        memcpy(&r->x12[i], &r->x12[m], sizeof *tmp);
+        memcpy(&r->x12[m], tmp, sizeof *tmp);
+        int64_t t = r->bp[i];
+        r->bp[i] = r->bp[m];
+        r->bp[m] = t;
+        t = r->ids[i];
+        r->ids[i] = r->ids[m];
+        r->ids[m] = t;
+    }
+    if (tmp) {
+        rcm_crypto_wipe(tmp, sizeof *tmp);
+        rcm_free(tmp);
+    }
+    *n_sets = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (i == 0 || r->bp[i] != r->bp[i - 1])
+            (*n_sets)++;
+        sizes[*n_sets - 1]++;
+    }
+    return RCM_OK;
 }
 
 enum rcm_err
@@ -1484,8 +1527,10 @@ rcm_store_batch_render(struct rcm_store *store, const struct rcm_actor *actor, i
     struct render_ctx r = {store, actor, rcm_calloc((size_t)b.n_claims + 1, sizeof *r.x12), 0,
                            (size_t)b.n_claims, diag, RCM_OK, rcm_calloc(1, sizeof *r.p),
                            rcm_calloc(RCM_ENCOUNTER_MAX_LINES, sizeof *r.bl),
-                           rcm_calloc(RCM_ENCOUNTER_MAX_LINES, sizeof *r.controls), 0};
-    if (!r.x12 || !r.p || !r.bl || !r.controls)
+                           rcm_calloc(RCM_ENCOUNTER_MAX_LINES, sizeof *r.controls), 0,
+                           rcm_calloc((size_t)b.n_claims + 1, sizeof(int64_t)),
+                           rcm_calloc((size_t)b.n_claims + 1, sizeof(int64_t))};
+    if (!r.x12 || !r.p || !r.bl || !r.controls || !r.bp || !r.ids)
         err = RCM_E_NOMEM;
     struct rcm_claim_filter f = {.batch_id = id, .with_lines = true};
     for (int64_t after = 0; !err;) {
@@ -1500,6 +1545,14 @@ rcm_store_batch_render(struct rcm_store *store, const struct rcm_actor *actor, i
     if (!err && r.n != (size_t)b.n_claims)
         err = rcm_diag_fail(diag, RCM_E_DB, "batch %" PRId64 ": %zu of %d claims found", id,
                             r.n, b.n_claims);
+    /* one transaction set per billing provider, in (billing provider, claim id)
+     * order: the order batch_sets() gives a 999's set numbers */
+    size_t *sizes = err ? NULL : rcm_calloc(r.n + 1, sizeof *sizes);
+    size_t n_sets = 0;
+    if (!err && !sizes)
+        err = RCM_E_NOMEM;
+    if (!err)
+        err = order_sets(&r, sizes, &n_sets, diag);
     char date8[9], time4[5];
     int64_t secs = b.created_ms / 1000;
     char iso[11];
@@ -1530,13 +1583,372 @@ rcm_store_batch_render(struct rcm_store *store, const struct rcm_actor *actor, i
     rcm_str_copy(env.receiver_name, sizeof env.receiver_name, rcm_str_c(b.partner));
     rcm_str_copy(env.receiver_etin, sizeof env.receiver_etin, rcm_str_c(b.partner));
     if (!err)
-        err = strcmp(b.kind, "837I") == 0 ? rcm_x12_write_837i(&env, r.x12, r.n, out, diag)
-                                          : rcm_x12_write_837p(&env, r.x12, r.n, out, diag);
+        err = rcm_x12_write_837_sets(&env, strcmp(b.kind, "837I") == 0 ? 'I' : 'P', r.x12,
+                                     r.n, sizes, n_sets, out, diag);
+    rcm_free(sizes);
     if (r.x12)
         rcm_crypto_wipe(r.x12, ((size_t)b.n_claims + 1) * sizeof *r.x12);
     rcm_free(r.x12);
     wipe_parts(r.p);
     rcm_free(r.bl);
     rcm_free(r.controls);
+    rcm_free(r.bp);
+    rcm_free(r.ids);
+    return err;
+}
+
+/* ---- acknowledgments: 999 and 277CA ------------------------------------------------- */
+
+#define ACK_MAX_SETS 2000
+#define ACK_MAX_STATUSES 20000
+
+struct ack_parse {
+    struct rcm_x12_model *model;
+    char partner[16];                  /* GS02, else ISA06 (trimmed) */
+    bool is999, is277;
+    struct rcm_x12_ack_result *acks;
+    size_t n_acks;
+    struct rcm_x12_claim_status *sts;
+    size_t n_sts;
+    bool overflow;
+    bool bad;
+    char bad_msg[240];
+};
+
+static void
+ack_on_result(void *ctx, const struct rcm_x12_ack_result *a)
+{
+    struct ack_parse *p = ctx;
+    if (p->n_acks == ACK_MAX_SETS)
+        p->overflow = true;
+    else
+        p->acks[p->n_acks++] = *a;
+}
+
+static void
+ack_on_status(void *ctx, const struct rcm_x12_claim_status *st)
+{
+    struct ack_parse *p = ctx;
+    if (p->n_sts == ACK_MAX_STATUSES)
+        p->overflow = true;
+    else
+        p->sts[p->n_sts++] = *st;
+}
+
+static void
+ack_on_segment(void *ctx, const struct rcm_x12_seg *seg, const struct rcm_x12_loop_ctx *loops)
+{
+    struct ack_parse *p = ctx;
+    struct rcm_str e[8];
+    size_t n = 0;
+    bool isa = strcmp(seg->id, "ISA") == 0, gs = strcmp(seg->id, "GS") == 0,
+         st = strcmp(seg->id, "ST") == 0;
+    if (isa || gs || st)
+        n = rcm_x12_seg_elements(seg, e, 8);
+    if (isa && n > 6 && !p->partner[0])
+        rcm_str_copy(p->partner, sizeof p->partner, rcm_str_trim(e[6]));
+    if (gs && n > 2 && e[2].n)
+        rcm_str_copy(p->partner, sizeof p->partner, rcm_str_trim(e[2]));
+    if (st && n > 1) {
+        p->is999 |= rcm_str_eq_c(e[1], "999");
+        p->is277 |= rcm_str_eq_c(e[1], "277");
+    }
+    rcm_x12_model_segment(p->model, seg, loops);
+}
+
+static void
+ack_on_finding(void *ctx, const struct rcm_x12_finding *f)
+{
+    struct ack_parse *p = ctx;
+    if (f->severity != RCM_X12_SEV_ERROR || p->bad)
+        return;
+    p->bad = true;
+    /* codes and positions only: f->msg names no element value */
+    snprintf(p->bad_msg, sizeof p->bad_msg, "malformed X12: segment %s (segment %" PRIu64
+             " of the file%s%s): %s (%s)", f->seg_id[0] ? f->seg_id : "-",
+             f->seg_index + 1, f->loop_id[0] ? ", loop " : "", f->loop_id, f->msg, f->code);
+}
+
+static const struct db_sql ACK_BATCH = {
+    "ACK_BATCH", "SELECT id, ack_state FROM claim_batch WHERE tenant_id = ?1 AND partner = ?2 "
+    "AND gs06 = ?3", NULL};
+static const struct db_sql ACK_BATCH_CLAIMS = {
+    "ACK_BATCH_CLAIMS", "SELECT id, uid, state, billing_provider_id, patient_id FROM claim WHERE "
+    "tenant_id = ?1 AND batch_id = ?2 ORDER BY billing_provider_id, id", NULL};
+static const struct db_sql ACK_BATCH_STATE = {
+    "ACK_BATCH_STATE", "UPDATE claim_batch SET ack_state = ?3 WHERE tenant_id = ?1 AND id = ?2 "
+    "AND ack_state <> ?3", NULL};
+static const struct db_sql ACK_CLAIM_BY_CONTROL = {
+    "ACK_CLAIM_BY_CONTROL", "SELECT id, uid, state, coalesce(payer_claim_number, ''), "
+    "patient_id FROM claim WHERE tenant_id = ?1 AND control_number = ?2", NULL};
+static const struct db_sql ACK_PAYER_NUMBER = {
+    "ACK_PAYER_NUMBER", "UPDATE claim SET payer_claim_number = ?3, updated_ms = ?4 WHERE "
+    "tenant_id = ?1 AND id = ?2", NULL};
+
+struct ack_claim {
+    int64_t id, bp, patient_id;
+    char uid[33], state[16];
+    int set_no;
+};
+
+struct ack_apply {
+    struct rcm_store *s;
+    const struct rcm_actor *actor;
+    struct ack_parse *p;
+    struct rcm_ack_summary *out;
+    struct ack_claim *claims;
+    int64_t now_ms;
+};
+
+/* Move one claim on an acknowledgment (user NULL): moved, or left alone when
+ * it is already there or has moved on. */
+static enum rcm_err
+ack_move(struct db_tx *tx, struct ack_apply *a, int64_t id, const char *uid, int64_t patient_id,
+         const char *from, enum rcm_claim_state to, enum rcm_claim_source src,
+         struct rcm_diag *diag)
+{
+    enum rcm_claim_state f;
+    const char *to_name = rcm_claim_state_name(to);
+    if (rcm_claim_state_from_name(from, &f, NULL) || f == to ||
+        rcm_claim_move_check(f, to, src, false, NULL) != RCM_OK) {
+        a->out->claims_unchanged++;
+        return RCM_OK;
+    }
+    struct rcm_actor sys = *a->actor;
+    sys.user_id = 0;
+    enum rcm_err err = move_in_tx(tx, NULL, &sys, id, uid, from, to_name, src, NULL, a->now_ms,
+                                  diag);
+    if (!err)
+        err = audit_claim(a->s, tx, a->actor, "claim.ack", id, patient_id, a->now_ms, diag);
+    if (!err)
+        a->out->claims_moved++;
+    return err;
+}
+
+static enum rcm_err
+apply_999_group(struct db_tx *tx, struct ack_apply *a, const char *group,
+                struct rcm_diag *diag)
+{
+    int64_t gs06;
+    if (rcm_str_to_i64(rcm_str_c(group), &gs06) != RCM_OK || gs06 < 1)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "the 999's AK102 is not a group control "
+                             "number");
+    struct db_stmt *st;
+    bool row;
+    enum rcm_err err = db_prepare(tx, &ACK_BATCH, &st, diag);
+    if (err)
+        return err;
+    db_bind_i64(st, 1, a->actor->tenant_id);
+    db_bind_text(st, 2, a->p->partner);
+    db_bind_i64(st, 3, gs06);
+    if ((err = db_step(st, &row, diag)))
+        return err;
+    if (!row)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "the 999 acknowledges group control "
+                             "number %" PRId64 " from partner %s: no batch of this tenant was "
+                             "sent with it; nothing was changed", gs06, a->p->partner);
+    int64_t batch_id = db_col_i64(st, 0);
+    /* the batch's claims in set order (billing provider, id), as rendered */
+    if ((err = db_prepare(tx, &ACK_BATCH_CLAIMS, &st, diag)))
+        return err;
+    db_bind_i64(st, 1, a->actor->tenant_id);
+    db_bind_i64(st, 2, batch_id);
+    int n = 0, sets = 0;
+    while (!(err = db_step(st, &row, diag)) && row) {
+        if (n == BATCH_MAX_CLAIMS)
+            return rcm_diag_fail(diag, RCM_E_DB, "batch %" PRId64 ": too many claims",
+                                 batch_id);
+        struct ack_claim *c = &a->claims[n];
+        c->id = db_col_i64(st, 0);
+        col(st, 1, c->uid, sizeof c->uid);
+        col(st, 2, c->state, sizeof c->state);
+        c->bp = db_col_i64(st, 3);
+        c->patient_id = db_col_i64(st, 4);
+        if (n == 0 || c->bp != a->claims[n - 1].bp)
+            sets++;
+        c->set_no = sets;
+        n++;
+    }
+    if (err)
+        return err;
+    int accepted = 0, rejected = 0;
+    for (size_t k = 0; k < a->p->n_acks && !err; k++) {
+        const struct rcm_x12_ack_result *r = &a->p->acks[k];
+        if (strcmp(r->group_control, group) != 0)
+            continue;
+        int64_t set_no;
+        if (rcm_str_to_i64(rcm_str_c(r->st02), &set_no) != RCM_OK || set_no < 1 ||
+            set_no > sets)
+            return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "the 999 answers transaction set %s "
+                                 "of batch %" PRId64 ", which has %d; nothing was changed",
+                                 r->st02, batch_id, sets);
+        enum rcm_claim_state to;
+        if (!rcm_claim_state_for_999(r->status, &to))
+            continue;
+        if (to == RCM_CLAIM_ACCEPTED)
+            accepted++;
+        else
+            rejected++;
+        a->out->sets++;
+        for (int i = 0; i < n && !err; i++)
+            if (a->claims[i].set_no == set_no)
+                err = ack_move(tx, a, a->claims[i].id, a->claims[i].uid,
+                               a->claims[i].patient_id, a->claims[i].state, to,
+                               RCM_CLAIM_SRC_ACK_999, diag);
+    }
+    if (err || accepted + rejected == 0)
+        return err;
+    a->out->sets_accepted += accepted;
+    a->out->sets_rejected += rejected;
+    const char *state = rejected == 0   ? "accepted"
+                        : accepted == 0 ? "rejected"
+                                        : "partially_accepted";
+    if ((err = db_prepare(tx, &ACK_BATCH_STATE, &st, diag)))
+        return err;
+    db_bind_i64(st, 1, a->actor->tenant_id);
+    db_bind_i64(st, 2, batch_id);
+    db_bind_text(st, 3, state);
+    if ((err = db_exec(st, diag)))
+        return err;
+    a->out->batches_changed += db_changes(st) > 0;
+    if (a->out->n_batches < RCM_ACK_MAX_BATCHES) {
+        a->out->batch_ids[a->out->n_batches] = batch_id;
+        rcm_str_copy(a->out->batch_states[a->out->n_batches], sizeof a->out->batch_states[0],
+                     rcm_str_c(state));
+        a->out->n_batches++;
+    }
+    return RCM_OK;
+}
+
+static enum rcm_err
+apply_277(struct db_tx *tx, struct ack_apply *a, size_t k, struct rcm_diag *diag)
+{
+    const struct rcm_x12_claim_status *s = &a->p->sts[k];
+    struct db_stmt *st;
+    bool row;
+    enum rcm_err err = db_prepare(tx, &ACK_CLAIM_BY_CONTROL, &st, diag);
+    if (err)
+        return err;
+    db_bind_i64(st, 1, a->actor->tenant_id);
+    db_bind_text(st, 2, s->claim_id);
+    if ((err = db_step(st, &row, diag)))
+        return err;
+    if (!row)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "claim status %zu of the 277CA names a "
+                             "claim control number (TRN02) this tenant never sent; nothing "
+                             "was changed", k + 1);
+    struct ack_claim c = {0};
+    char number[51];
+    c.id = db_col_i64(st, 0);
+    col(st, 1, c.uid, sizeof c.uid);
+    col(st, 2, c.state, sizeof c.state);
+    col(st, 3, number, sizeof number);
+    c.patient_id = db_col_i64(st, 4);
+    a->out->statuses++;
+    if (s->payer_claim_id[0] && strcmp(number, s->payer_claim_id) != 0) {
+        if ((err = db_prepare(tx, &ACK_PAYER_NUMBER, &st, diag)))
+            return err;
+        db_bind_i64(st, 1, a->actor->tenant_id);
+        db_bind_i64(st, 2, c.id);
+        db_bind_text(st, 3, s->payer_claim_id);
+        db_bind_i64(st, 4, a->now_ms);
+        if ((err = db_exec(st, diag)))
+            return err;
+        a->out->numbers_recorded++;
+    }
+    enum rcm_claim_state to;
+    if (!rcm_claim_state_for_277ca(s->category, &to)) {
+        a->out->claims_unchanged++;
+        return RCM_OK;
+    }
+    if (to == RCM_CLAIM_ACCEPTED)
+        a->out->sets_accepted++;
+    else
+        a->out->sets_rejected++;
+    return ack_move(tx, a, c.id, c.uid, c.patient_id, c.state, to, RCM_CLAIM_SRC_ACK_277CA,
+                    diag);
+}
+
+static enum rcm_err
+ack_apply_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
+{
+    struct ack_apply *a = ctx;
+    struct rcm_ack_summary *o = a->out;
+    char kind[8];
+    rcm_str_copy(kind, sizeof kind, rcm_str_c(o->kind));
+    memset(o, 0, sizeof *o);
+    rcm_str_copy(o->kind, sizeof o->kind, rcm_str_c(kind));
+    enum rcm_err err = RCM_OK;
+    if (a->p->is999) {
+        for (size_t k = 0; k < a->p->n_acks && !err; k++) {
+            bool seen = false;
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = strcmp(a->p->acks[j].group_control, a->p->acks[k].group_control) == 0;
+            if (!seen)
+                err = apply_999_group(tx, a, a->p->acks[k].group_control, diag);
+        }
+    } else {
+        for (size_t k = 0; k < a->p->n_sts && !err; k++)
+            err = apply_277(tx, a, k, diag);
+    }
+    o->changed = o->claims_moved > 0 || o->batches_changed > 0 || o->numbers_recorded > 0;
+    if (!err) {
+        struct rcm_audit_what what = {"ack.apply", "claim_batch", NULL, NULL, "success"};
+        err = store_audit_write(a->s, tx, a->actor, &what, a->now_ms, diag);
+    }
+    return err;
+}
+
+enum rcm_err
+rcm_store_ack_apply(struct rcm_store *store, const struct rcm_actor *actor, const char *x12,
+                    size_t len, struct rcm_ack_summary *out, struct rcm_diag *diag)
+{
+    memset(out, 0, sizeof *out);
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    struct ack_parse p = {0};
+    p.model = rcm_calloc(1, sizeof *p.model);
+    p.acks = rcm_calloc(ACK_MAX_SETS, sizeof *p.acks);
+    p.sts = rcm_calloc(ACK_MAX_STATUSES, sizeof *p.sts);
+    struct ack_claim *claims = rcm_calloc(BATCH_MAX_CLAIMS, sizeof *claims);
+    enum rcm_err err = p.model && p.acks && p.sts && claims ? RCM_OK : RCM_E_NOMEM;
+    if (!err) {
+        rcm_x12_model_init(p.model, NULL, NULL, &p);
+        p.model->on_ack = ack_on_result;
+        p.model->on_status = ack_on_status;
+        struct rcm_x12_validate_opts o = {0};
+        o.on_finding = ack_on_finding;
+        o.on_segment = ack_on_segment;
+        o.ctx = &p;
+        o.no_external_codes = true;
+        o.no_npi_check = true;
+        err = rcm_x12_validate_buffer(x12, len, &o, NULL);
+        if (!err)
+            rcm_x12_model_finish(p.model);
+    }
+    if (!err && p.bad)
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "%s", p.bad_msg);
+    else if (!err && p.overflow)
+        err = rcm_diag_fail(diag, RCM_E_TOO_LARGE, "more than %d sets or %d claim statuses "
+                            "in one file", ACK_MAX_SETS, ACK_MAX_STATUSES);
+    else if (!err && p.is999 == p.is277)
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "expected a 999 or a 277CA (one kind per file)");
+    else if (!err && p.is999 && p.n_acks == 0)
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "the 999 answers no transaction set (AK2)");
+    else if (!err && p.is277 && p.n_sts == 0)
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "the 277CA holds no claim status (2200D)");
+    if (!err) {
+        rcm_str_copy(out->kind, sizeof out->kind, rcm_str_c(p.is999 ? "999" : "277CA"));
+        struct ack_apply a = {store, actor, &p, out, claims, rcm_time_now_ms()};
+        err = db_write(store->db, ack_apply_fn, &a, diag);
+    }
+    if (p.sts)
+        rcm_crypto_wipe(p.sts, ACK_MAX_STATUSES * sizeof *p.sts);
+    if (p.model)
+        rcm_crypto_wipe(p.model, sizeof *p.model);
+    rcm_free(p.model);
+    rcm_free(p.acks);
+    rcm_free(p.sts);
+    rcm_free(claims);
     return err;
 }
