@@ -1149,4 +1149,40 @@ RCM_MUST_CHECK enum rcm_err rcm_store_ack_apply(struct rcm_store *store,
                                                 size_t len, struct rcm_ack_summary *out,
                                                 struct rcm_diag *diag);
 
+
+/* ---- claims after the first submission (store_claim.c; docs/claims.md) ---- */
+
+enum rcm_claim_followup_kind {
+    RCM_FOLLOWUP_CORRECTION,             /* frequency 7, REF*F8; original -> corrected */
+    RCM_FOLLOWUP_VOID,                   /* never sent: voided; else frequency 8 */
+    RCM_FOLLOWUP_NEXT_PAYER,             /* secondary after primary, tertiary after secondary */
+};
+struct rcm_claim_followup {
+    int64_t claim_id;
+    enum rcm_claim_followup_kind kind;
+    const char *reason;                  /* sealed; required for a void */
+    const struct rcm_scrub_ref *scrub;
+    int32_t today;                       /* 0: today */
+};
+/*
+ * A claim that follows claim_id, built from its lines, scrubbed and stored
+ * (ready or draft), original_claim_id set:
+ *   correction  frequency 7 referencing the original's payer claim number
+ *               (RCM_E_CONFLICT when it has none, or is not paid,
+ *               partially paid or denied); the original moves to corrected
+ *               (source user, the reason sealed) in the same transaction;
+ *   void        a draft/ready/rejected claim is simply voided (*id = the
+ *               claim); an accepted or adjudicated one with a payer claim
+ *               number gets a frequency-8 claim, and the original moves to
+ *               voided (source batch) when that claim's batch is committed;
+ *   next payer  to the patient's secondary (tertiary) coverage once the
+ *               claim is paid, partially paid or denied, with the earlier
+ *               payers' adjudication (2320/2430 from the posted 835s).
+ * RCM_E_CONFLICT also when such a claim already follows it.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_followup(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     const struct rcm_claim_followup *in,
+                                                     int64_t *id, struct rcm_diag *diag);
+
 #endif

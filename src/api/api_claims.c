@@ -513,3 +513,57 @@ api_post_acknowledgments(struct api_request *req, struct api_response *res)
     else
         res->json = ack_summary_json(&s);
 }
+
+/* ---- corrections, voids, secondaries ---------------------------------------------- */
+
+static void
+followup(struct api_request *req, struct api_response *res,
+         enum rcm_claim_followup_kind kind)
+{
+    int64_t id, new_id = 0;
+    if (!billing_ready(req, res) || !path_id(req, res, &id))
+        return;
+    static const char *const allowed[] = {"reason", NULL};
+    const char *unknown = NULL;
+    json_t *reason = req->json ? json_object_get(req->json, "reason") : NULL;
+    if (req->json && !api_json_only(req->json, allowed, &unknown)) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "unknown member \"%.40s\"%s",
+                    unknown, kind == RCM_FOLLOWUP_CORRECTION
+                                 ? " (replacement lines and diagnoses: correct the encounter "
+                                   "is not supported yet; the original's lines are billed)"
+                                 : "");
+        return;
+    }
+    if (reason && !json_is_null(reason) && !json_is_string(reason)) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "reason must be a string");
+        return;
+    }
+    struct rcm_claim_followup in = {id, kind, json_is_string(reason) ? json_string_value(reason)
+                                                                     : NULL,
+                                    req->ctx->billing->scrub, 0};
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    enum rcm_err err = rcm_store_claim_followup(req->ctx->store, &req->actor, &in, &new_id,
+                                                &diag);
+    if (err)
+        store_problem(req, res, err, &diag);
+    else
+        respond_claim(req, res, new_id, new_id == id ? 200 : 201);
+}
+
+void
+api_post_claim_corrections(struct api_request *req, struct api_response *res)
+{
+    followup(req, res, RCM_FOLLOWUP_CORRECTION);
+}
+
+void
+api_post_claim_void(struct api_request *req, struct api_response *res)
+{
+    followup(req, res, RCM_FOLLOWUP_VOID);
+}
+
+void
+api_post_claim_secondary(struct api_request *req, struct api_response *res)
+{
+    followup(req, res, RCM_FOLLOWUP_NEXT_PAYER);
+}

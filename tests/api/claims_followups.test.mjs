@@ -183,11 +183,108 @@ describe('claims after the first submission', () => {
 
   test('a resubmission after a rejection is not a duplicate', async () => {
     const c = rejectedClaim;
-    const v = await w.send('POST', biller.token, `/v1/claims/${c.id}/moves`, { to: 'voided', reason: 'rejected by the clearinghouse; rebill' });
+    const v = await w.send('POST', biller.token, `/v1/claims/${c.id}/void`, { reason: 'rejected by the clearinghouse; rebill' });
     assert.equal(v.status, 200, v.text);
     assert.equal(v.json.state, 'voided');
     const again = await claimFor(c.encounter_id);
     assert.equal(again.state, 'ready', JSON.stringify(again.scrub));
     assert.ok(!(again.scrub.findings || []).some((f) => f.edit === 'duplicate-claim-history'));
+  });
+
+  const today = Math.floor(Date.now() / 86400000);
+  // what the 835 posting engine will do, by SQL until it lands
+  const adjudicate = (id, state, { paid, adj = 0, resp = 0, number }) => dbQuery(w.srv.stateDir,
+    `UPDATE claim SET state = '${state}', paid_cents = ${paid}, adjustment_cents = ${adj}, patient_resp_cents = ${resp}, ` +
+    `adjudicated_day = ${today}${number ? `, payer_claim_number = '${number}'` : ''} WHERE id = ${id}`);
+  const sent = async (enc) => {
+    const c = await claimFor(enc);
+    assert.equal(c.state, 'ready', JSON.stringify(c.scrub));
+    await batch();
+    return claim(c.id);
+  };
+
+  test('void: a sent claim gets a frequency-8 claim; the original is voided when it is batched; the 837 validates', async () => {
+    const [a1] = accepted;
+    assertProblem(assert, await w.send('POST', biller.token, `/v1/claims/${a1.id}/void`, {}), 422, 'validation_failed', /reason/);
+    const r = await w.send('POST', biller.token, `/v1/claims/${a1.id}/void`, { reason: 'billed under the wrong payer' });
+    assert.equal(r.status, 201, r.text);
+    const v = r.json;
+    assert.equal(v.frequency, '8');
+    assert.equal(v.original_claim_id, a1.id);
+    assert.equal(v.state, 'ready', JSON.stringify(v.scrub));
+    assert.ok(!v.scrub.findings.some((f) => f.edit === 'duplicate-claim-history'), 'a void is no duplicate of its original');
+    assert.equal((await claim(a1.id)).state, 'accepted', 'voided only once the void is sent');
+    assertProblem(assert, await w.send('POST', biller.token, `/v1/claims/${a1.id}/void`, { reason: 'again' }), 409, 'conflict', /already follows/);
+    const [b] = await batch();
+    const x12 = validate(b.file_name);
+    assert.ok(x12.includes(`CLM*${v.control_number}*220*`), x12);
+    assert.match(x12, new RegExp(`CLM\\*${v.control_number}\\*[^~]*\\*11:B:8\\*`));
+    assert.match(x12, /REF\*F8\*PCN-1001~/);
+    const orig = await claim(a1.id);
+    assert.equal(orig.state, 'voided');
+    const ev = (await w.send('GET', biller.token, `/v1/claims/${a1.id}/events`)).json.events.at(-1);
+    assert.deepEqual([ev.from, ev.to, ev.source], ['accepted', 'voided', 'batch']);
+  });
+
+  test('correction: refused without a payer claim number, then a frequency-7 claim; the original is corrected', async () => {
+    const c = await sent(await encounter());
+    adjudicate(c.id, 'paid', { paid: 22000 });
+    assertProblem(assert, await w.send('POST', biller.token, `/v1/claims/${c.id}/corrections`), 409, 'conflict', /no payer claim number/);
+    adjudicate(c.id, 'paid', { paid: 22000, number: 'PCN-2001' });
+    const r = await w.send('POST', biller.token, `/v1/claims/${c.id}/corrections`, { reason: 'modifier 25 was missing' });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.frequency, '7');
+    assert.equal(r.json.original_claim_id, c.id);
+    assert.equal(r.json.state, 'ready', JSON.stringify(r.json.scrub));
+    assert.deepEqual(r.json.lines.map((l) => l.procedure), c.lines.map((l) => l.procedure));
+    const orig = await claim(c.id);
+    assert.equal(orig.state, 'corrected');
+    const ev = (await w.send('GET', biller.token, `/v1/claims/${c.id}/events`)).json.events.at(-1);
+    assert.deepEqual([ev.to, ev.source, ev.reason], ['corrected', 'user', 'modifier 25 was missing']);
+    assertProblem(assert, await w.send('POST', biller.token, `/v1/claims/${c.id}/corrections`), 409, 'conflict');
+    const [b] = await batch();
+    const x12 = validate(b.file_name);
+    assert.match(x12, new RegExp(`CLM\\*${r.json.control_number}\\*[^~]*\\*11:B:7\\*`));
+    assert.match(x12, /REF\*F8\*PCN-2001~/);
+  });
+
+  test('secondary: to the next coverage once adjudicated, with the primary\'s payment in 2320/2430; the 837 validates', async () => {
+    const c = await sent(await encounter());
+    assertProblem(assert, await w.send('POST', biller.token, `/v1/claims/${c.id}/secondary`), 409, 'conflict', /not been adjudicated/);
+    adjudicate(c.id, 'partially_paid', { paid: 15000, adj: 5000, resp: 2000, number: 'PCN-3001' });
+    const t = dbQuery(w.srv.stateDir, `SELECT tenant_id FROM claim WHERE id = ${c.id}`);
+    const [l1, l2] = c.lines;
+    dbQuery(w.srv.stateDir, `INSERT INTO remittance (tenant_id, created_ms, source, payer_id, trace_number, payment_cents) VALUES (${t}, 0, 'manual', '87726', 'TRC-${c.id}', 15000);
+      INSERT INTO claim_payment (tenant_id, remittance_id, seq, claim_id, matched_by, control_number, status_code, charge_cents, paid_cents, patient_resp_cents, payer_claim_number)
+        VALUES (${t}, (SELECT max(id) FROM remittance), 1, ${c.id}, 'control_number', '${c.control_number}', '1', 22000, 15000, 2000, 'PCN-3001');
+      INSERT INTO payment_line (tenant_id, claim_payment_id, claim_line_id, procedure, charge_cents, paid_cents) VALUES (${t}, (SELECT max(id) FROM claim_payment), ${l1.id}, '99214', 18000, 12000);
+      INSERT INTO payment_adjustment (tenant_id, claim_payment_id, payment_line_id, group_code, carc, amount_cents) VALUES (${t}, (SELECT max(id) FROM claim_payment), (SELECT max(id) FROM payment_line), 'CO', '45', 4000);
+      INSERT INTO payment_adjustment (tenant_id, claim_payment_id, payment_line_id, group_code, carc, amount_cents) VALUES (${t}, (SELECT max(id) FROM claim_payment), (SELECT max(id) FROM payment_line), 'PR', '2', 2000);
+      INSERT INTO payment_line (tenant_id, claim_payment_id, claim_line_id, procedure, charge_cents, paid_cents) VALUES (${t}, (SELECT max(id) FROM claim_payment), ${l2.id}, '83036', 4000, 3000);
+      INSERT INTO payment_adjustment (tenant_id, claim_payment_id, payment_line_id, group_code, carc, amount_cents) VALUES (${t}, (SELECT max(id) FROM claim_payment), (SELECT max(id) FROM payment_line), 'CO', '45', 1000);`);
+    const r = await w.send('POST', biller.token, `/v1/claims/${c.id}/secondary`);
+    assert.equal(r.status, 201, r.text);
+    const s2 = r.json;
+    assert.equal(s2.sequence, 'secondary');
+    assert.equal(s2.payer_id, '60054');
+    assert.equal(s2.coverage_id, coverage2);
+    assert.equal(s2.original_claim_id, c.id);
+    assert.equal(s2.frequency, '1');
+    assert.equal(s2.state, 'ready', JSON.stringify(s2.scrub));
+    assert.ok(!s2.scrub.findings.some((f) => f.edit === 'duplicate-claim-history'));
+    assertProblem(assert, await w.send('POST', biller.token, `/v1/claims/${c.id}/secondary`), 409, 'conflict', /already follows/);
+    const [b] = await batch();
+    const x12 = validate(b.file_name);
+    const clm = x12.slice(x12.indexOf(`CLM*${s2.control_number}*`));
+    const mine = x12.slice(x12.lastIndexOf('HL*', x12.indexOf(`CLM*${s2.control_number}*`)));
+    assert.match(mine, /SBR\*S\*/);
+    assert.match(clm, /SBR\*P\*18\*/);
+    assert.match(clm, /AMT\*D\*150~/);
+    assert.match(clm, /SVD\*87726\*120\*HC:99214/);
+    assert.match(clm, /CAS\*CO\*45\*40/);
+    assert.match(clm, /DTP\*573\*D8\*/);
+    // no tertiary coverage: refused clearly
+    adjudicate(s2.id, 'paid', { paid: 5000, number: 'S-1' });
+    assertProblem(assert, await w.send('POST', biller.token, `/v1/claims/${s2.id}/secondary`), 409, 'conflict', /no tertiary coverage/);
   });
 });
