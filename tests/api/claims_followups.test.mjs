@@ -287,4 +287,12 @@ describe('claims after the first submission', () => {
     adjudicate(s2.id, 'paid', { paid: 5000, number: 'S-1' });
     assertProblem(assert, await w.send('POST', biller.token, `/v1/claims/${s2.id}/secondary`), 409, 'conflict', /no tertiary coverage/);
   });
+
+  test('only claim writers apply acknowledgments and make follow-up claims', async () => {
+    const coder = await w.user('coder', 'fu.coder');
+    for (const [path, body] of [['/v1/acknowledgments', { x12: 'x' }], ['/v1/claims/1/corrections', {}],
+      ['/v1/claims/1/void', { reason: 'r' }], ['/v1/claims/1/secondary', {}]]) {
+      assertProblem(assert, await w.send('POST', coder.token, path, body), 403, 'forbidden');
+    }
+  });
 });
