@@ -1159,4 +1159,74 @@ RCM_MUST_CHECK enum rcm_err rcm_store_batch_list(struct rcm_store *store,
                                                  struct rcm_batch *out, int *n,
                                                  struct rcm_diag *diag);
 
+
+/* ---- acknowledgments (store_claim.c; docs/claims.md) ---- */
+
+#define RCM_ACK_MAX_BATCHES 16
+struct rcm_ack_summary {
+    char kind[8];                        /* "999" or "277CA" */
+    int sets, sets_accepted, sets_rejected;   /* 277CA: statuses accepting / rejecting */
+    int statuses;                        /* 277CA claim statuses matched */
+    int claims_moved, claims_unchanged, numbers_recorded, batches_changed;
+    int n_batches;
+    int64_t batch_ids[RCM_ACK_MAX_BATCHES];
+    char batch_states[RCM_ACK_MAX_BATCHES][24];
+    bool changed;                        /* false: the file had been applied already */
+};
+
+/*
+ * Apply a received 999 or 277CA (the X12 text, validated first: RCM_E_INVAL
+ * naming the segment and position of the first error, no values).
+ * 999: each AK1 group is the batch (tenant, partner = GS02/ISA06 sender,
+ * gs06 = AK102); each AK2 set number is the batch's set (one per billing
+ * provider, in billing provider order, as rendered); IK501 moves the set's
+ * submitted claims to accepted or rejected (source ack_999, no user) and the
+ * batch's ack_state becomes accepted, partially_accepted or rejected.
+ * 277CA: each claim status (TRN02 = control number) records REF*1K as the
+ * payer claim number and moves the claim by STC01-1 (source ack_277ca).
+ * One transaction; applying the same file again changes nothing
+ * (out->changed false). An unknown batch, set or claim: RCM_E_NOT_FOUND
+ * with a message, nothing changed.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_ack_apply(struct rcm_store *store,
+                                                const struct rcm_actor *actor, const char *x12,
+                                                size_t len, struct rcm_ack_summary *out,
+                                                struct rcm_diag *diag);
+
+
+/* ---- claims after the first submission (store_claim.c; docs/claims.md) ---- */
+
+enum rcm_claim_followup_kind {
+    RCM_FOLLOWUP_CORRECTION,             /* frequency 7, REF*F8; original -> corrected */
+    RCM_FOLLOWUP_VOID,                   /* never sent: voided; else frequency 8 */
+    RCM_FOLLOWUP_NEXT_PAYER,             /* secondary after primary, tertiary after secondary */
+};
+struct rcm_claim_followup {
+    int64_t claim_id;
+    enum rcm_claim_followup_kind kind;
+    const char *reason;                  /* sealed; required for a void */
+    const struct rcm_scrub_ref *scrub;
+    int32_t today;                       /* 0: today */
+};
+/*
+ * A claim that follows claim_id, built from its lines, scrubbed and stored
+ * (ready or draft), original_claim_id set:
+ *   correction  frequency 7 referencing the original's payer claim number
+ *               (RCM_E_CONFLICT when it has none, or is not paid,
+ *               partially paid or denied); the original moves to corrected
+ *               (source user, the reason sealed) in the same transaction;
+ *   void        a draft/ready/rejected claim is simply voided (*id = the
+ *               claim); an accepted or adjudicated one with a payer claim
+ *               number gets a frequency-8 claim, and the original moves to
+ *               voided (source batch) when that claim's batch is committed;
+ *   next payer  to the patient's secondary (tertiary) coverage once the
+ *               claim is paid, partially paid or denied, with the earlier
+ *               payers' adjudication (2320/2430 from the posted 835s).
+ * RCM_E_CONFLICT also when such a claim already follows it.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_followup(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     const struct rcm_claim_followup *in,
+                                                     int64_t *id, struct rcm_diag *diag);
+
 #endif

@@ -676,6 +676,17 @@ RCM_MUST_CHECK enum rcm_err rcm_x12_write_837i(const struct rcm_x12_envelope *en
                                                const struct rcm_x12_claim *claims,
                                                size_t n, struct rcm_buf *out,
                                                struct rcm_diag *diag);
+/*
+ * One interchange with several 837 transaction sets in one functional group:
+ * set k (ST02 = k as four digits, 0001 first) holds the next set_sizes[k]
+ * claims; the sizes add up to n (each at least 1, at most 9,999 sets). A 999
+ * then accepts or rejects each set on its own. kind 'P' or 'I'. set_sizes
+ * NULL: one set, as rcm_x12_write_837p / _837i.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_x12_write_837_sets(const struct rcm_x12_envelope *env, char kind,
+                                                   const struct rcm_x12_claim *claims, size_t n,
+                                                   const size_t *set_sizes, size_t n_sets,
+                                                   struct rcm_buf *out, struct rcm_diag *diag);
 /* 270 eligibility inquiry for one subscriber (X279A1). */
 struct rcm_x12_eligibility_request {
     struct rcm_x12_party payer;          /* 2100A NM1*PR (PI id) */

@@ -472,3 +472,102 @@ api_get_batch_x12(struct api_request *req, struct api_response *res)
     rcm_crypto_wipe(out.data, out.len);
     rcm_buf_release(&out);
 }
+
+/* ---- acknowledgments ------------------------------------------------------------ */
+
+static json_t *
+ack_summary_json(const struct rcm_ack_summary *s)
+{
+    json_t *batches = json_array();
+    for (int i = 0; i < s->n_batches; i++)
+        json_array_append_new(batches, json_pack("{s:I,s:s}", "id",
+                                                 (json_int_t)s->batch_ids[i], "ack_state",
+                                                 s->batch_states[i]));
+    return json_pack("{s:s,s:b,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:o}", "kind", s->kind, "changed",
+                     s->changed, "sets", s->sets, "accepted", s->sets_accepted, "rejected",
+                     s->sets_rejected, "statuses", s->statuses, "claims_moved", s->claims_moved,
+                     "claims_unchanged", s->claims_unchanged, "payer_claim_numbers",
+                     s->numbers_recorded, "batches", batches);
+}
+
+void
+api_post_acknowledgments(struct api_request *req, struct api_response *res)
+{
+    static const char *const allowed[] = {"x12", NULL};
+    const char *unknown = NULL;
+    if (!api_json_only(req->json, allowed, &unknown)) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "unknown member \"%.40s\"",
+                    unknown);
+        return;
+    }
+    json_t *x12 = json_object_get(req->json, "x12");
+    if (!json_is_string(x12) || json_string_length(x12) == 0) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "x12 must be the text of a 999 "
+                    "or 277CA");
+        return;
+    }
+    struct rcm_ack_summary s;
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    enum rcm_err err = rcm_store_ack_apply(req->ctx->store, &req->actor, json_string_value(x12),
+                                           json_string_length(x12), &s, &diag);
+    if (err == RCM_E_NOT_FOUND || err == RCM_E_INVAL || err == RCM_E_TOO_LARGE)
+        api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
+    else if (err)
+        store_problem(req, res, err, &diag);
+    else
+        res->json = ack_summary_json(&s);
+}
+
+/* ---- corrections, voids, secondaries ---------------------------------------------- */
+
+static void
+followup(struct api_request *req, struct api_response *res,
+         enum rcm_claim_followup_kind kind)
+{
+    int64_t id, new_id = 0;
+    if (!billing_ready(req, res) || !path_id(req, res, &id))
+        return;
+    static const char *const allowed[] = {"reason", NULL};
+    const char *unknown = NULL;
+    json_t *reason = req->json ? json_object_get(req->json, "reason") : NULL;
+    if (req->json && !api_json_only(req->json, allowed, &unknown)) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "unknown member \"%.40s\"%s",
+                    unknown, kind == RCM_FOLLOWUP_CORRECTION
+                                 ? " (replacement lines and diagnoses: correct the encounter "
+                                   "is not supported yet; the original's lines are billed)"
+                                 : "");
+        return;
+    }
+    if (reason && !json_is_null(reason) && !json_is_string(reason)) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "reason must be a string");
+        return;
+    }
+    struct rcm_claim_followup in = {id, kind, json_is_string(reason) ? json_string_value(reason)
+                                                                     : NULL,
+                                    req->ctx->billing->scrub, 0};
+    struct rcm_diag diag = RCM_DIAG_INIT;
+    enum rcm_err err = rcm_store_claim_followup(req->ctx->store, &req->actor, &in, &new_id,
+                                                &diag);
+    if (err)
+        store_problem(req, res, err, &diag);
+    else
+        respond_claim(req, res, new_id, new_id == id ? 200 : 201);
+}
+
+void
+api_post_claim_corrections(struct api_request *req, struct api_response *res)
+{
+    followup(req, res, RCM_FOLLOWUP_CORRECTION);
+}
+
+void
+api_post_claim_void(struct api_request *req, struct api_response *res)
+{
+    followup(req, res, RCM_FOLLOWUP_VOID);
+}
+
+void
+api_post_claim_secondary(struct api_request *req, struct api_response *res)
+{
+    followup(req, res, RCM_FOLLOWUP_NEXT_PAYER);
+}

@@ -87,6 +87,7 @@ int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_keys(int argc, char **argv);
 int cli_jobs(int argc, char **argv);
+int cli_ack(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_config(int argc, char **argv);
 int cli_version(int argc, char **argv);

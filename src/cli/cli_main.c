@@ -23,6 +23,8 @@ static const struct cli_command commands[] = {
     {"report", "A/R aging, KPIs, denials and timely-filing alerts of a tenant", cli_report},
     {"x12", "validate, acknowledge, split and convert X12 5010 files", cli_x12},
     {"batch", "send ready claims as 837 batches to the outbox (batch|list|write)", cli_batch},
+    {"ack", "apply a received 999 or 277CA to a tenant's claims (ack FILE --tenant SLUG)",
+     cli_ack},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -912,6 +912,166 @@ rcm_store_claim_events(struct rcm_store *store, const struct rcm_actor *actor, i
     return err;
 }
 
+/* ---- the earlier payers of a secondary or tertiary claim ------------------------- */
+
+static const struct db_sql POSTED_CLAIM_ADJ = {
+    "POSTED_CLAIM_ADJ",
+    "SELECT a.group_code, a.carc, a.amount_cents FROM payment_adjustment a JOIN claim_payment p "
+    "ON p.id = a.claim_payment_id WHERE p.tenant_id = ?1 AND p.claim_id = ?2 AND p.reversal = 0 "
+    "AND a.payment_line_id IS NULL ORDER BY a.id", NULL};
+static const struct db_sql POSTED_LINES = {
+    "POSTED_LINES",
+    "SELECT l.id, cl.line_no, l.paid_cents FROM payment_line l JOIN claim_payment p ON p.id = "
+    "l.claim_payment_id JOIN claim_line cl ON cl.id = l.claim_line_id WHERE p.tenant_id = ?1 "
+    "AND p.claim_id = ?2 AND p.reversal = 0 ORDER BY l.id", NULL};
+static const struct db_sql POSTED_LINE_ADJ = {
+    "POSTED_LINE_ADJ",
+    "SELECT a.payment_line_id, a.group_code, a.carc, a.amount_cents FROM payment_adjustment a "
+    "JOIN claim_payment p ON p.id = a.claim_payment_id WHERE p.tenant_id = ?1 AND p.claim_id = "
+    "?2 AND p.reversal = 0 AND a.payment_line_id IS NOT NULL ORDER BY a.id", NULL};
+
+static const char *
+adup(struct rcm_arena *arena, const char *s)
+{
+    return s ? rcm_arena_strndup(arena, s, strlen(s)) : NULL;
+}
+
+static void
+dup_person(struct rcm_arena *arena, struct rcm_claim_person *p)
+{
+    p->last = adup(arena, p->last);
+    p->first = adup(arena, p->first);
+    p->member_id = adup(arena, p->member_id);
+    p->addr.line1 = adup(arena, p->addr.line1);
+    p->addr.line2 = adup(arena, p->addr.line2);
+    p->addr.city = adup(arena, p->addr.city);
+    p->addr.state = adup(arena, p->addr.state);
+    p->addr.zip = adup(arena, p->addr.zip);
+}
+
+struct posted_args {
+    int64_t tenant_id, claim_id;
+    struct rcm_arena *arena;
+    struct rcm_claim_other_payer *o;
+    struct rcm_claim_line_adjudication *lines;   /* RCM_ENCOUNTER_MAX_LINES */
+    int64_t line_ids[RCM_ENCOUNTER_MAX_LINES];
+};
+
+static void
+put_adj(struct rcm_arena *arena, struct rcm_claim_adj *adj, size_t *n, struct db_stmt *st,
+        int first)
+{
+    if (*n == RCM_CLAIM_MAX_ADJ)
+        return;
+    struct rcm_claim_adj *a = &adj[(*n)++];
+    a->group = adup(arena, db_col_str(st, first));
+    a->carc = adup(arena, db_col_str(st, first + 1));
+    a->amount_cents = db_col_i64(st, first + 2);
+}
+
+static enum rcm_err
+posted_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
+{
+    struct posted_args *a = ctx;
+    struct rcm_claim_other_payer *o = a->o;
+    struct db_stmt *st;
+    bool row;
+    enum rcm_err err = db_prepare(tx, &POSTED_CLAIM_ADJ, &st, diag);
+    if (err)
+        return err;
+    db_bind_i64(st, 1, a->tenant_id);
+    db_bind_i64(st, 2, a->claim_id);
+    while (!(err = db_step(st, &row, diag)) && row)
+        put_adj(a->arena, o->adj, &o->n_adj, st, 0);
+    if (err || (err = db_prepare(tx, &POSTED_LINES, &st, diag)))
+        return err;
+    db_bind_i64(st, 1, a->tenant_id);
+    db_bind_i64(st, 2, a->claim_id);
+    size_t n = 0;
+    while (!(err = db_step(st, &row, diag)) && row && n < RCM_ENCOUNTER_MAX_LINES) {
+        a->line_ids[n] = db_col_i64(st, 0);
+        a->lines[n].line_number = (uint32_t)db_col_i64(st, 1);
+        a->lines[n].paid_cents = db_col_i64(st, 2);
+        n++;
+    }
+    if (err || (err = db_prepare(tx, &POSTED_LINE_ADJ, &st, diag)))
+        return err;
+    db_bind_i64(st, 1, a->tenant_id);
+    db_bind_i64(st, 2, a->claim_id);
+    while (!(err = db_step(st, &row, diag)) && row) {
+        int64_t line = db_col_i64(st, 0);
+        for (size_t i = 0; i < n; i++)
+            if (a->line_ids[i] == line)
+                put_adj(a->arena, a->lines[i].adj, &a->lines[i].n_adj, st, 1);
+    }
+    o->lines = n ? a->lines : NULL;
+    o->n_lines = n;
+    return err;
+}
+
+/* The payers before claim c (its original_claim_id chain: the primary of a
+ * secondary; the secondary and the primary of a tertiary), each with what
+ * it paid and adjusted as posted from its 835s, onto `claim` (arena-owned). */
+static enum rcm_err
+attach_other_payers(struct rcm_store *s, const struct rcm_actor *actor,
+                    const struct rcm_claim_row *c, struct rcm_arena *arena,
+                    struct rcm_claim *claim, struct rcm_diag *diag)
+{
+    if (strcmp(c->sequence, "primary") == 0 || c->frequency != '1')
+        return RCM_OK;
+    struct rcm_claim_other_payer *others = rcm_arena_zalloc(arena, 2 * sizeof *others);
+    struct rcm_claim_row *o = rcm_calloc(1, sizeof *o);
+    struct parts *p = rcm_calloc(1, sizeof *p);
+    struct rcm_claim *tmp = rcm_calloc(1, sizeof *tmp);
+    enum rcm_err err = others && o && p && tmp ? RCM_OK : RCM_E_NOMEM;
+    size_t n = 0;
+    for (int64_t cur = c->original_claim_id; cur > 0 && n < 2 && !err;) {
+        struct get_args g = {actor->tenant_id, cur, o, ""};
+        if ((err = store_read(s, get_fn, &g, diag)))
+            break;
+        memset(p, 0, sizeof *p);
+        if ((err = load_parts(s, actor, o->encounter_id, o->coverage_id, p, diag)))
+            break;
+        struct rcm_claim_other_payer *y = &others[n++];
+        rcm_claim_init(tmp);
+        fill_people(p, tmp);
+        y->payer = (struct rcm_claim_payer){adup(arena, p->payer.payer_id),
+                                            adup(arena, p->payer.name),
+                                            adup(arena, opt(p->payer.filing) ? p->payer.filing
+                                                                             : "CI"),
+                                            (char)(o->sequence[0] - 'a' + 'A'), NULL, false};
+        y->relationship = adup(arena, tmp->relationship);
+        y->subscriber = tmp->subscriber;
+        dup_person(arena, &y->subscriber);
+        y->paid_cents = o->paid_cents;
+        y->has_paid = true;
+        y->patient_resp_cents = o->patient_resp_cents;
+        y->has_patient_resp = true;
+        y->adjudication_date = o->adjudicated_day;
+        struct posted_args pa = {actor->tenant_id, o->id, arena, y,
+                                 rcm_arena_zalloc(arena, RCM_ENCOUNTER_MAX_LINES *
+                                                             sizeof(struct rcm_claim_line_adjudication)),
+                                 {0}};
+        if (!pa.lines)
+            err = RCM_E_NOMEM;
+        if (!err)
+            err = store_read(s, posted_fn, &pa, diag);
+        cur = strcmp(o->sequence, "primary") == 0 ? 0 : o->original_claim_id;
+    }
+    if (!err) {
+        claim->other_payers = others;
+        claim->n_other_payers = n;
+    }
+    if (p)
+        rcm_crypto_wipe(p, sizeof *p);
+    if (tmp)
+        rcm_crypto_wipe(tmp, sizeof *tmp);
+    rcm_free(p);
+    rcm_free(tmp);
+    rcm_free(o);
+    return err;
+}
+
 /* ---- creating a claim from an encounter ----------------------------------------- */
 
 struct create_args {
@@ -931,6 +1091,13 @@ struct create_args {
     int64_t now_ms;
     int64_t id;
     int64_t duplicate_of;
+    /* follow-up claims: lines copied from this claim; the original moved to
+     * `orig_to` (source user, reason sealed under key) in the same transaction */
+    const struct rcm_claim_row *from;
+    const char *from_uid;
+    const char *orig_to;
+    const char *reason;
+    const struct rcm_key *key;
 };
 
 static enum rcm_err
@@ -955,8 +1122,10 @@ insert_claim_lines(struct db_tx *tx, const struct create_args *a, struct rcm_dia
         db_bind_i64(st, 1, a->actor->tenant_id);
         db_bind_i64(st, 2, a->id);
         db_bind_i64(st, 3, (int64_t)i + 1);
-        int src = a->line_src[i];
-        if (src >= 0 && a->p->enc.lines[src].id > 0)
+        int src = a->line_src ? a->line_src[i] : -1;
+        if (a->from && a->from->lines[i].service_line_id > 0)
+            db_bind_i64(st, 4, a->from->lines[i].service_line_id);
+        else if (src >= 0 && a->p->enc.lines[src].id > 0)
             db_bind_i64(st, 4, a->p->enc.lines[src].id);
         else
             db_bind_null(st, 4);
@@ -1048,7 +1217,7 @@ create_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         db_bind_i64(st, 16, a->original_claim_id);
     else
         db_bind_null(st, 16);
-    db_bind_text(st, 17, opt(c->original_ref));
+    db_bind_null(st, 17);              /* the payer's own number comes with its 277CA/835 */
     db_bind_i64(st, 18, p->enc.service_from);
     db_bind_i64(st, 19, p->enc.service_to);
     db_bind_i64(st, 20, c->total_charge_cents);
@@ -1077,6 +1246,9 @@ create_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
             err = rcm_diag_fail(diag, RCM_E_CONFLICT, "the encounter is already billed: "
                                 "correct or void its claim instead");
     }
+    if (!err && a->orig_to)
+        err = move_in_tx(tx, a->key, a->actor, a->from->id, a->from_uid, a->from->state,
+                         a->orig_to, RCM_CLAIM_SRC_USER, a->reason, a->now_ms, diag);
     return err ? err : audit_claim(a->s, tx, a->actor, "claim.create", a->id,
                                    p->enc.patient_id, a->now_ms, diag);
 }
@@ -1134,7 +1306,8 @@ rcm_store_claim_create(struct rcm_store *store, const struct rcm_actor *actor,
         rcm_hex_encode(fp, sizeof fp, fp_hex);
     struct create_args a = {store, actor, p, &claim, bl, src, uid, fp_hex, &res, NULL,
                             in->sequence ? in->sequence : "primary", (int)res.n_errors,
-                            (int)res.n_warnings, 0, rcm_time_now_ms(), 0, 0};
+                            (int)res.n_warnings, 0, rcm_time_now_ms(), 0, 0, NULL, NULL,
+                            NULL, NULL, NULL};
     if (!err)
         err = db_write(store->db, create_fn, &a, diag);
     if (!err)
@@ -1153,7 +1326,7 @@ rcm_store_claim_create(struct rcm_store *store, const struct rcm_actor *actor,
 static const struct db_sql BATCH_CANDIDATES = {
     "BATCH_CANDIDATES",
     "SELECT c.id, c.uid, c.claim_kind, c.charge_cents, coalesce(p.receiver_id, ''), "
-    "c.patient_id FROM claim c JOIN payer p ON p.id = c.payer_ref WHERE c.tenant_id = ?1 AND "
+    "c.patient_id, c.frequency, coalesce(c.original_claim_id, 0) FROM claim c JOIN payer p ON p.id = c.payer_ref WHERE c.tenant_id = ?1 AND "
     "c.state = 'ready' ORDER BY c.id LIMIT ?2", NULL};
 static const struct db_sql PARTNER_NEXT = {
     "PARTNER_NEXT",
@@ -1184,6 +1357,8 @@ static const struct db_sql BATCH_LIST = {
 
 struct candidate {
     int64_t id, patient_id, charge_cents;
+    char frequency;
+    int64_t original_id;
     char uid[33];
     char partner[16];
     char kind[5];
@@ -1223,8 +1398,39 @@ candidates_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         rcm_str_copy(c->partner, sizeof c->partner,
                      rcm_str_c(partner[0] ? partner : a->sender->default_partner));
         c->patient_id = db_col_i64(st, 5);
+        c->frequency = db_col_str(st, 6)[0];
+        c->original_id = db_col_i64(st, 7);
     }
     return err;
+}
+
+static const struct db_sql CLAIM_STATE_UID = {
+    "CLAIM_STATE_UID", "SELECT state, uid, patient_id FROM claim WHERE tenant_id = ?1 AND id = ?2",
+    NULL};
+
+/* A frequency-8 claim was sent: its original is voided (source batch). */
+static enum rcm_err
+void_original(struct db_tx *tx, struct batch_args *a, int64_t id, struct rcm_diag *diag)
+{
+    struct db_stmt *st;
+    bool row;
+    enum rcm_err err = db_prepare(tx, &CLAIM_STATE_UID, &st, diag);
+    if (err)
+        return err;
+    db_bind_i64(st, 1, a->actor->tenant_id);
+    db_bind_i64(st, 2, id);
+    if ((err = db_step(st, &row, diag)) || !row)
+        return err;
+    char state[16], uid[33];
+    col(st, 0, state, sizeof state);
+    col(st, 1, uid, sizeof uid);
+    int64_t patient_id = db_col_i64(st, 2);
+    if (strcmp(state, "voided") == 0)
+        return RCM_OK;
+    err = move_in_tx(tx, NULL, a->actor, id, uid, state, "voided", RCM_CLAIM_SRC_BATCH, NULL,
+                     a->now_ms, diag);
+    return err ? err : audit_claim(a->s, tx, a->actor, "claim.move", id, patient_id, a->now_ms,
+                                   diag);
 }
 
 /* Commit one batch: the claims of a->c with this partner and kind that are
@@ -1298,6 +1504,8 @@ one_batch(struct db_tx *tx, struct batch_args *a, const char *partner, const cha
         if (!err)
             err = audit_claim(a->s, tx, a->actor, "claim.submit", c->id, c->patient_id,
                               a->now_ms, diag);
+        if (!err && c->frequency == '8' && c->original_id > 0)
+            err = void_original(tx, a, c->original_id, diag);
     }
     a->n_out++;
     return err;
@@ -1433,9 +1641,26 @@ struct render_ctx {
     struct bill_line *bl;
     char (*controls)[31];
     int64_t last_id;
+    int64_t *bp;                       /* billing provider of each x12[] entry */
+    int64_t *ids;
 };
 
 #define RENDER_PAGE 50
+
+static enum rcm_err
+original_ref(struct rcm_store *s, const struct rcm_actor *actor, int64_t id, char ref[51],
+             struct rcm_diag *diag)
+{
+    struct rcm_claim_row *o = rcm_calloc(1, sizeof *o);
+    if (!o)
+        return RCM_E_NOMEM;
+    struct get_args g = {actor->tenant_id, id, o, ""};
+    enum rcm_err err = store_read(s, get_fn, &g, diag);
+    if (!err)
+        rcm_str_copy(ref, 51, rcm_str_c(o->payer_claim_number));
+    rcm_free(o);
+    return err;
+}
 
 static int
 render_one(void *ctx, const struct rcm_claim_row *c)
@@ -1458,18 +1683,65 @@ render_one(void *ctx, const struct rcm_claim_row *c)
     struct rcm_arena arena;
     rcm_arena_init(&arena, ARENA_BYTES, 0);
     struct rcm_claim claim;
-    struct claim_head h = {c->control_number, c->frequency, c->payer_claim_number,
+    /* REF*F8 of a replacement or void: the original's payer claim number */
+    char ref[51] = "";
+    if (c->frequency != '1' && c->original_claim_id > 0)
+        r->err = original_ref(r->s, r->actor, c->original_claim_id, ref, r->diag);
+    struct claim_head h = {c->control_number, c->frequency, ref,
                            (char)(c->sequence[0] - 'a' + 'A'), c->submitted_day};
     if (r->n == r->cap)
         r->err = rcm_diag_fail(r->diag, RCM_E_TOO_LARGE, "too many claims in one batch");
     if (!r->err)
         r->err = build_claim(p, &h, r->bl, c->n_lines, &arena, &claim, r->diag);
     if (!r->err)
-        r->err = rcm_claim_to_x12(&claim, &r->x12[r->n], r->diag);
+        r->err = attach_other_payers(r->s, r->actor, c, &arena, &claim, r->diag);
     if (!r->err)
+        r->err = rcm_claim_to_x12(&claim, &r->x12[r->n], r->diag);
+    if (!r->err) {
+        r->bp[r->n] = c->billing_provider_id;
+        r->ids[r->n] = c->id;
         r->n++;
+    }
     rcm_arena_release(&arena);
     return r->err != RCM_OK;
+}
+
+/* Order the rendered claims by (billing provider, claim id), in place, and
+ * cut them into one transaction set per billing provider. */
+static enum rcm_err
+order_sets(struct render_ctx *r, size_t *sizes, size_t *n_sets, struct rcm_diag *diag)
+{
+    struct rcm_x12_claim *tmp = r->n > 1 ? rcm_malloc(sizeof *tmp) : NULL;
+    if (r->n > 1 && !tmp)
+        return rcm_diag_fail(diag, RCM_E_NOMEM, "out of memory ordering a batch");
+    for (size_t i = 0; i + 1 < r->n; i++) {
+        size_t m = i;
+        for (size_t j = i + 1; j < r->n; j++)
+            if (r->bp[j] < r->bp[m] || (r->bp[j] == r->bp[m] && r->ids[j] < r->ids[m]))
+                m = j;
+        if (m == i)
+            continue;
+        memcpy(tmp, &r->x12[i], sizeof *tmp);
+        memcpy(&r->x12[i], &r->x12[m], sizeof *tmp);
+        memcpy(&r->x12[m], tmp, sizeof *tmp);
+        int64_t t = r->bp[i];
+        r->bp[i] = r->bp[m];
+        r->bp[m] = t;
+        t = r->ids[i];
+        r->ids[i] = r->ids[m];
+        r->ids[m] = t;
+    }
+    if (tmp) {
+        rcm_crypto_wipe(tmp, sizeof *tmp);
+        rcm_free(tmp);
+    }
+    *n_sets = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (i == 0 || r->bp[i] != r->bp[i - 1])
+            (*n_sets)++;
+        sizes[*n_sets - 1]++;
+    }
+    return RCM_OK;
 }
 
 enum rcm_err
@@ -1484,8 +1756,10 @@ rcm_store_batch_render(struct rcm_store *store, const struct rcm_actor *actor, i
     struct render_ctx r = {store, actor, rcm_calloc((size_t)b.n_claims + 1, sizeof *r.x12), 0,
                            (size_t)b.n_claims, diag, RCM_OK, rcm_calloc(1, sizeof *r.p),
                            rcm_calloc(RCM_ENCOUNTER_MAX_LINES, sizeof *r.bl),
-                           rcm_calloc(RCM_ENCOUNTER_MAX_LINES, sizeof *r.controls), 0};
-    if (!r.x12 || !r.p || !r.bl || !r.controls)
+                           rcm_calloc(RCM_ENCOUNTER_MAX_LINES, sizeof *r.controls), 0,
+                           rcm_calloc((size_t)b.n_claims + 1, sizeof(int64_t)),
+                           rcm_calloc((size_t)b.n_claims + 1, sizeof(int64_t))};
+    if (!r.x12 || !r.p || !r.bl || !r.controls || !r.bp || !r.ids)
         err = RCM_E_NOMEM;
     struct rcm_claim_filter f = {.batch_id = id, .with_lines = true};
     for (int64_t after = 0; !err;) {
@@ -1500,6 +1774,14 @@ rcm_store_batch_render(struct rcm_store *store, const struct rcm_actor *actor, i
     if (!err && r.n != (size_t)b.n_claims)
         err = rcm_diag_fail(diag, RCM_E_DB, "batch %" PRId64 ": %zu of %d claims found", id,
                             r.n, b.n_claims);
+    /* one transaction set per billing provider, in (billing provider, claim id)
+     * order: the order batch_sets() gives a 999's set numbers */
+    size_t *sizes = err ? NULL : rcm_calloc(r.n + 1, sizeof *sizes);
+    size_t n_sets = 0;
+    if (!err && !sizes)
+        err = RCM_E_NOMEM;
+    if (!err)
+        err = order_sets(&r, sizes, &n_sets, diag);
     char date8[9], time4[5];
     int64_t secs = b.created_ms / 1000;
     char iso[11];
@@ -1530,13 +1812,564 @@ rcm_store_batch_render(struct rcm_store *store, const struct rcm_actor *actor, i
     rcm_str_copy(env.receiver_name, sizeof env.receiver_name, rcm_str_c(b.partner));
     rcm_str_copy(env.receiver_etin, sizeof env.receiver_etin, rcm_str_c(b.partner));
     if (!err)
-        err = strcmp(b.kind, "837I") == 0 ? rcm_x12_write_837i(&env, r.x12, r.n, out, diag)
-                                          : rcm_x12_write_837p(&env, r.x12, r.n, out, diag);
+        err = rcm_x12_write_837_sets(&env, strcmp(b.kind, "837I") == 0 ? 'I' : 'P', r.x12,
+                                     r.n, sizes, n_sets, out, diag);
+    rcm_free(sizes);
     if (r.x12)
         rcm_crypto_wipe(r.x12, ((size_t)b.n_claims + 1) * sizeof *r.x12);
     rcm_free(r.x12);
     wipe_parts(r.p);
     rcm_free(r.bl);
     rcm_free(r.controls);
+    rcm_free(r.bp);
+    rcm_free(r.ids);
+    return err;
+}
+
+/* ---- acknowledgments: 999 and 277CA ------------------------------------------------- */
+
+#define ACK_MAX_SETS 2000
+#define ACK_MAX_STATUSES 20000
+
+struct ack_parse {
+    struct rcm_x12_model *model;
+    char partner[16];                  /* GS02, else ISA06 (trimmed) */
+    bool is999, is277;
+    struct rcm_x12_ack_result *acks;
+    size_t n_acks;
+    struct rcm_x12_claim_status *sts;
+    size_t n_sts;
+    bool overflow;
+    bool bad;
+    char bad_msg[240];
+};
+
+static void
+ack_on_result(void *ctx, const struct rcm_x12_ack_result *a)
+{
+    struct ack_parse *p = ctx;
+    if (p->n_acks == ACK_MAX_SETS)
+        p->overflow = true;
+    else
+        p->acks[p->n_acks++] = *a;
+}
+
+static void
+ack_on_status(void *ctx, const struct rcm_x12_claim_status *st)
+{
+    struct ack_parse *p = ctx;
+    if (p->n_sts == ACK_MAX_STATUSES)
+        p->overflow = true;
+    else
+        p->sts[p->n_sts++] = *st;
+}
+
+static void
+ack_on_segment(void *ctx, const struct rcm_x12_seg *seg, const struct rcm_x12_loop_ctx *loops)
+{
+    struct ack_parse *p = ctx;
+    struct rcm_str e[8];
+    size_t n = 0;
+    bool isa = strcmp(seg->id, "ISA") == 0, gs = strcmp(seg->id, "GS") == 0,
+         st = strcmp(seg->id, "ST") == 0;
+    if (isa || gs || st)
+        n = rcm_x12_seg_elements(seg, e, 8);
+    if (isa && n > 6 && !p->partner[0])
+        rcm_str_copy(p->partner, sizeof p->partner, rcm_str_trim(e[6]));
+    if (gs && n > 2 && e[2].n)
+        rcm_str_copy(p->partner, sizeof p->partner, rcm_str_trim(e[2]));
+    if (st && n > 1) {
+        p->is999 |= rcm_str_eq_c(e[1], "999");
+        p->is277 |= rcm_str_eq_c(e[1], "277");
+    }
+    rcm_x12_model_segment(p->model, seg, loops);
+}
+
+static void
+ack_on_finding(void *ctx, const struct rcm_x12_finding *f)
+{
+    struct ack_parse *p = ctx;
+    if (f->severity != RCM_X12_SEV_ERROR || p->bad)
+        return;
+    p->bad = true;
+    /* codes and positions only: f->msg names no element value */
+    snprintf(p->bad_msg, sizeof p->bad_msg, "malformed X12: segment %s (segment %" PRIu64
+             " of the file%s%s): %s (%s)", f->seg_id[0] ? f->seg_id : "-",
+             f->seg_index + 1, f->loop_id[0] ? ", loop " : "", f->loop_id, f->msg, f->code);
+}
+
+static const struct db_sql ACK_BATCH = {
+    "ACK_BATCH", "SELECT id, ack_state FROM claim_batch WHERE tenant_id = ?1 AND partner = ?2 "
+    "AND gs06 = ?3", NULL};
+static const struct db_sql ACK_BATCH_CLAIMS = {
+    "ACK_BATCH_CLAIMS", "SELECT id, uid, state, billing_provider_id, patient_id FROM claim WHERE "
+    "tenant_id = ?1 AND batch_id = ?2 ORDER BY billing_provider_id, id", NULL};
+static const struct db_sql ACK_BATCH_STATE = {
+    "ACK_BATCH_STATE", "UPDATE claim_batch SET ack_state = ?3 WHERE tenant_id = ?1 AND id = ?2 "
+    "AND ack_state <> ?3", NULL};
+static const struct db_sql ACK_CLAIM_BY_CONTROL = {
+    "ACK_CLAIM_BY_CONTROL", "SELECT id, uid, state, coalesce(payer_claim_number, ''), "
+    "patient_id FROM claim WHERE tenant_id = ?1 AND control_number = ?2", NULL};
+static const struct db_sql ACK_PAYER_NUMBER = {
+    "ACK_PAYER_NUMBER", "UPDATE claim SET payer_claim_number = ?3, updated_ms = ?4 WHERE "
+    "tenant_id = ?1 AND id = ?2", NULL};
+
+struct ack_claim {
+    int64_t id, bp, patient_id;
+    char uid[33], state[16];
+    int set_no;
+};
+
+struct ack_apply {
+    struct rcm_store *s;
+    const struct rcm_actor *actor;
+    struct ack_parse *p;
+    struct rcm_ack_summary *out;
+    struct ack_claim *claims;
+    int64_t now_ms;
+};
+
+/* Move one claim on an acknowledgment (user NULL): moved, or left alone when
+ * it is already there or has moved on. */
+static enum rcm_err
+ack_move(struct db_tx *tx, struct ack_apply *a, int64_t id, const char *uid, int64_t patient_id,
+         const char *from, enum rcm_claim_state to, enum rcm_claim_source src,
+         struct rcm_diag *diag)
+{
+    enum rcm_claim_state f;
+    const char *to_name = rcm_claim_state_name(to);
+    if (rcm_claim_state_from_name(from, &f, NULL) || f == to ||
+        rcm_claim_move_check(f, to, src, false, NULL) != RCM_OK) {
+        a->out->claims_unchanged++;
+        return RCM_OK;
+    }
+    struct rcm_actor sys = *a->actor;
+    sys.user_id = 0;
+    enum rcm_err err = move_in_tx(tx, NULL, &sys, id, uid, from, to_name, src, NULL, a->now_ms,
+                                  diag);
+    if (!err)
+        err = audit_claim(a->s, tx, a->actor, "claim.ack", id, patient_id, a->now_ms, diag);
+    if (!err)
+        a->out->claims_moved++;
+    return err;
+}
+
+static enum rcm_err
+apply_999_group(struct db_tx *tx, struct ack_apply *a, const char *group,
+                struct rcm_diag *diag)
+{
+    int64_t gs06;
+    if (rcm_str_to_i64(rcm_str_c(group), &gs06) != RCM_OK || gs06 < 1)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "the 999's AK102 is not a group control "
+                             "number");
+    struct db_stmt *st;
+    bool row;
+    enum rcm_err err = db_prepare(tx, &ACK_BATCH, &st, diag);
+    if (err)
+        return err;
+    db_bind_i64(st, 1, a->actor->tenant_id);
+    db_bind_text(st, 2, a->p->partner);
+    db_bind_i64(st, 3, gs06);
+    if ((err = db_step(st, &row, diag)))
+        return err;
+    if (!row)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "the 999 acknowledges group control "
+                             "number %" PRId64 " from partner %s: no batch of this tenant was "
+                             "sent with it; nothing was changed", gs06, a->p->partner);
+    int64_t batch_id = db_col_i64(st, 0);
+    /* the batch's claims in set order (billing provider, id), as rendered */
+    if ((err = db_prepare(tx, &ACK_BATCH_CLAIMS, &st, diag)))
+        return err;
+    db_bind_i64(st, 1, a->actor->tenant_id);
+    db_bind_i64(st, 2, batch_id);
+    int n = 0, sets = 0;
+    while (!(err = db_step(st, &row, diag)) && row) {
+        if (n == BATCH_MAX_CLAIMS)
+            return rcm_diag_fail(diag, RCM_E_DB, "batch %" PRId64 ": too many claims",
+                                 batch_id);
+        struct ack_claim *c = &a->claims[n];
+        c->id = db_col_i64(st, 0);
+        col(st, 1, c->uid, sizeof c->uid);
+        col(st, 2, c->state, sizeof c->state);
+        c->bp = db_col_i64(st, 3);
+        c->patient_id = db_col_i64(st, 4);
+        if (n == 0 || c->bp != a->claims[n - 1].bp)
+            sets++;
+        c->set_no = sets;
+        n++;
+    }
+    if (err)
+        return err;
+    int accepted = 0, rejected = 0;
+    for (size_t k = 0; k < a->p->n_acks && !err; k++) {
+        const struct rcm_x12_ack_result *r = &a->p->acks[k];
+        if (strcmp(r->group_control, group) != 0)
+            continue;
+        int64_t set_no;
+        if (rcm_str_to_i64(rcm_str_c(r->st02), &set_no) != RCM_OK || set_no < 1 ||
+            set_no > sets)
+            return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "the 999 answers transaction set %s "
+                                 "of batch %" PRId64 ", which has %d; nothing was changed",
+                                 r->st02, batch_id, sets);
+        enum rcm_claim_state to;
+        if (!rcm_claim_state_for_999(r->status, &to))
+            continue;
+        if (to == RCM_CLAIM_ACCEPTED)
+            accepted++;
+        else
+            rejected++;
+        a->out->sets++;
+        for (int i = 0; i < n && !err; i++)
+            if (a->claims[i].set_no == set_no)
+                err = ack_move(tx, a, a->claims[i].id, a->claims[i].uid,
+                               a->claims[i].patient_id, a->claims[i].state, to,
+                               RCM_CLAIM_SRC_ACK_999, diag);
+    }
+    if (err || accepted + rejected == 0)
+        return err;
+    a->out->sets_accepted += accepted;
+    a->out->sets_rejected += rejected;
+    const char *state = rejected == 0   ? "accepted"
+                        : accepted == 0 ? "rejected"
+                                        : "partially_accepted";
+    if ((err = db_prepare(tx, &ACK_BATCH_STATE, &st, diag)))
+        return err;
+    db_bind_i64(st, 1, a->actor->tenant_id);
+    db_bind_i64(st, 2, batch_id);
+    db_bind_text(st, 3, state);
+    if ((err = db_exec(st, diag)))
+        return err;
+    a->out->batches_changed += db_changes(st) > 0;
+    if (a->out->n_batches < RCM_ACK_MAX_BATCHES) {
+        a->out->batch_ids[a->out->n_batches] = batch_id;
+        rcm_str_copy(a->out->batch_states[a->out->n_batches], sizeof a->out->batch_states[0],
+                     rcm_str_c(state));
+        a->out->n_batches++;
+    }
+    return RCM_OK;
+}
+
+static enum rcm_err
+apply_277(struct db_tx *tx, struct ack_apply *a, size_t k, struct rcm_diag *diag)
+{
+    const struct rcm_x12_claim_status *s = &a->p->sts[k];
+    struct db_stmt *st;
+    bool row;
+    enum rcm_err err = db_prepare(tx, &ACK_CLAIM_BY_CONTROL, &st, diag);
+    if (err)
+        return err;
+    db_bind_i64(st, 1, a->actor->tenant_id);
+    db_bind_text(st, 2, s->claim_id);
+    if ((err = db_step(st, &row, diag)))
+        return err;
+    if (!row)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "claim status %zu of the 277CA names a "
+                             "claim control number (TRN02) this tenant never sent; nothing "
+                             "was changed", k + 1);
+    struct ack_claim c = {0};
+    char number[51];
+    c.id = db_col_i64(st, 0);
+    col(st, 1, c.uid, sizeof c.uid);
+    col(st, 2, c.state, sizeof c.state);
+    col(st, 3, number, sizeof number);
+    c.patient_id = db_col_i64(st, 4);
+    a->out->statuses++;
+    if (s->payer_claim_id[0] && strcmp(number, s->payer_claim_id) != 0) {
+        if ((err = db_prepare(tx, &ACK_PAYER_NUMBER, &st, diag)))
+            return err;
+        db_bind_i64(st, 1, a->actor->tenant_id);
+        db_bind_i64(st, 2, c.id);
+        db_bind_text(st, 3, s->payer_claim_id);
+        db_bind_i64(st, 4, a->now_ms);
+        if ((err = db_exec(st, diag)))
+            return err;
+        a->out->numbers_recorded++;
+    }
+    enum rcm_claim_state to;
+    if (!rcm_claim_state_for_277ca(s->category, &to)) {
+        a->out->claims_unchanged++;
+        return RCM_OK;
+    }
+    if (to == RCM_CLAIM_ACCEPTED)
+        a->out->sets_accepted++;
+    else
+        a->out->sets_rejected++;
+    return ack_move(tx, a, c.id, c.uid, c.patient_id, c.state, to, RCM_CLAIM_SRC_ACK_277CA,
+                    diag);
+}
+
+static enum rcm_err
+ack_apply_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
+{
+    struct ack_apply *a = ctx;
+    struct rcm_ack_summary *o = a->out;
+    char kind[8];
+    rcm_str_copy(kind, sizeof kind, rcm_str_c(o->kind));
+    memset(o, 0, sizeof *o);
+    rcm_str_copy(o->kind, sizeof o->kind, rcm_str_c(kind));
+    enum rcm_err err = RCM_OK;
+    if (a->p->is999) {
+        for (size_t k = 0; k < a->p->n_acks && !err; k++) {
+            bool seen = false;
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = strcmp(a->p->acks[j].group_control, a->p->acks[k].group_control) == 0;
+            if (!seen)
+                err = apply_999_group(tx, a, a->p->acks[k].group_control, diag);
+        }
+    } else {
+        for (size_t k = 0; k < a->p->n_sts && !err; k++)
+            err = apply_277(tx, a, k, diag);
+    }
+    o->changed = o->claims_moved > 0 || o->batches_changed > 0 || o->numbers_recorded > 0;
+    if (!err) {
+        struct rcm_audit_what what = {"ack.apply", "claim_batch", NULL, NULL, "success"};
+        err = store_audit_write(a->s, tx, a->actor, &what, a->now_ms, diag);
+    }
+    return err;
+}
+
+enum rcm_err
+rcm_store_ack_apply(struct rcm_store *store, const struct rcm_actor *actor, const char *x12,
+                    size_t len, struct rcm_ack_summary *out, struct rcm_diag *diag)
+{
+    memset(out, 0, sizeof *out);
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    struct ack_parse p = {0};
+    p.model = rcm_calloc(1, sizeof *p.model);
+    p.acks = rcm_calloc(ACK_MAX_SETS, sizeof *p.acks);
+    p.sts = rcm_calloc(ACK_MAX_STATUSES, sizeof *p.sts);
+    struct ack_claim *claims = rcm_calloc(BATCH_MAX_CLAIMS, sizeof *claims);
+    enum rcm_err err = p.model && p.acks && p.sts && claims ? RCM_OK : RCM_E_NOMEM;
+    if (!err) {
+        rcm_x12_model_init(p.model, NULL, NULL, &p);
+        p.model->on_ack = ack_on_result;
+        p.model->on_status = ack_on_status;
+        struct rcm_x12_validate_opts o = {0};
+        o.on_finding = ack_on_finding;
+        o.on_segment = ack_on_segment;
+        o.ctx = &p;
+        o.no_external_codes = true;
+        o.no_npi_check = true;
+        err = rcm_x12_validate_buffer(x12, len, &o, NULL);
+        if (!err)
+            rcm_x12_model_finish(p.model);
+    }
+    if (!err && p.bad)
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "%s", p.bad_msg);
+    else if (!err && p.overflow)
+        err = rcm_diag_fail(diag, RCM_E_TOO_LARGE, "more than %d sets or %d claim statuses "
+                            "in one file", ACK_MAX_SETS, ACK_MAX_STATUSES);
+    else if (!err && p.is999 == p.is277)
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "expected a 999 or a 277CA (one kind per file)");
+    else if (!err && p.is999 && p.n_acks == 0)
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "the 999 answers no transaction set (AK2)");
+    else if (!err && p.is277 && p.n_sts == 0)
+        err = rcm_diag_fail(diag, RCM_E_INVAL, "the 277CA holds no claim status (2200D)");
+    if (!err) {
+        rcm_str_copy(out->kind, sizeof out->kind, rcm_str_c(p.is999 ? "999" : "277CA"));
+        struct ack_apply a = {store, actor, &p, out, claims, rcm_time_now_ms()};
+        err = db_write(store->db, ack_apply_fn, &a, diag);
+    }
+    if (p.sts)
+        rcm_crypto_wipe(p.sts, ACK_MAX_STATUSES * sizeof *p.sts);
+    if (p.model)
+        rcm_crypto_wipe(p.model, sizeof *p.model);
+    rcm_free(p.model);
+    rcm_free(p.acks);
+    rcm_free(p.sts);
+    rcm_free(claims);
+    return err;
+}
+
+/* ---- corrections, voids and claims to the next payer ---------------------------------- */
+
+static const struct db_sql FOLLOWUP_PENDING = {
+    "FOLLOWUP_PENDING", "SELECT id FROM claim WHERE tenant_id = ?1 AND original_claim_id = ?2 "
+    "AND frequency = ?3 AND sequence = ?4 AND state NOT IN ('voided', 'corrected') LIMIT 1",
+    NULL};
+
+struct pending_args {
+    int64_t tenant_id, id;
+    const char *frequency, *sequence;
+    int64_t found;
+};
+
+static enum rcm_err
+pending_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
+{
+    struct pending_args *a = ctx;
+    struct db_stmt *st;
+    bool row;
+    enum rcm_err err = db_prepare(tx, &FOLLOWUP_PENDING, &st, diag);
+    if (err)
+        return err;
+    db_bind_i64(st, 1, a->tenant_id);
+    db_bind_i64(st, 2, a->id);
+    db_bind_text(st, 3, a->frequency);
+    db_bind_text(st, 4, a->sequence);
+    if (!(err = db_step(st, &row, diag)) && row)
+        a->found = db_col_i64(st, 0);
+    return err;
+}
+
+struct next_cov {
+    const char *order;
+    int64_t id;
+};
+
+static int
+next_cov_fn(void *ctx, const struct rcm_record *r)
+{
+    struct next_cov *n = ctx;
+    int i = rcm_record_field(&rcm_coverage_kind, "coverage_order");
+    if (!n->id && i >= 0 && strcmp(r->value[i], n->order) == 0)
+        n->id = r->id;
+    return 0;
+}
+
+enum rcm_err
+rcm_store_claim_followup(struct rcm_store *store, const struct rcm_actor *actor,
+                         const struct rcm_claim_followup *in, int64_t *id,
+                         struct rcm_diag *diag)
+{
+    *id = 0;
+    if (!tenant_scoped(actor, diag))
+        return RCM_E_INVAL;
+    if (in->reason && rcm_field_check_len("reason", in->reason, RCM_PATIENT_VALUE_MAX, diag))
+        return RCM_E_INVAL;
+    struct rcm_claim_row *orig = rcm_calloc(1, sizeof *orig);
+    if (!orig)
+        return RCM_E_NOMEM;
+    struct get_args g = {actor->tenant_id, in->claim_id, orig, ""};
+    enum rcm_err err = store_read(store, get_fn, &g, diag);
+    enum rcm_claim_state st = RCM_CLAIM_DRAFT;
+    if (!err && rcm_claim_state_from_name(orig->state, &st, NULL))
+        err = rcm_diag_fail(diag, RCM_E_DB, "claim %" PRId64 ": unknown state", orig->id);
+    char freq = '1';
+    const char *sequence = orig->sequence;
+    int64_t coverage_id = orig->coverage_id;
+    if (err) {
+        /* nothing */
+    } else if (in->kind == RCM_FOLLOWUP_VOID &&
+               (st == RCM_CLAIM_DRAFT || st == RCM_CLAIM_READY || st == RCM_CLAIM_REJECTED)) {
+        /* never adjudicated: simply voided */
+        rcm_free(orig);
+        *id = in->claim_id;
+        return rcm_store_claim_move(store, actor, in->claim_id, "voided", in->reason, diag);
+    } else if (in->kind == RCM_FOLLOWUP_VOID || in->kind == RCM_FOLLOWUP_CORRECTION) {
+        bool v = in->kind == RCM_FOLLOWUP_VOID;
+        freq = v ? '8' : '7';
+        if (v && (!in->reason || !in->reason[0]))
+            err = rcm_diag_fail(diag, RCM_E_INVAL, "a void needs a reason");
+        else if (orig->frequency == '8')
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT, "a void claim is neither corrected nor "
+                                "voided");
+        else if (rcm_claim_move_check(st, v ? RCM_CLAIM_VOIDED : RCM_CLAIM_CORRECTED,
+                                      v ? RCM_CLAIM_SRC_BATCH : RCM_CLAIM_SRC_USER, true,
+                                      NULL) != RCM_OK)
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT, "a %s claim cannot be %s: %s",
+                                orig->state, v ? "voided by a frequency-8 claim" : "corrected",
+                                v ? "only a claim the payer accepted or adjudicated is"
+                                  : "only a paid, partially paid or denied claim is");
+        else if (!orig->payer_claim_number[0])
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT, "the claim has no payer claim number "
+                                "yet (it comes with the payer's 277CA or 835): a %s must "
+                                "reference it", v ? "void" : "replacement");
+    } else {
+        if (st != RCM_CLAIM_PAID && st != RCM_CLAIM_PARTIALLY_PAID && st != RCM_CLAIM_DENIED)
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT, "a %s claim has not been adjudicated: "
+                                "bill the next payer once it is paid, partially paid or "
+                                "denied", orig->state);
+        else if (strcmp(orig->sequence, "tertiary") == 0)
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT, "there is no payer after the tertiary");
+        sequence = strcmp(orig->sequence, "primary") == 0 ? "secondary" : "tertiary";
+        struct next_cov nc = {sequence, 0};
+        if (!err)
+            err = rcm_store_record_list(store, actor, &rcm_coverage_kind, orig->patient_id, 0,
+                                        500, RCM_RECORD_ALL, next_cov_fn, &nc, diag);
+        if (!err && !nc.id)
+            err = rcm_diag_fail(diag, RCM_E_CONFLICT, "the patient has no %s coverage",
+                                sequence);
+        coverage_id = nc.id;
+    }
+    struct pending_args pend = {actor->tenant_id, orig->id, freq == '8' ? "8" : freq == '7' ? "7" : "1",
+                                sequence, 0};
+    if (!err)
+        err = store_read(store, pending_fn, &pend, diag);
+    if (!err && pend.found)
+        err = rcm_diag_fail(diag, RCM_E_CONFLICT, "claim %" PRId64 " already follows this "
+                            "claim", pend.found);
+    struct parts *p = err ? NULL : rcm_calloc(1, sizeof *p);
+    struct bill_line *bl = rcm_calloc(RCM_ENCOUNTER_MAX_LINES, sizeof *bl);
+    if (!err && (!p || !bl))
+        err = RCM_E_NOMEM;
+    if (!err)
+        err = load_parts(store, actor, orig->encounter_id, coverage_id, p, diag);
+    struct rcm_arena arena;
+    rcm_arena_init(&arena, ARENA_BYTES, 0);
+    struct rcm_scrub_result res;
+    rcm_scrub_result_init(&res, 200);
+    struct rcm_claim claim;
+    char control[24], uid[33], fp_hex[65];
+    uint8_t rnd[16], fp[RCM_CLAIM_FINGERPRINT_BYTES];
+    struct rcm_key key = {0};
+    if (!err) {
+        for (int i = 0; i < orig->n_lines; i++) {
+            const struct rcm_claim_line_row *l = &orig->lines[i];
+            bl[i] = (struct bill_line){l->procedure, l->modifiers, l->n_modifiers,
+                                       l->revenue_code, l->units_milli, l->charge_cents,
+                                       l->dx_pointers, l->n_dx_pointers, l->place_of_service,
+                                       l->service_date, NULL, ""};
+        }
+        rcm_random_bytes(rnd, sizeof rnd);
+        rcm_hex_encode(rnd, sizeof rnd, uid);
+        rcm_hex_encode(rnd, 7, control);
+        for (char *q = control; *q; q++)
+            if (*q >= 'a' && *q <= 'f')
+                *q = (char)(*q - 'a' + 'A');
+        struct claim_head h = {control, freq, freq == '1' ? NULL : orig->payer_claim_number,
+                               (char)(sequence[0] - 'a' + 'A'),
+                               in->today ? in->today : rcm_date_today_utc()};
+        err = build_claim(p, &h, bl, orig->n_lines, &arena, &claim, diag);
+    }
+    /* the claim to the next payer carries the earlier payers' adjudication */
+    struct rcm_claim_row *next = NULL;
+    if (!err && freq == '1') {
+        next = rcm_calloc(1, sizeof *next);
+        if (!next)
+            err = RCM_E_NOMEM;
+        else {
+            memcpy(next->sequence, sequence, strlen(sequence) + 1);
+            next->frequency = '1';
+            next->original_claim_id = orig->id;
+            err = attach_other_payers(store, actor, next, &arena, &claim, diag);
+        }
+    }
+    if (!err)
+        err = rcm_scrub_claim(in->scrub ? in->scrub : &(struct rcm_scrub_ref){0}, &claim,
+                              claim.received_date, NULL, &res);
+    if (!err)
+        err = rcm_claim_fingerprint(&claim, p->enc.patient_id, fp);
+    if (!err)
+        rcm_hex_encode(fp, sizeof fp, fp_hex);
+    if (!err && freq == '7' && in->reason && in->reason[0])
+        err = store_patient_key_read(store, actor->tenant_id, orig->patient_id, &key, diag);
+    struct create_args a = {store, actor, p, &claim, bl, NULL, uid, fp_hex, &res, NULL,
+                            sequence, (int)res.n_errors, (int)res.n_warnings, orig->id,
+                            rcm_time_now_ms(), 0, 0, orig, g.uid,
+                            freq == '7' ? "corrected" : NULL, in->reason, &key};
+    if (!err)
+        err = db_write(store->db, create_fn, &a, diag);
+    if (!err)
+        *id = a.id;
+    rcm_key_wipe(&key);
+    free(a.findings);
+    rcm_scrub_result_release(&res);
+    rcm_arena_release(&arena);
+    wipe_parts(p);
+    rcm_free(bl);
+    rcm_free(next);
+    rcm_free(orig);
     return err;
 }

@@ -131,12 +131,13 @@ envelope_open(struct w *w, const struct rcm_x12_envelope *env, const char *fid,
 }
 
 static void
-envelope_close(struct w *w, const struct rcm_x12_envelope *env)
+envelope_close(struct w *w, const struct rcm_x12_envelope *env, size_t n_sets)
 {
-    char gs06[16], isa13[16];
+    char gs06[16], isa13[16], sets[16];
+    snprintf(sets, sizeof sets, "%zu", n_sets);
     snprintf(gs06, sizeof gs06, "%u", env->gs06);
     snprintf(isa13, sizeof isa13, "%09u", env->isa13 % 1000000000u);
-    seg(w, "GE", "1", gs06, NULL);
+    seg(w, "GE", sets, gs06, NULL);
     seg(w, "IEA", "1", isa13, NULL);
 }
 
@@ -332,9 +333,215 @@ pointers_ok(struct w *w, const struct rcm_x12_claim *c, int k)
     return true;
 }
 
+/* One 837 transaction set (ST..SE) holding claims[0..n), control number
+ * ST02 = set_no as four digits. */
+static void
+write_837_set(struct w *w, const struct rcm_x12_envelope *env,
+              const struct rcm_x12_claim *claims, size_t n, char kind,
+              const char *version, unsigned set_no)
+{
+    char st02[16];
+    snprintf(st02, sizeof st02, "%04u", set_no);
+    w->segs = 0;
+    seg(w, "ST", "837", st02, version, NULL);
+    char ref[16];
+    snprintf(ref, sizeof ref, "%u", env->isa13);
+    if (set_no > 1)
+        snprintf(ref, sizeof ref, "%u-%u", env->isa13, set_no);
+    seg(w, "BHT", "0019", "00", ref, env->date8, env->time4, "CH", NULL);
+    seg(w, "NM1", "41", "2", env->submitter_name, "", "", "", "", "46",
+        env->submitter_id, NULL);
+    seg(w, "PER", "IC", env->contact_name, "TE", env->contact_phone, NULL);
+    seg(w, "NM1", "40", "2", env->receiver_name, "", "", "", "", "46",
+        env->receiver_etin, NULL);
+    unsigned long hl = 0, billing_hl = 0;
+    const struct rcm_x12_claim *prev = NULL;
+    for (size_t i = 0; i < n && !w->err; i++) {
+        const struct rcm_x12_claim *c = &claims[i];
+        char what[48];
+        snprintf(what, sizeof what, "claim %zu", i);
+        if (c->kind != kind) {
+            w->err = rcm_diag_fail(w->diag, RCM_E_INVAL, "%s is not a%s claim", what,
+                                  kind == 'I' ? "n institutional" : " professional");
+            break;
+        }
+        if (kind == 'I' && (!check(w, "patient status", c->patient_status, true) ||
+                            !check(w, "admission type", c->admission_type, false) ||
+                            !check(w, "admission source", c->admission_source, false)))
+            break;
+        if (kind == 'I' && (c->statement_from_days == RCM_X12_NO_DATE ||
+                            c->statement_to_days == RCM_X12_NO_DATE)) {
+            w->err = rcm_diag_fail(w->diag, RCM_E_INVAL, "%s: statement dates are required", what);
+            break;
+        }
+        if (!check(w, "claim id", c->claim_id, true) ||
+            !check(w, "facility code", c->facility_code, true) ||
+            !check(w, "frequency", c->frequency, false) ||
+            !check(w, "billing tax id", c->billing_tax_id, true) ||
+            !party_ok(w, "billing provider", &c->billing) ||
+            !party_ok(w, "subscriber", &c->subscriber) ||
+            !party_ok(w, "payer", &c->payer) ||
+            !check(w, "filing indicator", c->filing_indicator, true))
+            break;
+        bool replaces = c->frequency[0] == '7' || c->frequency[0] == '8';
+        if (!check(w, "payer claim control number", c->original_ref, replaces))
+            break;
+        if (c->n_dx < 1 || c->n_lines < 1) {
+            w->err = rcm_diag_fail(w->diag, RCM_E_INVAL,
+                                  "%s needs a diagnosis and a service line", what);
+            break;
+        }
+        char hlbuf[3][16];
+        if (!prev || !same_party(&prev->billing, &c->billing) ||
+            strcmp(prev->billing_tax_id, c->billing_tax_id) != 0 ||
+            strcmp(prev->billing_taxonomy, c->billing_taxonomy) != 0) {
+            billing_hl = ++hl;
+            snprintf(hlbuf[0], 16, "%lu", billing_hl);
+            seg(w, "HL", hlbuf[0], "", "20", "1", NULL);
+            prv(w, "BI", c->billing_taxonomy);
+            nm1(w, "85", &c->billing);
+            party_addr(w, &c->billing, true);
+            seg(w, "REF", "EI", c->billing_tax_id, NULL);
+        }
+        prev = c;
+        unsigned long sub_hl = ++hl;
+        snprintf(hlbuf[0], 16, "%lu", sub_hl);
+        snprintf(hlbuf[1], 16, "%lu", billing_hl);
+        seg(w, "HL", hlbuf[0], hlbuf[1], "22", c->has_patient ? "1" : "0", NULL);
+        char resp[2] = {c->responsibility ? c->responsibility : 'P', 0};
+        if (!check(w, "insurance type", c->insurance_type, false))
+            break;
+        seg(w, "SBR", resp, c->has_patient ? "" : "18", "", "",
+            kind == 'P' ? c->insurance_type : "", "", "", "", c->filing_indicator, NULL);
+        nm1(w, "IL", &c->subscriber);
+        party_addr(w, &c->subscriber, false);
+        char d8[9];
+        ymd(d8, c->subscriber_birth_days);
+        if (d8[0]) {
+            char g[2] = {c->subscriber_gender ? c->subscriber_gender : 'U', 0};
+            seg(w, "DMG", "D8", d8, g, NULL);
+        }
+        nm1(w, "PR", &c->payer);
+        party_addr(w, &c->payer, false);
+        if (c->has_patient) {
+            if (!check(w, "patient name", c->patient.last_or_org, true) ||
+                !check(w, "patient first name", c->patient.first, false) ||
+                !check(w, "patient relationship", c->patient_relationship, true))
+                break;
+            snprintf(hlbuf[2], 16, "%lu", ++hl);
+            seg(w, "HL", hlbuf[2], hlbuf[0], "23", "0", NULL);
+            seg(w, "PAT", c->patient_relationship, NULL);
+            char type[2] = {'1', 0};
+            seg(w, "NM1", "QC", type, c->patient.last_or_org, c->patient.first, NULL);
+            party_addr(w, &c->patient, true);
+            ymd(d8, c->patient_birth_days);
+            char g[2] = {c->patient_gender ? c->patient_gender : 'U', 0};
+            if (!d8[0]) {
+                w->err = rcm_diag_fail(w->diag, RCM_E_INVAL, "%s: patient birth date is required", what);
+                break;
+            }
+            seg(w, "DMG", "D8", d8, g, NULL);
+        }
+        char amt[RCM_MONEY_FMT_MAX], fac[16];
+        money(amt, c->charge_cents);
+        snprintf(fac, sizeof fac, "%s:%c:%s", c->facility_code, kind == 'I' ? 'A' : 'B',
+                 c->frequency[0] ? c->frequency : "1");
+        if (kind == 'I') {
+            seg(w, "CLM", c->claim_id, amt, "", "", fac, "", "A", "Y", "Y", NULL);
+            char from[9], to[9], rd8[20];
+            ymd(from, c->statement_from_days);
+            ymd(to, c->statement_to_days);
+            snprintf(rd8, sizeof rd8, "%s-%s", from, to);
+            seg(w, "DTP", "434", "RD8", rd8, NULL);
+            seg(w, "CL1", c->admission_type, c->admission_source, c->patient_status, NULL);
+        } else {
+            seg(w, "CLM", c->claim_id, amt, "", "", fac, "Y", "A", "Y", "Y", NULL);
+        }
+        if (c->original_ref[0])
+            seg(w, "REF", "F8", c->original_ref, NULL);
+        char hi[RCM_X12_MAX_DX][16];
+        for (int k = 0; k < c->n_dx && k < RCM_X12_MAX_DX; k++) {
+            if (!check(w, "diagnosis", c->dx[k], true))
+                return;
+            snprintf(hi[k], sizeof hi[k], "%s:%s", k == 0 ? "ABK" : "ABF", c->dx[k]);
+        }
+        const char *h[RCM_X12_MAX_DX + 1] = {0};
+        for (int k = 0; k < RCM_X12_MAX_DX; k++)
+            h[k] = k < c->n_dx ? hi[k] : "";
+        if (kind == 'I') {
+            /* 837I: principal diagnosis alone, other diagnoses in their own HI */
+            seg(w, "HI", h[0], NULL);
+            if (c->n_dx > 1)
+                seg(w, "HI", h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9],
+                    h[10], h[11], NULL);
+        } else {
+            seg(w, "HI", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9],
+                h[10], h[11], NULL);
+        }
+        claim_providers(w, c, kind);
+        other_payers(w, c, kind);
+        for (int k = 0; k < c->n_lines && k < RCM_X12_MAX_LINES; k++) {
+            const struct rcm_x12_line *l = &c->lines[k];
+            if (!check(w, "procedure", l->procedure, kind == 'P') ||
+                !check(w, "revenue code", l->revenue_code, kind == 'I'))
+                return;
+            char lx[16], proc[80], charge[RCM_MONEY_FMT_MAX], units[32];
+            snprintf(lx, sizeof lx, "%d", k + 1);
+            int m = snprintf(proc, sizeof proc, "%s:%s",
+                             l->proc_qualifier[0] ? l->proc_qualifier : "HC",
+                             l->procedure);
+            int last = 3;
+            while (last >= 0 && !l->modifiers[last][0])
+                last--;
+            for (int q = 0; q <= last && m < (int)sizeof proc; q++) {
+                if (!check(w, "modifier", l->modifiers[q], false))
+                    return;
+                m += snprintf(proc + m, sizeof proc - (size_t)m, ":%s", l->modifiers[q]);
+            }
+            money(charge, l->charge_cents);
+            qty(units, l->units_milli ? l->units_milli : 1000);
+            seg(w, "LX", lx, NULL);
+            if (kind == 'I') {
+                seg(w, "SV2", l->revenue_code, l->procedure[0] ? proc : "", charge,
+                    l->unit[0] ? l->unit : "UN", units, NULL);
+                ymd(d8, l->service_date_days);
+                if (d8[0])
+                    seg(w, "DTP", "472", "D8", d8, NULL);
+            } else {
+                char ptr[16];
+                if (!check(w, "line place of service", l->pos, false) ||
+                    !pointers_ok(w, c, k))
+                    return;
+                pointers(ptr, l);
+                seg(w, "SV1", proc, charge, l->unit[0] ? l->unit : "UN", units, l->pos,
+                    "", ptr, NULL);
+                ymd(d8, l->service_date_days);
+                if (!d8[0]) {
+                    w->err = rcm_diag_fail(w->diag, RCM_E_INVAL,
+                                          "%s line %d: service date is required", what,
+                                          k + 1);
+                    return;
+                }
+                seg(w, "DTP", "472", "D8", d8, NULL);
+            }
+            if (!check(w, "line control number", l->control, false))
+                return;
+            if (l->control[0])
+                seg(w, "REF", "6R", l->control, NULL);
+            line_adjudications(w, c, k, proc, units);
+        }
+    }
+    if (!w->err) {
+        char cnt[16];
+        snprintf(cnt, sizeof cnt, "%lu", w->segs + 1);
+        seg(w, "SE", cnt, st02, NULL);
+    }
+}
+
 static enum rcm_err
 write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims,
-          size_t n, struct rcm_buf *out, struct rcm_diag *diag, char kind)
+          size_t n, const size_t *set_sizes, size_t n_sets, struct rcm_buf *out,
+          struct rcm_diag *diag, char kind)
 {
     const char *version = kind == 'I' ? "005010X223A2" : "005010X222A1";
     struct w w = {out, diag, RCM_OK, 0};
@@ -347,204 +554,28 @@ write_837(const struct rcm_x12_envelope *env, const struct rcm_x12_claim *claims
         !check(&w, "receiver name", env->receiver_name, true) ||
         !check(&w, "receiver id", env->receiver_etin, true))
         goto out;
-    if (n == 0) {
-        w.err = rcm_diag_fail(diag, RCM_E_INVAL, "no claims to write");
+    size_t one = n, total = 0;
+    if (!set_sizes) {
+        set_sizes = &one;
+        n_sets = 1;
+    }
+    for (size_t k = 0; k < n_sets; k++) {
+        if (set_sizes[k] == 0) {
+            w.err = rcm_diag_fail(diag, RCM_E_INVAL, "transaction set %zu has no claims", k + 1);
+            goto out;
+        }
+        total += set_sizes[k];
+    }
+    if (n == 0 || total != n || n_sets > 9999) {
+        w.err = rcm_diag_fail(diag, RCM_E_INVAL, n == 0 ? "no claims to write"
+                              : "the transaction sets do not add up to the claims");
         goto out;
     }
     envelope_open(&w, env, "HC", version);
-    w.segs = 0;
-    seg(&w, "ST", "837", "0001", version, NULL);
-    char ref[16];
-    snprintf(ref, sizeof ref, "%u", env->isa13);
-    seg(&w, "BHT", "0019", "00", ref, env->date8, env->time4, "CH", NULL);
-    seg(&w, "NM1", "41", "2", env->submitter_name, "", "", "", "", "46",
-        env->submitter_id, NULL);
-    seg(&w, "PER", "IC", env->contact_name, "TE", env->contact_phone, NULL);
-    seg(&w, "NM1", "40", "2", env->receiver_name, "", "", "", "", "46",
-        env->receiver_etin, NULL);
-    unsigned long hl = 0, billing_hl = 0;
-    const struct rcm_x12_claim *prev = NULL;
-    for (size_t i = 0; i < n && !w.err; i++) {
-        const struct rcm_x12_claim *c = &claims[i];
-        char what[48];
-        snprintf(what, sizeof what, "claim %zu", i);
-        if (c->kind != kind) {
-            w.err = rcm_diag_fail(diag, RCM_E_INVAL, "%s is not a%s claim", what,
-                                  kind == 'I' ? "n institutional" : " professional");
-            break;
-        }
-        if (kind == 'I' && (!check(&w, "patient status", c->patient_status, true) ||
-                            !check(&w, "admission type", c->admission_type, false) ||
-                            !check(&w, "admission source", c->admission_source, false)))
-            break;
-        if (kind == 'I' && (c->statement_from_days == RCM_X12_NO_DATE ||
-                            c->statement_to_days == RCM_X12_NO_DATE)) {
-            w.err = rcm_diag_fail(diag, RCM_E_INVAL, "%s: statement dates are required", what);
-            break;
-        }
-        if (!check(&w, "claim id", c->claim_id, true) ||
-            !check(&w, "facility code", c->facility_code, true) ||
-            !check(&w, "frequency", c->frequency, false) ||
-            !check(&w, "billing tax id", c->billing_tax_id, true) ||
-            !party_ok(&w, "billing provider", &c->billing) ||
-            !party_ok(&w, "subscriber", &c->subscriber) ||
-            !party_ok(&w, "payer", &c->payer) ||
-            !check(&w, "filing indicator", c->filing_indicator, true))
-            break;
-        bool replaces = c->frequency[0] == '7' || c->frequency[0] == '8';
-        if (!check(&w, "payer claim control number", c->original_ref, replaces))
-            break;
-        if (c->n_dx < 1 || c->n_lines < 1) {
-            w.err = rcm_diag_fail(diag, RCM_E_INVAL,
-                                  "%s needs a diagnosis and a service line", what);
-            break;
-        }
-        char hlbuf[3][16];
-        if (!prev || !same_party(&prev->billing, &c->billing) ||
-            strcmp(prev->billing_tax_id, c->billing_tax_id) != 0 ||
-            strcmp(prev->billing_taxonomy, c->billing_taxonomy) != 0) {
-            billing_hl = ++hl;
-            snprintf(hlbuf[0], 16, "%lu", billing_hl);
-            seg(&w, "HL", hlbuf[0], "", "20", "1", NULL);
-            prv(&w, "BI", c->billing_taxonomy);
-            nm1(&w, "85", &c->billing);
-            party_addr(&w, &c->billing, true);
-            seg(&w, "REF", "EI", c->billing_tax_id, NULL);
-        }
-        prev = c;
-        unsigned long sub_hl = ++hl;
-        snprintf(hlbuf[0], 16, "%lu", sub_hl);
-        snprintf(hlbuf[1], 16, "%lu", billing_hl);
-        seg(&w, "HL", hlbuf[0], hlbuf[1], "22", c->has_patient ? "1" : "0", NULL);
-        char resp[2] = {c->responsibility ? c->responsibility : 'P', 0};
-        if (!check(&w, "insurance type", c->insurance_type, false))
-            break;
-        seg(&w, "SBR", resp, c->has_patient ? "" : "18", "", "",
-            kind == 'P' ? c->insurance_type : "", "", "", "", c->filing_indicator, NULL);
-        nm1(&w, "IL", &c->subscriber);
-        party_addr(&w, &c->subscriber, false);
-        char d8[9];
-        ymd(d8, c->subscriber_birth_days);
-        if (d8[0]) {
-            char g[2] = {c->subscriber_gender ? c->subscriber_gender : 'U', 0};
-            seg(&w, "DMG", "D8", d8, g, NULL);
-        }
-        nm1(&w, "PR", &c->payer);
-        party_addr(&w, &c->payer, false);
-        if (c->has_patient) {
-            if (!check(&w, "patient name", c->patient.last_or_org, true) ||
-                !check(&w, "patient first name", c->patient.first, false) ||
-                !check(&w, "patient relationship", c->patient_relationship, true))
-                break;
-            snprintf(hlbuf[2], 16, "%lu", ++hl);
-            seg(&w, "HL", hlbuf[2], hlbuf[0], "23", "0", NULL);
-            seg(&w, "PAT", c->patient_relationship, NULL);
-            char type[2] = {'1', 0};
-            seg(&w, "NM1", "QC", type, c->patient.last_or_org, c->patient.first, NULL);
-            party_addr(&w, &c->patient, true);
-            ymd(d8, c->patient_birth_days);
-            char g[2] = {c->patient_gender ? c->patient_gender : 'U', 0};
-            if (!d8[0]) {
-                w.err = rcm_diag_fail(diag, RCM_E_INVAL, "%s: patient birth date is required", what);
-                break;
-            }
-            seg(&w, "DMG", "D8", d8, g, NULL);
-        }
-        char amt[RCM_MONEY_FMT_MAX], fac[16];
-        money(amt, c->charge_cents);
-        snprintf(fac, sizeof fac, "%s:%c:%s", c->facility_code, kind == 'I' ? 'A' : 'B',
-                 c->frequency[0] ? c->frequency : "1");
-        if (kind == 'I') {
-            seg(&w, "CLM", c->claim_id, amt, "", "", fac, "", "A", "Y", "Y", NULL);
-            char from[9], to[9], rd8[20];
-            ymd(from, c->statement_from_days);
-            ymd(to, c->statement_to_days);
-            snprintf(rd8, sizeof rd8, "%s-%s", from, to);
-            seg(&w, "DTP", "434", "RD8", rd8, NULL);
-            seg(&w, "CL1", c->admission_type, c->admission_source, c->patient_status, NULL);
-        } else {
-            seg(&w, "CLM", c->claim_id, amt, "", "", fac, "Y", "A", "Y", "Y", NULL);
-        }
-        if (c->original_ref[0])
-            seg(&w, "REF", "F8", c->original_ref, NULL);
-        char hi[RCM_X12_MAX_DX][16];
-        for (int k = 0; k < c->n_dx && k < RCM_X12_MAX_DX; k++) {
-            if (!check(&w, "diagnosis", c->dx[k], true))
-                goto out;
-            snprintf(hi[k], sizeof hi[k], "%s:%s", k == 0 ? "ABK" : "ABF", c->dx[k]);
-        }
-        const char *h[RCM_X12_MAX_DX + 1] = {0};
-        for (int k = 0; k < RCM_X12_MAX_DX; k++)
-            h[k] = k < c->n_dx ? hi[k] : "";
-        if (kind == 'I') {
-            /* 837I: principal diagnosis alone, other diagnoses in their own HI */
-            seg(&w, "HI", h[0], NULL);
-            if (c->n_dx > 1)
-                seg(&w, "HI", h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9],
-                    h[10], h[11], NULL);
-        } else {
-            seg(&w, "HI", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9],
-                h[10], h[11], NULL);
-        }
-        claim_providers(&w, c, kind);
-        other_payers(&w, c, kind);
-        for (int k = 0; k < c->n_lines && k < RCM_X12_MAX_LINES; k++) {
-            const struct rcm_x12_line *l = &c->lines[k];
-            if (!check(&w, "procedure", l->procedure, kind == 'P') ||
-                !check(&w, "revenue code", l->revenue_code, kind == 'I'))
-                goto out;
-            char lx[16], proc[80], charge[RCM_MONEY_FMT_MAX], units[32];
-            snprintf(lx, sizeof lx, "%d", k + 1);
-            int m = snprintf(proc, sizeof proc, "%s:%s",
-                             l->proc_qualifier[0] ? l->proc_qualifier : "HC",
-                             l->procedure);
-            int last = 3;
-            while (last >= 0 && !l->modifiers[last][0])
-                last--;
-            for (int q = 0; q <= last && m < (int)sizeof proc; q++) {
-                if (!check(&w, "modifier", l->modifiers[q], false))
-                    goto out;
-                m += snprintf(proc + m, sizeof proc - (size_t)m, ":%s", l->modifiers[q]);
-            }
-            money(charge, l->charge_cents);
-            qty(units, l->units_milli ? l->units_milli : 1000);
-            seg(&w, "LX", lx, NULL);
-            if (kind == 'I') {
-                seg(&w, "SV2", l->revenue_code, l->procedure[0] ? proc : "", charge,
-                    l->unit[0] ? l->unit : "UN", units, NULL);
-                ymd(d8, l->service_date_days);
-                if (d8[0])
-                    seg(&w, "DTP", "472", "D8", d8, NULL);
-            } else {
-                char ptr[16];
-                if (!check(&w, "line place of service", l->pos, false) ||
-                    !pointers_ok(&w, c, k))
-                    goto out;
-                pointers(ptr, l);
-                seg(&w, "SV1", proc, charge, l->unit[0] ? l->unit : "UN", units, l->pos,
-                    "", ptr, NULL);
-                ymd(d8, l->service_date_days);
-                if (!d8[0]) {
-                    w.err = rcm_diag_fail(diag, RCM_E_INVAL,
-                                          "%s line %d: service date is required", what,
-                                          k + 1);
-                    goto out;
-                }
-                seg(&w, "DTP", "472", "D8", d8, NULL);
-            }
-            if (!check(&w, "line control number", l->control, false))
-                goto out;
-            if (l->control[0])
-                seg(&w, "REF", "6R", l->control, NULL);
-            line_adjudications(&w, c, k, proc, units);
-        }
-    }
-    if (!w.err) {
-        char cnt[16];
-        snprintf(cnt, sizeof cnt, "%lu", w.segs + 1);
-        seg(&w, "SE", cnt, "0001", NULL);
-        envelope_close(&w, env);
-    }
+    for (size_t k = 0, at = 0; k < n_sets && !w.err; at += set_sizes[k], k++)
+        write_837_set(&w, env, claims + at, set_sizes[k], kind, version, (unsigned)k + 1);
+    if (!w.err)
+        envelope_close(&w, env, n_sets);
 out:
     if (w.err)
         out->len = start_len;   /* nothing half-written */
@@ -558,7 +589,7 @@ rcm_x12_write_837p(const struct rcm_x12_envelope *env,
                    const struct rcm_x12_claim *claims, size_t n,
                    struct rcm_buf *out, struct rcm_diag *diag)
 {
-    return write_837(env, claims, n, out, diag, 'P');
+    return write_837(env, claims, n, NULL, 0, out, diag, 'P');
 }
 
 enum rcm_err
@@ -566,7 +597,18 @@ rcm_x12_write_837i(const struct rcm_x12_envelope *env,
                    const struct rcm_x12_claim *claims, size_t n,
                    struct rcm_buf *out, struct rcm_diag *diag)
 {
-    return write_837(env, claims, n, out, diag, 'I');
+    return write_837(env, claims, n, NULL, 0, out, diag, 'I');
+}
+
+enum rcm_err
+rcm_x12_write_837_sets(const struct rcm_x12_envelope *env, char kind,
+                       const struct rcm_x12_claim *claims, size_t n,
+                       const size_t *set_sizes, size_t n_sets, struct rcm_buf *out,
+                       struct rcm_diag *diag)
+{
+    if (kind != 'P' && kind != 'I')
+        return rcm_diag_fail(diag, RCM_E_INVAL, "kind must be P or I");
+    return write_837(env, claims, n, set_sizes, n_sets, out, diag, kind);
 }
 
 /* CAS segments: one per group code, up to 6 reasons each. */
@@ -828,7 +870,7 @@ rcm_x12_write_835(const struct rcm_x12_envelope *env,
         char cnt[16];
         snprintf(cnt, sizeof cnt, "%lu", w.segs + 1);
         seg(&w, "SE", cnt, "0001", NULL);
-        envelope_close(&w, env);
+        envelope_close(&w, env, 1);
     }
 out:
     if (w.err)
@@ -910,7 +952,7 @@ rcm_x12_write_270(const struct rcm_x12_envelope *env,
         char cnt[16];
         snprintf(cnt, sizeof cnt, "%lu", w.segs + 1);
         seg(&w, "SE", cnt, "0001", NULL);
-        envelope_close(&w, env);
+        envelope_close(&w, env, 1);
     }
 out:
     if (w.err)
@@ -985,7 +1027,7 @@ rcm_x12_write_276(const struct rcm_x12_envelope *env,
         char cnt[16];
         snprintf(cnt, sizeof cnt, "%lu", w.segs + 1);
         seg(&w, "SE", cnt, "0001", NULL);
-        envelope_close(&w, env);
+        envelope_close(&w, env, 1);
     }
 out:
     if (w.err)

@@ -140,6 +140,14 @@ describe('tenant isolation on every route with an id', () => {
     },
     '/v1/claims/{id}/events': { same: '/v1/claims/{id}' },
     '/v1/claims/{id}/moves': { same: '/v1/claims/{id}' },
+    // follow-ups: another tenant's claim is not found before the body is looked at
+    '/v1/claims/{id}/corrections': {
+      make: async () => ROUTES['/v1/claims/{id}'].make(),
+      body: { post: { reason: 'beta tries to correct' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/claims/${id}`)).json.state, 'ready'),
+    },
+    '/v1/claims/{id}/void': { same: '/v1/claims/{id}/corrections' },
+    '/v1/claims/{id}/secondary': { same: '/v1/claims/{id}/corrections' },
     '/v1/batches/{id}': {
       make: async () => {
         (await ROUTES['/v1/claims/{id}'].make());
