@@ -384,8 +384,7 @@ struct rcm_x12_line {
     char pos[3];
     uint8_t dx_pointers[4];
     int n_dx_pointers;
-    char control[31];
-
+    /* the REF*6R control number is `control` below, shared with the 835 */
     int n_adj;
     struct rcm_x12_adjustment adj[RCM_X12_MAX_ADJ];
     /* ---- 835 service payment detail (2110; posting engine) ---- */
