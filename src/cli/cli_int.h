@@ -103,5 +103,8 @@ int cli_raf(int argc, char **argv);
 int cli_codes(int argc, char **argv);
 int cli_scrub(int argc, char **argv);
 int cli_x12(int argc, char **argv);
+int cli_post(int argc, char **argv);
+int cli_denials(int argc, char **argv);
+int cli_deposits(int argc, char **argv);
 
 #endif

@@ -21,6 +21,9 @@ static const struct cli_command commands[] = {
     {"codes", "look up and search code sets (ICD-10-CM, HCPCS, POS ...)", cli_codes},
     {"scrub", "check claims against the edits before submission", cli_scrub},
     {"x12", "validate, acknowledge, split and convert X12 5010 files", cli_x12},
+    {"post", "post an 835 (ERA) into a tenant's claims", cli_post},
+    {"denials", "the denial worklist (denials list|show|act)", cli_denials},
+    {"deposits", "bank deposits reconciled to remittances (deposits add|list)", cli_deposits},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
