@@ -33,6 +33,11 @@ const MAY = {
   'GET /v1/fee-schedules': ROLES,
   // encounters: phi.read to read; charge capture by claim.write, code fixes by coding.write
   'GET /v1/encounters': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  // payment posting: phi.read to read (posting and worklist actions need claim.write)
+  'GET /v1/remittances': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/unmatched-payments': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/deposits': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/denials': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
 };
 // Request bodies for the matrix: each leaves the tenant as it was.
 const MATRIX_BODY = {
