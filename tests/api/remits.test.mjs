@@ -9,7 +9,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { PG, assertProblem, dbQuery, sleep, startServer, world } from './harness.mjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { PG, assertProblem, dbQuery, runCli, sleep, startServer, world } from './harness.mjs';
 import { makeClaims, paidClaim, write835 } from './x835.mjs';
 
 describe('payment posting', () => {
@@ -184,6 +187,32 @@ describe('payment posting', () => {
     assertProblem(assert, await w.send('POST', biller.token, '/v1/deposits', { trace_number: 'CHK-77', amount_cents: 9000, deposit_date: '2024-03-07' }), 409, 'conflict');
     const list = await w.send('GET', coder.token, '/v1/deposits');
     assert.equal(list.json.deposits.length, 2);
+  });
+
+  test('the CLI posts a file: summary, repeat, malformed, usage', async () => {
+    makeClaims(w.srv.stateDir, { tenant, patient, payer, provider, prefix: 'C', n: 2 });
+    const file = join(w.srv.stateDir, 'era.835');
+    writeFileSync(file, write835([{ trace: 'EFT-CLI', claims: [paidClaim('C1'), paidClaim('C2')] }], { firstControl: 900 }));
+    const r = runCli(['post', file, '--tenant', 'demo', '--user', biller.email, ...w.state]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /remittances +1 \(posted 1, already posted 0\)/);
+    assert.match(r.stdout, /partially paid 2/);
+    assert.equal(n("SELECT sum(paid_cents) FROM claim WHERE control_number IN ('C1', 'C2')"), paidClaim('C1').paid + paidClaim('C2').paid);
+    const again = runCli(['post', file, '--tenant', 'demo', ...w.state]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /already posted: nothing changed/);
+    const bad = join(w.srv.stateDir, 'bad.835');
+    writeFileSync(bad, write835([{ trace: 'EFT-CLI2', claims: [paidClaim('SECRET-C9')] }], { firstControl: 901 }).replace('CLP*', 'CLX*'));
+    const b = runCli(['post', bad, '--tenant', 'demo', ...w.state]);
+    assert.equal(b.code, 1, b.stderr);
+    assert.match(b.stderr, /segment \d+/);
+    assert.doesNotMatch(b.stderr + b.stdout, /SECRET-C9/);
+    assert.equal(runCli(['post', '--tenant', 'demo', ...w.state]).code, 2);
+    const dl = runCli(['denials', 'list', '--tenant', 'demo', '--category', 'medical_necessity', ...w.state]);
+    assert.equal(dl.code, 0, dl.stderr);
+    const dep = runCli(['deposits', 'add', 'EFT-CLI', '1.00', '2024-03-08', '--tenant', 'demo', ...w.state]);
+    assert.equal(dep.code, 0, dep.stderr);
+    assert.match(dep.stdout, /MISMATCH/);
   });
 
   test('SIGKILL mid-posting: after a restart and a second post, every dollar is posted once', { timeout: 600000 }, async () => {
