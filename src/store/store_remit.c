@@ -23,6 +23,7 @@
  */
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,15 +89,6 @@ static const struct db_sql PL_INSERT = {
     "INSERT INTO payment_line (tenant_id, claim_payment_id, claim_line_id, matched_by, "
     "procedure, modifiers, charge_cents, paid_cents, allowed_cents, units_milli, remarks) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id", NULL};
-static const struct db_sql PA_INSERT = {
-    "PAYMENT_ADJ_INSERT",
-    "INSERT INTO payment_adjustment (tenant_id, claim_payment_id, payment_line_id, "
-    "group_code, carc, amount_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", NULL};
-static const struct db_sql LINE_UPDATE = {
-    "REMIT_CLAIM_LINE_UPDATE",
-    "UPDATE claim_line SET paid_cents = paid_cents + ?2, adjustment_cents = adjustment_cents "
-    "+ ?3, patient_resp_cents = patient_resp_cents + ?4, allowed_cents = CASE WHEN ?5 = 1 "
-    "THEN ?6 WHEN ?5 = 2 THEN NULL ELSE allowed_cents END WHERE id = ?1", NULL};
 static const struct db_sql CLAIM_UPDATE = {
     "REMIT_CLAIM_UPDATE",
     "UPDATE claim SET paid_cents = paid_cents + ?2, adjustment_cents = adjustment_cents + ?3, "
@@ -220,6 +212,51 @@ pending_uid(int64_t remit_id, int seq, char uid[33])
 
 /* ---- posting one claim payment ---------------------------------------------- */
 
+#define BATCH 32
+#define ADJ_COLS 6
+#define LU_COLS 6
+
+/* Multi-row statements for 1..BATCH rows, made once. */
+static struct db_sql adj_sql[BATCH], lu_sql[BATCH];
+static char adj_text[BATCH][BATCH * 64 + 160], lu_text[BATCH][BATCH * 180 + 480];
+static pthread_once_t batch_once = PTHREAD_ONCE_INIT;
+
+static void
+batch_init(void)
+{
+    for (int n = 1; n <= BATCH; n++) {
+        char *t = adj_text[n - 1];
+        size_t cap = sizeof adj_text[0], at = 0;
+        at += (size_t)snprintf(t, cap, "INSERT INTO payment_adjustment (tenant_id, "
+                               "claim_payment_id, payment_line_id, group_code, carc, "
+                               "amount_cents) VALUES ");
+        for (int r = 0; r < n; r++) {
+            int b = r * ADJ_COLS;
+            at += (size_t)snprintf(t + at, cap - at, "%s(?%d, ?%d, ?%d, ?%d, ?%d, ?%d)",
+                                   r ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6);
+        }
+        adj_sql[n - 1] = (struct db_sql){"PAYMENT_ADJ_BATCH", t, NULL};
+        t = lu_text[n - 1];
+        cap = sizeof lu_text[0];
+        at = (size_t)snprintf(t, cap, "UPDATE claim_line SET paid_cents = paid_cents + "
+                              "v.column2, adjustment_cents = adjustment_cents + v.column3, "
+                              "patient_resp_cents = patient_resp_cents + v.column4, "
+                              "allowed_cents = CASE WHEN v.column5 = 1 THEN v.column6 WHEN "
+                              "v.column5 = 2 THEN NULL ELSE claim_line.allowed_cents END FROM "
+                              "(VALUES ");
+        for (int r = 0; r < n; r++) {
+            int b = r * LU_COLS;
+            at += (size_t)snprintf(t + at, cap - at,
+                                   "%s(CAST(?%d AS bigint), CAST(?%d AS bigint), CAST(?%d AS "
+                                   "bigint), CAST(?%d AS bigint), CAST(?%d AS bigint), CAST(?%d "
+                                   "AS bigint))", r ? ", " : "", b + 1, b + 2, b + 3, b + 4,
+                                   b + 5, b + 6);
+        }
+        snprintf(t + at, cap - at, ") AS v WHERE claim_line.id = v.column1");
+        lu_sql[n - 1] = (struct db_sql){"CLAIM_LINE_UPDATE_BATCH", t, NULL};
+    }
+}
+
 struct claim_ref {
     int64_t id, patient_id;
     char state[16];
@@ -248,6 +285,16 @@ struct poster {
     struct rcm_post_line lines[RCM_X12_MAX_LINES];
     struct tally t;
     int set_no;
+    /* rows kept for multi-row statements (fewer statements: each one in a
+     * large transaction pays for its statement journal) */
+    int n_adj, n_lu;
+    struct adj_row {
+        int64_t cp_id, pl_id, amount;
+        char group[3], carc[6];
+    } adj[BATCH];
+    struct lu_row {
+        int64_t id, paid, adj, pr, allowed_mode, allowed;
+    } lu[BATCH];
 };
 
 static void
@@ -388,21 +435,95 @@ insert_denial(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int
 }
 
 static enum rcm_err
-insert_adj(struct db_tx *tx, int64_t tenant, int64_t cp_id, int64_t pl_id,
-           const struct rcm_post_adj *a, struct rcm_diag *diag)
+flush_adj(struct poster *p, struct db_tx *tx, struct rcm_diag *diag)
 {
+    if (!p->n_adj)
+        return RCM_OK;
     struct db_stmt *st;
-    enum rcm_err err = db_prepare(tx, &PA_INSERT, &st, diag);
+    enum rcm_err err = db_prepare(tx, &adj_sql[p->n_adj - 1], &st, diag);
     if (err)
         return err;
-    enum rcm_adj_group g;
-    db_bind_i64(st, 1, tenant);
-    db_bind_i64(st, 2, cp_id);
-    bind_id_or_null(st, 3, pl_id);
-    db_bind_text(st, 4, rcm_adj_group_from_code(a->group, &g) ? a->group : "OA");
-    db_bind_text(st, 5, a->carc);
-    db_bind_i64(st, 6, a->amount_cents);
+    for (int r = 0; r < p->n_adj; r++) {
+        const struct adj_row *a = &p->adj[r];
+        int b = r * ADJ_COLS;
+        db_bind_i64(st, b + 1, p->tenant_id);
+        db_bind_i64(st, b + 2, a->cp_id);
+        bind_id_or_null(st, b + 3, a->pl_id);
+        db_bind_text(st, b + 4, a->group);
+        db_bind_text(st, b + 5, a->carc);
+        db_bind_i64(st, b + 6, a->amount);
+    }
+    p->n_adj = 0;
     return db_exec(st, diag);
+}
+
+static enum rcm_err
+flush_lines(struct poster *p, struct db_tx *tx, struct rcm_diag *diag)
+{
+    if (!p->n_lu)
+        return RCM_OK;
+    struct db_stmt *st;
+    enum rcm_err err = db_prepare(tx, &lu_sql[p->n_lu - 1], &st, diag);
+    if (err)
+        return err;
+    for (int r = 0; r < p->n_lu; r++) {
+        const struct lu_row *l = &p->lu[r];
+        int b = r * LU_COLS;
+        db_bind_i64(st, b + 1, l->id);
+        db_bind_i64(st, b + 2, l->paid);
+        db_bind_i64(st, b + 3, l->adj);
+        db_bind_i64(st, b + 4, l->pr);
+        db_bind_i64(st, b + 5, l->allowed_mode);
+        db_bind_i64(st, b + 6, l->allowed);
+    }
+    p->n_lu = 0;
+    return db_exec(st, diag);
+}
+
+static enum rcm_err
+flush_all(struct poster *p, struct db_tx *tx, struct rcm_diag *diag)
+{
+    enum rcm_err err = flush_adj(p, tx, diag);
+    return err ? err : flush_lines(p, tx, diag);
+}
+
+static enum rcm_err
+insert_adj(struct poster *p, struct db_tx *tx, int64_t cp_id, int64_t pl_id,
+           const struct rcm_post_adj *a, struct rcm_diag *diag)
+{
+    if (p->n_adj == BATCH) {
+        enum rcm_err err = flush_adj(p, tx, diag);
+        if (err)
+            return err;
+    }
+    enum rcm_adj_group g;
+    struct adj_row *r = &p->adj[p->n_adj++];
+    r->cp_id = cp_id;
+    r->pl_id = pl_id;
+    r->amount = a->amount_cents;
+    rcm_str_copy(r->group, sizeof r->group,
+                 rcm_str_c(rcm_adj_group_from_code(a->group, &g) ? a->group : "OA"));
+    rcm_str_copy(r->carc, sizeof r->carc, rcm_str_c(a->carc));
+    return RCM_OK;
+}
+
+static enum rcm_err
+update_line(struct poster *p, struct db_tx *tx, const struct rcm_post_line_result *r,
+            int64_t line_adj, struct rcm_diag *diag)
+{
+    bool dup = false;
+    for (int i = 0; i < p->n_lu && !dup; i++)
+        dup = p->lu[i].id == r->line_id;
+    if (dup || p->n_lu == BATCH) {
+        enum rcm_err err = flush_lines(p, tx, diag);
+        if (err)
+            return err;
+    }
+    p->lu[p->n_lu++] = (struct lu_row){r->line_id, r->paid_cents, line_adj,
+                                       r->patient_resp_cents,
+                                       r->reversal ? 2 : r->has_allowed ? 1 : 0,
+                                       r->allowed_cents};
+    return RCM_OK;
 }
 
 /*
@@ -452,7 +573,7 @@ apply_plan(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int64_
         int64_t line_adj = 0;
         for (int k = 0; k < r->n_adj && !err; k++) {
             const struct rcm_post_adj *a = &r->adj[k];
-            err = insert_adj(tx, p->tenant_id, cp_id, pl_id, a, diag);
+            err = insert_adj(p, tx, cp_id, pl_id, a, diag);
             if (strcmp(a->group, "PR") != 0)
                 line_adj += a->amount_cents;
             if (!err && money && a->workable && a->amount_cents > 0)
@@ -462,20 +583,12 @@ apply_plan(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int64_
         p->t.lines++;
         if (err || !r->line_id || !money)
             continue;
-        if ((err = db_prepare(tx, &LINE_UPDATE, &st, diag)))
-            break;
-        db_bind_i64(st, 1, r->line_id);
-        db_bind_i64(st, 2, r->paid_cents);
-        db_bind_i64(st, 3, line_adj);
-        db_bind_i64(st, 4, r->patient_resp_cents);
-        db_bind_i64(st, 5, r->reversal ? 2 : r->has_allowed ? 1 : 0);
-        db_bind_i64(st, 6, r->allowed_cents);
-        err = db_exec(st, diag);
+        err = update_line(p, tx, r, line_adj, diag);
     }
     join_words(remarks, sizeof remarks, plan->claim_remarks, plan->n_claim_remarks);
     for (int k = 0; k < plan->n_claim_adj && !err; k++) {
         const struct rcm_post_adj *a = &plan->claim_adj[k];
-        err = insert_adj(tx, p->tenant_id, cp_id, 0, a, diag);
+        err = insert_adj(p, tx, cp_id, 0, a, diag);
         if (strcmp(a->group, "PR") != 0)
             adj_total += a->amount_cents;
         if (!err && money && a->workable && a->amount_cents > 0)
@@ -712,6 +825,7 @@ post_set_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     struct set *set = a->set;
     const struct rcm_x12_remit *r = &set->remit;
     memset(&p->t, 0, sizeof p->t);
+    p->n_adj = p->n_lu = 0;
     set->already = false;
     struct db_stmt *st;
     bool row;
@@ -759,6 +873,8 @@ post_set_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         err = post_payment(p, tx, set->remit_id, (int)i + 1, day, pay, &unmatched, diag);
         n_unmatched += unmatched;
     }
+    if (!err)
+        err = flush_all(p, tx, diag);
     for (int i = 0; i < r->n_plb && !err; i++) {
         const struct rcm_x12_plb *b = &r->plb[i];
         if ((err = db_prepare(tx, &PLB_INSERT, &st, diag)))
@@ -906,6 +1022,7 @@ static enum rcm_err
 poster_init(struct poster *p, struct rcm_store *s, const struct rcm_actor *actor,
             struct rcm_key *key, struct rcm_diag *diag)
 {
+    pthread_once(&batch_once, batch_init);
     memset(p, 0, sizeof *p);
     p->s = s;
     p->actor = actor;
@@ -1056,6 +1173,7 @@ match_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     struct match_args *a = ctx;
     struct poster *p = a->p;
     memset(&p->t, 0, sizeof p->t);
+    p->n_adj = p->n_lu = 0;
     struct claim_ref c = {0};
     bool found;
     struct db_stmt *st;
@@ -1084,6 +1202,8 @@ match_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     p->t.claims = 1;
     p->t.paid_cents = a->pay->paid_cents;
     err = apply_plan(p, tx, &c, a->payment_id, a->pay, a->day, a->seq, diag);
+    if (!err)
+        err = flush_all(p, tx, diag);
     return err ? err : audit_obj(p->s, tx, p->actor, "remittance.match", "claim_payment",
                                  a->payment_id, c.patient_id, p->now, diag);
 }
