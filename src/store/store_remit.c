@@ -89,12 +89,6 @@ static const struct db_sql PL_INSERT = {
     "INSERT INTO payment_line (tenant_id, claim_payment_id, claim_line_id, matched_by, "
     "procedure, modifiers, charge_cents, paid_cents, allowed_cents, units_milli, remarks) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id", NULL};
-static const struct db_sql CLAIM_UPDATE = {
-    "REMIT_CLAIM_UPDATE",
-    "UPDATE claim SET paid_cents = paid_cents + ?2, adjustment_cents = adjustment_cents + ?3, "
-    "patient_resp_cents = patient_resp_cents + ?4, payer_claim_number = COALESCE(?5, "
-    "payer_claim_number), adjudicated_day = COALESCE(?6, adjudicated_day), updated_ms = ?7, "
-    "state = ?8 WHERE id = ?1", NULL};
 static const struct db_sql EVENT_INSERT = {
     "REMIT_CLAIM_EVENT",
     "INSERT INTO claim_event (tenant_id, claim_id, at_ms, user_id, from_state, to_state, "
@@ -217,7 +211,8 @@ pending_uid(int64_t remit_id, int seq, char uid[33])
 #define LU_COLS 6
 
 /* Multi-row statements for 1..BATCH rows, made once. */
-static struct db_sql adj_sql[BATCH], lu_sql[BATCH];
+static struct db_sql adj_sql[BATCH], lu_sql[BATCH], cu_sql[BATCH], ev_sql[BATCH];
+static char cu_text[BATCH][BATCH * 200 + 480], ev_text[BATCH][BATCH * 64 + 160];
 static char adj_text[BATCH][BATCH * 64 + 160], lu_text[BATCH][BATCH * 180 + 480];
 static pthread_once_t batch_once = PTHREAD_ONCE_INIT;
 
@@ -254,6 +249,36 @@ batch_init(void)
         }
         snprintf(t + at, cap - at, ") AS v WHERE claim_line.id = v.column1");
         lu_sql[n - 1] = (struct db_sql){"CLAIM_LINE_UPDATE_BATCH", t, NULL};
+        t = cu_text[n - 1];
+        cap = sizeof cu_text[0];
+        at = (size_t)snprintf(t, cap, "UPDATE claim SET paid_cents = paid_cents + v.column2, "
+                              "adjustment_cents = adjustment_cents + v.column3, "
+                              "patient_resp_cents = patient_resp_cents + v.column4, "
+                              "payer_claim_number = COALESCE(v.column5, "
+                              "claim.payer_claim_number), adjudicated_day = v.column6, "
+                              "updated_ms = v.column7, state = v.column8 FROM (VALUES ");
+        for (int r = 0; r < n; r++) {
+            int b = r * 8;
+            at += (size_t)snprintf(t + at, cap - at,
+                                   "%s(CAST(?%d AS bigint), CAST(?%d AS bigint), CAST(?%d AS "
+                                   "bigint), CAST(?%d AS bigint), CAST(?%d AS text), CAST(?%d "
+                                   "AS bigint), CAST(?%d AS bigint), CAST(?%d AS text))",
+                                   r ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6,
+                                   b + 7, b + 8);
+        }
+        snprintf(t + at, cap - at, ") AS v WHERE claim.id = v.column1");
+        cu_sql[n - 1] = (struct db_sql){"CLAIM_UPDATE_BATCH", t, NULL};
+        t = ev_text[n - 1];
+        cap = sizeof ev_text[0];
+        at = (size_t)snprintf(t, cap, "INSERT INTO claim_event (tenant_id, claim_id, at_ms, "
+                              "user_id, from_state, to_state, source) VALUES ");
+        for (int r = 0; r < n; r++) {
+            int b = r * 7;
+            at += (size_t)snprintf(t + at, cap - at, "%s(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d)",
+                                   r ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6,
+                                   b + 7);
+        }
+        ev_sql[n - 1] = (struct db_sql){"CLAIM_EVENT_BATCH", t, NULL};
     }
 }
 
@@ -295,6 +320,14 @@ struct poster {
     struct lu_row {
         int64_t id, paid, adj, pr, allowed_mode, allowed;
     } lu[BATCH];
+    int n_cu;
+    struct cu_row {
+        int64_t id, paid, adj, pr;
+        int32_t day;
+        bool move;
+        char payer_no[51], from[16], to[16];
+        const char *source;
+    } cu[BATCH];
 };
 
 static void
@@ -480,11 +513,69 @@ flush_lines(struct poster *p, struct db_tx *tx, struct rcm_diag *diag)
     return db_exec(st, diag);
 }
 
+/* The claims' amounts and states, then the events of those that moved. */
+static enum rcm_err
+flush_claims(struct poster *p, struct db_tx *tx, struct rcm_diag *diag)
+{
+    if (!p->n_cu)
+        return RCM_OK;
+    struct db_stmt *st;
+    enum rcm_err err = db_prepare(tx, &cu_sql[p->n_cu - 1], &st, diag);
+    if (err)
+        return err;
+    int n_ev = 0;
+    for (int r = 0; r < p->n_cu; r++) {
+        const struct cu_row *c = &p->cu[r];
+        int b = r * 8;
+        db_bind_i64(st, b + 1, c->id);
+        db_bind_i64(st, b + 2, c->paid);
+        db_bind_i64(st, b + 3, c->adj);
+        db_bind_i64(st, b + 4, c->pr);
+        bind_text_or_null(st, b + 5, c->payer_no);
+        db_bind_i64(st, b + 6, c->day);
+        db_bind_i64(st, b + 7, p->now);
+        db_bind_text(st, b + 8, c->to);
+        n_ev += c->move;
+    }
+    if ((err = db_exec(st, diag)))
+        return err;
+    if (n_ev && !(err = db_prepare(tx, &ev_sql[n_ev - 1], &st, diag))) {
+        int k = 0;
+        for (int r = 0; r < p->n_cu; r++) {
+            const struct cu_row *c = &p->cu[r];
+            if (!c->move)
+                continue;
+            int b = k++ * 7;
+            db_bind_i64(st, b + 1, p->tenant_id);
+            db_bind_i64(st, b + 2, c->id);
+            db_bind_i64(st, b + 3, p->now);
+            bind_id_or_null(st, b + 4, p->event_user);
+            db_bind_text(st, b + 5, c->from);
+            db_bind_text(st, b + 6, c->to);
+            db_bind_text(st, b + 7, c->source);
+        }
+        err = db_exec(st, diag);
+    }
+    p->n_cu = 0;
+    return err;
+}
+
+static bool
+claim_pending(const struct poster *p, int64_t id)
+{
+    for (int i = 0; i < p->n_cu; i++)
+        if (p->cu[i].id == id)
+            return true;
+    return false;
+}
+
 static enum rcm_err
 flush_all(struct poster *p, struct db_tx *tx, struct rcm_diag *diag)
 {
     enum rcm_err err = flush_adj(p, tx, diag);
-    return err ? err : flush_lines(p, tx, diag);
+    if (!err)
+        err = flush_lines(p, tx, diag);
+    return err ? err : flush_claims(p, tx, diag);
 }
 
 static enum rcm_err
@@ -598,7 +689,7 @@ apply_plan(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int64_
         return err;
     /* the state move */
     enum rcm_claim_state from, to;
-    enum rcm_claim_source src;
+    enum rcm_claim_source src = RCM_CLAIM_SRC_REMIT_835;
     bool move = money && target_state(plan->outcome, &to, &src) &&
                 rcm_claim_state_from_name(c->state, &from, NULL) == RCM_OK;
     if (move && rcm_claim_move_check(from, to, src, false, NULL) != RCM_OK) {
@@ -611,30 +702,15 @@ apply_plan(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int64_
         }
     }
     const char *state = move ? rcm_claim_state_name(to) : c->state;
-    if ((err = db_prepare(tx, &CLAIM_UPDATE, &st, diag)))
+    if (p->n_cu == BATCH && (err = flush_claims(p, tx, diag)))
         return err;
-    db_bind_i64(st, 1, c->id);
-    db_bind_i64(st, 2, money ? plan->paid_cents : 0);
-    db_bind_i64(st, 3, money ? adj_total : 0);
-    db_bind_i64(st, 4, money ? plan->patient_resp_cents : 0);
-    bind_text_or_null(st, 5, pay->payer_claim_id);
-    bind_day_or_null(st, 6, day);
-    db_bind_i64(st, 7, p->now);
-    db_bind_text(st, 8, state);
-    if ((err = db_exec(st, diag)))
-        return err;
-    if (move) {
-        if ((err = db_prepare(tx, &EVENT_INSERT, &st, diag)))
-            return err;
-        db_bind_i64(st, 1, p->tenant_id);
-        db_bind_i64(st, 2, c->id);
-        db_bind_i64(st, 3, p->now);
-        bind_id_or_null(st, 4, p->event_user);
-        db_bind_text(st, 5, c->state);
-        db_bind_text(st, 6, state);
-        db_bind_text(st, 7, rcm_claim_source_name(src));
-        err = db_exec(st, diag);
-    }
+    struct cu_row *cu = &p->cu[p->n_cu++];
+    *cu = (struct cu_row){c->id, money ? plan->paid_cents : 0, money ? adj_total : 0,
+                          money ? plan->patient_resp_cents : 0, day, move, "", "", "",
+                          rcm_claim_source_name(src)};
+    rcm_str_copy(cu->payer_no, sizeof cu->payer_no, rcm_str_c(pay->payer_claim_id));
+    rcm_str_copy(cu->from, sizeof cu->from, rcm_str_c(c->state));
+    rcm_str_copy(cu->to, sizeof cu->to, rcm_str_c(state));
     switch (plan->outcome) {
     case RCM_POST_PAID_FULL:
     case RCM_POST_PATIENT_RESP:
@@ -737,9 +813,17 @@ post_payment(struct poster *p, struct db_tx *tx, int64_t remit_id, int seq, int3
     enum rcm_err err = find_claim(tx, &CLAIM_BY_CONTROL, p->tenant_id, pay->claim_id, 0, &c,
                                   &found, diag);
     if (!err && !found && pay->payer_claim_id[0]) {
+        /* a payer claim number may come from a claim still in the batch */
+        if ((err = flush_claims(p, tx, diag)))
+            return err;
         by = "payer_claim_number";
         err = find_claim(tx, &CLAIM_BY_PAYER_NO, p->tenant_id, pay->payer_claim_id, 0, &c,
                          &found, diag);
+    }
+    if (!err && found && claim_pending(p, c.id)) {
+        /* paid twice in one remittance: read it again as the first left it */
+        if (!(err = flush_claims(p, tx, diag)))
+            err = find_claim(tx, &CLAIM_BY_ID, p->tenant_id, NULL, c.id, &c, &found, diag);
     }
     if (err)
         return err;
@@ -825,7 +909,7 @@ post_set_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     struct set *set = a->set;
     const struct rcm_x12_remit *r = &set->remit;
     memset(&p->t, 0, sizeof p->t);
-    p->n_adj = p->n_lu = 0;
+    p->n_adj = p->n_lu = p->n_cu = 0;
     set->already = false;
     struct db_stmt *st;
     bool row;
@@ -1173,7 +1257,7 @@ match_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     struct match_args *a = ctx;
     struct poster *p = a->p;
     memset(&p->t, 0, sizeof p->t);
-    p->n_adj = p->n_lu = 0;
+    p->n_adj = p->n_lu = p->n_cu = 0;
     struct claim_ref c = {0};
     bool found;
     struct db_stmt *st;
