@@ -445,6 +445,30 @@ test_reversal(void **state)
     assert_int_equal(qf(f, "SELECT count(*) FROM claim_event WHERE source = 'reversal' AND "
                         "claim_id = %lld", claim), 1);
     assert_int_equal(q(f, "SELECT count(*) FROM claim_payment WHERE reversal = 1"), 1);
+    /* payment, reversal and corrected payment of one claim in ONE remittance
+     * (the batched claim rows are flushed and the claim read again) */
+    int64_t c2 = mk_claim(f, "PCN010", "accepted", 1, procs, charges);
+    static struct rcm_x12_claim_payment q3[3];
+    pay_init(&q3[0], "PCN010", "1", 10000, 8000, 0);
+    l = add_line(&q3[0], "99213", 10000, 8000);
+    add_adj(l->adj, &l->n_adj, "CO", "45", 2000);
+    pay_init(&q3[1], "PCN010", "22", -10000, -8000, 0);
+    l = add_line(&q3[1], "99213", -10000, -8000);
+    add_adj(l->adj, &l->n_adj, "CO", "45", -2000);
+    pay_init(&q3[2], "PCN010", "1", 10000, 9000, 0);
+    l = add_line(&q3[2], "99213", 10000, 9000);
+    add_adj(l->adj, &l->n_adj, "CO", "45", 1000);
+    struct rcm_buf b2 = RCM_BUF_INIT(1u << 20);
+    write835(&b2, "EFT010", q3, 3, NULL, 0);
+    post(f, &b2, &r);
+    assert_int_equal(r.claims, 3);
+    assert_int_equal(r.reversed, 1);
+    assert_int_equal(qf(f, "SELECT paid_cents FROM claim WHERE id = %lld", c2), 9000);
+    assert_int_equal(qf(f, "SELECT adjustment_cents FROM claim WHERE id = %lld", c2), 1000);
+    assert_int_equal(qf(f, "SELECT paid_cents FROM claim_line WHERE claim_id = %lld", c2), 9000);
+    assert_int_equal(qf(f, "SELECT count(*) FROM claim WHERE state = 'paid' AND id = %lld", c2), 1);
+    assert_int_equal(qf(f, "SELECT count(*) FROM claim_event WHERE claim_id = %lld", c2), 3);
+    rcm_buf_release(&b2);
     rcm_buf_release(&b);
 }
 
