@@ -19,6 +19,8 @@
 struct rcm_server;
 struct rcm_jobs;
 
+struct rcm_billing_env;
+
 struct rcm_server_options {
     const char *listen;             /* IPv4 address, e.g. "127.0.0.1" */
     uint16_t port;                  /* 0 = pick a free port */
@@ -39,6 +41,9 @@ struct rcm_server_options {
     unsigned idempotency_ttl_s;     /* answers kept for Idempotency-Key; 0 = a day */
     struct rcm_jobs *jobs;          /* borrowed; woken when a request queues a
                                      * job (NULL: no workers in this process) */
+    /* borrowed; scrub references, 837 sender and outbox (NULL: the claim
+     * routes answer 503) */
+    const struct rcm_billing_env *billing;
 };
 
 /* Version of the HTTP library underneath ("0.9.75"). */

@@ -124,6 +124,22 @@ enum rcm_setting_type {
       "an idle worker looks this often for jobs queued by other processes "    \
       "and for jobs whose lease ran out (jobs queued by this server wake it "  \
       "at once)")                                                              \
+    X(claims_outbox_dir, "claims.outbox_dir", RCM_SET_PATH, "", 0, 0, NULL,    \
+      "directory the 837 batches are written to (0700, files 0600); empty "   \
+      "means <state_dir>/outbox")                                              \
+    X(x12_sender_qualifier, "x12.sender_qualifier", RCM_SET_STR, "ZZ", 0,   \
+      0, NULL, "ISA05: the qualifier of the interchange sender id")            \
+    X(x12_sender_id, "x12.sender_id", RCM_SET_STR, "OPENRCM", 0, 0, NULL,   \
+      "ISA06 and GS02: the interchange sender id the clearinghouse assigned; " \
+      "also the 837 submitter id (1000A)")                                     \
+    X(x12_submitter_name, "x12.submitter_name", RCM_SET_STR, "OPENRCM", 0,  \
+      0, NULL, "the 837 submitter's name (1000A NM103)")                      \
+    X(x12_default_partner, "x12.default_partner", RCM_SET_STR,              \
+      "CLEARINGHOUSE", 0, 0, NULL, "ISA08 and GS03 for payers whose record "   \
+      "names no receiver_id: the clearinghouse claims go to; control "        \
+      "numbers are counted per partner")                                       \
+    X(x12_usage, "x12.usage", RCM_SET_ENUM, "T", 0, 0, "T|P",                 \
+      "ISA15: T for test interchanges, P for production")                      \
     X(log_level, "log.level", RCM_SET_ENUM, "info", 0, 0,                      \
       "debug|info|warn|error", "lowest operational log level written")
 

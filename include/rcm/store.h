@@ -140,9 +140,12 @@ RCM_MUST_CHECK enum rcm_err rcm_store_client_create(struct rcm_store *store,
 
 typedef int (*rcm_tenant_row_fn)(void *ctx, const struct rcm_tenant *t);
 
-/* The client practices actor->tenant_id manages, by id. */
+/* The client practices actor->tenant_id manages, by id: every one when
+ * assigned_to is 0 (the company's owners and admins), else only those
+ * assigned to that user of the company (client assignments, below). */
 RCM_MUST_CHECK enum rcm_err rcm_store_client_list(struct rcm_store *store,
                                                   const struct rcm_actor *actor,
+                                                  int64_t assigned_to,
                                                   rcm_tenant_row_fn fn, void *ctx,
                                                   struct rcm_diag *diag);
 
@@ -188,7 +191,54 @@ struct rcm_user {
     /* Only from rcm_store_login_lookup: the tenant the login names, which
      * is tenant_id, or a client practice that tenant_id manages. */
     int64_t login_tenant_id;
+    /* Only from rcm_store_login_lookup: the login names a client practice
+     * of the user's company, the user is neither owner nor admin there and
+     * no client assignment gives them a role in it; `role` is then the
+     * company role and the login must be refused. When an assignment
+     * exists, `role` is the assigned role (migration 0020). */
+    bool client_unassigned;
 };
+
+/*
+ * Client assignments (migration 0020): a user of a billing company x one of
+ * its client practices x the role the user has there. The company's owners
+ * and admins reach every client with their own role and take none; every
+ * other staff member reaches only the clients assigned to them, with the
+ * assigned role (never owner or api_client). Changes are audited
+ * "client.assign" / "client.unassign" in the same transaction, in the
+ * company's log and in the client's (object "client_assignment",
+ * "<client id>:<user id>"). A client that actor->tenant_id does not manage,
+ * or a user not of actor->tenant_id, is RCM_E_NOT_FOUND.
+ */
+struct rcm_client_assignment {
+    int64_t client_id;
+    int64_t user_id;
+    char email[RCM_EMAIL_MAX + 1];
+    int role;                       /* enum rcm_role */
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+typedef int (*rcm_assignment_row_fn)(void *ctx, const struct rcm_client_assignment *a);
+
+/* Give user_id `role` in client_id (replacing any role they had there).
+ * RCM_E_INVAL for a role that cannot be assigned, or a user who is owner,
+ * admin or api_client in the company. */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_assign(struct rcm_store *store,
+                                                    const struct rcm_actor *actor,
+                                                    int64_t client_id, int64_t user_id,
+                                                    int role, struct rcm_diag *diag);
+/* Take user_id's assignment to client_id away: their sessions in the client
+ * stop working at their next request. RCM_E_NOT_FOUND when there is none. */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_unassign(struct rcm_store *store,
+                                                      const struct rcm_actor *actor,
+                                                      int64_t client_id, int64_t user_id,
+                                                      struct rcm_diag *diag);
+/* The assignments to client_id, by user id. */
+RCM_MUST_CHECK enum rcm_err rcm_store_client_assignments(struct rcm_store *store,
+                                                         const struct rcm_actor *actor,
+                                                         int64_t client_id,
+                                                         rcm_assignment_row_fn fn, void *ctx,
+                                                         struct rcm_diag *diag);
 
 /*
  * Create a user in actor->tenant_id, audited "user.create". `password_hash`
@@ -319,7 +369,10 @@ RCM_MUST_CHECK enum rcm_err rcm_store_session_create(struct rcm_store *store,
                                                      struct rcm_diag *diag);
 
 /* The live session with this token hash (not revoked, user not disabled);
- * RCM_E_NOT_FOUND otherwise. Timeouts are the caller's policy. */
+ * RCM_E_NOT_FOUND otherwise. Timeouts are the caller's policy. The role is
+ * the one the session acts with now: in a client practice, for company
+ * staff other than owners and admins, the assigned role; RCM_E_PERM when
+ * that assignment has been taken away (migration 0020). */
 RCM_MUST_CHECK enum rcm_err rcm_store_session_find(struct rcm_store *store,
                                                    const char *token_hash,
                                                    struct rcm_principal *out,
@@ -1063,6 +1116,99 @@ RCM_MUST_CHECK enum rcm_err rcm_store_denial_act(struct rcm_store *store,
                                                  const struct rcm_actor *actor, int64_t id,
                                                  int action, const char *note,
                                                  struct rcm_buf *letter, struct rcm_denial *out,
+                                                 struct rcm_diag *diag);
+
+/* ---- claims and batches (store_claim.c; rcm/billing.h, rcm/cycle.h) ---- */
+
+struct rcm_claim_row;
+struct rcm_claim_event;
+struct rcm_batch;
+struct rcm_x12_sender;
+struct rcm_scrub_ref;
+struct rcm_buf;
+
+struct rcm_claim_create {
+    int64_t encounter_id;
+    int64_t coverage_id;                 /* 0: the encounter's */
+    const char *sequence;                /* NULL: "primary" */
+    const struct rcm_scrub_ref *scrub;   /* NULL: edits needing reference data skipped */
+    int32_t today;                       /* 0: today (the day it will be sent) */
+};
+
+/*
+ * Build a claim from an open encounter (its lines, minus any the patient
+ * restricted from the plan), scrub it, fingerprint it and store it with its
+ * lines and findings: ready when the scrubber found no error and no live
+ * claim has the same fingerprint (a duplicate stays a draft with the
+ * finding "duplicate-claim-history"), else draft. The encounter becomes
+ * billed. One transaction, audited claim.create.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_create(struct rcm_store *store,
+                                                   const struct rcm_actor *actor,
+                                                   const struct rcm_claim_create *in,
+                                                   int64_t *id, struct rcm_diag *diag);
+/* One claim with its lines and findings (audited claim.read). */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_get(struct rcm_store *store,
+                                                const struct rcm_actor *actor, int64_t id,
+                                                struct rcm_claim_row *out,
+                                                struct rcm_diag *diag);
+
+struct rcm_claim_filter {
+    const char *state;                   /* NULL or "": any */
+    int64_t patient_id, encounter_id, batch_id;    /* 0: any */
+    bool with_lines;
+};
+typedef int (*rcm_claim_fn)(void *ctx, const struct rcm_claim_row *c);
+/* Up to limit (1-200) claims with id > after_id, oldest first, without
+ * findings; fn returns non-zero to stop. Audited claim.list. */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_list(struct rcm_store *store,
+                                                 const struct rcm_actor *actor,
+                                                 const struct rcm_claim_filter *f,
+                                                 int64_t after_id, int limit, rcm_claim_fn fn,
+                                                 void *ctx, struct rcm_diag *diag);
+/*
+ * A person's move (source "user") of a claim to state `to`, checked against
+ * the state machine (RCM_E_CONFLICT for an illegal move, naming both
+ * states; RCM_E_INVAL when the move needs a reason and has none). The
+ * reason is sealed under the patient's key. Voiding a claim that was never
+ * sent reopens its encounter for correction. Audited claim.move.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_move(struct rcm_store *store,
+                                                 const struct rcm_actor *actor, int64_t id,
+                                                 const char *to, const char *reason,
+                                                 struct rcm_diag *diag);
+typedef int (*rcm_claim_event_fn)(void *ctx, const struct rcm_claim_event *e);
+/* The claim's moves, oldest first (reasons opened when open_reasons). */
+RCM_MUST_CHECK enum rcm_err rcm_store_claim_events(struct rcm_store *store,
+                                                   const struct rcm_actor *actor, int64_t id,
+                                                   bool open_reasons, rcm_claim_event_fn fn,
+                                                   void *ctx, struct rcm_diag *diag);
+/*
+ * Put every ready claim of the tenant (up to 5,000) into 837 batches, one
+ * per trading partner (the payer's receiver_id, else the sender's default
+ * partner) and claim kind: in one transaction, count ISA13/GS06 for each
+ * partner (never reused), insert the batch rows and move the claims to
+ * submitted. Nothing ready: *n_out 0. Render each with
+ * rcm_store_batch_render and write it to the outbox.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_batch_create(struct rcm_store *store,
+                                                   const struct rcm_actor *actor,
+                                                   const struct rcm_x12_sender *sender,
+                                                   struct rcm_batch *out, size_t max_out,
+                                                   size_t *n_out, struct rcm_diag *diag);
+/* The 837 interchange of a committed batch, appended to out: the same bytes
+ * whenever it is rendered from the same rows. */
+RCM_MUST_CHECK enum rcm_err rcm_store_batch_render(struct rcm_store *store,
+                                                   const struct rcm_actor *actor, int64_t id,
+                                                   const struct rcm_x12_sender *sender,
+                                                   struct rcm_buf *out, struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_batch_get(struct rcm_store *store,
+                                                const struct rcm_actor *actor, int64_t id,
+                                                struct rcm_batch *out, struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_batch_list(struct rcm_store *store,
+                                                 const struct rcm_actor *actor,
+                                                 int64_t after_id, int limit,
+                                                 struct rcm_batch *out, int *n,
                                                  struct rcm_diag *diag);
 
 #endif

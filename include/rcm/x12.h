@@ -246,6 +246,9 @@ struct rcm_x12_validate_opts {
     rcm_x12_segment_fn on_segment;   /* may be NULL; every segment with its loops */
     void *ctx;
     bool no_external_codes;          /* skip external code sets (states, POS, RARC …) */
+    bool no_npi_check;               /* skip the NPI check digit of NM109 when NM108 = XX
+                                        (warning invalid_npi; public samples carry dummy
+                                        NPIs) */
     bool situational;                /* also check the situational ("required when")
                                         rules, SNIP type 4 (docs/x12/validation.md) */
     struct rcm_buf *ack;             /* NULL = no acknowledgment */
@@ -379,12 +382,14 @@ struct rcm_x12_line {
     int64_t units_milli;     /* quantity x 1000 */
     int32_t service_date_days;
     /* 837 writer only (the model leaves them empty): SV105 place of service
-     * (837P), SV107 diagnosis pointers (837P, 1-based into dx[]; none = "1"),
-     * REF*6R line item control number (2400, echoed by the payer's 835) */
+     * (837P), SV107 diagnosis pointers (837P, 1-based into dx[]; none = "1") */
     char pos[3];
     uint8_t dx_pointers[4];
     int n_dx_pointers;
-    /* the REF*6R control number is `control` below, shared with the 835 */
+    /* REF*6R line item control number ("L<claim line id>"): written in the
+     * 837's 2400 loop, read back from the 835's 2110 loop that echoes it */
+    char control[31];
+
     int n_adj;
     struct rcm_x12_adjustment adj[RCM_X12_MAX_ADJ];
     /* ---- 835 service payment detail (2110; posting engine) ---- */
@@ -392,7 +397,6 @@ struct rcm_x12_line {
     char orig_procedure[49];      /*   the billed code or modifiers; SVC06-2 */
     char orig_modifiers[4][3];    /* SVC06-3..6 */
     int64_t orig_units_milli;     /* SVC07 x 1000 (0 = absent) */
-    char control[31];             /* REF*6R line item control number ("L<id>") */
     bool has_allowed;
     int64_t allowed_cents;        /* AMT*B6 */
     int n_remarks;

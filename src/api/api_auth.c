@@ -127,6 +127,9 @@ authorize_session(struct api_request *req, struct api_response *res, const char 
     if (err) {
         if (err == RCM_E_NOT_FOUND)
             api_problem(req, res, API_PROBLEM_unauthorized, "the session is not valid");
+        else if (err == RCM_E_PERM)
+            api_problem(req, res, API_PROBLEM_client_not_assigned,
+                        "you are no longer assigned to this client practice");
         else
             api_problem(req, res, API_PROBLEM_internal_error, "sessions cannot be read");
         return false;
@@ -355,6 +358,19 @@ api_post_login(struct api_request *req, struct api_response *res)
                 RCM_LOG0(RCM_LOG_WARN, "login.audit_failed", req->req_id);
             api_ip_throttle_failed(ctx->ip_throttle, req->source_ip, now);
         }
+        return;
+    }
+    /* company staff reach only the client practices assigned to them */
+    if (user.client_unassigned) {
+        struct rcm_audit_what what = {"login.denied", "user", NULL, NULL, "denied"};
+        char uid[24];
+        snprintf(uid, sizeof uid, "%lld", (long long)user.id);
+        what.object_id = uid;
+        if (rcm_store_audit_append(ctx->store, &actor, &what, &diag) != RCM_OK)
+            RCM_LOG0(RCM_LOG_WARN, "login.audit_failed", req->req_id);
+        api_problem(req, res, API_PROBLEM_client_not_assigned,
+                    "you are not assigned to this client practice; ask an owner or admin "
+                    "of your company");
         return;
     }
     char token[RCM_TOKEN_TEXT_LEN + 1], csrf[RCM_TOKEN_TEXT_LEN + 1];

@@ -25,6 +25,7 @@
 #include "rcm/crypto.h"
 #include "rcm/date.h"
 #include "rcm/encounter.h"
+#include "rcm/log.h"
 #include "rcm/mem.h"
 #include "rcm/str.h"
 
@@ -378,8 +379,12 @@ store_problem(struct api_request *req, struct api_response *res, enum rcm_err er
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag->msg);
     else if (err == RCM_E_CONFLICT)
         api_problem(req, res, API_PROBLEM_conflict, "%s", diag->msg);
-    else
+    else {
+        /* store messages name statements and fields, never values */
+        RCM_LOG(RCM_LOG_ERROR, "encounter.failed", req->req_id, RCM_LF_S("error", rcm_err_str(err)),
+                RCM_LF_S("detail", diag->msg));
         api_problem(req, res, API_PROBLEM_internal_error, "the encounter is unavailable");
+    }
 }
 
 static bool

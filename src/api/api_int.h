@@ -39,6 +39,7 @@ struct api_context {
     struct rcm_pwhash_gate *pwhash_gate;/* bounds concurrent Argon2id work */
     int64_t idempotency_ttl_ms;         /* how long an idempotent answer is kept */
     struct rcm_jobs *jobs;              /* this process's workers, or NULL */
+    const struct rcm_billing_env *billing;  /* claims: scrub refs, sender, outbox */
 };
 
 /* Header and query access the transport provides. */
@@ -143,6 +144,7 @@ void api_response_release(struct api_response *res);
     X(mfa_required, 401, "Second factor required")                              \
     X(mfa_enrolment_required, 403, "Second factor enrolment required")          \
     X(forbidden, 403, "Forbidden")                                              \
+    X(client_not_assigned, 403, "Not assigned to this client practice")         \
     X(csrf_failed, 403, "CSRF token missing or wrong")                          \
     X(conflict, 409, "Conflict")                                                \
     X(idempotency_key_reused, 409, "Idempotency key reused")                    \
@@ -239,6 +241,9 @@ void api_post_echo(struct api_request *req, struct api_response *res);
 /* Handlers (api_clients.c). */
 void api_get_clients(struct api_request *req, struct api_response *res);
 void api_post_clients(struct api_request *req, struct api_response *res);
+void api_get_client_assignments(struct api_request *req, struct api_response *res);
+void api_post_client_assignments(struct api_request *req, struct api_response *res);
+void api_delete_client_assignment(struct api_request *req, struct api_response *res);
 
 /* Handlers (api_patients.c). */
 void api_post_patients(struct api_request *req, struct api_response *res);
@@ -287,6 +292,15 @@ void api_get_encounters(struct api_request *req, struct api_response *res);
 void api_get_encounter(struct api_request *req, struct api_response *res);
 void api_patch_encounter(struct api_request *req, struct api_response *res);
 void api_delete_encounter(struct api_request *req, struct api_response *res);
+void api_post_encounter_claims(struct api_request *req, struct api_response *res);
+void api_get_claims(struct api_request *req, struct api_response *res);
+void api_get_claim(struct api_request *req, struct api_response *res);
+void api_get_claim_events(struct api_request *req, struct api_response *res);
+void api_post_claim_moves(struct api_request *req, struct api_response *res);
+void api_post_batches(struct api_request *req, struct api_response *res);
+void api_get_batches(struct api_request *req, struct api_response *res);
+void api_get_batch(struct api_request *req, struct api_response *res);
+void api_get_batch_x12(struct api_request *req, struct api_response *res);
 void api_get_fee_schedules(struct api_request *req, struct api_response *res);
 void api_post_fee_schedules(struct api_request *req, struct api_response *res);
 void api_get_fee_schedule(struct api_request *req, struct api_response *res);

@@ -461,6 +461,7 @@ rcm_server_start(const struct rcm_server_options *opt, struct rcm_server **out,
     srv->ctx.idempotency_ttl_ms = (int64_t)(opt->idempotency_ttl_s ? opt->idempotency_ttl_s
                                                                    : 86400) * 1000;
     srv->ctx.jobs = opt->jobs;
+    srv->ctx.billing = opt->billing;
     srv->idle_timeout_s = opt->idle_timeout_s;
     /* a connection silent for the idle timeout closes, even before its
      * first head (when the guard, not the library, watches it) */

@@ -106,5 +106,22 @@ int cli_x12(int argc, char **argv);
 int cli_post(int argc, char **argv);
 int cli_denials(int argc, char **argv);
 int cli_deposits(int argc, char **argv);
+int cli_batch(int argc, char **argv);
+
+/* cli_billing.c: the scrubber's reference data, the 837 sender and the
+ * outbox, loaded once by serve and the claim commands. */
+#include "rcm/billing.h"
+#include "rcm/codes.h"
+#include "rcm/scrub.h"
+struct cli_billing {
+    struct rcm_billing_env env;
+    struct rcm_codes *codes;
+    struct rcm_ncci *ncci;
+    struct rcm_payer_rules *rules;
+    struct rcm_scrub_ref ref;
+    char outbox[4096];
+};
+bool cli_billing_open(const char *cmd, const struct rcm_config *cfg, struct cli_billing *b);
+void cli_billing_close(struct cli_billing *b);
 
 #endif

@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
     {"post", "post an 835 (ERA) into a tenant's claims", cli_post},
     {"denials", "the denial worklist (denials list|show|act)", cli_denials},
     {"deposits", "bank deposits reconciled to remittances (deposits add|list)", cli_deposits},
+    {"batch", "send ready claims as 837 batches to the outbox (batch|list|write)", cli_batch},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

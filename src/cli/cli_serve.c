@@ -196,6 +196,7 @@ cli_serve(int argc, char **argv)
     bool jobs_stopped = true;   /* false: a worker is still busy; keep the store */
     struct rcm_pwlist pwlist = {0};
     struct rcm_key mfa_key = {0};
+    struct cli_billing billing = {0};
     char *anchor_path = NULL;
     struct rcm_diag diag = RCM_DIAG_INIT;
     if (!parse_flags(&cfg, argc, argv, &demo))
@@ -249,6 +250,8 @@ cli_serve(int argc, char **argv)
         goto out;
     }
 
+    if (!cli_billing_open("serve", &cfg, &billing))
+        goto out;
     if (!start_jobs(&cfg, store, &jobs))
         goto out;
 
@@ -271,6 +274,7 @@ cli_serve(int argc, char **argv)
         .mfa_key = &mfa_key,
         .idempotency_ttl_s = (unsigned)RCM_CFG_INT(&cfg, api_idempotency_ttl_s),
         .jobs = jobs,
+        .billing = &billing.env,
     };
     if (rcm_server_start(&opt, &server, &diag) != RCM_OK) {
         cli_error("serve", "%s", diag.msg);
@@ -330,6 +334,7 @@ out:
     if (jobs_stopped)
         rcm_store_close(store);
     rcm_pwlist_release(&pwlist);
+    cli_billing_close(&billing);
     rcm_key_wipe(&mfa_key);
     rcm_tls_pem_free(cert);
     rcm_tls_pem_free(key);

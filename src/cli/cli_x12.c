@@ -30,8 +30,9 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-        "usage: openrcm x12 validate [--json] [--no-external-codes] [--situational] FILE|-\n"
-        "       openrcm x12 ack [--no-external-codes] [--situational] FILE|-\n"
+        "usage: openrcm x12 validate [--json] [--no-external-codes] [--no-npi-check] "
+        "[--situational] FILE|-\n"
+        "       openrcm x12 ack [--no-external-codes] [--no-npi-check] [--situational] FILE|-\n"
         "       openrcm x12 split [--out DIR] FILE|-\n"
         "       openrcm x12 to-json FILE|-\n"
         "       openrcm x12 from-json FILE|-\n"
@@ -276,6 +277,7 @@ cmd_validate(int argc, char **argv)
 {
     struct vctx c = {take_flag(&argc, argv, "--json"), true, NULL};
     bool noext = take_flag(&argc, argv, "--no-external-codes");
+    bool nonpi = take_flag(&argc, argv, "--no-npi-check");
     bool sit = take_flag(&argc, argv, "--situational");
     const char *path;
     if (one_file(argc, argv, &path) != CLI_OK)
@@ -283,7 +285,7 @@ cmd_validate(int argc, char **argv)
     c.file = path;
     struct rcm_x12_validate_opts o = {
         .on_finding = print_finding, .ctx = &c, .no_external_codes = noext,
-        .situational = sit,
+        .no_npi_check = nonpi, .situational = sit,
     };
     if (c.json) {
         json_t *fn = json_string(path);
@@ -330,13 +332,14 @@ static int
 cmd_ack(int argc, char **argv)
 {
     bool noext = take_flag(&argc, argv, "--no-external-codes");
+    bool nonpi = take_flag(&argc, argv, "--no-npi-check");
     bool sit = take_flag(&argc, argv, "--situational");
     const char *path;
     if (one_file(argc, argv, &path) != CLI_OK)
         return CLI_USAGE;
     struct rcm_buf ack = RCM_BUF_INIT((size_t)1 << 30);
     struct rcm_x12_validate_opts o = {.ack = &ack, .no_external_codes = noext,
-                                      .situational = sit};
+                                      .no_npi_check = nonpi, .situational = sit};
     struct rcm_x12_stats st;
     int rc = run(path, &o, &ack, &st);
     if (rc == CLI_OK && !drain(&ack))

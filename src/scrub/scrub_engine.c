@@ -385,16 +385,21 @@ edit_required(struct ctx *x)
     }
 }
 
+/* The NPI's place in the 837 (docs/scrub.md), for the finding's "x12" param:
+ * the segment path, never the value. */
 static void
-check_npi(struct ctx *x, const char *npi, uint32_t line, const char *field)
+check_npi(struct ctx *x, const char *npi, uint32_t line, const char *field, const char *x12)
 {
     if (empty(npi))
         return;
-    if (!rcm_codes_npi_valid(npi, strlen(npi)))
-        param(emit(x, RCM_EDIT_NPI_CHECK_DIGIT, line, field,
-                   "%s is not a valid NPI (10 digits, first 1 or 2, Luhn check digit "
-                   "with prefix 80840)", field),
-              "field", "%s", field);
+    if (!rcm_codes_npi_valid(npi, strlen(npi))) {
+        struct rcm_scrub_finding *f =
+            emit(x, RCM_EDIT_NPI_CHECK_DIGIT, line, field,
+                 "%s is not a valid NPI (10 digits, first 1 or 2, Luhn check digit "
+                 "with prefix 80840)", field);
+        param(f, "field", "%s", field);
+        param(f, "x12", "%s", x12);
+    }
 }
 
 static void
@@ -403,15 +408,16 @@ edit_npi(struct ctx *x)
     const struct rcm_claim *c = x->c;
     if (!on(x, RCM_EDIT_NPI_CHECK_DIGIT))
         return;
-    check_npi(x, c->billing.npi, 0, "billing.npi");
-    check_npi(x, c->rendering.npi, 0, "rendering.npi");
-    check_npi(x, c->referring.npi, 0, "referring.npi");
-    check_npi(x, c->facility.npi, 0, "facility.npi");
+    bool inst = c->kind == RCM_CLAIM_INSTITUTIONAL;
+    check_npi(x, c->billing.npi, 0, "billing.npi", "2010AA NM109");
+    check_npi(x, c->rendering.npi, 0, "rendering.npi", inst ? "2310D NM109" : "2310B NM109");
+    check_npi(x, c->referring.npi, 0, "referring.npi", inst ? "2310F NM109" : "2310A NM109");
+    check_npi(x, c->facility.npi, 0, "facility.npi", inst ? "2310E NM109" : "2310C NM109");
     for (size_t i = 0; i < c->n_lines; i++) {
         char f[RCM_SCRUB_FIELD_MAX];
         if (!empty(c->lines[i].rendering_npi))
             check_npi(x, c->lines[i].rendering_npi, c->lines[i].number,
-                      LINE_FIELD(f, i, "rendering_npi"));
+                      LINE_FIELD(f, i, "rendering_npi"), inst ? "2420C NM109" : "2420A NM109");
     }
 }
 

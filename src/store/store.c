@@ -100,7 +100,13 @@ rcm_store_migrate(struct rcm_store *store, struct rcm_migrate_report *report,
 {
     struct rcm_migrate_report ignored;
     enum rcm_err err = store_migrate(store->db, report ? report : &ignored, diag);
-    return err ? err : store_keyring_sync(store, diag);
+    if (!err)
+        err = store_keyring_sync(store, diag);
+    /* SQL cannot seal: reasons stored in plaintext before migration 0021 */
+    int64_t sealed = 0;
+    if (!err && store->keys)
+        err = store_break_glass_seal_legacy(store, &sealed, diag);
+    return err;
 }
 
 enum rcm_err
@@ -179,9 +185,45 @@ rcm_store_client_create(struct rcm_store *store, const struct rcm_actor *actor,
 
 enum rcm_err
 rcm_store_client_list(struct rcm_store *store, const struct rcm_actor *actor,
-                      rcm_tenant_row_fn fn, void *ctx, struct rcm_diag *diag)
+                      int64_t assigned_to, rcm_tenant_row_fn fn, void *ctx,
+                      struct rcm_diag *diag)
 {
-    return store_client_list(store, actor->tenant_id, fn, ctx, diag);
+    if (assigned_to < 0)
+        return rcm_diag_fail(diag, RCM_E_INVAL, "bad user id");
+    return store_client_list(store, actor->tenant_id, assigned_to, fn, ctx, diag);
+}
+
+enum rcm_err
+rcm_store_client_assign(struct rcm_store *store, const struct rcm_actor *actor,
+                        int64_t client_id, int64_t user_id, int role, struct rcm_diag *diag)
+{
+    if (client_id <= 0 || user_id <= 0)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such client practice or user");
+    if (!store_client_role_assignable(role))
+        return rcm_diag_fail(diag, RCM_E_INVAL,
+                             "role: one of admin, biller, coder, front_desk, compliance, "
+                             "analyst");
+    return store_client_assign(store, actor, client_id, user_id, role, rcm_time_now_ms(),
+                               diag);
+}
+
+enum rcm_err
+rcm_store_client_unassign(struct rcm_store *store, const struct rcm_actor *actor,
+                          int64_t client_id, int64_t user_id, struct rcm_diag *diag)
+{
+    if (client_id <= 0 || user_id <= 0)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such client practice or user");
+    return store_client_assign(store, actor, client_id, user_id, -1, rcm_time_now_ms(), diag);
+}
+
+enum rcm_err
+rcm_store_client_assignments(struct rcm_store *store, const struct rcm_actor *actor,
+                             int64_t client_id, rcm_assignment_row_fn fn, void *ctx,
+                             struct rcm_diag *diag)
+{
+    if (client_id <= 0)
+        return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such client practice");
+    return store_client_assignment_list(store, actor->tenant_id, client_id, fn, ctx, diag);
 }
 
 enum rcm_err

@@ -173,10 +173,8 @@ normalise(struct rcm_encounter *e)
 
 /* ---- column encodings ------------------------------------------------------- */
 
-/* The space-separated words of s, at most max (more are ignored: the
- * writer never stores more). */
-static size_t
-split_spaces(const char *s, struct rcm_str *out, size_t max)
+size_t
+store_words(const char *s, struct rcm_str *out, size_t max)
 {
     struct rcm_str rest = rcm_str_c(s), tok;
     size_t n = 0;
@@ -186,12 +184,10 @@ split_spaces(const char *s, struct rcm_str *out, size_t max)
     return n;
 }
 
-/* Append to out at *at, never past cap (the callers' buffers fit the
- * longest value the checks allow). */
-static void
-append(char *out, size_t cap, size_t *at, const char *sep, const char *word)
+void
+store_join(char *out, size_t cap, size_t *at, const char *word)
 {
-    int n = snprintf(out + *at, cap - *at, "%s%s", *at ? sep : "", word);
+    int n = snprintf(out + *at, cap - *at, "%s%s", *at ? " " : "", word);
     if (n > 0 && (size_t)n < cap - *at)
         *at += (size_t)n;
 }
@@ -205,7 +201,7 @@ join_dx(const struct rcm_encounter *e, char *out, size_t cap)
         char word[12];
         snprintf(word, sizeof word, "%s%s%c", e->dx[i], e->poa[i] ? ":" : "",
                  e->poa[i] ? e->poa[i] : '\0');
-        append(out, cap, &at, " ", word);
+        store_join(out, cap, &at, word);
     }
 }
 
@@ -213,7 +209,7 @@ static void
 split_dx(const char *s, struct rcm_encounter *e)
 {
     struct rcm_str parts[RCM_ENCOUNTER_MAX_DX];
-    size_t n = split_spaces(s, parts, RCM_ENCOUNTER_MAX_DX);
+    size_t n = store_words(s, parts, RCM_ENCOUNTER_MAX_DX);
     e->n_dx = (int)n;
     for (size_t i = 0; i < n; i++) {
         struct rcm_str p = parts[i];
@@ -232,7 +228,7 @@ join_modifiers(const struct rcm_encounter_line *l, char *out, size_t cap)
     size_t at = 0;
     out[0] = '\0';
     for (int i = 0; i < l->n_modifiers; i++)
-        append(out, cap, &at, " ", l->modifiers[i]);
+        store_join(out, cap, &at, l->modifiers[i]);
 }
 
 static void
@@ -243,7 +239,7 @@ join_pointers(const struct rcm_encounter_line *l, char *out, size_t cap)
     for (int i = 0; i < l->n_dx_pointers; i++) {
         char word[4];
         snprintf(word, sizeof word, "%d", l->dx_pointers[i]);
-        append(out, cap, &at, " ", word);
+        store_join(out, cap, &at, word);
     }
 }
 
@@ -251,11 +247,11 @@ static void
 split_line_lists(const char *mods, const char *ptrs, struct rcm_encounter_line *l)
 {
     struct rcm_str parts[RCM_CLAIM_MAX_MODIFIERS];
-    size_t n = split_spaces(mods, parts, RCM_CLAIM_MAX_MODIFIERS);
+    size_t n = store_words(mods, parts, RCM_CLAIM_MAX_MODIFIERS);
     l->n_modifiers = (int)n;
     for (size_t i = 0; i < n; i++)
         rcm_str_copy(l->modifiers[i], sizeof l->modifiers[i], parts[i]);
-    n = split_spaces(ptrs, parts, RCM_CLAIM_MAX_POINTERS);
+    n = store_words(ptrs, parts, RCM_CLAIM_MAX_POINTERS);
     l->n_dx_pointers = (int)n;
     for (size_t i = 0; i < n; i++) {
         int64_t v = 0;
@@ -590,11 +586,15 @@ fill_charges(struct db_tx *tx, struct rcm_encounter *e, const char *payer,
     return RCM_OK;
 }
 
+#define DX_TEXT_MAX (RCM_ENCOUNTER_MAX_DX * 11)
+
+/* Bind the encounter's columns; `dx` (DX_TEXT_MAX) holds the joined
+ * diagnoses and must live until the statement has run (binds borrow). */
 static void
-bind_header(struct db_stmt *st, const struct rcm_encounter *e, const struct sealed_cols *s)
+bind_header(struct db_stmt *st, const struct rcm_encounter *e, const struct sealed_cols *s,
+            char *dx)
 {
-    char dx[RCM_ENCOUNTER_MAX_DX * 11];
-    join_dx(e, dx, sizeof dx);
+    join_dx(e, dx, DX_TEXT_MAX);
     db_bind_text(st, 5, kind_name(e->kind));
     bind_id_or_null(st, 6, e->coverage_id);
     db_bind_i64(st, 7, e->billing_provider_id);
@@ -687,7 +687,8 @@ create_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     db_bind_i64(st, 2, e->patient_id);
     db_bind_text(st, 3, w->sealed->uid);
     db_bind_i64(st, 4, w->now_ms);
-    bind_header(st, e, w->sealed);
+    char dx[DX_TEXT_MAX];
+    bind_header(st, e, w->sealed, dx);
     if ((err = db_step(st, &row, diag)))
         return err;
     e->id = db_col_i64(st, 0);
@@ -913,7 +914,8 @@ update_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     db_bind_i64(st, 2, e->id);
     db_bind_i64(st, 3, w->now_ms);
     db_bind_i64(st, 4, e->updated_ms);
-    bind_header(st, e, w->sealed);
+    char dx[DX_TEXT_MAX];
+    bind_header(st, e, w->sealed, dx);
     if ((err = db_exec(st, diag)))
         return err;
     if ((err = db_prepare(tx, &LINE_DELETE, &st, diag)))

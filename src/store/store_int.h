@@ -11,6 +11,7 @@
 #include "rcm/crypto.h"
 #include "rcm/patient.h"
 #include "rcm/store.h"
+#include "rcm/str.h"
 
 /* Blind-index columns, in the order of enum rcm_blind_kind - 1. */
 #define STORE_BIDX_COUNT 4
@@ -44,6 +45,10 @@ typedef enum rcm_err (*store_rekey_fn)(void *ctx, struct store_patient_row *row)
 #define STORE_KEY_INDEX "index"
 #define STORE_KEY_DATA_NEXT "data-next"
 #define STORE_KEY_INDEX_NEXT "index-next"
+/* seals a tenant's free text that is not a patient record (break-glass
+ * reasons; migration 0021). Not replaced by a tenant rotation (only re-wrapped
+ * by a master rotation, like every key row). */
+#define STORE_KEY_NOTE "note"
 
 
 /* Keys the store holds (store_keys.c). */
@@ -125,8 +130,19 @@ enum rcm_err store_tenant_get(struct rcm_store *s, int64_t tenant_id, struct rcm
 enum rcm_err store_tenant_policy_set(struct rcm_store *s, const struct rcm_actor *actor,
                                      const struct rcm_tenant_policy *policy, int64_t now_ms,
                                      struct rcm_diag *diag);
-enum rcm_err store_client_list(struct rcm_store *s, int64_t manager_id, rcm_tenant_row_fn fn,
-                               void *ctx, struct rcm_diag *diag);
+/* assigned_to 0: every client of manager_id; else those assigned to that
+ * user (migration 0020). */
+enum rcm_err store_client_list(struct rcm_store *s, int64_t manager_id, int64_t assigned_to,
+                               rcm_tenant_row_fn fn, void *ctx, struct rcm_diag *diag);
+
+/* store_client.c: client assignments. role -1 removes the assignment. */
+bool store_client_role_assignable(int role);
+enum rcm_err store_client_assign(struct rcm_store *s, const struct rcm_actor *actor,
+                                 int64_t client_id, int64_t user_id, int role, int64_t now_ms,
+                                 struct rcm_diag *diag);
+enum rcm_err store_client_assignment_list(struct rcm_store *s, int64_t manager_id,
+                                          int64_t client_id, rcm_assignment_row_fn fn,
+                                          void *ctx, struct rcm_diag *diag);
 
 /* store_user.c: users, logins and their throttle, sessions, break-glass. */
 enum rcm_err store_user_create(struct rcm_store *s, const struct rcm_actor *actor,
@@ -172,6 +188,10 @@ enum rcm_err store_break_glass_end(struct rcm_store *s, const struct rcm_actor *
                                    int64_t session_id, int64_t now_ms, struct rcm_diag *diag);
 enum rcm_err store_break_glass_expire(struct rcm_store *s, int64_t now_ms, int *n,
                                       struct rcm_diag *diag);
+/* After migrating: seal the plaintext reasons of grants written before
+ * migration 0021 and clear them (no-op without a keyring). *n counts them. */
+enum rcm_err store_break_glass_seal_legacy(struct rcm_store *s, int64_t *n,
+                                           struct rcm_diag *diag);
 enum rcm_err store_break_glass_list(struct rcm_store *s, int64_t tenant_id, int limit,
                                     rcm_break_glass_row_fn fn, void *ctx,
                                     struct rcm_diag *diag);
@@ -333,6 +353,12 @@ enum rcm_err store_patient_key_row(struct db_tx *tx, struct store_patient_key_ro
 /* The same in a snapshot of its own, unwrapped into *out (wipe it). */
 enum rcm_err store_patient_key_read(struct rcm_store *s, int64_t tenant_id, int64_t patient_id,
                                     struct rcm_key *out, struct rcm_diag *diag) RCM_MUST_CHECK;
+
+/* Lists in revenue-cycle columns are space-separated words ("25 59").
+ * store_words: up to max words of s (more are ignored). store_join: append
+ * word at *at, never past cap (callers size out for the longest list). */
+size_t store_words(const char *s, struct rcm_str *out, size_t max);
+void store_join(char *out, size_t cap, size_t *at, const char *word);
 
 /* Keyring: master key(s) given at open, tenant keys unwrapped on demand and
  * cached by (tenant, key id). */

@@ -99,6 +99,8 @@ key_context(int64_t tenant_id, const char *purpose, char ctx[RCM_KEY_CONTEXT_MAX
         snprintf(owner, sizeof owner, "0.%s", purpose);
     else if (strncmp(purpose, STORE_KEY_INDEX, strlen(STORE_KEY_INDEX)) == 0)
         snprintf(owner, sizeof owner, "%" PRId64 ".index", tenant_id);  /* and index-next */
+    else if (strcmp(purpose, STORE_KEY_NOTE) == 0)
+        snprintf(owner, sizeof owner, "%" PRId64 ".note", tenant_id);
     else
         snprintf(owner, sizeof owner, "%" PRId64, tenant_id);
     return rcm_key_context_tenant(owner, ctx);

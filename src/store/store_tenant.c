@@ -29,6 +29,11 @@ static const struct db_sql TENANT_POLICY_SET = {
 static const struct db_sql CLIENT_LIST = {
     "CLIENT_LIST", "SELECT " TENANT_COLUMNS " FROM tenant WHERE manager_id = ?1 "
     "ORDER BY id", NULL};
+/* a staff member's clients: those assigned to them (migration 0020) */
+static const struct db_sql CLIENT_LIST_ASSIGNED = {
+    "CLIENT_LIST_ASSIGNED", "SELECT " TENANT_COLUMNS " FROM tenant WHERE manager_id = ?1 "
+    "AND id IN (SELECT client_id FROM client_assignment WHERE user_id = ?2) ORDER BY id",
+    NULL};
 
 /* Row of TENANT_COLUMNS -> tenant. */
 static void
@@ -117,6 +122,7 @@ struct tenant_read {
     const struct db_sql *sql;
     const char *slug;           /* TENANT_BY_SLUG */
     int64_t id;                 /* TENANT_GET, CLIENT_LIST */
+    int64_t user_id;            /* CLIENT_LIST_ASSIGNED */
     struct rcm_tenant *out;
     rcm_tenant_row_fn fn;
     void *ctx;
@@ -134,6 +140,8 @@ read_tenants(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         db_bind_text(st, 1, r->slug);
     else
         db_bind_i64(st, 1, r->id);
+    if (r->user_id)
+        db_bind_i64(st, 2, r->user_id);
     bool row;
     struct rcm_tenant t;
     while (!(err = db_step(st, &row, diag)) && row) {
@@ -154,7 +162,7 @@ enum rcm_err
 store_tenant_find(struct rcm_store *s, const char *slug, struct rcm_tenant *out,
                   struct rcm_diag *diag)
 {
-    struct tenant_read r = {&TENANT_BY_SLUG, slug, 0, out, NULL, NULL};
+    struct tenant_read r = {&TENANT_BY_SLUG, slug, 0, 0, out, NULL, NULL};
     return store_read(s, read_tenants, &r, diag);
 }
 
@@ -162,15 +170,16 @@ enum rcm_err
 store_tenant_get(struct rcm_store *s, int64_t tenant_id, struct rcm_tenant *out,
                  struct rcm_diag *diag)
 {
-    struct tenant_read r = {&TENANT_GET, NULL, tenant_id, out, NULL, NULL};
+    struct tenant_read r = {&TENANT_GET, NULL, tenant_id, 0, out, NULL, NULL};
     return store_read(s, read_tenants, &r, diag);
 }
 
 enum rcm_err
-store_client_list(struct rcm_store *s, int64_t manager_id, rcm_tenant_row_fn fn, void *ctx,
-                  struct rcm_diag *diag)
+store_client_list(struct rcm_store *s, int64_t manager_id, int64_t assigned_to,
+                  rcm_tenant_row_fn fn, void *ctx, struct rcm_diag *diag)
 {
-    struct tenant_read r = {&CLIENT_LIST, NULL, manager_id, NULL, fn, ctx};
+    struct tenant_read r = {assigned_to ? &CLIENT_LIST_ASSIGNED : &CLIENT_LIST, NULL,
+                            manager_id, assigned_to, NULL, fn, ctx};
     return store_read(s, read_tenants, &r, diag);
 }
 

@@ -6,6 +6,7 @@
  * that makes it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rcm/roles.h"
@@ -34,9 +35,11 @@ static const struct db_sql USER_GET = {
 static const struct db_sql USER_LIST = {
     "USER_LIST", "SELECT " USER_COLUMNS " FROM app_user WHERE tenant_id = ?1 ORDER BY id",
     NULL};
-/* a user of the named tenant before one of its managing company */
+/* a user of the named tenant before one of its managing company, with the
+ * company user's assigned role in the client (migration 0020) */
 static const struct db_sql LOGIN_LOOKUP = {
-    "LOGIN_LOOKUP", "SELECT " USER_COLUMNS_U ", u.password_hash, t.id FROM tenant t "
+    "LOGIN_LOOKUP", "SELECT " USER_COLUMNS_U ", u.password_hash, t.id, (SELECT a.role "
+    "FROM client_assignment a WHERE a.client_id = t.id AND a.user_id = u.id) FROM tenant t "
     "JOIN app_user u ON u.email = ?2 AND (u.tenant_id = t.id OR u.tenant_id = "
     "t.manager_id) WHERE t.slug = ?1 ORDER BY u.tenant_id = t.id DESC LIMIT 1", NULL};
 static const struct db_sql USER_FAILURES = {
@@ -65,8 +68,15 @@ static const struct db_sql SESSION_INSERT = {
     "SESSION_INSERT", "INSERT INTO session(tenant_id, user_id, token_hash, csrf_hash, "
     "created_ms, last_seen_ms, mfa_ok) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6) RETURNING id",
     NULL};
+/* The role a session acts with: the user's own in their tenant, and in a
+ * client practice the company owner's or admin's own, anyone else's the role
+ * assigned to them there — NULL when the assignment is gone. */
+#define SESSION_ROLE                                                           \
+    "CASE WHEN u.tenant_id = s.tenant_id OR u.role IN ('owner', 'admin') THEN "  \
+    "u.role ELSE (SELECT a.role FROM client_assignment a WHERE a.client_id = "    \
+    "s.tenant_id AND a.user_id = u.id) END"
 static const struct db_sql SESSION_FIND = {
-    "SESSION_FIND", "SELECT s.id, s.tenant_id, s.user_id, u.role, s.created_ms, "
+    "SESSION_FIND", "SELECT s.id, s.tenant_id, s.user_id, " SESSION_ROLE ", s.created_ms, "
     "s.last_seen_ms, s.csrf_hash, s.mfa_ok, s.emergency_until_ms, u.mfa_enabled, "
     "t.mfa_required, t.session_idle_s, t.break_glass_max_minutes FROM session s "
     "JOIN app_user u ON u.id = s.user_id JOIN tenant t ON t.id = s.tenant_id "
@@ -85,9 +95,20 @@ static const struct db_sql SESSION_EMERGENCY = {
 static const struct db_sql BG_IN_FORCE = {
     "BG_IN_FORCE", "SELECT count(*) FROM break_glass WHERE user_id = ?1 AND "
     "ended_ms = 0 AND expires_ms > ?2", NULL};
+/* the reason is sealed with the grant's id in its associated data, so the
+ * row is made first with an empty envelope and then given the real one */
 static const struct db_sql BG_INSERT = {
-    "BG_INSERT", "INSERT INTO break_glass(tenant_id, user_id, session_id, reason, "
+    "BG_INSERT", "INSERT INTO break_glass(tenant_id, user_id, session_id, reason_sealed, "
     "started_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", NULL};
+static const struct db_sql BG_SEAL = {
+    "BG_SEAL", "UPDATE break_glass SET reason_sealed = ?2, reason = NULL WHERE id = ?1",
+    NULL};
+static const struct db_sql BG_LEGACY = {
+    "BG_LEGACY", "SELECT id, tenant_id, reason FROM break_glass WHERE reason IS NOT NULL "
+    "ORDER BY id LIMIT 64", NULL};
+static const struct db_sql BG_SEAL_LEGACY = {
+    "BG_SEAL_LEGACY", "UPDATE break_glass SET reason_sealed = ?2, reason = NULL WHERE id = ?1 "
+    "AND reason = ?3", NULL};
 static const struct db_sql BG_END_SESSION = {
     "BG_END_SESSION", "UPDATE break_glass SET ended_ms = ?3 WHERE session_id = ?1 "
     "AND user_id = ?2 AND ended_ms = 0 AND expires_ms > ?3 RETURNING id", NULL};
@@ -105,7 +126,8 @@ static const struct db_sql BG_LIST = {
     "e.tenant_id = b.tenant_id AND e.actor_type = 'user' AND e.actor_id = b.user_id "
     "AND e.emergency = 1 AND e.action NOT LIKE 'break!_glass.%' ESCAPE '!' AND "
     "e.ts_ms BETWEEN b.started_ms AND (CASE WHEN b.ended_ms > 0 THEN b.ended_ms "
-    "ELSE b.expires_ms END)), u.email FROM break_glass b JOIN app_user u ON "
+    "ELSE b.expires_ms END)), u.email, b.tenant_id, b.reason_sealed FROM break_glass b "
+    "JOIN app_user u ON "
     "u.id = b.user_id WHERE b.tenant_id = ?1 ORDER BY b.id DESC LIMIT ?2", NULL};
 
 /* The most a BG_EXPIRE run ends (LIMIT 64; the rest: next run). */
@@ -281,6 +303,15 @@ read_login(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     rcm_str_copy(r->out->password_hash, sizeof r->out->password_hash,
                  rcm_str_c(db_col_str(st, 9)));
     r->out->login_tenant_id = db_col_i64(st, 10);
+    /* company staff in a client: the assigned role, or none at all */
+    int role = r->out->role;
+    if (r->out->tenant_id != r->out->login_tenant_id && role != RCM_ROLE_OWNER &&
+        role != RCM_ROLE_ADMIN) {
+        if (db_col_is_null(st, 11))
+            r->out->client_unassigned = true;
+        else
+            r->out->role = rcm_role_parse(db_col_str(st, 11));
+    }
     return RCM_OK;
 }
 
@@ -650,6 +681,9 @@ read_session(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         return err;
     if (!row)
         return rcm_diag_fail(diag, RCM_E_NOT_FOUND, "no such session");
+    if (db_col_is_null(st, 3))
+        return rcm_diag_fail(diag, RCM_E_PERM, "the user is not assigned to this client "
+                             "practice");
     struct rcm_principal *p = r->out;
     p->session_id = db_col_i64(st, 0);
     p->tenant_id = db_col_i64(st, 1);
@@ -738,7 +772,38 @@ struct grant_start {
     int64_t until_ms;
     int64_t now_ms;
     int64_t *grant_id;
+    const struct rcm_key *note_key;
 };
+
+/* Largest envelope of a reason: 500 code points of at most 4 bytes. */
+#define BG_SEALED_MAX (4 * RCM_BREAK_GLASS_REASON_MAX + RCM_AEAD_OVERHEAD_BYTES)
+
+/* A break-glass reason's envelope: tenant, table, column and grant id in the
+ * associated data, under the tenant's note key. */
+static enum rcm_err
+reason_aad(int64_t tenant_id, int64_t grant_id, uint8_t *aad, size_t *aad_len)
+{
+    char tid[24], gid[24];
+    snprintf(tid, sizeof tid, "%lld", (long long)tenant_id);
+    snprintf(gid, sizeof gid, "%lld", (long long)grant_id);
+    return rcm_aead_aad_build(tid, "break_glass", "reason", gid, aad, RCM_AEAD_AAD_MAX_BYTES,
+                              aad_len);
+}
+
+static enum rcm_err
+seal_reason(const struct rcm_key *key, int64_t tenant_id, int64_t grant_id, const char *reason,
+            uint8_t out[BG_SEALED_MAX], size_t *out_len, struct rcm_diag *diag)
+{
+    uint8_t aad[RCM_AEAD_AAD_MAX_BYTES];
+    size_t aad_len = 0;
+    enum rcm_err err = reason_aad(tenant_id, grant_id, aad, &aad_len);
+    if (!err)
+        err = rcm_aead_seal(key, aad, aad_len, (const uint8_t *)reason, strlen(reason), out,
+                            BG_SEALED_MAX, out_len);
+    return err ? rcm_diag_fail(diag, err, "break-glass %lld: the reason cannot be sealed",
+                               (long long)grant_id)
+               : RCM_OK;
+}
 
 static enum rcm_err
 start_grant(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
@@ -766,10 +831,21 @@ start_grant(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     db_bind_i64(st, 1, actor->tenant_id);
     db_bind_i64(st, 2, actor->user_id);
     db_bind_i64(st, 3, a->session_id);
-    db_bind_text(st, 4, a->reason);
+    db_bind_blob(st, 4, "", 0);
     db_bind_i64(st, 5, a->now_ms);
     db_bind_i64(st, 6, a->until_ms);
     if ((err = returned_id(st, a->grant_id, diag)))
+        return err;
+    uint8_t sealed[BG_SEALED_MAX];
+    size_t sealed_len = 0;
+    if ((err = seal_reason(a->note_key, actor->tenant_id, *a->grant_id, a->reason, sealed,
+                           &sealed_len, diag)))
+        return err;
+    if ((err = db_prepare(tx, &BG_SEAL, &st, diag)))
+        return err;
+    db_bind_i64(st, 1, *a->grant_id);
+    db_bind_blob(st, 2, sealed, sealed_len);
+    if ((err = db_exec(st, diag)))
         return err;
     /* the grant is in force from this record on */
     struct rcm_actor flagged = *actor;
@@ -783,8 +859,15 @@ store_break_glass_start(struct rcm_store *s, const struct rcm_actor *actor,
                         int64_t session_id, const char *reason, int64_t until_ms,
                         int64_t now_ms, int64_t *grant_id, struct rcm_diag *diag)
 {
-    struct grant_start a = {s, actor, session_id, reason, until_ms, now_ms, grant_id};
-    return db_write(s->db, start_grant, &a, diag);
+    /* the key first: loading it may write its row (no nested transaction) */
+    struct rcm_key key;
+    enum rcm_err err = store_tenant_key(s, actor->tenant_id, STORE_KEY_NOTE, true, &key, diag);
+    if (err)
+        return err;
+    struct grant_start a = {s, actor, session_id, reason, until_ms, now_ms, grant_id, &key};
+    err = db_write(s->db, start_grant, &a, diag);
+    rcm_key_wipe(&key);
+    return err;
 }
 
 static enum rcm_err
@@ -877,7 +960,36 @@ struct grant_list {
     int limit;
     rcm_break_glass_row_fn fn;
     void *ctx;
+    const struct rcm_key *note_key;     /* NULL: the tenant has none yet */
 };
+
+/* The reason of a listed grant: opened from its envelope, or (a row from
+ * before migration 0021 not sealed yet) the plaintext column. */
+static enum rcm_err
+grant_reason(struct grant_list *l, struct db_stmt *st, struct rcm_break_glass *g,
+             struct rcm_diag *diag)
+{
+    size_t n = 0;
+    const void *env = db_col_blob(st, 10, &n);
+    if (!env || n == 0) {
+        rcm_str_copy(g->reason, sizeof g->reason, rcm_str_c(db_col_str(st, 3)));
+        return RCM_OK;
+    }
+    if (!l->note_key)
+        return rcm_diag_fail(diag, RCM_E_CRYPTO, "break-glass %lld: no key opens the reason",
+                             (long long)g->id);
+    uint8_t aad[RCM_AEAD_AAD_MAX_BYTES];
+    size_t aad_len = 0, len = 0;
+    enum rcm_err err = reason_aad(db_col_i64(st, 9), g->id, aad, &aad_len);
+    if (!err)
+        err = rcm_aead_open(l->note_key, aad, aad_len, env, n, (uint8_t *)g->reason,
+                            sizeof g->reason - 1, &len);
+    if (err)
+        return rcm_diag_fail(diag, RCM_E_CRYPTO, "break-glass %lld: the reason does not open",
+                             (long long)g->id);
+    g->reason[len] = '\0';
+    return RCM_OK;
+}
 
 static enum rcm_err
 list_grants(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
@@ -896,14 +1008,17 @@ list_grants(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         g.id = db_col_i64(st, 0);
         g.user_id = db_col_i64(st, 1);
         g.session_id = db_col_i64(st, 2);
-        rcm_str_copy(g.reason, sizeof g.reason, rcm_str_c(db_col_str(st, 3)));
+        if ((err = grant_reason(l, st, &g, diag)))
+            break;
         g.started_ms = db_col_i64(st, 4);
         g.expires_ms = db_col_i64(st, 5);
         g.ended_ms = db_col_i64(st, 6);
         g.actions = db_col_i64(st, 7);
         rcm_str_copy(g.user_email, sizeof g.user_email,
                      rcm_str_c(db_col_str(st, 8)));
-        if (l->fn(l->ctx, &g))
+        int stop = l->fn(l->ctx, &g);
+        rcm_crypto_wipe(g.reason, sizeof g.reason);
+        if (stop)
             break;
     }
     return err;
@@ -913,6 +1028,90 @@ enum rcm_err
 store_break_glass_list(struct rcm_store *s, int64_t tenant_id, int limit,
                        rcm_break_glass_row_fn fn, void *ctx, struct rcm_diag *diag)
 {
-    struct grant_list l = {tenant_id, limit, fn, ctx};
-    return store_read(s, list_grants, &l, diag);
+    struct rcm_key key;
+    enum rcm_err err = store_tenant_key(s, tenant_id, STORE_KEY_NOTE, false, &key, diag);
+    if (err && err != RCM_E_NOT_FOUND)
+        return err;
+    struct grant_list l = {tenant_id, limit, fn, ctx, err ? NULL : &key};
+    err = store_read(s, list_grants, &l, diag);
+    rcm_key_wipe(&key);
+    return err;
+}
+
+/* ---- reasons written before migration 0021 --------------------------------- */
+
+#define LEGACY_BATCH 64
+
+struct legacy {
+    int n;
+    int64_t id[LEGACY_BATCH], tenant[LEGACY_BATCH];
+    char reason[LEGACY_BATCH][4 * RCM_BREAK_GLASS_REASON_MAX + 1];
+    uint8_t sealed[LEGACY_BATCH][BG_SEALED_MAX];
+    size_t sealed_len[LEGACY_BATCH];
+};
+
+static enum rcm_err
+read_legacy(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
+{
+    struct legacy *x = ctx;
+    struct db_stmt *st;
+    bool row;
+    x->n = 0;
+    enum rcm_err err = db_prepare(tx, &BG_LEGACY, &st, diag);
+    while (!err && !(err = db_step(st, &row, diag)) && row && x->n < LEGACY_BATCH) {
+        x->id[x->n] = db_col_i64(st, 0);
+        x->tenant[x->n] = db_col_i64(st, 1);
+        rcm_str_copy(x->reason[x->n], sizeof x->reason[0], rcm_str_c(db_col_str(st, 2)));
+        x->n++;
+    }
+    return err;
+}
+
+static enum rcm_err
+write_legacy(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
+{
+    struct legacy *x = ctx;
+    enum rcm_err err = RCM_OK;
+    for (int i = 0; !err && i < x->n; i++) {
+        struct db_stmt *st;
+        if ((err = db_prepare(tx, &BG_SEAL_LEGACY, &st, diag)))
+            break;
+        db_bind_i64(st, 1, x->id[i]);
+        db_bind_blob(st, 2, x->sealed[i], x->sealed_len[i]);
+        db_bind_text(st, 3, x->reason[i]);
+        err = db_exec(st, diag);
+    }
+    return err;
+}
+
+enum rcm_err
+store_break_glass_seal_legacy(struct rcm_store *s, int64_t *n, struct rcm_diag *diag)
+{
+    *n = 0;
+    if (!s->keys)
+        return RCM_OK;
+    struct legacy *x = calloc(1, sizeof *x);
+    if (!x)
+        return rcm_diag_fail(diag, RCM_E_NOMEM, "out of memory");
+    enum rcm_err err;
+    /* a batch at a time: read, seal outside any transaction (the tenant's
+     * note key may have to be created), write back unless changed meanwhile */
+    while (!(err = store_read(s, read_legacy, x, diag)) && x->n > 0) {
+        for (int i = 0; !err && i < x->n; i++) {
+            struct rcm_key key;
+            err = store_tenant_key(s, x->tenant[i], STORE_KEY_NOTE, true, &key, diag);
+            if (!err)
+                err = seal_reason(&key, x->tenant[i], x->id[i], x->reason[i], x->sealed[i],
+                                  &x->sealed_len[i], diag);
+            rcm_key_wipe(&key);
+        }
+        if (!err)
+            err = db_write(s->db, write_legacy, x, diag);
+        if (err)
+            break;
+        *n += x->n;
+    }
+    rcm_crypto_wipe(x, sizeof *x);
+    free(x);
+    return err;
 }

@@ -27,6 +27,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "rcm/codes.h"
 #include "rcm/date.h"
 #include "rcm/mem.h"
 #include "rcm/x12.h"
@@ -1251,6 +1252,25 @@ check_period(struct rcm_x12_validator *v, const struct x12_node *n,
     }
 }
 
+/*
+ * NM108 = XX says NM109 is a National Provider Identifier: ten digits whose
+ * last is the Luhn check digit over "80840" and the first nine (the one check
+ * the store and the scrubber use, rcm_codes_npi_valid). A miss is a warning
+ * `invalid_npi` (IK403 7 if it were an error: the 999 stays about syntax)
+ * naming the segment, its position and loop and NM109, never the value — an
+ * NPI is not PHI, but findings go to logs, and a mistyped one may be anything.
+ */
+static void __attribute__((noinline))
+check_npi(struct rcm_x12_validator *v, const struct rcm_str *els, size_t nel)
+{
+    if (v->o.no_npi_check || nel < 10 || !rcm_str_eq_c(els[8], "XX") || els[9].n == 0)
+        return;
+    if (!rcm_codes_npi_valid(els[9].p, els[9].n))
+        report(v, FS(RCM_X12_LVL_ELEMENT, RCM_X12_SEV_WARNING, "invalid_npi", "7", 9, 0, 0,
+                     "67"),
+               "NM109 is not a valid NPI (10 digits, Luhn check digit with prefix 80840)");
+}
+
 /* A value with repetitions of element ei at position pos. */
 static void __attribute__((noinline))
 check_repeats(struct rcm_x12_validator *v, size_t ei, int pos, struct rcm_str val,
@@ -1470,6 +1490,8 @@ check_segment(struct rcm_x12_validator *v, const struct x12_node *n,
     check_period(v, n, els, nel);
     if (n->idkey == KEY3('H', 'L', 0))
         check_hl(v, els, nel);
+    else if (n->idkey == KEY3('N', 'M', '1'))
+        check_npi(v, els, nel);
 }
 
 static uint32_t

@@ -2,9 +2,11 @@
 // (second factor for every role, idle timeout, break-glass maximum), user
 // management (role, name, disable, unlock) and break-glass access.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { assertProblem, bearer, enrollMfa, runCli, sql, startServer, strongPassword, world } from './harness.mjs';
+import { assertProblem, bearer, enrollMfa, PG, runCli, sql, startServer, strongPassword, world } from './harness.mjs';
 
 describe('tenant security policy', () => {
   let w;
@@ -331,6 +333,18 @@ describe('break-glass access', () => {
     assertProblem(assert, await w.send('GET', coder.token, '/v1/break-glass'), 403, 'forbidden');
     // the reason is stored with the grant only, never in the audit records
     assert.equal(sql(w.srv, "SELECT count(*) FROM audit_event WHERE object_id LIKE '%Notfall%' OR action LIKE '%Notfall%'"), '0');
+    // and sealed there (migration 0021): no plaintext column, no plaintext bytes in the envelope or the file
+    assert.equal(sql(w.srv, 'SELECT count(*) FROM break_glass WHERE reason IS NOT NULL'), '0');
+    assert.equal(sql(w.srv, 'SELECT count(*) FROM break_glass WHERE reason_sealed IS NULL'), '0');
+    assert.equal(sql(w.srv, `SELECT count(*) FROM break_glass WHERE ${PG ? "position(convert_to('Notfall', 'UTF8') in reason_sealed) > 0"
+      : "instr(reason_sealed, CAST('Notfall' AS BLOB)) > 0"}`), '0');
+    if (!PG) {
+      sql(w.srv, 'PRAGMA wal_checkpoint(TRUNCATE)');
+      for (const f of ['openrcm.db', 'openrcm.db-wal']) {
+        const p = join(w.srv.stateDir, f);
+        if (existsSync(p)) assert.ok(!readFileSync(p).includes(Buffer.from('Notfall')), `${f} holds the reason`);
+      }
+    }
     // ending it early
     const end = await w.send('DELETE', coder.token, '/v1/auth/break-glass');
     assert.equal(end.status, 200, end.text);
@@ -429,6 +443,10 @@ describe('access policy in a client practice of a billing company', () => {
     assert.equal(c.code, 0, c.stderr);
     addUser('billco', 'staff@billco.example', 'biller');
     addUser('clinic', 'admin@clinic.example', 'admin');
+    // the company's staff work only in the clients assigned to them (clients.test.mjs)
+    const a = runCli(['tenant', 'assign', '--manager', 'billco', '--client', 'clinic', '--email', 'staff@billco.example',
+      '--role', 'biller', ...state()]);
+    assert.equal(a.code, 0, a.stderr);
   });
   after(async () => {
     assert.equal((await srv.stop()).code, 0, srv.stderr);

@@ -38,6 +38,13 @@ const MAY = {
   'GET /v1/unmatched-payments': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
   'GET /v1/deposits': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
   'GET /v1/denials': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/claims': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/batches': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  // a POST that only builds batches from ready claims: none exist, so nothing changes
+  'POST /v1/batches': ['owner', 'biller', 'api_client'],
+  // every member lists client practices: owners and admins all, the rest
+  // those assigned to them (managing assignments: clients.test.mjs)
+  'GET /v1/clients': ROLES,
 };
 // Request bodies for the matrix: each leaves the tenant as it was.
 const MATRIX_BODY = {
@@ -148,9 +155,11 @@ describe('identity', () => {
   test('every protected route refuses anonymous and forged tokens', async () => {
     const forged = randomBytes(32).toString('base64url');
     for (const route of Object.keys(MAY).concat(['POST /v1/auth/logout', 'POST /v1/auth/logout-all',
-      'POST /v1/api-keys', 'DELETE /v1/api-keys/{id}', 'DELETE /v1/auth/break-glass', 'GET /v1/jobs/{id}'])) {
+      'POST /v1/api-keys', 'DELETE /v1/api-keys/{id}', 'DELETE /v1/auth/break-glass', 'GET /v1/jobs/{id}',
+      'GET /v1/clients/{id}/assignments', 'POST /v1/clients/{id}/assignments',
+      'DELETE /v1/clients/{id}/assignments/{user_id}'])) {
       const [method, pattern] = route.split(' ');
-      const path = pattern.replace('{id}', '1');
+      const path = pattern.replace(/\{[a-z_]+\}/g, '1');
       for (const headers of [{}, bearer(forged), bearer(`rcmk_${forged}`), { authorization: 'Basic Zm9vOmJhcg==' },
         bearer(`${owner.token}x`), { cookie: `rcm_session=${forged}` }]) {
         const r = await srv.request(method, path, { headers });

@@ -29,6 +29,7 @@ describe('billing company and client practices', () => {
     body: body ? JSON.stringify(body) : undefined,
   });
   let owner;
+  let ownerMfa;     // { secret, recovery } of the company's owner
 
   before(async () => {
     srv = await startServer();
@@ -41,7 +42,7 @@ describe('billing company and client practices', () => {
     const l = await login('billco', 'owner@billco.example');
     assert.equal(l.status, 200, l.text);
     owner = l.json.token;
-    await enrollMfa(srv, owner);
+    ownerMfa = await enrollMfa(srv, owner);
   });
   after(async () => {
     if (srv) {
@@ -65,7 +66,15 @@ describe('billing company and client practices', () => {
     assert.equal(runCli(['tenant', 'add', '--slug', 'clinic-q', '--name', 'Q', '--manager', 'nosuch', ...state()]).code, 1);
   });
 
+  const userId = async (email) => (await call(owner, 'GET', '/v1/users')).json.users.find((u) => u.email === email).id;
+
   test('the company\'s staff log in to a client by naming it and act only inside it', async () => {
+    // staff other than owners and admins need an assignment to the client
+    assertProblem(assert, await login('clinic-x', 'biller@billco.example'), 403, 'client_not_assigned');
+    const a = await call(owner, 'POST', `/v1/clients/${(await call(owner, 'GET', '/v1/clients')).json.clients[0].id}/assignments`,
+      { user_id: await userId('biller@billco.example'), role: 'biller' });
+    assert.equal(a.status, 200, a.text);
+    assert.equal(a.json.role, 'biller');
     const l = await login('clinic-x', 'biller@billco.example');
     assert.equal(l.status, 200, l.text);
     const inClient = l.json.token;
@@ -99,5 +108,57 @@ describe('billing company and client practices', () => {
     // the client's user list holds its own users only
     const users = await call(clientOwner, 'GET', '/v1/users');
     assert.deepEqual(users.json.users.map((u) => u.email), ['owner@clinicx.example']);
+  });
+
+  test('a biller assigned to two of three clients reaches those two only, with the assigned role', async () => {
+    addUser('billco', 'staff@billco.example', 'biller');
+    const staffId = await userId('staff@billco.example');
+    const ids = {};
+    for (const slug of ['p-one', 'p-two', 'p-three']) {
+      const c = await call(owner, 'POST', '/v1/clients', { slug, name: slug });
+      assert.equal(c.status, 201, c.text);
+      ids[slug] = c.json.id;
+    }
+    // one over REST, one by the CLI (the company's owner or the operator)
+    assert.equal((await call(owner, 'POST', `/v1/clients/${ids['p-one']}/assignments`, { user_id: staffId, role: 'biller' })).status, 200);
+    const cli = runCli(['tenant', 'assign', '--manager', 'billco', '--client', 'p-two', '--email', 'staff@billco.example',
+      '--role', 'coder', ...state()]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const one = await login('p-one', 'staff@billco.example');
+    assert.equal(one.status, 200, one.text);
+    assert.equal(one.json.user.role, 'biller');
+    const two = await login('p-two', 'staff@billco.example');
+    assert.equal(two.status, 200, two.text);
+    assert.equal(two.json.user.role, 'coder');
+    assert.equal((await call(two.json.token, 'GET', '/v1/me')).json.role, 'coder');
+    assertProblem(assert, await login('p-three', 'staff@billco.example'), 403, 'client_not_assigned');
+    // the company's owner reaches every client with their own role
+    const ownerIn = await srv.request('POST', '/v1/auth/login', { headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'p-three', email: 'owner@billco.example', password: pw['owner@billco.example'],
+        recovery_code: ownerMfa.recovery[0] }) });
+    assert.equal(ownerIn.status, 200, ownerIn.text);
+    assert.equal(ownerIn.json.user.role, 'owner');
+    // the staff member's list holds their clients only; the owner's all
+    const home = (await login('billco', 'staff@billco.example')).json.token;
+    assert.deepEqual((await call(home, 'GET', '/v1/clients')).json.clients.map((c) => c.slug), ['p-one', 'p-two']);
+    assert.ok((await call(owner, 'GET', '/v1/clients')).json.clients.length >= 5);
+    // staff cannot manage assignments; owners and admins take none
+    assertProblem(assert, await call(home, 'POST', `/v1/clients/${ids['p-three']}/assignments`, { user_id: staffId, role: 'biller' }), 403, 'forbidden');
+    assertProblem(assert, await call(owner, 'POST', `/v1/clients/${ids['p-three']}/assignments`,
+      { user_id: await userId('owner@billco.example'), role: 'biller' }), 422, 'validation_failed');
+    assertProblem(assert, await call(owner, 'POST', `/v1/clients/${ids['p-three']}/assignments`, { user_id: staffId, role: 'owner' }), 422, 'validation_failed');
+    assertProblem(assert, await call(owner, 'POST', `/v1/clients/${ids['p-three']}/assignments`, { user_id: staffId, role: 'biller', x: 1 }), 422, 'validation_failed');
+    const list = await call(owner, 'GET', `/v1/clients/${ids['p-two']}/assignments`);
+    assert.deepEqual(list.json.assignments.map((a) => [a.email, a.role]), [['staff@billco.example', 'coder']]);
+    // taking the assignment away ends the live session in that client at once
+    const del = await call(owner, 'DELETE', `/v1/clients/${ids['p-two']}/assignments/${staffId}`);
+    assert.equal(del.status, 200, del.text);
+    assertProblem(assert, await call(two.json.token, 'GET', '/v1/me'), 403, 'client_not_assigned');
+    assertProblem(assert, await call(owner, 'DELETE', `/v1/clients/${ids['p-two']}/assignments/${staffId}`), 404, 'not_found');
+    assert.equal(runCli(['tenant', 'unassign', '--manager', 'billco', '--client', 'p-one', '--email', 'staff@billco.example', ...state()]).code, 0);
+    assertProblem(assert, await login('p-one', 'staff@billco.example'), 403, 'client_not_assigned');
+    // each change is audited in the company's log and in the client's
+    const n = dbQuery(srv.stateDir, `SELECT count(*) FROM audit_event WHERE action IN ('client.assign', 'client.unassign') AND object_id = '${ids['p-two']}:${staffId}'`);
+    assert.equal(n, '4');
   });
 });

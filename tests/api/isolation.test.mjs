@@ -17,6 +17,7 @@ describe('tenant isolation on every route with an id', () => {
   let srv;
   const owner = {};   // tenant slug -> bearer token of an owner with a second factor
   const made = {};    // path pattern -> id of an object in tenant "alpha"
+  let alphaStaff;     // a biller of alpha, assigned to alpha's client practice
   const state = () => ['--set', `state_dir=${srv.stateDir}`];
   const call = (tenant, method, path, body) => srv.request(method, path, {
     headers: { authorization: `Bearer ${owner[tenant]}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -34,6 +35,22 @@ describe('tenant isolation on every route with an id', () => {
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/users/${id}`)).json.display_name, 'Alpha User'),
     },
     '/v1/users/{id}/unlock': { same: '/v1/users/{id}' },
+    // a client practice of alpha with one of alpha's staff assigned to it;
+    // {user_id} is that staff member (alphaStaff)
+    '/v1/clients/{id}/assignments': {
+      make: async () => {
+        const c = await call('alpha', 'POST', '/v1/clients', { slug: `alpha-c${randomBytes(3).toString('hex')}`, name: 'Alpha Client' });
+        alphaStaff ??= (await call('alpha', 'POST', '/v1/users', { email: `staff${randomBytes(3).toString('hex')}@alpha.example`,
+          display_name: 'Alpha Staff', role: 'biller', password: strongPassword() })).json.id;
+        const a = await call('alpha', 'POST', `/v1/clients/${c.json.id}/assignments`, { user_id: alphaStaff, role: 'coder' });
+        assert.equal(a.status, 200, a.text);
+        return c.json.id;
+      },
+      body: { post: () => ({ user_id: alphaStaff, role: 'biller' }) },
+      unchanged: async (id) => assert.deepEqual((await call('alpha', 'GET', `/v1/clients/${id}/assignments`)).json.assignments
+        .map((a) => [a.user_id, a.role]), [[alphaStaff, 'coder']]),
+    },
+    '/v1/clients/{id}/assignments/{user_id}': { same: '/v1/clients/{id}/assignments' },
     '/v1/api-keys/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/api-keys', { name: 'alpha key', role: 'biller', expires_in_days: 30 })).json.id,
       unchanged: async (id) => {
@@ -132,6 +149,36 @@ describe('tenant isolation on every route with an id', () => {
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/denials/${id}`)).json.state, 'open'),
     },
     '/v1/denials/{id}/actions': { same: '/v1/denials/{id}' },
+    '/v1/encounters/{id}/claims': { same: '/v1/encounters/{id}' },
+    '/v1/claims/{id}': {
+      make: async () => {
+        const patient = (await call('alpha', 'POST', '/v1/patients', { last_name: 'Billed', first_name: 'Alpha', dob: '1972-01-01', sex: 'F' })).json.id;
+        const clinic = (await call('alpha', 'POST', '/v1/providers', { npi: '1245319599', entity: 'organization', name: 'Alpha Clinic',
+          tax_id: '123456789', address_line1: '1 Main St', city: 'Alphaville', state: 'IL', postal_code: '627011234' })).json.id;
+        await call('alpha', 'POST', '/v1/payers', { payer_id: 'ALPHA1', name: 'Alpha Payer' });
+        const cov = (await call('alpha', 'POST', `/v1/patients/${patient}/coverages`, { payer_id: 'ALPHA1', coverage_order: 'primary', relationship: 'self', member_id: 'A1' })).json.id;
+        const e = (await call('alpha', 'POST', `/v1/patients/${patient}/encounters`, { claim_kind: 'professional', billing_provider_id: clinic, coverage_id: cov,
+          service_from: '2026-11-02', place_of_service: '11', diagnoses: ['I10'], lines: [{ procedure: '99213', dx_pointers: [1], charge_cents: 100 }] })).json.id;
+        const c = await call('alpha', 'POST', `/v1/encounters/${e}/claims`);
+        assert.equal(c.status, 201, c.text);
+        assert.equal(c.json.state, 'ready', JSON.stringify(c.json.scrub));
+        return c.json.id;
+      },
+      body: { post: { to: 'voided', reason: 'beta tries to void' } },
+      unchanged: async (id) => assert.notEqual((await call('alpha', 'GET', `/v1/claims/${id}`)).json.state, 'voided'),
+    },
+    '/v1/claims/{id}/events': { same: '/v1/claims/{id}' },
+    '/v1/claims/{id}/moves': { same: '/v1/claims/{id}' },
+    '/v1/batches/{id}': {
+      make: async () => {
+        (await ROUTES['/v1/claims/{id}'].make());
+        const b = await call('alpha', 'POST', '/v1/batches');
+        assert.equal(b.status, 201, b.text);
+        return b.json.batches[0].id;
+      },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/batches/${id}`)).json.id, id),
+    },
+    '/v1/batches/{id}/x12': { same: '/v1/batches/{id}' },
     '/v1/patients/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/patients', { last_name: 'Alpha', first_name: 'Patient', dob: '1975-04-04' })).json.id,
       body: { patch: { city: 'Beta Town' } },
@@ -178,9 +225,11 @@ describe('tenant isolation on every route with an id', () => {
       const id = made[key];
       assert.ok(Number.isInteger(id), `${pattern}: object made`);
       for (const method of Object.keys(ops).map((m) => m.toUpperCase())) {
-        const body = route.body?.[method.toLowerCase()] ?? (method === 'PATCH' ? {} : undefined);
-        const cross = await call('beta', method, pattern.replace('{id}', String(id)), body);
-        const missing = await call('beta', method, pattern.replace('{id}', '987654321'), body);
+        let body = route.body?.[method.toLowerCase()] ?? (method === 'PATCH' ? {} : undefined);
+        if (typeof body === 'function') body = body();
+        const at = (v) => pattern.replace('{id}', v).replace('{user_id}', String(alphaStaff));
+        const cross = await call('beta', method, at(String(id)), body);
+        const missing = await call('beta', method, at('987654321'), body);
         assertProblem(assert, cross, 404, 'not_found');
         assertProblem(assert, missing, 404, 'not_found');
         for (const k of ['type', 'title', 'status', 'detail', 'code']) {

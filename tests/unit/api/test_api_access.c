@@ -35,9 +35,14 @@ setup(void **state)
     if (!mkdtemp(f->dir))
         return -1;
     snprintf(path, sizeof path, "%s/openrcm.db", f->dir);
-    struct rcm_store_options opt = {"sqlite", path, 5000, 2, audit_key};
+    /* a master key: break-glass reasons are sealed under a tenant key */
+    struct rcm_key master;
+    rcm_key_generate(&master, 0);
+    struct rcm_store_options opt = {"sqlite", path, 5000, 2, audit_key, &master};
     struct rcm_diag d = RCM_DIAG_INIT;
-    if (rcm_store_open(&opt, &f->store, &d) != RCM_OK || rcm_store_migrate(f->store, NULL, &d))
+    enum rcm_err opened = rcm_store_open(&opt, &f->store, &d);
+    rcm_key_wipe(&master);
+    if (opened != RCM_OK || rcm_store_migrate(f->store, NULL, &d))
         return -1;
     struct rcm_actor sys = {.type = "system"};
     struct rcm_tenant t;

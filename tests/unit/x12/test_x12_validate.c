@@ -519,6 +519,7 @@ static void
 test_samples(void **state)
 {
     (void)state;
+    x12t_no_npi_check = true;   /* public samples carry dummy NPIs */
     static const struct {
         const char *name;
         unsigned sets, accepted;
@@ -705,6 +706,41 @@ test_fast_tables_cover_the_schema(void **state)
     assert_true(x12_validate_fast_tables());
 }
 
+/* NM108 = XX: NM109 must pass the NPI check digit. A miss is a warning naming
+ * segment, position, loop and element, never the value; the 999 accepts. */
+static void
+test_npi_check_digit(void **state)
+{
+    (void)state;
+    x12t_no_npi_check = false;
+    size_t n;
+    char *base = load_own("837p-minimal.edi", &n);
+    struct x12t_run r;
+    x12t_validate(&r, base, strlen(base), NULL);
+    assert_null(strstr(rcm_buf_cstr(&r.findings), "invalid_npi"));
+    x12t_run_free(&r);
+
+    char *bad = edit(base, "XX*1234567893", "XX*1234567890");
+    x12t_validate(&r, bad, strlen(bad), NULL);
+    const char *f = rcm_buf_cstr(&r.findings);
+    if (!strstr(f, "invalid_npi NM1 ") || !strstr(f, " 2010AA 9:0:0 7\n"))
+        fail_msg("no invalid_npi at NM1 2010AA NM109; got:\n%s", f);
+    assert_null(strstr(f, "1234567890"));
+    assert_null(strstr(r.ack, "1234567890"));
+    assert_non_null(strstr(r.ack, "IK5*A"));
+    assert_int_equal(r.st.warnings, 1);
+    x12t_run_free(&r);
+    free(bad);
+
+    /* another qualifier is not an NPI; an empty or short value is checked */
+    char *other = edit(base, "XX*1234567893", "XX*123456789");
+    x12t_validate(&r, other, strlen(other), NULL);
+    assert_non_null(strstr(rcm_buf_cstr(&r.findings), "invalid_npi"));
+    x12t_run_free(&r);
+    free(other);
+    free(base);
+}
+
 int
 main(void)
 {
@@ -726,6 +762,7 @@ main(void)
         cmocka_unit_test(test_constant_memory),
         cmocka_unit_test(test_fast_tables_cover_the_schema),
         cmocka_unit_test(test_digit_patterns),
+        cmocka_unit_test(test_npi_check_digit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,6 +106,10 @@ CREATE TABLE claim_line (
     units_milli             bigint  NOT NULL CHECK (units_milli > 0),
     charge_cents            bigint  NOT NULL CHECK (charge_cents >= 0),
     service_date            bigint  NOT NULL,
+    -- as billed: 1-based pointers into the encounter's diagnoses and the
+    -- line's place of service, space-separated as in service_line
+    dx_pointers             text    NOT NULL DEFAULT '',
+    place_of_service        text,
     paid_cents              bigint  NOT NULL DEFAULT 0,
     allowed_cents           bigint ,
     adjustment_cents        bigint  NOT NULL DEFAULT 0,

@@ -105,6 +105,10 @@ CREATE TABLE claim_line (
     units_milli             INTEGER NOT NULL CHECK (units_milli > 0),
     charge_cents            INTEGER NOT NULL CHECK (charge_cents >= 0),
     service_date            INTEGER NOT NULL,
+    -- as billed: 1-based pointers into the encounter's diagnoses and the
+    -- line's place of service, space-separated as in service_line
+    dx_pointers             TEXT    NOT NULL DEFAULT '',
+    place_of_service        TEXT,
     paid_cents              INTEGER NOT NULL DEFAULT 0,
     allowed_cents           INTEGER,
     adjustment_cents        INTEGER NOT NULL DEFAULT 0,
