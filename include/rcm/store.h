@@ -1066,6 +1066,102 @@ RCM_MUST_CHECK enum rcm_err rcm_store_encounter_delete(struct rcm_store *store,
                                                        const struct rcm_actor *actor,
                                                        int64_t id, struct rcm_diag *diag);
 
+/* ---- payment posting (store_remit.c; rcm/remit.h, docs/posting.md) ------ */
+
+struct rcm_remit_post_result;
+struct rcm_remit_manual;
+struct rcm_remittance;
+struct rcm_deposit;
+struct rcm_denial;
+struct rcm_denial_filter;
+struct rcm_claim_payment_row;
+struct rcm_unmatched;
+struct rcm_buf;
+typedef int (*rcm_remittance_fn)(void *ctx, const struct rcm_remittance *r);
+typedef int (*rcm_claim_payment_fn)(void *ctx, const struct rcm_claim_payment_row *p);
+typedef int (*rcm_unmatched_fn)(void *ctx, const struct rcm_unmatched *u);
+typedef int (*rcm_deposit_fn)(void *ctx, const struct rcm_deposit *d);
+typedef int (*rcm_denial_fn)(void *ctx, const struct rcm_denial *d);
+
+/*
+ * Post an 835 for actor->tenant_id. The file is validated first: any error
+ * finding is RCM_E_PARSE (out->error_* say where) and nothing is written.
+ * Then each remittance (transaction set) is posted in one write transaction
+ * of its own; one already posted (same tenant, payer, trace, amount) is
+ * counted in out->already_posted and left as it was. An error after some
+ * remittances committed leaves those posted: posting the file again posts
+ * exactly the rest. Audited remittance.post per remittance.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_remit_post_x12(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     const char *x12, size_t n,
+                                                     struct rcm_remit_post_result *out,
+                                                     struct rcm_diag *diag);
+/* A paper EOB: the same posting, source manual, the user recorded on the
+ * claim events; payment_cents must be the sum of the claim payments. */
+RCM_MUST_CHECK enum rcm_err rcm_store_remit_post_manual(struct rcm_store *store,
+                                                        const struct rcm_actor *actor,
+                                                        const struct rcm_remit_manual *m,
+                                                        struct rcm_remit_post_result *out,
+                                                        struct rcm_diag *diag);
+/* Newest first, ids below before_id (0 = from the newest). */
+RCM_MUST_CHECK enum rcm_err rcm_store_remit_list(struct rcm_store *store,
+                                                 const struct rcm_actor *actor,
+                                                 int64_t before_id, int limit,
+                                                 rcm_remittance_fn fn, void *ctx,
+                                                 struct rcm_diag *diag);
+/* One remittance; fn (may be NULL) gets its claim payments in order. */
+RCM_MUST_CHECK enum rcm_err rcm_store_remit_get(struct rcm_store *store,
+                                                const struct rcm_actor *actor, int64_t id,
+                                                struct rcm_remittance *out,
+                                                rcm_claim_payment_fn fn, void *ctx,
+                                                struct rcm_diag *diag);
+/* The unmatched queue, oldest first; open_sealed opens each CLP's JSON. */
+RCM_MUST_CHECK enum rcm_err rcm_store_unmatched_list(struct rcm_store *store,
+                                                     const struct rcm_actor *actor,
+                                                     int64_t after_id, int limit,
+                                                     bool open_sealed, rcm_unmatched_fn fn,
+                                                     void *ctx, struct rcm_diag *diag);
+/* Apply an unmatched payment to a claim of the tenant, in one transaction
+ * (matched_by manual; audited remittance.match with the user).
+ * RCM_E_NOT_FOUND: no such payment waiting, or no such claim. */
+RCM_MUST_CHECK enum rcm_err rcm_store_unmatched_match(struct rcm_store *store,
+                                                      const struct rcm_actor *actor,
+                                                      int64_t payment_id, int64_t claim_id,
+                                                      struct rcm_remit_post_result *out,
+                                                      struct rcm_diag *diag);
+/* Record a deposit (trace, amount, day); d is filled with what was stored
+ * and its reconciliation. RCM_E_CONFLICT for a trace already deposited. */
+RCM_MUST_CHECK enum rcm_err rcm_store_deposit_add(struct rcm_store *store,
+                                                  const struct rcm_actor *actor,
+                                                  struct rcm_deposit *d, struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_deposit_list(struct rcm_store *store,
+                                                   const struct rcm_actor *actor,
+                                                   int64_t before_id, int limit,
+                                                   rcm_deposit_fn fn, void *ctx,
+                                                   struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_denial_list(struct rcm_store *store,
+                                                  const struct rcm_actor *actor,
+                                                  const struct rcm_denial_filter *f,
+                                                  rcm_denial_fn fn, void *ctx,
+                                                  struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_denial_get(struct rcm_store *store,
+                                                 const struct rcm_actor *actor, int64_t id,
+                                                 struct rcm_denial *out, struct rcm_diag *diag);
+/*
+ * A worklist action on an open denial (RCM_E_CONFLICT otherwise), in one
+ * transaction with its audit record: resubmit, appeal (the claim moves to
+ * appealed; `note` — the argument — is required; the letter, HTML, is
+ * appended to `letter`, never stored), write_off (the claim closes when no
+ * other denial of it is open), close. The note is sealed under the
+ * patient's key. out (may be NULL) gets the denial as it is now.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_denial_act(struct rcm_store *store,
+                                                 const struct rcm_actor *actor, int64_t id,
+                                                 int action, const char *note,
+                                                 struct rcm_buf *letter, struct rcm_denial *out,
+                                                 struct rcm_diag *diag);
+
 /* ---- claims and batches (store_claim.c; rcm/billing.h, rcm/cycle.h) ---- */
 
 struct rcm_claim_row;

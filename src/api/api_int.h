@@ -274,6 +274,19 @@ void api_post_payers(struct api_request *req, struct api_response *res);
 void api_get_payer(struct api_request *req, struct api_response *res);
 void api_patch_payer(struct api_request *req, struct api_response *res);
 void api_delete_payer(struct api_request *req, struct api_response *res);
+/* Handlers (api_remits.c): posting, unmatched queue, deposits, denials. */
+void api_post_remittances(struct api_request *req, struct api_response *res);
+void api_get_remittances(struct api_request *req, struct api_response *res);
+void api_post_remittance_manual(struct api_request *req, struct api_response *res);
+void api_get_remittance(struct api_request *req, struct api_response *res);
+void api_get_unmatched_payments(struct api_request *req, struct api_response *res);
+void api_post_unmatched_match(struct api_request *req, struct api_response *res);
+void api_post_deposits(struct api_request *req, struct api_response *res);
+void api_get_deposits(struct api_request *req, struct api_response *res);
+void api_get_denials(struct api_request *req, struct api_response *res);
+void api_get_denial(struct api_request *req, struct api_response *res);
+void api_post_denial_action(struct api_request *req, struct api_response *res);
+
 void api_post_encounters(struct api_request *req, struct api_response *res);
 void api_get_encounters(struct api_request *req, struct api_response *res);
 void api_get_encounter(struct api_request *req, struct api_response *res);

@@ -104,6 +104,9 @@ int cli_raf(int argc, char **argv);
 int cli_codes(int argc, char **argv);
 int cli_scrub(int argc, char **argv);
 int cli_x12(int argc, char **argv);
+int cli_post(int argc, char **argv);
+int cli_denials(int argc, char **argv);
+int cli_deposits(int argc, char **argv);
 int cli_batch(int argc, char **argv);
 
 /* cli_billing.c: the scrubber's reference data, the 837 sender and the

@@ -39,6 +39,11 @@ const MAY = {
   'GET /v1/reports/timely-filing': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
   // encounters: phi.read to read; charge capture by claim.write, code fixes by coding.write
   'GET /v1/encounters': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  // payment posting: phi.read to read (posting and worklist actions need claim.write)
+  'GET /v1/remittances': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/unmatched-payments': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/deposits': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
+  'GET /v1/denials': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
   'GET /v1/claims': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
   'GET /v1/batches': ['owner', 'biller', 'coder', 'front_desk', 'compliance', 'api_client'],
   // a POST that only builds batches from ready claims: none exist, so nothing changes

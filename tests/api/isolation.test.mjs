@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
-import { assertProblem, enrollMfa, runCli, startServer } from './harness.mjs';
+import { assertProblem, dbQuery, enrollMfa, runCli, startServer } from './harness.mjs';
+import { makeClaims, paidClaim, write835 } from './x835.mjs';
 
 const doc = JSON.parse(readFileSync(new URL('../../src/api/openapi.json', import.meta.url), 'utf8'));
 const strongPassword = () => `pw-${randomBytes(18).toString('base64url')}`;
@@ -120,6 +121,34 @@ describe('tenant isolation on every route with an id', () => {
       body: { patch: { note: 'changed by beta' } },
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/encounters/${id}`)).json.note, null),
     },
+    '/v1/remittances/{id}': {
+      make: async () => (await call('alpha', 'POST', '/v1/remittances', { x12: write835([{ trace: 'ISO-R1', claims: [paidClaim('NONE-1')] }]) })).json.remittances[0].id,
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/remittances/${id}`)).json.n_claims, 1),
+    },
+    '/v1/unmatched-payments/{id}/match': {
+      make: async () => {
+        await call('alpha', 'POST', '/v1/remittances', { x12: write835([{ trace: 'ISO-U1', claims: [paidClaim('NONE-2')] }], { firstControl: 301 }) });
+        return (await call('alpha', 'GET', '/v1/unmatched-payments')).json.unmatched_payments.find((p) => p.control_number === 'NONE-2').id;
+      },
+      body: { post: { claim_id: 1 } },
+      unchanged: async (id) => assert.ok((await call('alpha', 'GET', '/v1/unmatched-payments')).json.unmatched_payments.some((p) => p.id === id)),
+    },
+    '/v1/denials/{id}': {
+      make: async () => {
+        const patient = (await call('alpha', 'POST', '/v1/patients', { last_name: 'Denied', first_name: 'Alpha', dob: '1972-01-01' })).json.id;
+        const provider = (await call('alpha', 'POST', '/v1/providers', { npi: '1245319599', entity: 'organization', name: 'Alpha Clinic' })).json.id;
+        const payer = (await call('alpha', 'POST', '/v1/payers', { payer_id: 'ACME01', name: 'Acme' })).json.id;
+        const tenant = Number(dbQuery(srv.stateDir, "SELECT id FROM tenant WHERE slug = 'alpha'"));
+        makeClaims(srv.stateDir, { tenant, patient, payer, provider, prefix: 'ISO', n: 1 });
+        const r = await call('alpha', 'POST', '/v1/remittances', { x12: write835([{ trace: 'ISO-D1', claims: [{ control: 'ISO1', status: '4', charge: 15000, paid: 0,
+          lines: [{ proc: '99213', charge: 10000, paid: 0, cas: [['CO', '50', 10000]] }, { proc: '36415', charge: 5000, paid: 0, cas: [['CO', '45', 5000]] }] }] }], { firstControl: 401 }) });
+        assert.equal(r.status, 201, r.text);
+        return (await call('alpha', 'GET', '/v1/denials')).json.denials[0].id;
+      },
+      body: { post: { action: 'close' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/denials/${id}`)).json.state, 'open'),
+    },
+    '/v1/denials/{id}/actions': { same: '/v1/denials/{id}' },
     '/v1/encounters/{id}/claims': { same: '/v1/encounters/{id}' },
     '/v1/claims/{id}': {
       make: async () => {
