@@ -622,6 +622,18 @@ update_line(struct poster *p, struct db_tx *tx, const struct rcm_post_line_resul
  * denials, amounts and state. cp_id is the claim_payment row (written by
  * the caller). day = the remittance's payment date.
  */
+/* Whether an adjustment lowers what the payer still owes now: not the
+ * patient's share (PR), and not a denial someone can work (it stays in A/R
+ * until it is written off — the write-off adds it then — appealed or
+ * corrected). A reversal's negative amount is classified like the amount
+ * it takes back. */
+static bool
+counts_as_adjustment(const struct rcm_post_adj *a)
+{
+    int64_t amount = a->amount_cents < 0 ? -a->amount_cents : a->amount_cents;
+    return strcmp(a->group, "PR") != 0 && !rcm_denial_is_workable(a->group, a->carc, amount);
+}
+
 static enum rcm_err
 apply_plan(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int64_t cp_id,
            const struct rcm_x12_claim_payment *pay, int32_t day, int seq, struct rcm_diag *diag)
@@ -665,7 +677,7 @@ apply_plan(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int64_
         for (int k = 0; k < r->n_adj && !err; k++) {
             const struct rcm_post_adj *a = &r->adj[k];
             err = insert_adj(p, tx, cp_id, pl_id, a, diag);
-            if (strcmp(a->group, "PR") != 0)
+            if (counts_as_adjustment(a))
                 line_adj += a->amount_cents;
             if (!err && money && a->workable && a->amount_cents > 0)
                 err = insert_denial(p, tx, c, r->line_id, cp_id, a, remarks, day, diag);
@@ -680,7 +692,7 @@ apply_plan(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int64_
     for (int k = 0; k < plan->n_claim_adj && !err; k++) {
         const struct rcm_post_adj *a = &plan->claim_adj[k];
         err = insert_adj(p, tx, cp_id, 0, a, diag);
-        if (strcmp(a->group, "PR") != 0)
+        if (counts_as_adjustment(a))
             adj_total += a->amount_cents;
         if (!err && money && a->workable && a->amount_cents > 0)
             err = insert_denial(p, tx, c, 0, cp_id, a, remarks, day, diag);
@@ -2032,6 +2044,14 @@ write_letter(struct db_tx *tx, const struct act_args *a, struct rcm_diag *diag)
     return we ? rcm_diag_fail(diag, we, "the letter is too long") : RCM_OK;
 }
 
+static const struct db_sql DENIAL_WRITE_OFF_CLAIM = {
+    "DENIAL_WRITE_OFF_CLAIM", "UPDATE claim SET adjustment_cents = adjustment_cents + "
+    "(SELECT amount_cents FROM denial WHERE id = ?2) WHERE id = ?1", NULL};
+static const struct db_sql DENIAL_WRITE_OFF_LINE = {
+    "DENIAL_WRITE_OFF_LINE", "UPDATE claim_line SET adjustment_cents = "
+    "claim_line.adjustment_cents + d.amount_cents FROM denial d WHERE d.id = ?1 AND "
+    "claim_line.id = d.claim_line_id", NULL};
+
 static enum rcm_err
 act_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
 {
@@ -2090,6 +2110,17 @@ act_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
             if (move && (err = rcm_claim_move_check(from, dest, RCM_CLAIM_SRC_USER, true, diag)))
                 return err;
         } else if (a->action == RCM_DENIAL_WRITE_OFF) {
+            /* the denied amount leaves A/R now: it becomes an adjustment */
+            if ((err = db_prepare(tx, &DENIAL_WRITE_OFF_CLAIM, &st, diag)))
+                return err;
+            db_bind_i64(st, 1, claim_id);
+            db_bind_i64(st, 2, a->id);
+            if ((err = db_exec(st, diag)) ||
+                (err = db_prepare(tx, &DENIAL_WRITE_OFF_LINE, &st, diag)))
+                return err;
+            db_bind_i64(st, 1, a->id);
+            if ((err = db_exec(st, diag)))
+                return err;
             if ((err = db_prepare(tx, &DENIAL_OPEN_OTHERS, &st, diag)))
                 return err;
             db_bind_i64(st, 1, claim_id);
