@@ -129,33 +129,7 @@ claim_json(const struct rcm_claim_row *c, bool full)
     return o;
 }
 
-static void
-store_problem(struct api_request *req, struct api_response *res, enum rcm_err err,
-              const struct rcm_diag *diag)
-{
-    if (err == RCM_E_NOT_FOUND)
-        api_problem(req, res, API_PROBLEM_not_found, "no resource at this path");
-    else if (err == RCM_E_INVAL)
-        api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag->msg);
-    else if (err == RCM_E_CONFLICT)
-        api_problem(req, res, API_PROBLEM_conflict, "%s", diag->msg);
-    else {
-        /* store messages name statements and fields, never values */
-        RCM_LOG(RCM_LOG_ERROR, "claim.failed", req->req_id, RCM_LF_S("error", rcm_err_str(err)),
-                RCM_LF_S("detail", diag->msg));
-        api_problem(req, res, API_PROBLEM_internal_error, "the claim is unavailable");
-    }
-}
 
-static bool
-path_id(struct api_request *req, struct api_response *res, int64_t *id)
-{
-    if (rcm_str_to_i64(rcm_str_c(api_param(req, "id")), id) != RCM_OK || *id <= 0) {
-        api_problem(req, res, API_PROBLEM_not_found, "no resource at this path");
-        return false;
-    }
-    return true;
-}
 
 static bool
 billing_ready(struct api_request *req, struct api_response *res)
@@ -174,7 +148,7 @@ respond_claim(struct api_request *req, struct api_response *res, int64_t id, int
     enum rcm_err err = c ? rcm_store_claim_get(req->ctx->store, &req->actor, id, c, &diag)
                          : RCM_E_NOMEM;
     if (err) {
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
     } else {
         res->status = status;
         res->json = claim_json(c, true);
@@ -186,7 +160,7 @@ void
 api_post_encounter_claims(struct api_request *req, struct api_response *res)
 {
     int64_t encounter_id, id = 0;
-    if (!billing_ready(req, res) || !path_id(req, res, &encounter_id))
+    if (!billing_ready(req, res) || !api_path_id(req, res, &encounter_id))
         return;
     struct rcm_claim_create in = {encounter_id, 0, NULL, req->ctx->billing->scrub, 0};
     if (req->json) {
@@ -214,7 +188,7 @@ api_post_encounter_claims(struct api_request *req, struct api_response *res)
     struct rcm_diag diag = RCM_DIAG_INIT;
     enum rcm_err err = rcm_store_claim_create(req->ctx->store, &req->actor, &in, &id, &diag);
     if (err)
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
     else
         respond_claim(req, res, id, 201);
 }
@@ -223,7 +197,7 @@ void
 api_get_claim(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (path_id(req, res, &id))
+    if (api_path_id(req, res, &id))
         respond_claim(req, res, id, 200);
 }
 
@@ -240,12 +214,6 @@ append_claim(void *ctx, const struct rcm_claim_row *c)
     return json_array_append_new(l->items, claim_json(c, false)) != 0;
 }
 
-static bool
-query_i64(struct api_request *req, const char *name, int64_t *out)
-{
-    const char *s = req->query ? req->query(req->conn, name) : NULL;
-    return !s || (rcm_str_to_i64(rcm_str_c(s), out) == RCM_OK && *out >= 0);
-}
 
 void
 api_get_claims(struct api_request *req, struct api_response *res)
@@ -253,10 +221,10 @@ api_get_claims(struct api_request *req, struct api_response *res)
     int64_t after = 0, limit = LIST_LIMIT_DEFAULT;
     struct rcm_claim_filter f = {0};
     f.state = req->query ? req->query(req->conn, "state") : NULL;
-    if (!query_i64(req, "after", &after) || !query_i64(req, "limit", &limit) ||
-        !query_i64(req, "patient_id", &f.patient_id) ||
-        !query_i64(req, "encounter_id", &f.encounter_id) ||
-        !query_i64(req, "batch_id", &f.batch_id) || limit < 1 || limit > LIST_LIMIT_MAX) {
+    if (!api_query_i64(req, "after", &after) || !api_query_i64(req, "limit", &limit) ||
+        !api_query_i64(req, "patient_id", &f.patient_id) ||
+        !api_query_i64(req, "encounter_id", &f.encounter_id) ||
+        !api_query_i64(req, "batch_id", &f.batch_id) || limit < 1 || limit > LIST_LIMIT_MAX) {
         api_problem(req, res, API_PROBLEM_bad_request, "after, patient_id, encounter_id and "
                     "batch_id must be ids and limit 1-%d", LIST_LIMIT_MAX);
         return;
@@ -271,7 +239,7 @@ api_get_claims(struct api_request *req, struct api_response *res)
         if (err == RCM_E_INVAL)
             api_problem(req, res, API_PROBLEM_bad_request, "%s", diag.msg);
         else
-            store_problem(req, res, err, &diag);
+            api_store_problem(req, res, err, &diag, "the claim is unavailable");
         return;
     }
     res->json = json_pack("{s:o}", "claims", l.items);
@@ -297,7 +265,7 @@ void
 api_get_claim_events(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (!path_id(req, res, &id))
+    if (!api_path_id(req, res, &id))
         return;
     json_t *items = json_array();
     struct rcm_diag diag = RCM_DIAG_INIT;
@@ -306,7 +274,7 @@ api_get_claim_events(struct api_request *req, struct api_response *res)
                              : RCM_E_NOMEM;
     if (err) {
         json_decref(items);
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
         return;
     }
     res->json = json_pack("{s:o}", "events", items);
@@ -316,7 +284,7 @@ void
 api_post_claim_moves(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (!path_id(req, res, &id))
+    if (!api_path_id(req, res, &id))
         return;
     static const char *const allowed[] = {"to", "reason", NULL};
     const char *unknown = NULL;
@@ -338,7 +306,7 @@ api_post_claim_moves(struct api_request *req, struct api_response *res)
                                                                    : NULL,
                                             &diag);
     if (err)
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
     else
         respond_claim(req, res, id, 200);
 }
@@ -400,7 +368,7 @@ api_post_batches(struct api_request *req, struct api_response *res)
     }
     if (err) {
         json_decref(items);
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
     } else {
         res->status = 201;
         res->json = json_pack("{s:o}", "batches", items);
@@ -412,7 +380,7 @@ void
 api_get_batches(struct api_request *req, struct api_response *res)
 {
     int64_t after = 0, limit = LIST_LIMIT_DEFAULT;
-    if (!query_i64(req, "after", &after) || !query_i64(req, "limit", &limit) || limit < 1 ||
+    if (!api_query_i64(req, "after", &after) || !api_query_i64(req, "limit", &limit) || limit < 1 ||
         limit > LIST_LIMIT_MAX) {
         api_problem(req, res, API_PROBLEM_bad_request, "after must be an id and limit 1-%d",
                     LIST_LIMIT_MAX);
@@ -425,7 +393,7 @@ api_get_batches(struct api_request *req, struct api_response *res)
                                                 b, &n, &diag)
                          : RCM_E_NOMEM;
     if (err) {
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
     } else {
         json_t *items = json_array();
         for (int i = 0; i < n; i++)
@@ -443,11 +411,11 @@ api_get_batch(struct api_request *req, struct api_response *res)
     int64_t id;
     struct rcm_batch b;
     struct rcm_diag diag = RCM_DIAG_INIT;
-    if (!path_id(req, res, &id))
+    if (!api_path_id(req, res, &id))
         return;
     enum rcm_err err = rcm_store_batch_get(req->ctx->store, &req->actor, id, &b, &diag);
     if (err)
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
     else
         res->json = batch_json(&b);
 }
@@ -456,14 +424,14 @@ void
 api_get_batch_x12(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (!billing_ready(req, res) || !path_id(req, res, &id))
+    if (!billing_ready(req, res) || !api_path_id(req, res, &id))
         return;
     struct rcm_buf out = RCM_BUF_INIT(X12_MAX);
     struct rcm_diag diag = RCM_DIAG_INIT;
     enum rcm_err err = rcm_store_batch_render(req->ctx->store, &req->actor, id,
                                               &req->ctx->billing->sender, &out, &diag);
     if (err) {
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
         rcm_buf_release(&out);
         return;
     }
@@ -513,7 +481,7 @@ api_post_acknowledgments(struct api_request *req, struct api_response *res)
     if (err == RCM_E_NOT_FOUND || err == RCM_E_INVAL || err == RCM_E_TOO_LARGE)
         api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag.msg);
     else if (err)
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
     else
         res->json = ack_summary_json(&s);
 }
@@ -525,7 +493,7 @@ followup(struct api_request *req, struct api_response *res,
          enum rcm_claim_followup_kind kind)
 {
     int64_t id, new_id = 0;
-    if (!billing_ready(req, res) || !path_id(req, res, &id))
+    if (!billing_ready(req, res) || !api_path_id(req, res, &id))
         return;
     static const char *const allowed[] = {"reason", NULL};
     const char *unknown = NULL;
@@ -549,7 +517,7 @@ followup(struct api_request *req, struct api_response *res,
     enum rcm_err err = rcm_store_claim_followup(req->ctx->store, &req->actor, &in, &new_id,
                                                 &diag);
     if (err)
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the claim is unavailable");
     else
         respond_claim(req, res, new_id, new_id == id ? 200 : 201);
 }

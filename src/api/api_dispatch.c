@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "rcm/log.h"
 #include "rcm/buf.h"
 #include "rcm/json.h"
 #include "rcm/str.h"
@@ -155,6 +156,42 @@ api_param(const struct api_request *req, const char *name)
         if (strcmp(req->params[i].name, name) == 0)
             return req->params[i].value;
     return NULL;
+}
+
+bool
+api_path_id(struct api_request *req, struct api_response *res, int64_t *id)
+{
+    if (rcm_str_to_i64(rcm_str_c(api_param(req, "id")), id) != RCM_OK || *id <= 0) {
+        api_problem(req, res, API_PROBLEM_not_found, "no resource at this path");
+        return false;
+    }
+    return true;
+}
+
+bool
+api_query_i64(const struct api_request *req, const char *name, int64_t *out)
+{
+    const char *s = req->query ? req->query(req->conn, name) : NULL;
+    return !s || (rcm_str_to_i64(rcm_str_c(s), out) == RCM_OK && *out >= 0);
+}
+
+void
+api_store_problem(struct api_request *req, struct api_response *res, enum rcm_err err,
+                  const struct rcm_diag *diag, const char *what)
+{
+    if (err == RCM_E_NOT_FOUND) {
+        api_problem(req, res, API_PROBLEM_not_found, "no resource at this path");
+    } else if (err == RCM_E_INVAL || err == RCM_E_PARSE) {
+        api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag->msg);
+    } else if (err == RCM_E_CONFLICT) {
+        api_problem(req, res, API_PROBLEM_conflict, "%s", diag->msg);
+    } else if (err == RCM_E_BUSY) {
+        api_problem(req, res, API_PROBLEM_busy, "the database is busy; try again");
+    } else {
+        RCM_LOG(RCM_LOG_ERROR, "store.failed", req->req_id, RCM_LF_S("error", rcm_err_str(err)),
+                RCM_LF_S("detail", diag->msg));
+        api_problem(req, res, API_PROBLEM_internal_error, "%s", what);
+    }
 }
 
 void

@@ -369,33 +369,7 @@ encounter_json(const struct rcm_encounter *e)
 
 /* ---- handlers --------------------------------------------------------------- */
 
-static void
-store_problem(struct api_request *req, struct api_response *res, enum rcm_err err,
-              const struct rcm_diag *diag)
-{
-    if (err == RCM_E_NOT_FOUND)
-        api_problem(req, res, API_PROBLEM_not_found, "no resource at this path");
-    else if (err == RCM_E_INVAL)
-        api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag->msg);
-    else if (err == RCM_E_CONFLICT)
-        api_problem(req, res, API_PROBLEM_conflict, "%s", diag->msg);
-    else {
-        /* store messages name statements and fields, never values */
-        RCM_LOG(RCM_LOG_ERROR, "encounter.failed", req->req_id, RCM_LF_S("error", rcm_err_str(err)),
-                RCM_LF_S("detail", diag->msg));
-        api_problem(req, res, API_PROBLEM_internal_error, "the encounter is unavailable");
-    }
-}
 
-static bool
-path_id(struct api_request *req, struct api_response *res, int64_t *id)
-{
-    if (rcm_str_to_i64(rcm_str_c(api_param(req, "id")), id) != RCM_OK || *id <= 0) {
-        api_problem(req, res, API_PROBLEM_not_found, "no resource at this path");
-        return false;
-    }
-    return true;
-}
 
 static bool
 may_write(struct api_request *req, struct api_response *res)
@@ -439,7 +413,7 @@ void
 api_post_encounters(struct api_request *req, struct api_response *res)
 {
     int64_t patient_id;
-    if (!may_write(req, res) || !path_id(req, res, &patient_id))
+    if (!may_write(req, res) || !api_path_id(req, res, &patient_id))
         return;
     struct rcm_encounter *e = new_encounter(req, res);
     if (!e)
@@ -453,7 +427,7 @@ api_post_encounters(struct api_request *req, struct api_response *res)
             e->service_to = e->service_from;
         enum rcm_err err = rcm_store_encounter_create(req->ctx->store, &req->actor, e, &diag);
         if (err)
-            store_problem(req, res, err, &diag);
+            api_store_problem(req, res, err, &diag, "the encounter is unavailable");
         else
             respond(req, res, e, 201);
     }
@@ -464,7 +438,7 @@ void
 api_get_encounter(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (!path_id(req, res, &id))
+    if (!api_path_id(req, res, &id))
         return;
     struct rcm_encounter *e = new_encounter(req, res);
     struct rcm_diag diag = RCM_DIAG_INIT;
@@ -473,7 +447,7 @@ api_get_encounter(struct api_request *req, struct api_response *res)
     enum rcm_err err = rcm_store_encounter_get(req->ctx->store, &req->actor, id, true, e,
                                                &diag);
     if (err)
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the encounter is unavailable");
     else
         respond(req, res, e, 200);
     free_encounter(e);
@@ -483,7 +457,7 @@ void
 api_patch_encounter(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (!may_write(req, res) || !path_id(req, res, &id))
+    if (!may_write(req, res) || !api_path_id(req, res, &id))
         return;
     struct rcm_encounter *e = new_encounter(req, res);
     struct rcm_diag diag = RCM_DIAG_INIT;
@@ -493,13 +467,13 @@ api_patch_encounter(struct api_request *req, struct api_response *res)
     enum rcm_err err = rcm_store_encounter_get(req->ctx->store, &req->actor, id, true, e,
                                                &diag);
     if (err)
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the encounter is unavailable");
     else if (apply_body(&r, req->json, e)) {
         err = rcm_store_encounter_update(req->ctx->store, &req->actor, e, &diag);
         if (!err)
             err = rcm_store_encounter_get(req->ctx->store, &req->actor, id, true, e, &diag);
         if (err)
-            store_problem(req, res, err, &diag);
+            api_store_problem(req, res, err, &diag, "the encounter is unavailable");
         else
             respond(req, res, e, 200);
     }
@@ -515,11 +489,11 @@ api_delete_encounter(struct api_request *req, struct api_response *res)
         api_problem(req, res, API_PROBLEM_forbidden, "deleting encounters needs claim.write");
         return;
     }
-    if (!path_id(req, res, &id))
+    if (!api_path_id(req, res, &id))
         return;
     enum rcm_err err = rcm_store_encounter_delete(req->ctx->store, &req->actor, id, &diag);
     if (err)
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the encounter is unavailable");
     else
         res->json = json_pack("{s:I,s:b}", "id", (json_int_t)id, "deleted", 1);
 }
@@ -537,20 +511,14 @@ append_encounter(void *ctx, const struct rcm_encounter *e)
     return json_array_append_new(l->items, encounter_json(e)) != 0;
 }
 
-static bool
-query_i64(struct api_request *req, const char *name, int64_t *out)
-{
-    const char *s = req->query ? req->query(req->conn, name) : NULL;
-    return !s || (rcm_str_to_i64(rcm_str_c(s), out) == RCM_OK && *out >= 0);
-}
 
 void
 api_get_encounters(struct api_request *req, struct api_response *res)
 {
     int64_t after = 0, limit = LIST_LIMIT_DEFAULT, patient = 0;
     const char *status = req->query ? req->query(req->conn, "status") : NULL;
-    if (!query_i64(req, "after", &after) || !query_i64(req, "limit", &limit) ||
-        !query_i64(req, "patient_id", &patient) || limit < 1 || limit > LIST_LIMIT_MAX) {
+    if (!api_query_i64(req, "after", &after) || !api_query_i64(req, "limit", &limit) ||
+        !api_query_i64(req, "patient_id", &patient) || limit < 1 || limit > LIST_LIMIT_MAX) {
         api_problem(req, res, API_PROBLEM_bad_request, "after and patient_id must be ids and "
                     "limit 1-%d", LIST_LIMIT_MAX);
         return;
@@ -568,7 +536,7 @@ api_get_encounters(struct api_request *req, struct api_response *res)
     }
     if (err) {
         json_decref(l.items);
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "the encounter is unavailable");
         return;
     }
     res->json = json_pack("{s:o}", "encounters", l.items);

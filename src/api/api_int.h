@@ -371,5 +371,16 @@ void api_get_job(struct api_request *req, struct api_response *res);
 
 /* Path parameter by name, or NULL. */
 const char *api_param(const struct api_request *req, const char *name);
+/* The path's {id} as a positive integer, or a 404 problem and false. */
+bool api_path_id(struct api_request *req, struct api_response *res, int64_t *id);
+/* Query parameter `name` as an integer >= 0 into *out (left as it is when
+ * absent); false when it is there but malformed. */
+bool api_query_i64(const struct api_request *req, const char *name, int64_t *out);
+/* The problem for a store error: 404 not_found, 422 validation_failed and
+ * 409 conflict with the store's message (it names fields and states, never
+ * values), 503 busy, else 500 with `what` ("the claim is unavailable") and
+ * the store's message logged as event "store.failed". */
+void api_store_problem(struct api_request *req, struct api_response *res, enum rcm_err err,
+                       const struct rcm_diag *diag, const char *what);
 
 #endif

@@ -36,22 +36,6 @@
 #define LIST_LIMIT_DEFAULT 50
 #define LIST_LIMIT_MAX 100
 
-static void
-store_problem(struct api_request *req, struct api_response *res, enum rcm_err err,
-              const struct rcm_diag *diag)
-{
-    if (err == RCM_E_NOT_FOUND)
-        api_problem(req, res, API_PROBLEM_not_found, "%s", diag->msg[0] ? diag->msg :
-                    "no resource at this path");
-    else if (err == RCM_E_INVAL || err == RCM_E_PARSE)
-        api_problem(req, res, API_PROBLEM_validation_failed, "%s", diag->msg);
-    else if (err == RCM_E_CONFLICT)
-        api_problem(req, res, API_PROBLEM_conflict, "%s", diag->msg);
-    else if (err == RCM_E_BUSY)
-        api_problem(req, res, API_PROBLEM_busy, "the database is busy; try again");
-    else
-        api_problem(req, res, API_PROBLEM_internal_error, "posting is unavailable");
-}
 
 static bool
 may_write(struct api_request *req, struct api_response *res)
@@ -62,22 +46,7 @@ may_write(struct api_request *req, struct api_response *res)
     return false;
 }
 
-static bool
-path_id(struct api_request *req, struct api_response *res, int64_t *id)
-{
-    if (rcm_str_to_i64(rcm_str_c(api_param(req, "id")), id) != RCM_OK || *id <= 0) {
-        api_problem(req, res, API_PROBLEM_not_found, "no resource at this path");
-        return false;
-    }
-    return true;
-}
 
-static bool
-query_i64(struct api_request *req, const char *name, int64_t *out)
-{
-    const char *s = req->query ? req->query(req->conn, name) : NULL;
-    return !s || (rcm_str_to_i64(rcm_str_c(s), out) == RCM_OK && *out >= 0);
-}
 
 static const char *
 query_s(struct api_request *req, const char *name)
@@ -141,7 +110,7 @@ answer_post(struct api_request *req, struct api_response *res, enum rcm_err err,
         return;
     }
     if (err) {
-        store_problem(req, res, err, diag);
+        api_store_problem(req, res, err, diag, "posting is unavailable");
         return;
     }
     res->status = r->posted ? 201 : 200;
@@ -318,7 +287,7 @@ limits(struct api_request *req, struct api_response *res, const char *cursor, in
 {
     *after = 0;
     *limit = LIST_LIMIT_DEFAULT;
-    if (!query_i64(req, cursor, after) || !query_i64(req, "limit", limit) || *limit < 1 ||
+    if (!api_query_i64(req, cursor, after) || !api_query_i64(req, "limit", limit) || *limit < 1 ||
         *limit > LIST_LIMIT_MAX) {
         api_problem(req, res, API_PROBLEM_bad_request, "%s must be an id and limit 1-%d",
                     cursor, LIST_LIMIT_MAX);
@@ -334,7 +303,7 @@ answer_list(struct api_request *req, struct api_response *res, enum rcm_err err,
 {
     if (err) {
         json_decref(l->items);
-        store_problem(req, res, err, diag);
+        api_store_problem(req, res, err, diag, "posting is unavailable");
         return;
     }
     res->json = json_pack("{s:o}", name, l->items);
@@ -359,7 +328,7 @@ void
 api_get_remittance(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (!path_id(req, res, &id))
+    if (!api_path_id(req, res, &id))
         return;
     struct rcm_remittance r;
     struct listing l = {json_array(), 0};
@@ -368,7 +337,7 @@ api_get_remittance(struct api_request *req, struct api_response *res)
                                            &diag);
     if (err) {
         json_decref(l.items);
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "posting is unavailable");
         return;
     }
     res->json = remit_json(&r);
@@ -418,7 +387,7 @@ void
 api_post_unmatched_match(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (!may_write(req, res) || !path_id(req, res, &id))
+    if (!may_write(req, res) || !api_path_id(req, res, &id))
         return;
     static const char *const allowed[] = {"claim_id", NULL};
     const char *unknown = NULL;
@@ -437,7 +406,7 @@ api_post_unmatched_match(struct api_request *req, struct api_response *res)
     enum rcm_err err = rcm_store_unmatched_match(req->ctx->store, &req->actor, id,
                                                  json_integer_value(c), r, &diag);
     if (err) {
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "posting is unavailable");
     } else {
         res->json = result_json(r);
         if (res->json)
@@ -483,7 +452,7 @@ api_post_deposits(struct api_request *req, struct api_response *res)
     struct rcm_diag diag = RCM_DIAG_INIT;
     enum rcm_err err = rcm_store_deposit_add(req->ctx->store, &req->actor, &d, &diag);
     if (err) {
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "posting is unavailable");
         return;
     }
     res->status = 201;
@@ -570,13 +539,13 @@ void
 api_get_denial(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (!path_id(req, res, &id))
+    if (!api_path_id(req, res, &id))
         return;
     struct rcm_denial d;
     struct rcm_diag diag = RCM_DIAG_INIT;
     enum rcm_err err = rcm_store_denial_get(req->ctx->store, &req->actor, id, &d, &diag);
     if (err)
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "posting is unavailable");
     else
         res->json = denial_json(&d);
 }
@@ -585,7 +554,7 @@ void
 api_post_denial_action(struct api_request *req, struct api_response *res)
 {
     int64_t id;
-    if (!may_write(req, res) || !path_id(req, res, &id))
+    if (!may_write(req, res) || !api_path_id(req, res, &id))
         return;
     static const char *const allowed[] = {"action", "note", NULL};
     const char *unknown = NULL;
@@ -605,7 +574,7 @@ api_post_denial_action(struct api_request *req, struct api_response *res)
                                             json_is_string(n) ? json_string_value(n) : NULL,
                                             &letter, &d, &diag);
     if (err) {
-        store_problem(req, res, err, &diag);
+        api_store_problem(req, res, err, &diag, "posting is unavailable");
     } else {
         res->json = denial_json(&d);
         if (res->json && action == RCM_DENIAL_APPEAL)
