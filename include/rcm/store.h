@@ -1228,7 +1228,8 @@ RCM_MUST_CHECK enum rcm_err rcm_store_claim_events(struct rcm_store *store,
                                                    bool open_reasons, rcm_claim_event_fn fn,
                                                    void *ctx, struct rcm_diag *diag);
 /*
- * Put every ready claim of the tenant (up to 5,000) into 837 batches, one
+ * Put the tenant's ready claims (the oldest 1,000; call again for more:
+ * a render holds every claim of its batch) into 837 batches, one
  * per trading partner (the payer's receiver_id, else the sender's default
  * partner) and claim kind: in one transaction, count ISA13/GS06 for each
  * partner (never reused), insert the batch rows and move the claims to

@@ -40,7 +40,10 @@
 #include "store/store_int.h"
 
 #define LIST_MAX 200
-#define BATCH_MAX_CLAIMS 5000
+/* Claims per call of rcm_store_batch_create (the rest wait for the next
+ * call): rendering holds one struct rcm_x12_claim (about 52 KB) per claim,
+ * so this bounds a render to about 52 MB. */
+#define BATCH_MAX_CLAIMS 1000
 #define ARENA_BYTES (1u << 20)
 
 /* ---- the practice's records (plain) ------------------------------------------ */
