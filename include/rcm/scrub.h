@@ -278,6 +278,20 @@ struct rcm_payer_rules;
 RCM_MUST_CHECK enum rcm_err rcm_payer_rules_load(const char *dir,
                                                  struct rcm_payer_rules **out,
                                                  struct rcm_diag *diag);
+/*
+ * One rule from INI text of `len` bytes (a tenant's own rule for one payer,
+ * docs/payer-rules.md "A tenant's own rules"), checked as strictly as a
+ * file: RCM_E_PARSE with "<name> line N: ..." (diag->line = N). `name` is
+ * the file name in messages and the rule's name in findings unless the text
+ * sets [payer] name. Text that names no payer_ids, filing_indicators or
+ * default matches every claim it is scrubbed with (the caller offers it
+ * only that payer's claims). RCM_E_TOO_LARGE above RCM_PAYER_RULES_TEXT_MAX.
+ * *out owned (rcm_payer_rules_free).
+ */
+#define RCM_PAYER_RULES_TEXT_MAX 65536
+RCM_MUST_CHECK enum rcm_err rcm_payer_rules_parse(const char *name, const char *text,
+                                                  size_t len, struct rcm_payer_rules **out,
+                                                  struct rcm_diag *diag);
 void rcm_payer_rules_free(struct rcm_payer_rules *rules);
 size_t rcm_payer_rules_count(const struct rcm_payer_rules *rules);
 

@@ -1066,6 +1066,32 @@ RCM_MUST_CHECK enum rcm_err rcm_store_encounter_delete(struct rcm_store *store,
                                                        const struct rcm_actor *actor,
                                                        int64_t id, struct rcm_diag *diag);
 
+/* ---- a tenant's own payer rules (store_payer_rules.c) ------------------ */
+
+/*
+ * The tenant's own scrubber rules for its payer record payer_ref (INI text,
+ * docs/payer-rules.md "A tenant's own rules"); claims to that payer are
+ * scrubbed with them instead of the shipped rules. put checks the text as
+ * rcm_payer_rules_parse does (RCM_E_INVAL with the line in diag) and
+ * replaces any earlier text; put and delete are audited (payer_rules.update,
+ * payer_rules.delete). get: *text owned (rcm_free), NULL when the payer has
+ * none. RCM_E_NOT_FOUND for a payer not of the actor's tenant, and from
+ * delete when there is nothing to delete.
+ */
+RCM_MUST_CHECK enum rcm_err rcm_store_payer_rules_put(struct rcm_store *store,
+                                                      const struct rcm_actor *actor,
+                                                      int64_t payer_ref, const char *text,
+                                                      struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_payer_rules_get(struct rcm_store *store,
+                                                      const struct rcm_actor *actor,
+                                                      int64_t payer_ref, char **text,
+                                                      int64_t *updated_ms,
+                                                      struct rcm_diag *diag);
+RCM_MUST_CHECK enum rcm_err rcm_store_payer_rules_delete(struct rcm_store *store,
+                                                         const struct rcm_actor *actor,
+                                                         int64_t payer_ref,
+                                                         struct rcm_diag *diag);
+
 /* ---- payment posting (store_remit.c; rcm/remit.h, docs/posting.md) ------ */
 
 struct rcm_remit_post_result;

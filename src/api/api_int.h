@@ -274,6 +274,10 @@ void api_post_payers(struct api_request *req, struct api_response *res);
 void api_get_payer(struct api_request *req, struct api_response *res);
 void api_patch_payer(struct api_request *req, struct api_response *res);
 void api_delete_payer(struct api_request *req, struct api_response *res);
+/* api_payer_rules.c */
+void api_get_payer_rules(struct api_request *req, struct api_response *res);
+void api_post_payer_rules(struct api_request *req, struct api_response *res);
+void api_delete_payer_rules(struct api_request *req, struct api_response *res);
 /* Handlers (api_remits.c): posting, unmatched queue, deposits, denials. */
 void api_post_remittances(struct api_request *req, struct api_response *res);
 void api_get_remittances(struct api_request *req, struct api_response *res);

@@ -358,6 +358,35 @@ check_holds(struct scrub_rule *r, struct rcm_diag *diag)
     return RCM_OK;
 }
 
+static void
+init_rule(struct scrub_rule *r, const char *file, int name_len)
+{
+    memset(r->severity, -1, sizeof r->severity);
+    snprintf(r->file, sizeof r->file, "%s", file);
+    snprintf(r->name, sizeof r->name, "%.*s", name_len, file);
+}
+
+/* The checks after ini_parse*() returned rc (> 0: the first bad line) for
+ * rule r. A rule that names no payer ids, filing indicators or default
+ * fails unless match_all, when it becomes a default (it then applies to
+ * every claim it is offered: rcm_payer_rules_parse). */
+static enum rcm_err
+finish_rule(struct scrub_rule *r, int rc, const struct load_ctx *x, bool match_all,
+            struct rcm_diag *diag)
+{
+    if (rc > 0)
+        return rcm_diag_fail_at(diag, RCM_E_PARSE, -1, rc, "%s line %d: %s", r->file, rc,
+                                x->error[0] ? x->error : "malformed line");
+    if (!r->n_payer_ids && !r->n_filing && !r->is_default) {
+        if (!match_all)
+            return rcm_diag_fail(diag, RCM_E_PARSE,
+                                 "%s: matches no claim (set payer_ids, "
+                                 "filing_indicators or default = true)", r->file);
+        r->is_default = true;
+    }
+    return check_holds(r, diag);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -404,9 +433,7 @@ rcm_payer_rules_load(const char *dir, struct rcm_payer_rules **out,
     }
     for (size_t i = 0; !err && i < n; i++) {
         struct scrub_rule *r = &rs->rules[i];
-        memset(r->severity, -1, sizeof r->severity);
-        snprintf(r->file, sizeof r->file, "%s", names[i]);
-        snprintf(r->name, sizeof r->name, "%.*s", (int)(strlen(names[i]) - 4), names[i]);
+        init_rule(r, names[i], (int)(strlen(names[i]) - 4));
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         struct load_ctx x = {r, NULL, {0}};
@@ -414,18 +441,47 @@ rcm_payer_rules_load(const char *dir, struct rcm_payer_rules **out,
         rs->n = i + 1;
         if (rc < 0)
             err = rcm_diag_fail(diag, RCM_E_IO, "cannot read %s", path);
-        else if (rc > 0)
-            err = rcm_diag_fail_at(diag, RCM_E_PARSE, -1, rc, "%s line %d: %s", names[i],
-                                   rc, x.error[0] ? x.error : "malformed line");
-        else if (!r->n_payer_ids && !r->n_filing && !r->is_default)
-            err = rcm_diag_fail(diag, RCM_E_PARSE,
-                                "%s: matches no claim (set payer_ids, "
-                                "filing_indicators or default = true)", names[i]);
         else
-            err = check_holds(r, diag);
+            err = finish_rule(r, rc, &x, false, diag);
     }
     for (size_t i = 0; i < n; i++)
         rcm_free(names[i]);
+    if (err) {
+        rcm_payer_rules_free(rs);
+        return err;
+    }
+    *out = rs;
+    return RCM_OK;
+}
+
+enum rcm_err
+rcm_payer_rules_parse(const char *name, const char *text, size_t len,
+                      struct rcm_payer_rules **out, struct rcm_diag *diag)
+{
+    *out = NULL;
+    if (len > RCM_PAYER_RULES_TEXT_MAX)
+        return rcm_diag_fail(diag, RCM_E_TOO_LARGE, "%s: rules longer than %d bytes", name,
+                             RCM_PAYER_RULES_TEXT_MAX);
+    if (memchr(text, '\0', len))
+        return rcm_diag_fail(diag, RCM_E_PARSE, "%s: rules contain a NUL byte", name);
+    struct rcm_payer_rules *rs = rcm_calloc(1, sizeof *rs);
+    char *copy = rcm_malloc(len + 1);
+    if (rs)
+        rs->rules = rcm_calloc(1, sizeof *rs->rules);
+    if (!rs || !rs->rules || !copy) {
+        rcm_free(copy);
+        rcm_payer_rules_free(rs);
+        return RCM_E_NOMEM;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    rs->n = 1;
+    struct scrub_rule *r = &rs->rules[0];
+    init_rule(r, name, (int)strlen(name));
+    struct load_ctx x = {r, NULL, {0}};
+    int rc = ini_parse_string(copy, handler, &x);
+    rcm_free(copy);
+    enum rcm_err err = rc < 0 ? RCM_E_NOMEM : finish_rule(r, rc, &x, true, diag);
     if (err) {
         rcm_payer_rules_free(rs);
         return err;

@@ -227,6 +227,38 @@ wipe_parts(struct parts *p)
     }
 }
 
+/* The tenant's own rules for the claim's payer (store_payer_rules.c)
+ * replace ref's shipped rules for the claim: *out is the reference to scrub
+ * with; *own the rules read (NULL when none), freed by the caller after the
+ * findings are stored, since they name the rule. */
+struct tenant_rules_args {
+    int64_t tenant_id;
+    const struct payer_row *payer;
+    struct rcm_payer_rules *rules;
+};
+
+static enum rcm_err
+tenant_rules_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
+{
+    struct tenant_rules_args *a = ctx;
+    return store_payer_rules_read(tx, a->tenant_id, a->payer->id, a->payer->payer_id,
+                                  &a->rules, diag);
+}
+
+static enum rcm_err
+scrub_ref_for(struct rcm_store *s, const struct rcm_actor *actor, const struct parts *p,
+              const struct rcm_scrub_ref *ref, struct rcm_scrub_ref *out,
+              struct rcm_payer_rules **own, struct rcm_diag *diag)
+{
+    struct tenant_rules_args a = {actor->tenant_id, &p->payer, NULL};
+    enum rcm_err err = store_read(s, tenant_rules_fn, &a, diag);
+    *out = ref ? *ref : (struct rcm_scrub_ref){0};
+    if (a.rules)
+        out->rules = a.rules;
+    *own = a.rules;
+    return err;
+}
+
 /* ---- building a struct rcm_claim ------------------------------------------------ */
 
 static const char *
@@ -1270,6 +1302,8 @@ rcm_store_claim_create(struct rcm_store *store, const struct rcm_actor *actor,
     rcm_arena_init(&arena, ARENA_BYTES, 0);
     struct rcm_scrub_result res;
     rcm_scrub_result_init(&res, 200);
+    struct rcm_scrub_ref ref;
+    struct rcm_payer_rules *own_rules = NULL;
     struct rcm_claim claim;
     char control[24], uid[33], fp_hex[65];
     uint8_t rnd[16], fp[RCM_CLAIM_FINGERPRINT_BYTES];
@@ -1301,8 +1335,9 @@ rcm_store_claim_create(struct rcm_store *store, const struct rcm_actor *actor,
         err = build_claim(p, &h, bl, n, &arena, &claim, diag);
     }
     if (!err)
-        err = rcm_scrub_claim(in->scrub ? in->scrub : &(struct rcm_scrub_ref){0}, &claim,
-                              claim.received_date, NULL, &res);
+        err = scrub_ref_for(store, actor, p, in->scrub, &ref, &own_rules, diag);
+    if (!err)
+        err = rcm_scrub_claim(&ref, &claim, claim.received_date, NULL, &res);
     if (!err)
         err = rcm_claim_fingerprint(&claim, p->enc.patient_id, fp);
     if (!err)
@@ -1317,6 +1352,7 @@ rcm_store_claim_create(struct rcm_store *store, const struct rcm_actor *actor,
         *id = a.id;
     free(a.findings);
     rcm_scrub_result_release(&res);
+    rcm_payer_rules_free(own_rules);
     rcm_arena_release(&arena);
     wipe_parts(p);
     rcm_free(bl);
@@ -2313,6 +2349,8 @@ rcm_store_claim_followup(struct rcm_store *store, const struct rcm_actor *actor,
     rcm_arena_init(&arena, ARENA_BYTES, 0);
     struct rcm_scrub_result res;
     rcm_scrub_result_init(&res, 200);
+    struct rcm_scrub_ref ref;
+    struct rcm_payer_rules *own_rules = NULL;
     struct rcm_claim claim;
     char control[24], uid[33], fp_hex[65];
     uint8_t rnd[16], fp[RCM_CLAIM_FINGERPRINT_BYTES];
@@ -2350,8 +2388,9 @@ rcm_store_claim_followup(struct rcm_store *store, const struct rcm_actor *actor,
         }
     }
     if (!err)
-        err = rcm_scrub_claim(in->scrub ? in->scrub : &(struct rcm_scrub_ref){0}, &claim,
-                              claim.received_date, NULL, &res);
+        err = scrub_ref_for(store, actor, p, in->scrub, &ref, &own_rules, diag);
+    if (!err)
+        err = rcm_scrub_claim(&ref, &claim, claim.received_date, NULL, &res);
     if (!err)
         err = rcm_claim_fingerprint(&claim, p->enc.patient_id, fp);
     if (!err)
@@ -2369,6 +2408,7 @@ rcm_store_claim_followup(struct rcm_store *store, const struct rcm_actor *actor,
     rcm_key_wipe(&key);
     free(a.findings);
     rcm_scrub_result_release(&res);
+    rcm_payer_rules_free(own_rules);
     rcm_arena_release(&arena);
     wipe_parts(p);
     rcm_free(bl);

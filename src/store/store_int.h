@@ -89,6 +89,15 @@ typedef enum rcm_err (*store_read_fn)(struct db_tx *tx, void *ctx, struct rcm_di
 enum rcm_err store_read(struct rcm_store *s, store_read_fn fn, void *ctx,
                         struct rcm_diag *diag) RCM_MUST_CHECK;
 
+/* store_payer_rules.c. The tenant's own rule for payer record payer_ref
+ * (payer_id: its 2010BB id, for the rule's name "tenant:<payer_id>"),
+ * parsed, or *out NULL when it has none. *out owned (rcm_payer_rules_free). */
+struct rcm_payer_rules;
+enum rcm_err store_payer_rules_read(struct db_tx *tx, int64_t tenant_id, int64_t payer_ref,
+                                    const char *payer_id, struct rcm_payer_rules **out,
+                                    struct rcm_diag *diag) RCM_MUST_CHECK;
+void store_payer_rules_name(const char *payer_id, char name[96]);
+
 /* store_audit.c. Append one record inside the caller's write transaction:
  * next sequence number and link from the head (taken with a row lock on
  * PostgreSQL), hash, per-patient index rows, new keyed head, and a keyed

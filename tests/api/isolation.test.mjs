@@ -98,6 +98,17 @@ describe('tenant isolation on every route with an id', () => {
       body: { patch: { name: 'Renamed by beta' } },
       unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/payers/${id}`)).json.name, 'Alpha Payer'),
     },
+    '/v1/payers/{id}/rules': {
+      make: async () => {
+        const id = (await call('alpha', 'POST', '/v1/payers', { payer_id: '60055', name: 'Alpha Ruled' })).json.id;
+        const r = await call('alpha', 'POST', `/v1/payers/${id}/rules`, { rules: '[required]\nfields = billing.taxonomy\n' });
+        assert.equal(r.status, 200, r.text);
+        return id;
+      },
+      body: { post: { rules: '[edits]\ndisable = dx-valid\n' } },
+      unchanged: async (id) => assert.equal((await call('alpha', 'GET', `/v1/payers/${id}/rules`)).json.rules,
+        '[required]\nfields = billing.taxonomy\n'),
+    },
     '/v1/fee-schedules/{id}': {
       make: async () => (await call('alpha', 'POST', '/v1/fee-schedules', { procedure: '99213', amount_cents: 12500 })).json.id,
       body: { patch: { amount_cents: 1 } },
