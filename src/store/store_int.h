@@ -369,6 +369,12 @@ enum rcm_err store_patient_key_read(struct rcm_store *s, int64_t tenant_id, int6
 size_t store_words(const char *s, struct rcm_str *out, size_t max);
 void store_join(char *out, size_t cap, size_t *at, const char *word);
 
+/* Tests only: called by rcm_store_patient_update between reading the row
+ * and writing it (attempt 0, then 1 on a retry), so a test can change the
+ * patient in between. NULL in the product. */
+extern void (*store_patient_update_hook)(void *ctx, int attempt);
+extern void *store_patient_update_hook_ctx;
+
 /* Keyring: master key(s) given at open, tenant keys unwrapped on demand and
  * cached by (tenant, key id). */
 enum rcm_err store_keyring_new(const struct rcm_store_options *opt,

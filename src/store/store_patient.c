@@ -518,6 +518,9 @@ rcm_store_patient_list(struct rcm_store *store, const struct rcm_actor *actor,
     return err;
 }
 
+void (*store_patient_update_hook)(void *ctx, int attempt);
+void *store_patient_update_hook_ctx;
+
 enum rcm_err
 rcm_store_patient_update(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
                          const struct rcm_patient *changes, struct rcm_diag *diag)
@@ -547,10 +550,13 @@ rcm_store_patient_update(struct rcm_store *store, const struct rcm_actor *actor,
         row->updated_ms = rcm_time_now_ms();
         if (row->updated_ms <= seen)
             row->updated_ms = seen + 1;
+        if (store_patient_update_hook)
+            store_patient_update_hook(store_patient_update_hook_ctx, attempt);
         if (!err)
             err = store_patient_row_update(store, actor, row, seen, diag);
-        if (err != RCM_E_CONFLICT)
+        if (err != RCM_E_CONFLICT || attempt == 1)
             break;
+        err = RCM_OK;   /* read the newer row and apply the changes to it */
     }
     if (p) {
         wipe_patient(p);

@@ -8,12 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/store_int.h"
 #include "store_fixture.h"
 
 struct fixture {
     struct store_fx *s;
     struct rcm_store *store;    /* f->s->store */
     struct rcm_actor a, b;      /* users of tenants A and B */
+    int64_t hook_patient;       /* update_retries_after_a_concurrent_change */
 };
 
 static int
@@ -284,6 +286,43 @@ update_changes_clears_and_reindexes(void **state)
     assert_int_equal(rcm_store_patient_update(f->store, &f->a, id, &clear, &d), RCM_E_INVAL);
 }
 
+/* A change made by someone else between this update's read and its write:
+ * the write conflicts, and the update is applied again to the newer row —
+ * both changes survive, neither caller sees a conflict. */
+static void
+concurrent_city_change(void *ctx, int attempt)
+{
+    struct fixture *f = ctx;
+    if (attempt != 0)
+        return;
+    store_patient_update_hook = NULL;    /* the other writer does not recurse */
+    struct rcm_patient other = {0};
+    set(&other, RCM_PF_CITY, "Modesto");
+    struct rcm_diag d = RCM_DIAG_INIT;
+    assert_int_equal(rcm_store_patient_update(f->store, &f->a, f->hook_patient, &other, &d),
+                     RCM_OK);
+    store_patient_update_hook = concurrent_city_change;
+}
+
+static void
+update_retries_after_a_concurrent_change(void **state)
+{
+    struct fixture *f = *state;
+    f->hook_patient = add_patient(f, &f->a, "Racing", "Writer", "RACE-1");
+    struct rcm_patient ch = {0};
+    set(&ch, RCM_PF_PHONE, "(559) 555-0100");
+    struct rcm_diag d = RCM_DIAG_INIT;
+    store_patient_update_hook = concurrent_city_change;
+    store_patient_update_hook_ctx = f;
+    enum rcm_err err = rcm_store_patient_update(f->store, &f->a, f->hook_patient, &ch, &d);
+    store_patient_update_hook = NULL;
+    assert_int_equal(err, RCM_OK);
+    struct rcm_patient p;
+    assert_int_equal(get(f, &f->a, f->hook_patient, RCM_PF_ALL, &p), RCM_OK);
+    assert_string_equal(p.value[RCM_PF_CITY], "Modesto");
+    assert_string_equal(p.value[RCM_PF_PHONE], "5595550100");
+}
+
 static void
 delete_destroys_the_key_and_audits_every_step(void **state)
 {
@@ -500,6 +539,7 @@ static const struct CMUnitTest tests[] = {
     T(another_tenants_patient_is_not_found),
     T(moved_ciphertexts_do_not_open),
     T(update_changes_clears_and_reindexes),
+    T(update_retries_after_a_concurrent_change),
     T(delete_destroys_the_key_and_audits_every_step),
     T(tenant_rotation_resumes_and_keeps_every_patient_readable_and_found),
     T(master_rotation_needs_both_keys_then_only_the_new),
