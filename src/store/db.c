@@ -5,6 +5,7 @@
  * ?N → $N rewrite and error messages. The databases themselves are in
  * db_sqlite.c and db_pg.c. See db.h for the contract.
  */
+#include "rcm/str.h"
 #include "store/db.h"
 
 #include <stdarg.h>
@@ -565,3 +566,30 @@ db_library_versions(void)
     return text;
 }
 
+
+void
+db_col_copy(struct db_stmt *st, int i, char *out, size_t cap)
+{
+    rcm_str_copy(out, cap, rcm_str_c(db_col_str(st, i)));
+}
+
+int64_t
+db_col_i64_or(struct db_stmt *st, int i, int64_t dflt)
+{
+    return db_col_is_null(st, i) ? dflt : db_col_i64(st, i);
+}
+
+void
+db_bind_text_or_null(struct db_stmt *st, int i, const char *s)
+{
+    db_bind_text(st, i, s && s[0] ? s : NULL);
+}
+
+void
+db_bind_id_or_null(struct db_stmt *st, int i, int64_t id)
+{
+    if (id > 0)
+        db_bind_i64(st, i, id);
+    else
+        db_bind_null(st, i);
+}

@@ -161,6 +161,14 @@ const char *db_col_str(struct db_stmt *st, int i);
 /* Copy blob column i into out when it holds exactly n bytes; false (out
  * untouched) for NULL or another size — a corrupt key or hash. */
 bool db_col_blob_exact(struct db_stmt *st, int i, void *out, size_t n);
+/* Column i (text, NULL as "") copied into out[cap], always terminated. */
+void db_col_copy(struct db_stmt *st, int i, char *out, size_t cap);
+/* Column i as an integer, or dflt when it is NULL. */
+int64_t db_col_i64_or(struct db_stmt *st, int i, int64_t dflt);
+/* Bind s, or NULL when s is NULL or "" (an optional text). */
+void db_bind_text_or_null(struct db_stmt *st, int i, const char *s);
+/* Bind id when it is above 0, else NULL (an optional reference). */
+void db_bind_id_or_null(struct db_stmt *st, int i, int64_t id);
 
 /* Rows inserted, updated or deleted by st (after it is done). */
 int64_t db_changes(struct db_stmt *st);

@@ -68,17 +68,7 @@ static const struct db_sql PAYER_BY_PAYER_ID = {
     "timely_filing_days FROM payer WHERE tenant_id = ?1 AND payer_id = ?2 ORDER BY id LIMIT 1",
     NULL};
 
-static void
-col(struct db_stmt *st, int i, char *out, size_t cap)
-{
-    rcm_str_copy(out, cap, rcm_str_c(db_col_str(st, i)));
-}
 
-static int64_t
-col_i64_or(struct db_stmt *st, int i, int64_t dflt)
-{
-    return db_col_is_null(st, i) ? dflt : db_col_i64(st, i);
-}
 
 static int32_t
 col_day(struct db_stmt *st, int i)
@@ -103,16 +93,16 @@ read_provider(struct db_tx *tx, int64_t tenant_id, int64_t id, struct provider_r
     if ((err = db_step(st, &row, diag)) || !row)
         return err;
     p->found = true;
-    col(st, 0, p->npi, sizeof p->npi);
-    col(st, 1, p->entity, sizeof p->entity);
-    col(st, 2, p->name, sizeof p->name);
-    col(st, 3, p->first, sizeof p->first);
-    col(st, 4, p->taxonomy, sizeof p->taxonomy);
-    col(st, 5, p->tin, sizeof p->tin);
-    col(st, 6, p->address, sizeof p->address);
-    col(st, 7, p->city, sizeof p->city);
-    col(st, 8, p->state, sizeof p->state);
-    col(st, 9, p->zip, sizeof p->zip);
+    db_col_copy(st, 0, p->npi, sizeof p->npi);
+    db_col_copy(st, 1, p->entity, sizeof p->entity);
+    db_col_copy(st, 2, p->name, sizeof p->name);
+    db_col_copy(st, 3, p->first, sizeof p->first);
+    db_col_copy(st, 4, p->taxonomy, sizeof p->taxonomy);
+    db_col_copy(st, 5, p->tin, sizeof p->tin);
+    db_col_copy(st, 6, p->address, sizeof p->address);
+    db_col_copy(st, 7, p->city, sizeof p->city);
+    db_col_copy(st, 8, p->state, sizeof p->state);
+    db_col_copy(st, 9, p->zip, sizeof p->zip);
     return RCM_OK;
 }
 
@@ -134,11 +124,11 @@ read_payer(struct db_tx *tx, int64_t tenant_id, const char *payer_id, struct pay
         return rcm_diag_fail(diag, RCM_E_INVAL, "the coverage's payer has no payer record: "
                              "add it under /v1/payers first");
     p->id = db_col_i64(st, 0);
-    col(st, 1, p->payer_id, sizeof p->payer_id);
-    col(st, 2, p->name, sizeof p->name);
-    col(st, 3, p->filing, sizeof p->filing);
-    col(st, 4, p->receiver, sizeof p->receiver);
-    p->timely_days = col_i64_or(st, 5, 0);
+    db_col_copy(st, 1, p->payer_id, sizeof p->payer_id);
+    db_col_copy(st, 2, p->name, sizeof p->name);
+    db_col_copy(st, 3, p->filing, sizeof p->filing);
+    db_col_copy(st, 4, p->receiver, sizeof p->receiver);
+    p->timely_days = db_col_i64_or(st, 5, 0);
     return RCM_OK;
 }
 
@@ -540,36 +530,36 @@ read_claim_row(struct db_stmt *st, struct rcm_claim_row *c, char uid[33], bool f
     c->encounter_id = db_col_i64(st, 3);
     c->created_ms = db_col_i64(st, 4);
     c->updated_ms = db_col_i64(st, 5);
-    col(st, 6, c->control_number, sizeof c->control_number);
-    col(st, 7, c->state, sizeof c->state);
+    db_col_copy(st, 6, c->control_number, sizeof c->control_number);
+    db_col_copy(st, 7, c->state, sizeof c->state);
     c->kind = strcmp(db_col_str(st, 8), "institutional") == 0 ? RCM_CLAIM_INSTITUTIONAL
                                                                 : RCM_CLAIM_PROFESSIONAL;
     c->frequency = db_col_str(st, 9)[0];
-    col(st, 10, c->sequence, sizeof c->sequence);
+    db_col_copy(st, 10, c->sequence, sizeof c->sequence);
     c->payer_ref = db_col_i64(st, 11);
-    col(st, 12, c->payer_id, sizeof c->payer_id);
-    c->coverage_id = col_i64_or(st, 13, 0);
-    c->billing_provider_id = col_i64_or(st, 14, 0);
-    c->rendering_provider_id = col_i64_or(st, 15, 0);
-    c->original_claim_id = col_i64_or(st, 16, 0);
-    col(st, 17, c->payer_claim_number, sizeof c->payer_claim_number);
+    db_col_copy(st, 12, c->payer_id, sizeof c->payer_id);
+    c->coverage_id = db_col_i64_or(st, 13, 0);
+    c->billing_provider_id = db_col_i64_or(st, 14, 0);
+    c->rendering_provider_id = db_col_i64_or(st, 15, 0);
+    c->original_claim_id = db_col_i64_or(st, 16, 0);
+    db_col_copy(st, 17, c->payer_claim_number, sizeof c->payer_claim_number);
     c->service_from = (int32_t)db_col_i64(st, 18);
     c->service_to = (int32_t)db_col_i64(st, 19);
     c->charge_cents = db_col_i64(st, 20);
     c->paid_cents = db_col_i64(st, 21);
     c->adjustment_cents = db_col_i64(st, 22);
     c->patient_resp_cents = db_col_i64(st, 23);
-    col(st, 24, c->fingerprint, sizeof c->fingerprint);
+    db_col_copy(st, 24, c->fingerprint, sizeof c->fingerprint);
     c->scrub_errors = (int)db_col_i64(st, 25);
     c->scrub_warnings = (int)db_col_i64(st, 26);
-    c->batch_id = col_i64_or(st, 27, 0);
+    c->batch_id = db_col_i64_or(st, 27, 0);
     c->first_submitted_day = col_day(st, 28);
     c->submitted_day = col_day(st, 29);
     c->adjudicated_day = col_day(st, 30);
     if (findings)
-        col(st, 31, c->findings, sizeof c->findings);
+        db_col_copy(st, 31, c->findings, sizeof c->findings);
     if (uid)
-        col(st, 32, uid, 33);
+        db_col_copy(st, 32, uid, 33);
 }
 
 static enum rcm_err
@@ -589,19 +579,19 @@ read_claim_lines(struct db_tx *tx, struct rcm_claim_row *c, struct rcm_diag *dia
         memset(l, 0, sizeof *l);
         l->id = db_col_i64(st, 0);
         l->line_no = (int)db_col_i64(st, 1);
-        l->service_line_id = col_i64_or(st, 2, 0);
-        col(st, 3, l->procedure, sizeof l->procedure);
+        l->service_line_id = db_col_i64_or(st, 2, 0);
+        db_col_copy(st, 3, l->procedure, sizeof l->procedure);
         split_modifiers(db_col_str(st, 4), l->modifiers, &l->n_modifiers);
-        col(st, 5, l->revenue_code, sizeof l->revenue_code);
+        db_col_copy(st, 5, l->revenue_code, sizeof l->revenue_code);
         l->units_milli = db_col_i64(st, 6);
         l->charge_cents = db_col_i64(st, 7);
         l->service_date = (int32_t)db_col_i64(st, 8);
         split_pointers(db_col_str(st, 9), l->dx_pointers, &l->n_dx_pointers);
-        col(st, 10, l->place_of_service, sizeof l->place_of_service);
+        db_col_copy(st, 10, l->place_of_service, sizeof l->place_of_service);
         l->paid_cents = db_col_i64(st, 11);
         l->adjustment_cents = db_col_i64(st, 12);
         l->patient_resp_cents = db_col_i64(st, 13);
-        l->allowed_cents = col_i64_or(st, 14, -1);
+        l->allowed_cents = db_col_i64_or(st, 14, -1);
     }
     return err;
 }
@@ -645,20 +635,12 @@ audit_claim(struct rcm_store *s, struct db_tx *tx, const struct rcm_actor *actor
               : store_audit_append(s, actor, &what, diag);
 }
 
-static bool
-tenant_scoped(const struct rcm_actor *actor, struct rcm_diag *diag)
-{
-    if (actor->tenant_id > 0)
-        return true;
-    rcm_diag_fail(diag, RCM_E_INVAL, "claims belong to a tenant");
-    return false;
-}
 
 enum rcm_err
 rcm_store_claim_get(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
                     struct rcm_claim_row *out, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     struct get_args a = {actor->tenant_id, id, out, ""};
     enum rcm_err err = store_read(store, get_fn, &a, diag);
@@ -705,7 +687,7 @@ rcm_store_claim_list(struct rcm_store *store, const struct rcm_actor *actor,
                      const struct rcm_claim_filter *f, int64_t after_id, int limit,
                      rcm_claim_fn fn, void *ctx, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     if (limit < 1 || limit > LIST_MAX)
         return rcm_diag_fail(diag, RCM_E_INVAL, "limit must be 1-%d", LIST_MAX);
@@ -838,7 +820,7 @@ enum rcm_err
 rcm_store_claim_move(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
                      const char *to, const char *reason, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     if (reason && rcm_field_check_len("reason", reason, RCM_PATIENT_VALUE_MAX, diag))
         return RCM_E_INVAL;
@@ -885,16 +867,16 @@ events_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         memset(e, 0, sizeof *e);
         e->id = db_col_i64(st, 0);
         e->at_ms = db_col_i64(st, 1);
-        e->user_id = col_i64_or(st, 2, 0);
-        col(st, 3, e->from_state, sizeof e->from_state);
-        col(st, 4, e->to_state, sizeof e->to_state);
-        col(st, 5, e->source, sizeof e->source);
+        e->user_id = db_col_i64_or(st, 2, 0);
+        db_col_copy(st, 3, e->from_state, sizeof e->from_state);
+        db_col_copy(st, 4, e->to_state, sizeof e->to_state);
+        db_col_copy(st, 5, e->source, sizeof e->source);
         size_t n = 0;
         const void *p = db_col_blob(st, 6, &n);
         a->env_len[a->n] = p && n <= sizeof a->env[0] ? n : 0;
         if (a->env_len[a->n])
             memcpy(a->env[a->n], p, n);
-        col(st, 7, a->uid, sizeof a->uid);
+        db_col_copy(st, 7, a->uid, sizeof a->uid);
         a->patient_id = db_col_i64(st, 8);
         a->n++;
     }
@@ -908,7 +890,7 @@ rcm_store_claim_events(struct rcm_store *store, const struct rcm_actor *actor, i
                        bool open_reasons, rcm_claim_event_fn fn, void *ctx,
                        struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     struct events_args a = {actor->tenant_id, id, rcm_calloc(EVENTS_MAX, sizeof *a.rows), 0,
                             EVENTS_MAX, 0, "", rcm_calloc(EVENTS_MAX, sizeof *a.env),
@@ -1293,7 +1275,7 @@ rcm_store_claim_create(struct rcm_store *store, const struct rcm_actor *actor,
                        const struct rcm_claim_create *in, int64_t *id, struct rcm_diag *diag)
 {
     *id = 0;
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     struct parts *p = rcm_calloc(1, sizeof *p);
     struct bill_line *bl = rcm_calloc(RCM_ENCOUNTER_MAX_LINES, sizeof *bl);
@@ -1429,7 +1411,7 @@ candidates_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     while (!(err = db_step(st, &row, diag)) && row && a->n < BATCH_MAX_CLAIMS) {
         struct candidate *c = &a->c[a->n++];
         c->id = db_col_i64(st, 0);
-        col(st, 1, c->uid, sizeof c->uid);
+        db_col_copy(st, 1, c->uid, sizeof c->uid);
         bool inst = strcmp(db_col_str(st, 2), "institutional") == 0;
         rcm_str_copy(c->kind, sizeof c->kind, rcm_str_c(inst ? "837I" : "837P"));
         c->charge_cents = db_col_i64(st, 3);
@@ -1461,8 +1443,8 @@ void_original(struct db_tx *tx, struct batch_args *a, int64_t id, struct rcm_dia
     if ((err = db_step(st, &row, diag)) || !row)
         return err;
     char state[16], uid[33];
-    col(st, 0, state, sizeof state);
-    col(st, 1, uid, sizeof uid);
+    db_col_copy(st, 0, state, sizeof state);
+    db_col_copy(st, 1, uid, sizeof uid);
     int64_t patient_id = db_col_i64(st, 2);
     if (strcmp(state, "voided") == 0)
         return RCM_OK;
@@ -1582,7 +1564,7 @@ rcm_store_batch_create(struct rcm_store *store, const struct rcm_actor *actor,
                        size_t max_out, size_t *n_out, struct rcm_diag *diag)
 {
     *n_out = 0;
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     struct batch_args a = {store, actor, sender, rcm_calloc(BATCH_MAX_CLAIMS, sizeof *a.c), 0,
                            rcm_time_now_ms(), out, max_out, 0};
@@ -1603,15 +1585,15 @@ read_batch(struct db_stmt *st, struct rcm_batch *b)
     memset(b, 0, sizeof *b);
     b->id = db_col_i64(st, 0);
     b->created_ms = db_col_i64(st, 1);
-    b->user_id = col_i64_or(st, 2, 0);
-    col(st, 3, b->partner, sizeof b->partner);
-    col(st, 4, b->kind, sizeof b->kind);
+    b->user_id = db_col_i64_or(st, 2, 0);
+    db_col_copy(st, 3, b->partner, sizeof b->partner);
+    db_col_copy(st, 4, b->kind, sizeof b->kind);
     b->isa13 = db_col_i64(st, 5);
     b->gs06 = db_col_i64(st, 6);
-    col(st, 7, b->file_name, sizeof b->file_name);
+    db_col_copy(st, 7, b->file_name, sizeof b->file_name);
     b->n_claims = (int)db_col_i64(st, 8);
     b->charge_cents = db_col_i64(st, 9);
-    col(st, 10, b->ack_state, sizeof b->ack_state);
+    db_col_copy(st, 10, b->ack_state, sizeof b->ack_state);
 }
 
 struct batch_get_args {
@@ -1646,7 +1628,7 @@ enum rcm_err
 rcm_store_batch_get(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
                     struct rcm_batch *out, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     struct batch_get_args a = {actor->tenant_id, id, 0, 1, out, 0};
     return store_read(store, batch_get_fn, &a, diag);
@@ -1657,7 +1639,7 @@ rcm_store_batch_list(struct rcm_store *store, const struct rcm_actor *actor, int
                      int limit, struct rcm_batch *out, int *n, struct rcm_diag *diag)
 {
     *n = 0;
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     if (limit < 1 || limit > LIST_MAX)
         return rcm_diag_fail(diag, RCM_E_INVAL, "limit must be 1-%d", LIST_MAX);
@@ -2028,8 +2010,8 @@ apply_999_group(struct db_tx *tx, struct ack_apply *a, const char *group,
                                  batch_id);
         struct ack_claim *c = &a->claims[n];
         c->id = db_col_i64(st, 0);
-        col(st, 1, c->uid, sizeof c->uid);
-        col(st, 2, c->state, sizeof c->state);
+        db_col_copy(st, 1, c->uid, sizeof c->uid);
+        db_col_copy(st, 2, c->state, sizeof c->state);
         c->bp = db_col_i64(st, 3);
         c->patient_id = db_col_i64(st, 4);
         if (n == 0 || c->bp != a->claims[n - 1].bp)
@@ -2108,9 +2090,9 @@ apply_277(struct db_tx *tx, struct ack_apply *a, size_t k, struct rcm_diag *diag
     struct ack_claim c = {0};
     char number[51];
     c.id = db_col_i64(st, 0);
-    col(st, 1, c.uid, sizeof c.uid);
-    col(st, 2, c.state, sizeof c.state);
-    col(st, 3, number, sizeof number);
+    db_col_copy(st, 1, c.uid, sizeof c.uid);
+    db_col_copy(st, 2, c.state, sizeof c.state);
+    db_col_copy(st, 3, number, sizeof number);
     c.patient_id = db_col_i64(st, 4);
     a->out->statuses++;
     if (s->payer_claim_id[0] && strcmp(number, s->payer_claim_id) != 0) {
@@ -2172,7 +2154,7 @@ rcm_store_ack_apply(struct rcm_store *store, const struct rcm_actor *actor, cons
                     size_t len, struct rcm_ack_summary *out, struct rcm_diag *diag)
 {
     memset(out, 0, sizeof *out);
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     struct ack_parse p = {0};
     p.model = rcm_calloc(1, sizeof *p.model);
@@ -2273,7 +2255,7 @@ rcm_store_claim_followup(struct rcm_store *store, const struct rcm_actor *actor,
                          struct rcm_diag *diag)
 {
     *id = 0;
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "claims", diag))
         return RCM_E_INVAL;
     if (in->reason && rcm_field_check_len("reason", in->reason, RCM_PATIENT_VALUE_MAX, diag))
         return RCM_E_INVAL;

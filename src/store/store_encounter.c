@@ -261,20 +261,7 @@ split_line_lists(const char *mods, const char *ptrs, struct rcm_encounter_line *
     }
 }
 
-static void
-bind_text_or_null(struct db_stmt *st, int i, const char *s)
-{
-    db_bind_text(st, i, s && s[0] ? s : NULL);
-}
 
-static void
-bind_id_or_null(struct db_stmt *st, int i, int64_t id)
-{
-    if (id > 0)
-        db_bind_i64(st, i, id);
-    else
-        db_bind_null(st, i);
-}
 
 /* ---- SQL ------------------------------------------------------------------- */
 
@@ -367,11 +354,6 @@ kind_name(enum rcm_claim_kind k)
     return k == RCM_CLAIM_INSTITUTIONAL ? "institutional" : "professional";
 }
 
-static void
-copy_col(struct db_stmt *st, int i, char *out, size_t cap)
-{
-    rcm_str_copy(out, cap, rcm_str_c(db_col_str(st, i)));
-}
 
 static void
 copy_blob(struct db_stmt *st, int i, uint8_t *out, size_t cap, size_t *len)
@@ -383,11 +365,6 @@ copy_blob(struct db_stmt *st, int i, uint8_t *out, size_t cap, size_t *len)
         memcpy(out, p, n);
 }
 
-static int64_t
-col_id(struct db_stmt *st, int i)
-{
-    return db_col_is_null(st, i) ? 0 : db_col_i64(st, i);
-}
 
 static bool
 read_encounter_row(struct db_stmt *st, struct rcm_encounter *e, struct sealed_cols *s)
@@ -396,28 +373,28 @@ read_encounter_row(struct db_stmt *st, struct rcm_encounter *e, struct sealed_co
     e->id = db_col_i64(st, 0);
     e->tenant_id = db_col_i64(st, 1);
     e->patient_id = db_col_i64(st, 2);
-    copy_col(st, 3, s->uid, sizeof s->uid);
+    db_col_copy(st, 3, s->uid, sizeof s->uid);
     e->created_ms = db_col_i64(st, 4);
     e->updated_ms = db_col_i64(st, 5);
-    copy_col(st, 6, e->status, sizeof e->status);
+    db_col_copy(st, 6, e->status, sizeof e->status);
     e->kind = strcmp(db_col_str(st, 7), "institutional") == 0 ? RCM_CLAIM_INSTITUTIONAL
                                                                 : RCM_CLAIM_PROFESSIONAL;
-    e->coverage_id = col_id(st, 8);
-    e->billing_provider_id = col_id(st, 9);
-    e->rendering_provider_id = col_id(st, 10);
-    e->referring_provider_id = col_id(st, 11);
-    e->facility_id = col_id(st, 12);
+    e->coverage_id = db_col_i64_or(st, 8, 0);
+    e->billing_provider_id = db_col_i64_or(st, 9, 0);
+    e->rendering_provider_id = db_col_i64_or(st, 10, 0);
+    e->referring_provider_id = db_col_i64_or(st, 11, 0);
+    e->facility_id = db_col_i64_or(st, 12, 0);
     e->service_from = (int32_t)db_col_i64(st, 13);
     e->service_to = (int32_t)db_col_i64(st, 14);
-    copy_col(st, 15, e->place_of_service, sizeof e->place_of_service);
-    copy_col(st, 16, e->type_of_bill, sizeof e->type_of_bill);
-    copy_col(st, 17, e->admission_type, sizeof e->admission_type);
-    copy_col(st, 18, e->admission_source, sizeof e->admission_source);
-    copy_col(st, 19, e->patient_status, sizeof e->patient_status);
+    db_col_copy(st, 15, e->place_of_service, sizeof e->place_of_service);
+    db_col_copy(st, 16, e->type_of_bill, sizeof e->type_of_bill);
+    db_col_copy(st, 17, e->admission_type, sizeof e->admission_type);
+    db_col_copy(st, 18, e->admission_source, sizeof e->admission_source);
+    db_col_copy(st, 19, e->patient_status, sizeof e->patient_status);
     split_dx(db_col_str(st, 20), e);
     copy_blob(st, 21, s->auth, sizeof s->auth, &s->auth_len);
     copy_blob(st, 22, s->note, sizeof s->note, &s->note_len);
-    copy_col(st, 23, s->patient_uid, sizeof s->patient_uid);
+    db_col_copy(st, 23, s->patient_uid, sizeof s->patient_uid);
     return db_col_blob_exact(st, 24, s->wrapped, RCM_KEY_WRAPPED_BYTES);
 }
 
@@ -437,14 +414,14 @@ read_lines(struct db_tx *tx, struct rcm_encounter *e, struct rcm_diag *diag)
         struct rcm_encounter_line *l = &e->lines[e->n_lines++];
         l->id = db_col_i64(st, 0);
         l->line_no = (int)db_col_i64(st, 1);
-        copy_col(st, 2, l->procedure, sizeof l->procedure);
-        copy_col(st, 4, l->revenue_code, sizeof l->revenue_code);
+        db_col_copy(st, 2, l->procedure, sizeof l->procedure);
+        db_col_copy(st, 4, l->revenue_code, sizeof l->revenue_code);
         l->units_milli = db_col_i64(st, 5);
         l->charge_cents = db_col_i64(st, 6);
         split_line_lists(db_col_str(st, 3), db_col_str(st, 7), l);
-        copy_col(st, 8, l->place_of_service, sizeof l->place_of_service);
+        db_col_copy(st, 8, l->place_of_service, sizeof l->place_of_service);
         l->service_date = db_col_is_null(st, 9) ? RCM_CLAIM_NO_DATE : (int32_t)db_col_i64(st, 9);
-        l->rendering_provider_id = col_id(st, 10);
+        l->rendering_provider_id = db_col_i64_or(st, 10, 0);
         l->self_pay_restricted = db_col_i64(st, 11) != 0;
     }
     return err;
@@ -596,18 +573,18 @@ bind_header(struct db_stmt *st, const struct rcm_encounter *e, const struct seal
 {
     join_dx(e, dx, DX_TEXT_MAX);
     db_bind_text(st, 5, kind_name(e->kind));
-    bind_id_or_null(st, 6, e->coverage_id);
+    db_bind_id_or_null(st, 6, e->coverage_id);
     db_bind_i64(st, 7, e->billing_provider_id);
-    bind_id_or_null(st, 8, e->rendering_provider_id);
-    bind_id_or_null(st, 9, e->referring_provider_id);
-    bind_id_or_null(st, 10, e->facility_id);
+    db_bind_id_or_null(st, 8, e->rendering_provider_id);
+    db_bind_id_or_null(st, 9, e->referring_provider_id);
+    db_bind_id_or_null(st, 10, e->facility_id);
     db_bind_i64(st, 11, e->service_from);
     db_bind_i64(st, 12, e->service_to);
-    bind_text_or_null(st, 13, e->place_of_service);
-    bind_text_or_null(st, 14, e->type_of_bill);
-    bind_text_or_null(st, 15, e->admission_type);
-    bind_text_or_null(st, 16, e->admission_source);
-    bind_text_or_null(st, 17, e->patient_status);
+    db_bind_text_or_null(st, 13, e->place_of_service);
+    db_bind_text_or_null(st, 14, e->type_of_bill);
+    db_bind_text_or_null(st, 15, e->admission_type);
+    db_bind_text_or_null(st, 16, e->admission_source);
+    db_bind_text_or_null(st, 17, e->patient_status);
     db_bind_text(st, 18, dx);
     if (s->auth_len)
         db_bind_blob(st, 19, s->auth, s->auth_len);
@@ -637,16 +614,16 @@ insert_lines(struct db_tx *tx, struct rcm_encounter *e, struct rcm_diag *diag)
         db_bind_i64(st, 3, l->line_no);
         db_bind_text(st, 4, l->procedure);
         db_bind_text(st, 5, mods);
-        bind_text_or_null(st, 6, l->revenue_code);
+        db_bind_text_or_null(st, 6, l->revenue_code);
         db_bind_i64(st, 7, l->units_milli);
         db_bind_i64(st, 8, l->charge_cents);
         db_bind_text(st, 9, ptrs);
-        bind_text_or_null(st, 10, l->place_of_service);
+        db_bind_text_or_null(st, 10, l->place_of_service);
         if (l->service_date != RCM_CLAIM_NO_DATE)
             db_bind_i64(st, 11, l->service_date);
         else
             db_bind_null(st, 11);
-        bind_id_or_null(st, 12, l->rendering_provider_id);
+        db_bind_id_or_null(st, 12, l->rendering_provider_id);
         db_bind_i64(st, 13, l->self_pay_restricted);
         if ((err = db_step(st, &row, diag)))
             return err;
@@ -696,20 +673,12 @@ create_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     return err ? err : audit(w->s, tx, w->actor, "create", e->id, e->patient_id, w->now_ms, diag);
 }
 
-static bool
-tenant_scoped(const struct rcm_actor *actor, struct rcm_diag *diag)
-{
-    if (actor->tenant_id > 0)
-        return true;
-    rcm_diag_fail(diag, RCM_E_INVAL, "encounters belong to a tenant");
-    return false;
-}
 
 enum rcm_err
 rcm_store_encounter_create(struct rcm_store *store, const struct rcm_actor *actor,
                            struct rcm_encounter *e, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "encounters", diag))
         return RCM_E_INVAL;
     e->tenant_id = actor->tenant_id;
     enum rcm_err err = rcm_encounter_check(e, diag);
@@ -801,7 +770,7 @@ enum rcm_err
 rcm_store_encounter_get(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
                         bool open_sealed, struct rcm_encounter *out, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "encounters", diag))
         return RCM_E_INVAL;
     struct sealed_cols *s = rcm_calloc(1, sizeof *s);
     if (!s)
@@ -825,7 +794,7 @@ rcm_store_encounter_list(struct rcm_store *store, const struct rcm_actor *actor,
                          bool open_sealed, rcm_encounter_fn fn, void *ctx,
                          struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "encounters", diag))
         return RCM_E_INVAL;
     if (limit < 1 || limit > LIST_MAX)
         return rcm_diag_fail(diag, RCM_E_INVAL, "limit must be 1-%d", LIST_MAX);
@@ -930,7 +899,7 @@ enum rcm_err
 rcm_store_encounter_update(struct rcm_store *store, const struct rcm_actor *actor,
                            struct rcm_encounter *e, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "encounters", diag))
         return RCM_E_INVAL;
     e->tenant_id = actor->tenant_id;
     enum rcm_err err = rcm_encounter_check(e, diag);
@@ -995,7 +964,7 @@ enum rcm_err
 rcm_store_encounter_delete(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
                            struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "encounters", diag))
         return RCM_E_INVAL;
     struct rcm_encounter *e = rcm_calloc(1, sizeof *e);
     if (!e)

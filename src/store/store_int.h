@@ -375,6 +375,11 @@ void store_join(char *out, size_t cap, size_t *at, const char *word);
 extern void (*store_patient_update_hook)(void *ctx, int attempt);
 extern void *store_patient_update_hook_ctx;
 
+/* Records of a tenant need an actor in one: RCM_E_INVAL ("<what> belong to
+ * a tenant") and false otherwise. */
+bool store_tenant_scoped(const struct rcm_actor *actor, const char *what,
+                         struct rcm_diag *diag);
+
 /* Keyring: master key(s) given at open, tenant keys unwrapped on demand and
  * cached by (tenant, key id). */
 enum rcm_err store_keyring_new(const struct rcm_store_options *opt,

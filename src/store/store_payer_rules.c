@@ -134,14 +134,6 @@ delete_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     return audit(tx, a, "payer_rules.delete", diag);
 }
 
-static bool
-tenant_scoped(const struct rcm_actor *actor, struct rcm_diag *diag)
-{
-    if (actor->tenant_id > 0)
-        return true;
-    rcm_diag_fail(diag, RCM_E_INVAL, "payer rules belong to a tenant");
-    return false;
-}
 
 void
 store_payer_rules_name(const char *payer_id, char name[96])
@@ -153,7 +145,7 @@ enum rcm_err
 rcm_store_payer_rules_put(struct rcm_store *store, const struct rcm_actor *actor,
                           int64_t payer_ref, const char *text, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "payer rules", diag))
         return RCM_E_INVAL;
     struct pr_args a = {store, actor, payer_ref, rcm_time_now_ms(), text, NULL, 0, {0}};
     return db_write(store->db, put_fn, &a, diag);
@@ -166,7 +158,7 @@ rcm_store_payer_rules_get(struct rcm_store *store, const struct rcm_actor *actor
 {
     *text = NULL;
     *updated_ms = 0;
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "payer rules", diag))
         return RCM_E_INVAL;
     struct pr_args a = {store, actor, payer_ref, 0, NULL, text, 0, {0}};
     enum rcm_err err = store_read(store, get_fn, &a, diag);
@@ -183,7 +175,7 @@ enum rcm_err
 rcm_store_payer_rules_delete(struct rcm_store *store, const struct rcm_actor *actor,
                              int64_t payer_ref, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "payer rules", diag))
         return RCM_E_INVAL;
     struct pr_args a = {store, actor, payer_ref, rcm_time_now_ms(), NULL, NULL, 0, {0}};
     return db_write(store->db, delete_fn, &a, diag);

@@ -105,20 +105,7 @@ static const struct db_sql PLB_INSERT = {
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static void
-bind_text_or_null(struct db_stmt *st, int i, const char *s)
-{
-    db_bind_text(st, i, s && s[0] ? s : NULL);
-}
 
-static void
-bind_id_or_null(struct db_stmt *st, int i, int64_t id)
-{
-    if (id > 0)
-        db_bind_i64(st, i, id);
-    else
-        db_bind_null(st, i);
-}
 
 static void
 bind_day_or_null(struct db_stmt *st, int i, int32_t d)
@@ -129,17 +116,7 @@ bind_day_or_null(struct db_stmt *st, int i, int32_t d)
         db_bind_i64(st, i, d);
 }
 
-static void
-copy_col(struct db_stmt *st, int i, char *out, size_t cap)
-{
-    rcm_str_copy(out, cap, rcm_str_c(db_col_str(st, i)));
-}
 
-static int64_t
-col_id(struct db_stmt *st, int i)
-{
-    return db_col_is_null(st, i) ? 0 : db_col_i64(st, i);
-}
 
 static int32_t
 col_day(struct db_stmt *st, int i)
@@ -188,14 +165,6 @@ audit_obj(struct rcm_store *s, struct db_tx *tx, const struct rcm_actor *actor,
               : store_audit_append(s, actor, &what, diag);
 }
 
-static bool
-tenant_scoped(const struct rcm_actor *actor, struct rcm_diag *diag)
-{
-    if (actor && actor->tenant_id > 0)
-        return true;
-    rcm_diag_fail(diag, RCM_E_INVAL, "remittances belong to a tenant");
-    return false;
-}
 
 /* The uid binding an unmatched payment's sealed CLP to its row. */
 static void
@@ -346,8 +315,8 @@ static enum rcm_err
 claim_row(struct db_stmt *st, struct claim_ref *c)
 {
     c->id = db_col_i64(st, 0);
-    copy_col(st, 1, c->state, sizeof c->state);
-    copy_col(st, 2, c->payer_id, sizeof c->payer_id);
+    db_col_copy(st, 1, c->state, sizeof c->state);
+    db_col_copy(st, 2, c->payer_id, sizeof c->payer_id);
     c->patient_id = db_col_i64(st, 3);
     c->appeal_days = (int)db_col_i64(st, 4);
     return RCM_OK;
@@ -402,7 +371,7 @@ load_lines(struct db_tx *tx, int64_t claim_id, struct rcm_post_line *lines, size
         memset(l, 0, sizeof *l);
         l->id = db_col_i64(st, 0);
         l->line_no = (int)db_col_i64(st, 1);
-        copy_col(st, 2, l->procedure, sizeof l->procedure);
+        db_col_copy(st, 2, l->procedure, sizeof l->procedure);
         split_mods(db_col_str(st, 3), l->modifiers);
         l->units_milli = db_col_i64(st, 4);
         l->charge_cents = db_col_i64(st, 5);
@@ -451,8 +420,8 @@ insert_denial(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int
         cat = RCM_DENIAL_OTHER;
     db_bind_i64(st, 1, p->tenant_id);
     db_bind_i64(st, 2, c->id);
-    bind_id_or_null(st, 3, line_id);
-    bind_id_or_null(st, 4, cp_id);
+    db_bind_id_or_null(st, 3, line_id);
+    db_bind_id_or_null(st, 4, cp_id);
     db_bind_i64(st, 5, p->now);
     db_bind_text(st, 6, c->payer_id);
     db_bind_text(st, 7, a->group);
@@ -481,7 +450,7 @@ flush_adj(struct poster *p, struct db_tx *tx, struct rcm_diag *diag)
         int b = r * ADJ_COLS;
         db_bind_i64(st, b + 1, p->tenant_id);
         db_bind_i64(st, b + 2, a->cp_id);
-        bind_id_or_null(st, b + 3, a->pl_id);
+        db_bind_id_or_null(st, b + 3, a->pl_id);
         db_bind_text(st, b + 4, a->group);
         db_bind_text(st, b + 5, a->carc);
         db_bind_i64(st, b + 6, a->amount);
@@ -531,7 +500,7 @@ flush_claims(struct poster *p, struct db_tx *tx, struct rcm_diag *diag)
         db_bind_i64(st, b + 2, c->paid);
         db_bind_i64(st, b + 3, c->adj);
         db_bind_i64(st, b + 4, c->pr);
-        bind_text_or_null(st, b + 5, c->payer_no);
+        db_bind_text_or_null(st, b + 5, c->payer_no);
         db_bind_i64(st, b + 6, c->day);
         db_bind_i64(st, b + 7, p->now);
         db_bind_text(st, b + 8, c->to);
@@ -549,7 +518,7 @@ flush_claims(struct poster *p, struct db_tx *tx, struct rcm_diag *diag)
             db_bind_i64(st, b + 1, p->tenant_id);
             db_bind_i64(st, b + 2, c->id);
             db_bind_i64(st, b + 3, p->now);
-            bind_id_or_null(st, b + 4, p->event_user);
+            db_bind_id_or_null(st, b + 4, p->event_user);
             db_bind_text(st, b + 5, c->from);
             db_bind_text(st, b + 6, c->to);
             db_bind_text(st, b + 7, c->source);
@@ -655,8 +624,8 @@ apply_plan(struct poster *p, struct db_tx *tx, const struct claim_ref *c, int64_
             break;
         db_bind_i64(st, 1, p->tenant_id);
         db_bind_i64(st, 2, cp_id);
-        bind_id_or_null(st, 3, r->line_id);
-        bind_text_or_null(st, 4, r->match ? rcm_post_match_name(r->match) : NULL);
+        db_bind_id_or_null(st, 3, r->line_id);
+        db_bind_text_or_null(st, 4, r->match ? rcm_post_match_name(r->match) : NULL);
         db_bind_text(st, 5, svc->procedure);
         db_bind_text(st, 6, mods);
         db_bind_i64(st, 7, r->charge_cents);
@@ -763,8 +732,8 @@ insert_payment_row(struct poster *p, struct db_tx *tx, int64_t remit_id, int seq
     db_bind_i64(st, 1, p->tenant_id);
     db_bind_i64(st, 2, remit_id);
     db_bind_i64(st, 3, seq);
-    bind_id_or_null(st, 4, claim_id);
-    bind_text_or_null(st, 5, matched_by);
+    db_bind_id_or_null(st, 4, claim_id);
+    db_bind_text_or_null(st, 5, matched_by);
     if (claim_id)
         db_bind_i64(st, 6, p->now);
     else
@@ -774,7 +743,7 @@ insert_payment_row(struct poster *p, struct db_tx *tx, int64_t remit_id, int seq
     db_bind_i64(st, 9, pay->charge_cents);
     db_bind_i64(st, 10, pay->paid_cents);
     db_bind_i64(st, 11, pay->patient_resp_cents);
-    bind_text_or_null(st, 12, pay->payer_claim_id);
+    db_bind_text_or_null(st, 12, pay->payer_claim_id);
     db_bind_i64(st, 13, strcmp(pay->status, "22") == 0);
     if (pending_len)
         db_bind_blob(st, 14, pending, pending_len);
@@ -931,15 +900,15 @@ post_set_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         return err;
     db_bind_i64(st, 1, p->tenant_id);
     db_bind_i64(st, 2, p->now);
-    bind_id_or_null(st, 3, p->actor->user_id);
+    db_bind_id_or_null(st, 3, p->actor->user_id);
     db_bind_text(st, 4, p->source);
     db_bind_text(st, 5, r->payer_id);
     db_bind_text(st, 6, r->trace_number);
     db_bind_i64(st, 7, r->payment_cents);
     db_bind_text(st, 8, cd[0] == 'D' ? "D" : "C");
-    bind_text_or_null(st, 9, r->method);
+    db_bind_text_or_null(st, 9, r->method);
     bind_day_or_null(st, 10, r->payment_date_days);
-    bind_text_or_null(st, 11, p->file_sha256);
+    db_bind_text_or_null(st, 11, p->file_sha256);
     if ((err = db_step(st, &row, diag)))
         return err;
     if (!row) {
@@ -980,7 +949,7 @@ post_set_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         db_bind_text(st, 3, b->provider_id);
         bind_day_or_null(st, 4, b->fiscal_period_days);
         db_bind_text(st, 5, b->reason);
-        bind_text_or_null(st, 6, b->reference);
+        db_bind_text_or_null(st, 6, b->reference);
         db_bind_i64(st, 7, b->amount_cents);
         err = db_exec(st, diag);
         p->t.plb_cents += b->amount_cents;
@@ -1137,7 +1106,7 @@ rcm_store_remit_post_x12(struct rcm_store *store, const struct rcm_actor *actor,
                          struct rcm_diag *diag)
 {
     memset(out, 0, sizeof *out);
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     if (!x12 || !n)
         return rcm_diag_fail(diag, RCM_E_PARSE, "the file is empty");
@@ -1205,7 +1174,7 @@ rcm_store_remit_post_manual(struct rcm_store *store, const struct rcm_actor *act
                             struct rcm_remit_post_result *out, struct rcm_diag *diag)
 {
     memset(out, 0, sizeof *out);
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     if (!mn->trace_number[0])
         return rcm_diag_fail(diag, RCM_E_INVAL, "trace_number (the check number) is required");
@@ -1358,7 +1327,7 @@ rcm_store_unmatched_match(struct rcm_store *store, const struct rcm_actor *actor
                           struct rcm_remit_post_result *out, struct rcm_diag *diag)
 {
     memset(out, 0, sizeof *out);
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     struct pending_read pr = {.tenant_id = actor->tenant_id, .id = payment_id};
     struct rcm_key key = {0};
@@ -1444,18 +1413,18 @@ remit_row(struct db_stmt *st, struct rcm_remittance *r)
     memset(r, 0, sizeof *r);
     r->id = db_col_i64(st, 0);
     r->created_ms = db_col_i64(st, 1);
-    r->user_id = col_id(st, 2);
-    copy_col(st, 3, r->source, sizeof r->source);
-    copy_col(st, 4, r->payer_id, sizeof r->payer_id);
-    copy_col(st, 5, r->trace_number, sizeof r->trace_number);
+    r->user_id = db_col_i64_or(st, 2, 0);
+    db_col_copy(st, 3, r->source, sizeof r->source);
+    db_col_copy(st, 4, r->payer_id, sizeof r->payer_id);
+    db_col_copy(st, 5, r->trace_number, sizeof r->trace_number);
     r->payment_cents = db_col_i64(st, 6);
-    copy_col(st, 7, r->credit_debit, sizeof r->credit_debit);
-    copy_col(st, 8, r->method, sizeof r->method);
+    db_col_copy(st, 7, r->credit_debit, sizeof r->credit_debit);
+    db_col_copy(st, 8, r->method, sizeof r->method);
     r->payment_day = col_day(st, 9);
     r->n_claims = (int)db_col_i64(st, 10);
     r->n_unmatched = (int)db_col_i64(st, 11);
-    r->deposit_id = col_id(st, 12);
-    r->deposit_cents = col_id(st, 13);
+    r->deposit_id = db_col_i64_or(st, 12, 0);
+    r->deposit_cents = db_col_i64_or(st, 13, 0);
 }
 
 static void
@@ -1464,15 +1433,15 @@ cp_row(struct db_stmt *st, struct rcm_claim_payment_row *p)
     memset(p, 0, sizeof *p);
     p->id = db_col_i64(st, 0);
     p->remittance_id = db_col_i64(st, 1);
-    p->claim_id = col_id(st, 2);
+    p->claim_id = db_col_i64_or(st, 2, 0);
     p->seq = (int)db_col_i64(st, 3);
-    copy_col(st, 4, p->matched_by, sizeof p->matched_by);
-    copy_col(st, 5, p->control_number, sizeof p->control_number);
-    copy_col(st, 6, p->status, sizeof p->status);
+    db_col_copy(st, 4, p->matched_by, sizeof p->matched_by);
+    db_col_copy(st, 5, p->control_number, sizeof p->control_number);
+    db_col_copy(st, 6, p->status, sizeof p->status);
     p->charge_cents = db_col_i64(st, 7);
     p->paid_cents = db_col_i64(st, 8);
     p->patient_resp_cents = db_col_i64(st, 9);
-    copy_col(st, 10, p->payer_claim_number, sizeof p->payer_claim_number);
+    db_col_copy(st, 10, p->payer_claim_number, sizeof p->payer_claim_number);
     p->reversal = db_col_i64(st, 11) != 0;
 }
 
@@ -1528,7 +1497,7 @@ enum rcm_err
 rcm_store_remit_list(struct rcm_store *store, const struct rcm_actor *actor, int64_t before_id,
                      int limit, rcm_remittance_fn fn, void *ctx, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     struct list_args a = {.tenant_id = actor->tenant_id, .after = before_id,
                           .limit = limit < 1 || limit > 100 ? 50 : limit, .rfn = fn, .ctx = ctx};
@@ -1542,7 +1511,7 @@ rcm_store_remit_get(struct rcm_store *store, const struct rcm_actor *actor, int6
                     struct rcm_remittance *out, rcm_claim_payment_fn fn, void *ctx,
                     struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     struct list_args a = {.tenant_id = actor->tenant_id, .id = id, .one = out, .pfn = fn,
                           .ctx = ctx};
@@ -1578,8 +1547,8 @@ unmatched_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         struct rcm_unmatched *u = &a->rows[a->n];
         memset(u, 0, sizeof *u);
         cp_row(st, &u->pay);
-        copy_col(st, 12, u->payer_id, sizeof u->payer_id);
-        copy_col(st, 13, u->trace_number, sizeof u->trace_number);
+        db_col_copy(st, 12, u->payer_id, sizeof u->payer_id);
+        db_col_copy(st, 13, u->trace_number, sizeof u->trace_number);
         u->payment_day = col_day(st, 14);
         size_t n = 0;
         const void *b = db_col_blob(st, 15, &n);
@@ -1599,7 +1568,7 @@ rcm_store_unmatched_list(struct rcm_store *store, const struct rcm_actor *actor,
                          int64_t after_id, int limit, bool open_sealed, rcm_unmatched_fn fn,
                          void *ctx, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     if (limit < 1 || limit > 100)
         limit = 50;
@@ -1675,11 +1644,11 @@ deposit_row(struct db_stmt *st, struct rcm_deposit *d)
     memset(d, 0, sizeof *d);
     d->id = db_col_i64(st, 0);
     d->created_ms = db_col_i64(st, 1);
-    d->user_id = col_id(st, 2);
-    copy_col(st, 3, d->trace_number, sizeof d->trace_number);
+    d->user_id = db_col_i64_or(st, 2, 0);
+    db_col_copy(st, 3, d->trace_number, sizeof d->trace_number);
     d->amount_cents = db_col_i64(st, 4);
     d->deposit_day = (int32_t)db_col_i64(st, 5);
-    d->remittance_id = col_id(st, 6);
+    d->remittance_id = db_col_i64_or(st, 6, 0);
     d->remittance_cents = db_col_i64(st, 7);
     d->reconciled = d->remittance_id && d->remittance_cents == d->amount_cents;
 }
@@ -1705,7 +1674,7 @@ deposit_add_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         return err;
     db_bind_i64(st, 1, a->actor->tenant_id);
     db_bind_i64(st, 2, a->now);
-    bind_id_or_null(st, 3, a->actor->user_id);
+    db_bind_id_or_null(st, 3, a->actor->user_id);
     db_bind_text(st, 4, a->d->trace_number);
     db_bind_i64(st, 5, a->d->amount_cents);
     db_bind_i64(st, 6, a->d->deposit_day);
@@ -1730,7 +1699,7 @@ enum rcm_err
 rcm_store_deposit_add(struct rcm_store *store, const struct rcm_actor *actor,
                       struct rcm_deposit *d, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     if (!d->trace_number[0])
         return rcm_diag_fail(diag, RCM_E_INVAL, "trace_number is required");
@@ -1768,7 +1737,7 @@ rcm_store_deposit_list(struct rcm_store *store, const struct rcm_actor *actor,
                        int64_t before_id, int limit, rcm_deposit_fn fn, void *ctx,
                        struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     struct deposit_args a = {store, actor, NULL, 0, before_id,
                              limit < 1 || limit > 100 ? 50 : limit, fn, ctx};
@@ -1805,24 +1774,24 @@ denial_row(struct db_stmt *st, struct rcm_denial *d)
     memset(d, 0, sizeof *d);
     d->id = db_col_i64(st, 0);
     d->claim_id = db_col_i64(st, 1);
-    d->claim_line_id = col_id(st, 2);
-    d->claim_payment_id = col_id(st, 3);
+    d->claim_line_id = db_col_i64_or(st, 2, 0);
+    d->claim_payment_id = db_col_i64_or(st, 3, 0);
     d->created_ms = db_col_i64(st, 4);
-    copy_col(st, 5, d->payer_id, sizeof d->payer_id);
-    copy_col(st, 6, d->group_code, sizeof d->group_code);
-    copy_col(st, 7, d->carc, sizeof d->carc);
-    copy_col(st, 8, d->remarks, sizeof d->remarks);
+    db_col_copy(st, 5, d->payer_id, sizeof d->payer_id);
+    db_col_copy(st, 6, d->group_code, sizeof d->group_code);
+    db_col_copy(st, 7, d->carc, sizeof d->carc);
+    db_col_copy(st, 8, d->remarks, sizeof d->remarks);
     d->amount_cents = db_col_i64(st, 9);
-    copy_col(st, 10, d->category, sizeof d->category);
+    db_col_copy(st, 10, d->category, sizeof d->category);
     d->denied_day = (int32_t)db_col_i64(st, 11);
     d->appeal_deadline = (int32_t)db_col_i64(st, 12);
-    copy_col(st, 13, d->state, sizeof d->state);
-    d->resolved_ms = col_id(st, 14);
-    d->resolved_by = col_id(st, 15);
-    copy_col(st, 16, d->control_number, sizeof d->control_number);
-    copy_col(st, 17, d->claim_state, sizeof d->claim_state);
-    d->line_no = (int)col_id(st, 18);
-    copy_col(st, 19, d->procedure, sizeof d->procedure);
+    db_col_copy(st, 13, d->state, sizeof d->state);
+    d->resolved_ms = db_col_i64_or(st, 14, 0);
+    d->resolved_by = db_col_i64_or(st, 15, 0);
+    db_col_copy(st, 16, d->control_number, sizeof d->control_number);
+    db_col_copy(st, 17, d->claim_state, sizeof d->claim_state);
+    d->line_no = (int)db_col_i64_or(st, 18, 0);
+    db_col_copy(st, 19, d->procedure, sizeof d->procedure);
 }
 
 struct denial_args {
@@ -1875,7 +1844,7 @@ rcm_store_denial_list(struct rcm_store *store, const struct rcm_actor *actor,
                       const struct rcm_denial_filter *f, rcm_denial_fn fn, void *ctx,
                       struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     struct denial_args a = {.tenant_id = actor->tenant_id, .f = f, .fn = fn, .ctx = ctx};
     enum rcm_err err = store_read(store, denial_read_fn, &a, diag);
@@ -1886,7 +1855,7 @@ enum rcm_err
 rcm_store_denial_get(struct rcm_store *store, const struct rcm_actor *actor, int64_t id,
                      struct rcm_denial *out, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     struct denial_args a = {.tenant_id = actor->tenant_id, .id = id, .one = out};
     enum rcm_err err = store_read(store, denial_read_fn, &a, diag);
@@ -2073,7 +2042,7 @@ act_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
                              db_col_str(st, 0));
     int64_t claim_id = db_col_i64(st, 1);
     char claim_state[16];
-    copy_col(st, 2, claim_state, sizeof claim_state);
+    db_col_copy(st, 2, claim_state, sizeof claim_state);
     int64_t patient_id = db_col_i64(st, 3);
     static const char *const states[] = {"", "resubmitted", "appealed", "written_off", "closed"};
     const char *to = states[a->action];
@@ -2093,7 +2062,7 @@ act_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
     db_bind_i64(st, 2, a->id);
     db_bind_text(st, 3, to);
     db_bind_i64(st, 4, a->now);
-    bind_id_or_null(st, 5, actor->user_id);
+    db_bind_id_or_null(st, 5, actor->user_id);
     if (sealed_len)
         db_bind_blob(st, 6, sealed, sealed_len);
     else
@@ -2143,7 +2112,7 @@ act_fn(struct db_tx *tx, void *ctx, struct rcm_diag *diag)
         db_bind_i64(st, 1, actor->tenant_id);
         db_bind_i64(st, 2, claim_id);
         db_bind_i64(st, 3, a->now);
-        bind_id_or_null(st, 4, actor->user_id);
+        db_bind_id_or_null(st, 4, actor->user_id);
         db_bind_text(st, 5, claim_state);
         db_bind_text(st, 6, rcm_claim_state_name(dest));
         db_bind_text(st, 7, "user");
@@ -2191,7 +2160,7 @@ rcm_store_denial_act(struct rcm_store *store, const struct rcm_actor *actor, int
                      int action, const char *note, struct rcm_buf *letter,
                      struct rcm_denial *out, struct rcm_diag *diag)
 {
-    if (!tenant_scoped(actor, diag))
+    if (!store_tenant_scoped(actor, "remittances", diag))
         return RCM_E_INVAL;
     if (action < RCM_DENIAL_RESUBMIT || action > RCM_DENIAL_CLOSE)
         return rcm_diag_fail(diag, RCM_E_INVAL, "unknown action");

@@ -267,14 +267,6 @@ static const struct db_sql TF_ENCOUNTERS = {
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-static bool
-tenant_scoped(const struct rcm_actor *actor, struct rcm_diag *diag)
-{
-    if (actor && actor->tenant_id > 0)
-        return true;
-    rcm_diag_fail(diag, RCM_E_INVAL, "reports belong to a tenant");
-    return false;
-}
 
 static enum rcm_err
 audit(struct rcm_store *s, const struct rcm_actor *actor, const char *action,
@@ -413,7 +405,7 @@ rcm_store_report_ar(struct rcm_store *store, const struct rcm_actor *actor, int3
     if (!out)
         return rcm_diag_fail(diag, RCM_E_INVAL, "no report to fill");
     *out = (struct rcm_ar_report){0};
-    if (!store || !tenant_scoped(actor, diag))
+    if (!store || !store_tenant_scoped(actor, "reports", diag))
         return RCM_E_INVAL;
     if (basis != RCM_AR_BASIS_SERVICE && basis != RCM_AR_BASIS_SUBMISSION)
         return rcm_diag_fail(diag, RCM_E_INVAL, "basis must be service or submission");
@@ -515,7 +507,7 @@ rcm_store_report_kpis(struct rcm_store *store, const struct rcm_actor *actor, in
     if (!out)
         return rcm_diag_fail(diag, RCM_E_INVAL, "no report to fill");
     *out = (struct rcm_kpi_report){0};
-    if (!store || !tenant_scoped(actor, diag))
+    if (!store || !store_tenant_scoped(actor, "reports", diag))
         return RCM_E_INVAL;
     enum rcm_err err = check_period(from, to, diag);
     if (err)
@@ -652,7 +644,7 @@ rcm_store_report_denials(struct rcm_store *store, const struct rcm_actor *actor,
     if (!out)
         return rcm_diag_fail(diag, RCM_E_INVAL, "no report to fill");
     *out = (struct rcm_denial_report){0};
-    if (!store || !tenant_scoped(actor, diag))
+    if (!store || !store_tenant_scoped(actor, "reports", diag))
         return RCM_E_INVAL;
     if (group_by != RCM_DENIALS_BY_CARC && group_by != RCM_DENIALS_BY_PAYER)
         return rcm_diag_fail(diag, RCM_E_INVAL, "group_by must be carc or payer");
@@ -770,7 +762,7 @@ rcm_store_report_timely_filing(struct rcm_store *store, const struct rcm_actor *
     if (!out)
         return rcm_diag_fail(diag, RCM_E_INVAL, "no report to fill");
     *out = (struct rcm_tf_report){0};
-    if (!store || !tenant_scoped(actor, diag))
+    if (!store || !store_tenant_scoped(actor, "reports", diag))
         return RCM_E_INVAL;
     out->as_of = as_of;
     struct tf_args a = {actor->tenant_id, out, 0};

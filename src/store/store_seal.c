@@ -97,3 +97,12 @@ store_open_value(const struct rcm_key *key, const struct store_cell *c, const ui
     out[n] = '\0';
     return RCM_OK;
 }
+
+bool
+store_tenant_scoped(const struct rcm_actor *actor, const char *what, struct rcm_diag *diag)
+{
+    if (actor && actor->tenant_id > 0)
+        return true;
+    rcm_diag_fail(diag, RCM_E_INVAL, "%s belong to a tenant", what);
+    return false;
+}
